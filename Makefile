@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# agw top-level build. Non-recursive: every component is found by wildcard,
+# so adding a file under lib/, bpf/, tools/NAME/, tests/unit/ or tests/fuzz/
+# needs no change here. Component-specific rules live in mk/*.mk.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/agw
+
+BUILD ?= build
+V ?= 0
+ifeq ($(V),0)
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+else
+Q :=
+msg =
+endif
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+PKGS := libbpf libnl-3.0 libnl-route-3.0 openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
+	-Wmissing-prototypes -Wstrict-prototypes
+EXTRA_CFLAGS ?=
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing \
+	-Iinclude -I$(BUILD)/include $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS := $(PKG_LIBS) $(INIH_LIBS) -lpthread -lm
+EXTRA_LDFLAGS ?=
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Iinclude -I/usr/include/$(MULTIARCH)
+
+# ---- sources ---------------------------------------------------------------
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/include/agw/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+LIBAGW := $(BUILD)/libagw.a
+
+# tools/NAME/*.c -> $(BUILD)/NAME ; ctl/*.c -> $(BUILD)/agwd
+TOOL_DIRS := $(patsubst tools/%/,%,$(sort $(dir $(wildcard tools/*/*.c))))
+TOOLS := $(addprefix $(BUILD)/,$(TOOL_DIRS))
+CTL_SRCS := $(wildcard ctl/*.c)
+AGWD := $(if $(CTL_SRCS),$(BUILD)/agwd)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+TEST_HELPER_SRCS := $(wildcard tests/helpers/*.c)
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(TEST_HELPER_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/benchbin/%,$(BENCH_SRCS))
+
+ALL_TARGETS := $(LIBAGW) $(TOOLS) $(AGWD)
+
+.PHONY: all clean check asan-check bench install fuzz configure deps test-bins
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/config.mk $(ALL_TARGETS)
+
+# configure probes the toolchain and kernel and stops with a clear message
+# when something is missing; its result is cached in $(BUILD)/config.mk.
+$(BUILD)/config.mk: configure
+	$(Q)mkdir -p $(BUILD)
+	$(Q)./configure --output $@
+
+configure: ; @true
+
+deps:
+	$(Q)./scripts/install-deps
+
+# ---- BPF -------------------------------------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/agw/*.h bpf/*.h) | $(BUILD)/config.mk
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/include/agw/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(BPFTOOL) gen skeleton $< name agw_$(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# ---- user space ------------------------------------------------------------
+$(BUILD)/%.o: %.c $(SKELS) | $(BUILD)/config.mk
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBAGW): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+.SECONDEXPANSION:
+$(TOOLS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard tools/$$*/*.c)) $(LIBAGW)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/agwd: $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(LIBAGW)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(LIBAGW)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBAGW)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/benchbin/%: $(BUILD)/bench/%.o $(LIBAGW)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+test-bins: all $(UNIT_BINS) $(TEST_HELPERS) $(BENCH_BINS)
+
+# ---- checks ----------------------------------------------------------------
+# tests/run executes every unit binary and integration script and prints
+# one summary line "check: N passed, N failed, N skipped".
+check: test-bins
+	$(Q)BUILD=$(abspath $(BUILD)) ./tests/run $(TESTS)
+
+# The same unit tests and fuzz-free integration tests under ASan/UBSan.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+asan-check:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" test-bins
+	$(Q)BUILD=$(abspath build-asan) AGW_ASAN=1 ./tests/run unit
+
+bench: test-bins
+	$(Q)BUILD=$(abspath $(BUILD)) ./bench/run $(BENCHES)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR)
+	$(if $(AGWD),install -m 0755 $(AGWD) $(DESTDIR)$(SBINDIR)/agwd)
+	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(wildcard Documentation/man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(wildcard Documentation/*.md) $(DESTDIR)$(DOCDIR)/
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(wildcard mk/*.mk)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
