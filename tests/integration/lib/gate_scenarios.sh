@@ -33,7 +33,7 @@ gate_setup() {
 	if [ "$mode" = tc ]; then
 		# switching modes replaces the old attachment
 		gate attach gsrv0 xdp-generic >/dev/null || fail "attach xdp-generic"
-		ip -n "$G_SRV" link show gsrv0 | grep -q xdpgeneric || fail "no xdpgeneric"
+		ip -n "$G_SRV" link show gsrv0 | grep -q "prog/xdp" || fail "no xdpgeneric"
 	fi
 	out=$(gate attach gsrv0 "$mode") || fail "attach $mode"
 	echo "attach: $out"
@@ -167,7 +167,7 @@ gate_run_all() {
 		jq -e '.interfaces[0].dev == "gsrv0" and (.terminations | length) == 8' >/dev/null ||
 		fail "gate show JSON"
 	gate detach gsrv0 || fail "detach"
-	ip -n "$G_SRV" link show gsrv0 | grep -q xdp && fail "XDP left after detach"
+	ip -n "$G_SRV" link show gsrv0 | grep -q "prog/xdp" && fail "XDP left after detach"
 	[ -z "$(tc -n "$G_SRV" filter show dev gsrv0 ingress 2>/dev/null)" ] ||
 		fail "tc filter left after detach"
 	[ -e "$G_PIN/tcx_$(ip -n "$G_SRV" -o link show gsrv0 | cut -d: -f1)" ] &&
