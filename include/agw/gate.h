@@ -38,7 +38,7 @@ struct agw_allow {
 struct agw_term_counters {
 	uint64_t syn_admitted;
 	uint64_t syn_dropped;
-	uint64_t last_syn_ns; /* CLOCK_MONOTONIC (coarse); 0: no SYN yet */
+	uint64_t last_syn_ns; /* CLOCK_MONOTONIC, 1/HZ resolution; 0: none */
 	struct agw_addr last_src;
 	uint16_t last_sport;
 	bool last_admitted;
@@ -123,7 +123,7 @@ int agw_gate_mode_parse(const char *s, enum agw_gate_mode *mode);
 const char *agw_attach_mode_name(enum agw_attach_mode mode);
 int agw_attach_mode_parse(const char *s, enum agw_attach_mode *mode);
 const char *agw_gate_counter_name(enum agw_gate_counter c);
-/* Turns a CLOCK_MONOTONIC coarse time from the data path into wall time
+/* Turns a CLOCK_MONOTONIC time from the counters into wall time
  * (nanoseconds since the epoch); 0 stays 0. */
 uint64_t agw_gate_mono_to_real_ns(uint64_t mono_ns);
 

@@ -75,7 +75,7 @@ struct agw_allow_list {
 struct agw_term_stats {
 	__u64 syn_admitted;
 	__u64 syn_dropped;
-	__u64 last_syn_ns; /* bpf_ktime_get_coarse_ns() of the last SYN */
+	__u64 last_syn_jiffies; /* jiffies64 at the last SYN */
 	__u8 last_src[16];
 	__be16 last_sport;
 	__u8 last_admitted; /* verdict of the last SYN */
@@ -87,7 +87,6 @@ enum agw_gate_counter {
 	AGW_G_NO_TERM_DROP, /* SYN into the media range, no termination */
 	AGW_G_FRAGMENTS, /* IP fragments seen */
 	AGW_G_FRAG_SYN_DROP, /* SYN carried in a fragment: dropped */
-	AGW_G_SYN_SEEN, /* SYNs parsed */
 	AGW_G_SYN_PASS_OTHER, /* SYNs outside the media range, passed */
 	AGW_G_MAX,
 };

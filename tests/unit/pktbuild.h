@@ -45,7 +45,20 @@ static inline void pkt_put16(uint8_t *p, uint16_t host)
 	p[1] = host & 0xff;
 }
 
-static inline int pkt_build(const struct pkt_spec *s, uint8_t *buf)
+/* Builds at a 2-byte offset in an aligned scratch buffer, as drivers do
+ * (NET_IP_ALIGN), so that the IP and TCP headers are naturally aligned. */
+static inline int pkt_build_aligned(const struct pkt_spec *s, uint8_t *buf);
+
+static inline int pkt_build(const struct pkt_spec *s, uint8_t *out)
+{
+	uint8_t scratch[PKT_MAX + 8] __attribute__((aligned(8)));
+	int len = pkt_build_aligned(s, scratch + 2);
+
+	memcpy(out, scratch + 2, PKT_MAX);
+	return len;
+}
+
+static inline int pkt_build_aligned(const struct pkt_spec *s, uint8_t *buf)
 {
 	struct ethhdr *eth = (void *)buf;
 	uint8_t l4 = s->l4proto ? s->l4proto : IPPROTO_TCP;
