@@ -61,7 +61,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
-	__type(key, __u32);
+	__type(key, struct agw_iface_key);
 	__type(value, struct agw_iface);
 } agw_ifaces SEC(".maps");
 

@@ -56,6 +56,9 @@ struct agw_gate_term_info {
 
 struct agw_gate_iface_info {
 	int ifindex;
+	char ifname[16];
+	uint64_t netns; /* inode of its network namespace */
+	bool this_netns; /* the caller's namespace */
 	enum agw_attach_mode mode;
 	uint32_t prog_id;
 };
@@ -69,7 +72,7 @@ void agw_gate_close(struct agw_gate *g);
 uint32_t agw_gate_capacity(const struct agw_gate *g);
 
 /*
- * Attaches the gate to ifindex. want is XDP_NATIVE, XDP_GENERIC, TCX, TC
+ * Attaches the gate to ifindex (in the caller's network namespace). want is XDP_NATIVE, XDP_GENERIC, TCX, TC
  * (clsact + cls_bpf), TC_AUTO (tcx where the kernel has it, else clsact)
  * or NONE for "XDP native, falling back to generic". *got reports the mode in effect. Attaching again in
  * the same mode is a no-op; another mode replaces the old attachment; a
@@ -78,8 +81,8 @@ uint32_t agw_gate_capacity(const struct agw_gate *g);
 int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 		    enum agw_attach_mode *got);
 int agw_gate_detach(struct agw_gate *g, int ifindex);
-/* Detaches from every recorded interface and removes the pins. The handle
- * must still be closed. */
+/* Detaches from every recorded interface, in any network namespace, and
+ * removes the pins. The handle must still be closed. */
 int agw_gate_unload(struct agw_gate *g);
 int agw_gate_iface_foreach(struct agw_gate *g,
 			   int (*cb)(const struct agw_gate_iface_info *, void *),

@@ -120,12 +120,20 @@ enum agw_iface_flags {
 	AGW_IFACE_OWN_QDISC = 1 << 0, /* we created clsact: remove it at detach */
 };
 
-/* agw_ifaces: ifindex -> where the gate is attached, for show/unload. */
+/* agw_ifaces: where the gate is attached, for show, detach and unload.
+ * An ifindex means nothing outside its network namespace. */
+struct agw_iface_key {
+	__u64 netns; /* inode of the network namespace */
+	__u32 ifindex;
+	__u32 pad;
+};
+
 struct agw_iface {
 	__u32 mode; /* enum agw_attach_mode */
 	__u32 prog_id;
 	__u32 flags; /* enum agw_iface_flags */
 	__u32 pad;
+	char ifname[16];
 };
 
 #ifndef __bpf__
@@ -139,7 +147,8 @@ AGW_ASSERT_LAYOUT(struct agw_allow_list, 4 + 36 * AGW_ALLOW_MAX);
 AGW_ASSERT_LAYOUT(struct agw_term_stats, 48);
 AGW_ASSERT_LAYOUT(struct agw_gate_stats, 8 * AGW_G_MAX);
 AGW_ASSERT_LAYOUT(struct agw_gate_cfg, 8);
-AGW_ASSERT_LAYOUT(struct agw_iface, 16);
+AGW_ASSERT_LAYOUT(struct agw_iface_key, 16);
+AGW_ASSERT_LAYOUT(struct agw_iface, 32);
 _Static_assert(offsetof(struct agw_term_key, port) == 16, "key port");
 _Static_assert(offsetof(struct agw_term, slot) == 4, "term slot");
 _Static_assert(offsetof(struct agw_allow_rule, port_lo) == 32, "rule port");

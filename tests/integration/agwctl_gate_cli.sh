@@ -62,6 +62,24 @@ g allow del 10.9.0.1 20000 192.0.2.2 || fail "allow del"
 # BTF: bpftool prints field names
 bpftool map dump pinned "$PIN/agw_terms" | grep -q '"allow_idx"' || fail "no BTF names in agw_terms"
 bpftool map dump pinned "$PIN/agw_term_stats" | grep -q '"syn_dropped"' || fail "no BTF names in stats"
+# several interfaces share one set of maps; unload detaches them all
+# (veth: this kernel has no dummy driver)
+NS=agw-cli-ns-$$
+netns_add "$NS"
+ip -n "$NS" link add d0 type veth peer name d0p &&
+	ip -n "$NS" link add d1 type veth peer name d1p ||
+	fail "veth interfaces"
+ip -n "$NS" link set d0 up
+ip -n "$NS" link set d1 up
+gn() { in_ns "$NS" "$AGWCTL" --pin-dir "$PIN" "$@"; }
+gn gate attach d0 xdp-generic >/dev/null || fail "attach d0"
+gn gate attach d1 tc >/dev/null || fail "attach d1"
+gn -j gate show | jq -e '[.interfaces[].dev] | sort == ["d0","d1"]' >/dev/null ||
+	fail "two interfaces not listed"
+gn -j gate show | jq -e '(.terminations | length) == 2' >/dev/null ||
+	fail "the second attach did not share the maps"
 g unload || fail unload
 [ -e "$PIN" ] && fail "pins left"
+ip -n "$NS" link show d0 | grep -q "prog/xdp" && fail "XDP left on d0 after unload"
+[ -z "$(tc -n "$NS" filter show dev d1 ingress 2>/dev/null)" ] || fail "filter left on d1"
 echo "agwctl gate CLI ok"

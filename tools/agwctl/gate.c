@@ -97,6 +97,10 @@ static int cmd_detach(struct gate_cmd *c, int argc, char **argv)
 	if (parse_dev(c, argv[0], &ifindex) || open_gate(c, false))
 		return 1;
 	err = agw_gate_detach(c->g, ifindex);
+	if (err == -EXDEV)
+		return agwctl_err(c->ctl,
+				  "gate detach %s: attached from another network namespace; run agwctl there",
+				  argv[0]);
 	if (err == -ENOENT)
 		return agwctl_err(c->ctl, "gate detach %s: not attached",
 				  argv[0]);
@@ -115,6 +119,9 @@ static int cmd_unload(struct gate_cmd *c, int argc, char **argv)
 	if (open_gate(c, false))
 		return 1;
 	err = agw_gate_unload(c->g);
+	if (err == -EXDEV)
+		return agwctl_err(c->ctl,
+				  "gate unload: pins removed, but a clsact filter in another network namespace is left (remove it there with tc filter del)");
 	if (err)
 		return agwctl_err(c->ctl, "gate unload: %s", strerror(-err));
 	return 0;
@@ -371,19 +378,22 @@ static int show_term(const struct agw_gate_term_info *t, void *ctx)
 static int show_iface(const struct agw_gate_iface_info *i, void *ctx)
 {
 	struct gate_cmd *c = ctx;
-	char name[IF_NAMESIZE] = "?";
 
-	if_indextoname(i->ifindex, name);
 	if (c->ctl->json) {
 		jw_obj_open(&c->jw, NULL);
-		jw_str(&c->jw, "dev", name);
+		jw_str(&c->jw, "dev", i->ifname);
 		jw_u64(&c->jw, "ifindex", i->ifindex);
+		jw_u64(&c->jw, "netns", i->netns);
+		jw_bool(&c->jw, "this_netns", i->this_netns);
 		jw_str(&c->jw, "mode", agw_attach_mode_name(i->mode));
 		jw_u64(&c->jw, "prog_id", i->prog_id);
 		jw_obj_close(&c->jw);
 	} else {
-		printf("iface %s ifindex %d mode %s prog %u\n", name, i->ifindex,
-		       agw_attach_mode_name(i->mode), i->prog_id);
+		printf("iface %s ifindex %d mode %s prog %u", i->ifname,
+		       i->ifindex, agw_attach_mode_name(i->mode), i->prog_id);
+		if (!i->this_netns)
+			printf(" netns net:[%llu]", (unsigned long long)i->netns);
+		printf("\n");
 	}
 	return 0;
 }
