@@ -23,7 +23,8 @@
 static int empty_xdp_prog(void)
 {
 	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		  .dst_reg = BPF_REG_0,
 		  .imm = XDP_PASS },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
@@ -107,8 +108,9 @@ int main(int argc, char **argv)
 	agw_addr_parse("10.0.0.1", &L);
 	agw_addr_parse("192.0.2.10", &R);
 	agw_addr_parse("198.51.100.1", &other);
-	rule = (struct agw_allow){ .addr = R, .prefix_len = 32,
-				   .port_lo = 40000, .port_hi = 40000 };
+	rule = (struct agw_allow){
+		.addr = R, .prefix_len = 32, .port_lo = 40000, .port_hi = 40000
+	};
 	err = agw_gate_term_add(g, &L, 20000, AGW_MODE_OPEN);
 	err = err ?: agw_gate_term_add(g, &L, 20001, AGW_MODE_IGNORE);
 	err = err ?: agw_gate_term_add(g, &L, 20002, AGW_MODE_FILTER);
@@ -126,18 +128,42 @@ int main(int argc, char **argv)
 	}
 
 	struct path paths[] = {
-		{ "non_syn", { .src = R, .dst = L, .sport = 40000,
-			       .dport = 20001, .tcp_flags = PKT_ACK } },
-		{ "no_term", { .src = R, .dst = L, .sport = 40000,
-			       .dport = 25000, .tcp_flags = PKT_SYN } },
-		{ "open", { .src = R, .dst = L, .sport = 40000, .dport = 20000,
-			    .tcp_flags = PKT_SYN } },
-		{ "ignore", { .src = R, .dst = L, .sport = 40000,
-			      .dport = 20001, .tcp_flags = PKT_SYN } },
-		{ "filter_allowed", { .src = R, .dst = L, .sport = 40000,
-				      .dport = 20002, .tcp_flags = PKT_SYN } },
-		{ "filter_denied", { .src = other, .dst = L, .sport = 40000,
-				     .dport = 20002, .tcp_flags = PKT_SYN } },
+		{ "non_syn",
+		  { .src = R,
+		    .dst = L,
+		    .sport = 40000,
+		    .dport = 20001,
+		    .tcp_flags = PKT_ACK } },
+		{ "no_term",
+		  { .src = R,
+		    .dst = L,
+		    .sport = 40000,
+		    .dport = 25000,
+		    .tcp_flags = PKT_SYN } },
+		{ "open",
+		  { .src = R,
+		    .dst = L,
+		    .sport = 40000,
+		    .dport = 20000,
+		    .tcp_flags = PKT_SYN } },
+		{ "ignore",
+		  { .src = R,
+		    .dst = L,
+		    .sport = 40000,
+		    .dport = 20001,
+		    .tcp_flags = PKT_SYN } },
+		{ "filter_allowed",
+		  { .src = R,
+		    .dst = L,
+		    .sport = 40000,
+		    .dport = 20002,
+		    .tcp_flags = PKT_SYN } },
+		{ "filter_denied",
+		  { .src = other,
+		    .dst = L,
+		    .sport = 40000,
+		    .dport = 20002,
+		    .tcp_flags = PKT_SYN } },
 	};
 	uint32_t sizes[] = { 3, nterms };
 

@@ -272,8 +272,8 @@ static int slot_alloc(struct agw_gate *g, const struct agw_term_key *owner,
 		uint64_t free_bits = ~g->slot_used[w];
 		uint32_t s;
 
-		if (!free_bits || w * 64 + __builtin_ctzll(free_bits) >=
-					  g->capacity) {
+		if (!free_bits ||
+		    w * 64 + __builtin_ctzll(free_bits) >= g->capacity) {
 			w = (w + 1) % words;
 			i++;
 			continue;
@@ -345,8 +345,8 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 	err = percpu_zero(g, g->map_fd[GM_TSTATS], slot,
 			  sizeof(struct agw_term_stats));
 	idx = 2 * slot;
-	if (!err && bpf_map_update_elem(g->map_fd[GM_ALLOW], &idx, &empty,
-					BPF_ANY))
+	if (!err &&
+	    bpf_map_update_elem(g->map_fd[GM_ALLOW], &idx, &empty, BPF_ANY))
 		err = -errno;
 	if (err)
 		goto fail;

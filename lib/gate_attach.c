@@ -282,7 +282,8 @@ int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 	if (err)
 		return err;
 	if (!record_get(g, &k, &old)) {
-		if (still_attached(g, &k, &old) && mode_matches(want, old.mode)) {
+		if (still_attached(g, &k, &old) &&
+		    mode_matches(want, old.mode)) {
 			*got = old.mode;
 			return 0;
 		}
@@ -359,7 +360,8 @@ int agw_gate_detach(struct agw_gate *g, int ifindex)
 }
 
 int agw_gate_iface_foreach(struct agw_gate *g,
-			   int (*cb)(const struct agw_gate_iface_info *, void *),
+			   int (*cb)(const struct agw_gate_iface_info *,
+				     void *),
 			   void *ctx)
 {
 	struct agw_iface_key key, next, *prev = NULL;

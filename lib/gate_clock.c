@@ -42,9 +42,8 @@ static int clock_sample(struct agw_gate *g)
 		uint64_t hz = hz_candidates[i];
 		uint64_t pred = (1ULL << 32) - 300 * hz +
 				g->clock_ns / (1000000000ULL / hz);
-		uint64_t e = pred > g->clock_jiffies ?
-				     pred - g->clock_jiffies :
-				     g->clock_jiffies - pred;
+		uint64_t e = pred > g->clock_jiffies ? pred - g->clock_jiffies :
+						       g->clock_jiffies - pred;
 
 		if (e < best_err) {
 			best_err = e;

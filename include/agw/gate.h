@@ -85,7 +85,8 @@ int agw_gate_detach(struct agw_gate *g, int ifindex);
  * removes the pins. The handle must still be closed. */
 int agw_gate_unload(struct agw_gate *g);
 int agw_gate_iface_foreach(struct agw_gate *g,
-			   int (*cb)(const struct agw_gate_iface_info *, void *),
+			   int (*cb)(const struct agw_gate_iface_info *,
+				     void *),
 			   void *ctx);
 
 int agw_gate_config_get(struct agw_gate *g, struct agw_gate_cfg *cfg);

@@ -117,7 +117,8 @@ enum agw_attach_mode {
 };
 
 enum agw_iface_flags {
-	AGW_IFACE_OWN_QDISC = 1 << 0, /* we created clsact: remove it at detach */
+	/* we created clsact: remove it at detach */
+	AGW_IFACE_OWN_QDISC = 1 << 0,
 };
 
 /* agw_ifaces: where the gate is attached, for show, detach and unload.
