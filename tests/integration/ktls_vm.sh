@@ -25,8 +25,10 @@ else
 	echo "host: no kTLS in $(uname -r): ktls_probe says so (exit 3)"
 fi
 
-out=$("$AGW_SRC/tests/vm/run-suite" ${KTLS_VM_TESTS:-} 2>&1 | tee /dev/stderr)
+console=$BUILD/test-logs/ktls_vm-console.log
+"$AGW_SRC/tests/vm/run-suite" ${KTLS_VM_TESTS:-} 2>&1 | tee "$console"
 rc=${PIPESTATUS[0]}
+out=$(cat "$console")
 # Belt and braces: the guest must have run the proof and every script.
 if [ $rc -eq 0 ]; then
 	grep -q '^vm-test: PASS ktls-probe-tests' <<<"$out" || [ -n "${KTLS_VM_TESTS:-}" ] ||
