@@ -36,4 +36,4 @@ if [ $rc -ne 0 ]; then
 	tail -n 30 "$log" >&2
 	exit 1
 fi
-echo "bench: tls_vm_guest_kernel = $(cat "$BUILD/vm/kernel.version" | tr ' ' '_') version"
+echo "tls_vm: guest kernel $(cat "${AGW_VM_DIR:-$BUILD/vm}/kernel.version"), qemu -cpu ${AGW_VM_CPU:-max}, ${mib} MiB x ${rounds} rounds"
