@@ -59,17 +59,17 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (cond) {                                                \
-			printf("ok   ");                                   \
-		} else {                                                   \
-			printf("FAIL ");                                   \
-			failures++;                                        \
-		}                                                          \
-		printf(__VA_ARGS__);                                       \
-		putchar('\n');                                             \
-		fflush(stdout);                                            \
+#define CHECK(cond, ...)                 \
+	do {                             \
+		if (cond) {              \
+			printf("ok   "); \
+		} else {                 \
+			printf("FAIL "); \
+			failures++;      \
+		}                        \
+		printf(__VA_ARGS__);     \
+		putchar('\n');           \
+		fflush(stdout);          \
 	} while (0)
 
 static void ssl_errors(const char *what)
@@ -92,7 +92,7 @@ static double now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* ---- identity and contexts --------------------------------------------- */
+/* ---- identity and contexts ----------------------------------------------- */
 
 struct identity {
 	EVP_PKEY *key;
@@ -136,9 +136,9 @@ fail:
 }
 
 struct tls_params {
-	int version;		/* TLS1_2_VERSION or TLS1_3_VERSION */
-	const char *ciphers;	/* cipher list (1.2) or suites (1.3) */
-	bool ktls;		/* SSL_OP_ENABLE_KTLS */
+	int version; /* TLS1_2_VERSION or TLS1_3_VERSION */
+	const char *ciphers; /* cipher list (1.2) or suites (1.3) */
+	bool ktls; /* SSL_OP_ENABLE_KTLS */
 };
 
 static SSL_CTX *ctx_make(const struct tls_params *p,
@@ -173,7 +173,7 @@ fail:
 	return NULL;
 }
 
-/* ---- sockets ------------------------------------------------------------ */
+/* ---- sockets ------------------------------------------------------------- */
 
 static int set_nonblock(int fd, bool on)
 {
@@ -277,7 +277,7 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* ---- /proc/net/tls_stat --------------------------------------------------- */
+/* ---- /proc/net/tls_stat -------------------------------------------------- */
 
 /* Value of one tls_stat counter, or -1 when the kernel has none. */
 static long long tls_stat(const char *name)
@@ -299,7 +299,7 @@ static long long tls_stat(const char *name)
 	return found;
 }
 
-/* ---- handshake ------------------------------------------------------------ */
+/* ---- handshake ----------------------------------------------------------- */
 
 struct tls_link {
 	SSL_CTX *cctx, *sctx;
@@ -321,6 +321,14 @@ static void link_close(struct tls_link *l)
 	l->cfd = l->sfd = -1;
 }
 
+/* SSL call r only needs the socket to become ready again. */
+static bool ssl_wants_io(SSL *ssl, int r)
+{
+	int e = SSL_get_error(ssl, r);
+
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+}
+
 /* Both ends in one thread: non-blocking handshake steps until both finish. */
 static int handshake_pair(SSL *client, SSL *server, int cfd, int sfd)
 {
@@ -337,16 +345,14 @@ static int handshake_pair(SSL *client, SSL *server, int cfd, int sfd)
 			r = SSL_connect(client);
 			if (r == 1)
 				cdone = true;
-			else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ &&
-				 SSL_get_error(client, r) != SSL_ERROR_WANT_WRITE)
+			else if (!ssl_wants_io(client, r))
 				goto fail;
 		}
 		if (!sdone) {
 			r = SSL_accept(server);
 			if (r == 1)
 				sdone = true;
-			else if (SSL_get_error(server, r) != SSL_ERROR_WANT_READ &&
-				 SSL_get_error(server, r) != SSL_ERROR_WANT_WRITE)
+			else if (!ssl_wants_io(server, r))
 				goto fail;
 		}
 		if (now_seconds() > deadline)
@@ -394,7 +400,7 @@ static bool ktls_recv(SSL *ssl)
 	return BIO_get_ktls_recv(SSL_get_rbio(ssl)) == 1;
 }
 
-/* ---- payload and digests ---------------------------------------------------- */
+/* ---- payload and digests ------------------------------------------------- */
 
 /* Deterministic pseudo-random bytes (xorshift), different per seed. */
 static uint8_t *payload_make(size_t len, uint64_t seed)
@@ -445,7 +451,7 @@ static void sha256(const void *p, size_t n, uint8_t out[32])
 	EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
 }
 
-/* ---- the relay ---------------------------------------------------------------- */
+/* ---- the relay ----------------------------------------------------------- */
 
 /*
  * One direction of a TLS <-> plain relay. With kTLS for that direction the
@@ -453,35 +459,41 @@ static void sha256(const void *p, size_t n, uint8_t out[32])
  * space; otherwise they are copied through buf with SSL_read/SSL_write.
  */
 struct relay_dir {
-	int in, out;		/* file descriptors */
-	bool from_tls;		/* in is the TLS socket */
+	int in, out; /* file descriptors */
+	bool from_tls; /* in is the TLS socket */
 	bool splice;
 	int pipe[2];
-	size_t cap;		/* pipe or buf capacity */
-	size_t pending;		/* bytes in the pipe or buf */
+	size_t cap; /* pipe or buf capacity */
+	size_t pending; /* bytes in the pipe or buf */
 	uint8_t *buf;
 	size_t off;
 	bool eof, done;
 	uint64_t spliced, copied;
-	bool close_notify;	/* from_tls: the peer's close_notify arrived */
+	uint64_t empty_reads; /* woken without a whole record to splice */
+	bool close_notify; /* from_tls: the peer's close_notify arrived */
 };
 
 struct relay_stats {
-	uint64_t spliced[2], copied[2];	/* [0] TLS->plain, [1] plain->TLS */
+	uint64_t spliced[2], copied[2]; /* [0] TLS->plain, [1] plain->TLS */
+	uint64_t polls, empty_reads;
 	bool close_notify;
 };
+
+static void dir_clear(struct relay_dir *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->pipe[0] = d->pipe[1] = -1;
+}
 
 static int dir_init(struct relay_dir *d, int in, int out, bool from_tls,
 		    bool use_splice)
 {
 	int r;
 
-	memset(d, 0, sizeof(*d));
 	d->in = in;
 	d->out = out;
 	d->from_tls = from_tls;
 	d->splice = use_splice;
-	d->pipe[0] = d->pipe[1] = -1;
 	if (use_splice) {
 		if (pipe2(d->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 			return -errno;
@@ -516,10 +528,9 @@ static int tls_read_copy(SSL *ssl, struct relay_dir *d, uint8_t *buf,
 
 	if (n > 0)
 		return n;
-	switch (SSL_get_error(ssl, n)) {
-	case SSL_ERROR_WANT_READ:
-	case SSL_ERROR_WANT_WRITE:
+	if (ssl_wants_io(ssl, n))
 		return -EAGAIN;
+	switch (SSL_get_error(ssl, n)) {
 	case SSL_ERROR_ZERO_RETURN:
 		d->close_notify = true;
 		return 0;
@@ -548,12 +559,15 @@ static int dir_fill(SSL *ssl, struct relay_dir *d)
 			d->eof = true;
 			return 1;
 		}
-		if (errno == EAGAIN)
+		if (errno == EAGAIN) {
+			d->empty_reads++;
 			return 0;
-		if (!(d->from_tls && (errno == EINVAL || errno == EIO)) ||
-		    d->pending > 0)
-			return errno == EINVAL || errno == EIO ? 0 : -errno;
-		/* Control record: only with an empty pipe, to keep order. */
+		}
+		if (!d->from_tls || (errno != EINVAL && errno != EIO))
+			return -errno;
+		/* A control record: drain the pipe first to keep order. */
+		if (d->pending > 0)
+			return 0;
 		if (!d->buf && !(d->buf = malloc(COPY_BYTES)))
 			return -ENOMEM;
 		n = tls_read_copy(ssl, d, d->buf, COPY_BYTES);
@@ -612,8 +626,7 @@ static int dir_drain(SSL *ssl, struct relay_dir *d)
 	} else {
 		r = SSL_write(ssl, d->buf + d->off, d->pending);
 		if (r <= 0) {
-			r = SSL_get_error(ssl, r);
-			if (r == SSL_ERROR_WANT_WRITE || r == SSL_ERROR_WANT_READ)
+			if (ssl_wants_io(ssl, r))
 				return 0;
 			ssl_errors("SSL_write");
 			return -EPROTO;
@@ -649,6 +662,8 @@ static int relay_run(SSL *ssl, int tfd, int pfd, bool allow_splice,
 	int r = 0, progress;
 
 	memset(st, 0, sizeof(*st));
+	dir_clear(&d[0]);
+	dir_clear(&d[1]);
 	if (dir_init(&d[0], tfd, pfd, true, allow_splice && ktls_recv(ssl)) ||
 	    dir_init(&d[1], pfd, tfd, false, allow_splice && ktls_send(ssl))) {
 		r = -ENOMEM;
@@ -678,11 +693,13 @@ static int relay_run(SSL *ssl, int tfd, int pfd, bool allow_splice,
 		for (int i = 0; i < 2; i++) {
 			if (d[i].done)
 				continue;
-			if (!d[i].eof && d[i].pending < (d[i].splice ? d[i].cap : 1))
+			if (!d[i].eof &&
+			    d[i].pending < (d[i].splice ? d[i].cap : 1))
 				pf[i].events |= POLLIN;
 			if (d[i].pending > 0)
 				pf[!i].events |= POLLOUT;
 		}
+		st->polls++;
 		if (poll(pf, 2, IO_TIMEOUT_MS) == 0) {
 			fprintf(stderr, "ktls_probe: relay idle for %d ms\n",
 				IO_TIMEOUT_MS);
@@ -695,6 +712,7 @@ out:
 	for (int i = 0; i < 2; i++) {
 		st->spliced[i] = d[i].spliced;
 		st->copied[i] = d[i].copied;
+		st->empty_reads += d[i].empty_reads;
 		dir_free(&d[i]);
 	}
 	st->close_notify = d[0].close_notify;
@@ -703,7 +721,7 @@ out:
 	return r;
 }
 
-/* ---- check: peers in threads ------------------------------------------------- */
+/* ---- check: peers in threads --------------------------------------------- */
 
 /* The UE side: sends one payload, close_notify, then reads until the
  * relay's close_notify. */
@@ -724,7 +742,8 @@ static void *tls_peer_main(void *arg)
 
 	p->err = buf ? 0 : -ENOMEM;
 	while (!p->err && off < p->out_len) {
-		size_t chunk = p->out_len - off < 16384 ? p->out_len - off : 16384;
+		size_t chunk = p->out_len - off < 16384 ? p->out_len - off :
+							  16384;
 
 		if (SSL_write(p->ssl, p->out + off, chunk) <= 0)
 			p->err = -EPIPE;
@@ -783,7 +802,8 @@ static void *plain_peer_main(void *arg)
 static void check_relay(struct tls_link *l, const char *what, bool allow_splice)
 {
 	const size_t up_len = (4 << 20) + 12345, down_len = (3 << 20) + 777;
-	uint8_t *up = payload_make(up_len, 1), *down = payload_make(down_len, 2);
+	uint8_t *up = payload_make(up_len, 1),
+		*down = payload_make(down_len, 2);
 	uint8_t want[32], got[32];
 	struct tls_peer ue = { .ssl = l->client, .out = up, .out_len = up_len };
 	struct plain_peer core = { .out = down, .out_len = down_len };
@@ -907,8 +927,9 @@ static void check_raw_syscalls(struct tls_link *l, const char *what)
 	if (ktls_send(l->client)) {
 		n = write(l->cfd, hello, sizeof(hello));
 		CHECK(n == sizeof(hello) &&
-		      SSL_read(l->server, buf, sizeof(buf)) == sizeof(hello) &&
-		      !memcmp(buf, hello, sizeof(hello)),
+			      SSL_read(l->server, buf, sizeof(buf)) ==
+				      sizeof(hello) &&
+			      !memcmp(buf, hello, sizeof(hello)),
 		      "%s: write() on the kTLS send socket decrypts at the peer",
 		      what);
 	}
@@ -916,8 +937,8 @@ static void check_raw_syscalls(struct tls_link *l, const char *what)
 		memset(buf, 0, sizeof(buf));
 		n = SSL_write(l->client, hello, sizeof(hello));
 		CHECK(n == sizeof(hello) &&
-		      read(l->sfd, buf, sizeof(buf)) == sizeof(hello) &&
-		      !memcmp(buf, hello, sizeof(hello)),
+			      read(l->sfd, buf, sizeof(buf)) == sizeof(hello) &&
+			      !memcmp(buf, hello, sizeof(hello)),
 		      "%s: read() on the kTLS receive socket gives plaintext",
 		      what);
 	}
@@ -959,7 +980,7 @@ static void check_connection(const struct identity *id, int version,
 	expect->tx += n_tx;
 	expect->rx += n_rx;
 	CHECK(tls_stat("TlsCurrTxSw") - tx0 == n_tx &&
-	      tls_stat("TlsCurrRxSw") - rx0 == n_rx,
+		      tls_stat("TlsCurrRxSw") - rx0 == n_rx,
 	      "%s: tls_stat TlsCurrTxSw +%lld, TlsCurrRxSw +%lld", what,
 	      tls_stat("TlsCurrTxSw") - tx0, tls_stat("TlsCurrRxSw") - rx0);
 
@@ -974,8 +995,8 @@ static void check_connection(const struct identity *id, int version,
 /* The same relay with kTLS off: the baseline the benchmark compares to. */
 static void check_user_space(const struct identity *id)
 {
-	struct tls_params p = { TLS1_2_VERSION,
-				"ECDHE-ECDSA-AES128-GCM-SHA256", false };
+	struct tls_params p = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256",
+				false };
 	const char *what = "TLS 1.2 user-space relay";
 	struct tls_link l;
 
@@ -1031,14 +1052,14 @@ static int cmd_check(bool unavailable_ok)
 	CHECK(after[1] - before[1] == expect.rx,
 	      "tls_stat TlsRxSw moved by %lld (kTLS receive sockets: %lld)",
 	      after[1] - before[1], expect.rx);
-	CHECK(after[2] == before[2], "tls_stat TlsDecryptError unchanged (%lld)",
-	      after[2]);
+	CHECK(after[2] == before[2],
+	      "tls_stat TlsDecryptError unchanged (%lld)", after[2]);
 	identity_free(&id);
 	printf("ktls_probe: %s\n", failures ? "FAILED" : "all checks passed");
 	return failures ? 1 : 0;
 }
 
-/* ---- benchmark roles ------------------------------------------------------------ */
+/* ---- benchmark roles ----------------------------------------------------- */
 
 static int accept_loop_fd(uint16_t port)
 {
@@ -1109,16 +1130,19 @@ static int cmd_relay(uint16_t port, uint16_t to, bool use_ktls, int version)
 					"over: not measuring kTLS\n");
 			return 1;
 		}
-		fprintf(stderr, "relay: ktls send %d recv %d\n",
-			ktls_send(ssl), ktls_recv(ssl));
+		fprintf(stderr, "relay: ktls send %d recv %d\n", ktls_send(ssl),
+			ktls_recv(ssl));
 		if (relay_run(ssl, tfd, pfd, use_ktls, &st) < 0)
 			fprintf(stderr, "ktls_probe: relay failed\n");
 		fprintf(stderr,
-			"relay: spliced %llu/%llu copied %llu/%llu bytes\n",
+			"relay: spliced %llu/%llu copied %llu/%llu bytes, "
+			"%llu polls, %llu empty splices\n",
 			(unsigned long long)st.spliced[0],
 			(unsigned long long)st.spliced[1],
 			(unsigned long long)st.copied[0],
-			(unsigned long long)st.copied[1]);
+			(unsigned long long)st.copied[1],
+			(unsigned long long)st.polls,
+			(unsigned long long)st.empty_reads);
 next:
 		SSL_free(ssl);
 		if (pfd >= 0)
