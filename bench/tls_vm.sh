@@ -6,7 +6,8 @@
 # TLS, same traffic, same run (bench/vm/tls-relay does the measuring).
 # Knobs: TLS_VM_MIB (MiB per run, default 32), TLS_VM_ROUNDS (default 3),
 # TLS_VM_MODES (default "ktls ktls13 user haproxy"), AGW_VM_CPU (qemu -cpu,
-# default max). Under TCG every AES/GHASH instruction is emulated, so the
+# default max). Another relay joins with a mode name, RELAY_CMD_<name> (see
+# bench/vm/tls-relay) and the files it needs in TLS_VM_FILES. Under TCG every AES/GHASH instruction is emulated, so the
 # crypto, not the copies kTLS saves, dominates the figures: see
 # Documentation/ktls-testing.md before reading the ratios.
 set -eu
@@ -22,8 +23,14 @@ limit=$((60 + rounds * n_modes * (mib + 10) * 2))
 
 log=$BUILD/bench-tls_vm.log
 mkdir -p "$BUILD"
+extra=()
+for f in ${TLS_VM_FILES:-}; do extra+=(--file "$f"); done
+for v in $(compgen -e | grep '^RELAY_CMD_' || true); do
+	extra+=(--env "$v=${!v}")
+done
 set +e
 "$AGW_SRC/tests/vm/run" --haproxy --file "$probe" --file "$AGW_SRC/bench/vm" \
+	"${extra[@]}" \
 	--env MIB="$mib" --env ROUNDS="$rounds" --env MODES="$modes" \
 	--timeout "$limit" --log "$log" -- bash "$AGW_SRC/bench/vm/tls-relay" \
 	>/dev/null

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -654,16 +655,31 @@ static void dir_finish(SSL *ssl, struct relay_dir *d)
 /*
  * Relay between the TLS connection ssl (socket tfd) and the plain socket
  * pfd until both directions have ended. Splices the directions kTLS owns.
+ *
+ * Edge-triggered epoll, because a kTLS socket polls readable as soon as
+ * part of a record is queued while splice() waits for the whole record:
+ * level-triggered poll() would spin. The kernel's TLS parser wakes epoll
+ * only when a record is complete. Every step is retried until nothing
+ * moves, so each fd we then wait on has returned EAGAIN.
  */
 static int relay_run(SSL *ssl, int tfd, int pfd, bool allow_splice,
 		     struct relay_stats *st)
 {
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET };
 	struct relay_dir d[2];
-	int r = 0, progress;
+	int r = 0, progress, ep;
 
 	memset(st, 0, sizeof(*st));
 	dir_clear(&d[0]);
 	dir_clear(&d[1]);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -errno;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev) < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &ev) < 0) {
+		r = -errno;
+		goto out;
+	}
 	if (dir_init(&d[0], tfd, pfd, true, allow_splice && ktls_recv(ssl)) ||
 	    dir_init(&d[1], pfd, tfd, false, allow_splice && ktls_send(ssl))) {
 		r = -ENOMEM;
@@ -688,22 +704,17 @@ static int relay_run(SSL *ssl, int tfd, int pfd, bool allow_splice,
 		}
 		if (progress || (!d[0].splice && SSL_pending(ssl) > 0))
 			continue;
-		struct pollfd pf[2] = { { .fd = tfd }, { .fd = pfd } };
-
-		for (int i = 0; i < 2; i++) {
-			if (d[i].done)
-				continue;
-			if (!d[i].eof &&
-			    d[i].pending < (d[i].splice ? d[i].cap : 1))
-				pf[i].events |= POLLIN;
-			if (d[i].pending > 0)
-				pf[!i].events |= POLLOUT;
-		}
+		/* Every fd we stopped on said EAGAIN: wait for an edge. */
 		st->polls++;
-		if (poll(pf, 2, IO_TIMEOUT_MS) == 0) {
+		r = epoll_wait(ep, &ev, 1, IO_TIMEOUT_MS);
+		if (r == 0) {
 			fprintf(stderr, "ktls_probe: relay idle for %d ms\n",
 				IO_TIMEOUT_MS);
 			r = -ETIMEDOUT;
+			goto out;
+		}
+		if (r < 0 && errno != EINTR) {
+			r = -errno;
 			goto out;
 		}
 	}
@@ -716,6 +727,7 @@ out:
 		dir_free(&d[i]);
 	}
 	st->close_notify = d[0].close_notify;
+	close(ep);
 	set_nonblock(tfd, false);
 	set_nonblock(pfd, false);
 	return r;
