@@ -735,8 +735,12 @@ out:
 
 /* ---- check: peers in threads --------------------------------------------- */
 
-/* The UE side: sends one payload, close_notify, then reads until the
- * relay's close_notify. */
+/*
+ * The UE side: sends its payload and close_notify, then reads until the
+ * relay's close_notify. One thread, as an SSL object is not thread-safe;
+ * the relay meanwhile must keep the upstream moving although the UE does
+ * not read what is coming down.
+ */
 struct tls_peer {
 	SSL *ssl;
 	const uint8_t *out;
@@ -778,31 +782,48 @@ static void *tls_peer_main(void *arg)
 	return NULL;
 }
 
-/* The core side: reads until EOF, then sends one payload and half-closes. */
+/*
+ * The core side: sends its payload and half-closes while it reads until
+ * EOF, so both directions cross the relay at the same time.
+ */
 struct plain_peer {
 	int fd;
 	const uint8_t *out;
 	size_t out_len;
 	struct digest in;
-	int err;
+	int err, write_err;
 };
+
+static void *plain_writer_main(void *arg)
+{
+	struct plain_peer *p = arg;
+
+	p->write_err = write_all(p->fd, p->out, p->out_len);
+	shutdown(p->fd, SHUT_WR);
+	return NULL;
+}
 
 static void *plain_peer_main(void *arg)
 {
 	struct plain_peer *p = arg;
 	uint8_t *buf = malloc(COPY_BYTES);
+	pthread_t writer;
 	ssize_t n;
 
 	p->err = buf ? 0 : -ENOMEM;
+	if (p->err || pthread_create(&writer, NULL, plain_writer_main, p)) {
+		free(buf);
+		p->err = -ENOMEM;
+		return NULL;
+	}
 	while (!p->err && (n = read(p->fd, buf, COPY_BYTES)) != 0) {
 		if (n < 0)
 			p->err = -errno;
 		else
 			digest_add(&p->in, buf, n);
 	}
-	if (!p->err)
-		p->err = write_all(p->fd, p->out, p->out_len);
-	shutdown(p->fd, SHUT_WR);
+	pthread_join(writer, NULL);
+	p->err = p->err ?: p->write_err;
 	free(buf);
 	return NULL;
 }
@@ -818,7 +839,7 @@ static void check_relay(struct tls_link *l, const char *what, bool allow_splice)
 		*down = payload_make(down_len, 2);
 	uint8_t want[32], got[32];
 	struct tls_peer ue = { .ssl = l->client, .out = up, .out_len = up_len };
-	struct plain_peer core = { .out = down, .out_len = down_len };
+	struct plain_peer core = { .fd = -1, .out = down, .out_len = down_len };
 	struct relay_stats st;
 	int relay_in = -1, r;
 	pthread_t t1, t2;
@@ -872,7 +893,7 @@ out:
 	EVP_MD_CTX_free(core.in.md);
 	if (relay_in >= 0)
 		close(relay_in);
-	if (core.fd > 0)
+	if (core.fd >= 0)
 		close(core.fd);
 	free(up);
 	free(down);
