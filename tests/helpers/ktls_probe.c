@@ -15,10 +15,12 @@
  *   ktls_probe sink -l PORT -b BYTES
  *	plain TCP server: per connection, reads BYTES, answers with the
  *	count (8 bytes, little endian), waits for EOF. Serves forever.
- *   ktls_probe relay -l PORT -t PORT -m ktls|user [-3]
+ *   ktls_probe relay -l PORT -t PORT -m ktls|ktls-copy|user [-3]
  *	TLS-terminating relay to plain 127.0.0.1:PORT; "ktls" moves bytes
  *	with splice() through kTLS (fails if the kernel did not take over),
- *	"user" uses SSL_read/SSL_write. Serves connections one after another.
+ *	"ktls-copy" uses kTLS with SSL_read/SSL_write (plain recvmsg/sendmsg
+ *	on the kTLS socket), "user" uses OpenSSL's record layer. Serves
+ *	connections one after another.
  *   ktls_probe client -c PORT -b BYTES [-3]
  *	TLS client that pushes BYTES, waits for the sink's count and prints
  *	"client: bytes=N seconds=S".
@@ -1132,13 +1134,16 @@ static int cmd_sink(uint16_t port, uint64_t bytes)
 	}
 }
 
-static int cmd_relay(uint16_t port, uint16_t to, bool use_ktls, int version)
+/* mode: "ktls" (kTLS + splice), "ktls-copy" (kTLS, read/write through user
+ * space: the kernel decrypts into our buffer), "user" (OpenSSL only). */
+static int cmd_relay(uint16_t port, uint16_t to, const char *mode, int version)
 {
 	struct tls_params p = { version,
 				version == TLS1_2_VERSION ?
 					"ECDHE-ECDSA-AES128-GCM-SHA256" :
 					"TLS_AES_128_GCM_SHA256",
-				use_ktls };
+				strcmp(mode, "user") != 0 };
+	bool use_ktls = p.ktls, use_splice = !strcmp(mode, "ktls");
 	int lfd = accept_loop_fd(port), tfd, pfd;
 	struct relay_stats st;
 	struct identity id;
@@ -1165,7 +1170,7 @@ static int cmd_relay(uint16_t port, uint16_t to, bool use_ktls, int version)
 		}
 		fprintf(stderr, "relay: ktls send %d recv %d\n", ktls_send(ssl),
 			ktls_recv(ssl));
-		if (relay_run(ssl, tfd, pfd, use_ktls, &st) < 0)
+		if (relay_run(ssl, tfd, pfd, use_splice, &st) < 0)
 			fprintf(stderr, "ktls_probe: relay failed\n");
 		fprintf(stderr,
 			"relay: spliced %llu/%llu copied %llu/%llu bytes, "
@@ -1247,7 +1252,7 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: ktls_probe check [-u]\n"
 		"       ktls_probe sink -l PORT -b BYTES\n"
-		"       ktls_probe relay -l PORT -t PORT -m ktls|user [-3]\n"
+		"       ktls_probe relay -l PORT -t PORT -m ktls|ktls-copy|user [-3]\n"
 		"       ktls_probe client -c PORT -b BYTES [-3]\n");
 	exit(2);
 }
@@ -1257,7 +1262,8 @@ int main(int argc, char **argv)
 	unsigned long port = 0, to = 0;
 	unsigned long long bytes = 0;
 	int version = TLS1_2_VERSION, opt;
-	bool unavailable_ok = false, use_ktls = true;
+	bool unavailable_ok = false;
+	const char *mode = "ktls";
 	const char *cmd;
 
 	if (argc < 2)
@@ -1280,9 +1286,10 @@ int main(int argc, char **argv)
 			bytes = strtoull(optarg, NULL, 10);
 			break;
 		case 'm':
-			if (strcmp(optarg, "ktls") && strcmp(optarg, "user"))
+			if (strcmp(optarg, "ktls") && strcmp(optarg, "user") &&
+			    strcmp(optarg, "ktls-copy"))
 				usage();
-			use_ktls = !strcmp(optarg, "ktls");
+			mode = optarg;
 			break;
 		case '3':
 			version = TLS1_3_VERSION;
@@ -1300,7 +1307,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "sink") && bytes)
 		return cmd_sink(port, bytes);
 	if (!strcmp(cmd, "relay") && to && to <= 65535)
-		return cmd_relay(port, to, use_ktls, version);
+		return cmd_relay(port, to, mode, version);
 	if (!strcmp(cmd, "client") && bytes)
 		return cmd_client(port, bytes, version);
 	usage();
