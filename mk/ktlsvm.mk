@@ -21,7 +21,3 @@ vm-shell: test-bins
 	$(Q)BUILD=$(abspath $(BUILD)) ./tests/vm/run --shell \
 		$(foreach h,$(TEST_HELPERS),--file $(abspath $(h)))
 
-# The generic helper link rule does not create its directory.
-$(BUILD)/helpers/ktls_probe: | $(BUILD)/helpers/.ktlsvm-dir
-$(BUILD)/helpers/.ktlsvm-dir:
-	$(Q)mkdir -p $(dir $@) && touch $@
