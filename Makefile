@@ -69,10 +69,11 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/benchbin/%,$(BENCH_SRCS))
 
 ALL_TARGETS := $(LIBAGW) $(TOOLS) $(AGWD)
 
-.PHONY: all clean check asan-check bench install fuzz configure deps test-bins
+.PHONY: all clean check asan-check bench install fuzz deps test-bins
 .DEFAULT_GOAL := all
+.SECONDARY: $(BPF_OBJS)
 
-all: $(BUILD)/config.mk $(ALL_TARGETS)
+all: $(BUILD)/config.mk $(SKELS) $(ALL_TARGETS)
 
 # configure probes the toolchain and kernel and stops with a clear message
 # when something is missing; its result is cached in $(BUILD)/config.mk.
@@ -80,7 +81,6 @@ $(BUILD)/config.mk: configure
 	$(Q)mkdir -p $(BUILD)
 	$(Q)./configure --output $@
 
-configure: ; @true
 
 deps:
 	$(Q)./scripts/install-deps
@@ -110,22 +110,27 @@ $(LIBAGW): $(LIB_OBJS)
 .SECONDEXPANSION:
 $(TOOLS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard tools/$$*/*.c)) $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/agwd: $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 $(BUILD)/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/benchbin/%: $(BUILD)/bench/%.o $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 test-bins: all $(UNIT_BINS) $(TEST_HELPERS) $(BENCH_BINS)

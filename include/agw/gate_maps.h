@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * SYN gate maps: the one definition of every key and value shared by the
- * BPF program (bpf/gate.bpf.c) and user space (lib/gate.c, agwctl).
+ * BPF program (bpf/syn_gate.bpf.c) and user space (lib/gate.c, agwctl).
  *
  * Addresses are always 16 bytes: IPv4 is stored IPv4-mapped
  * (::ffff:a.b.c.d), so one key type and one compare serve both families.
@@ -111,13 +111,20 @@ enum agw_attach_mode {
 	AGW_ATTACH_NONE = 0,
 	AGW_ATTACH_XDP_NATIVE = 1,
 	AGW_ATTACH_XDP_GENERIC = 2,
-	AGW_ATTACH_TC = 3,
+	AGW_ATTACH_TC = 3, /* clsact + cls_bpf direct-action */
+	AGW_ATTACH_TCX = 4, /* tcx link, kernel >= 6.6 */
+};
+
+enum agw_iface_flags {
+	AGW_IFACE_OWN_QDISC = 1 << 0, /* we created clsact: remove it at detach */
 };
 
 /* agw_ifaces: ifindex -> where the gate is attached, for show/unload. */
 struct agw_iface {
 	__u32 mode; /* enum agw_attach_mode */
 	__u32 prog_id;
+	__u32 flags; /* enum agw_iface_flags */
+	__u32 pad;
 };
 
 #ifndef __bpf__
@@ -131,7 +138,7 @@ AGW_ASSERT_LAYOUT(struct agw_allow_list, 4 + 36 * AGW_ALLOW_MAX);
 AGW_ASSERT_LAYOUT(struct agw_term_stats, 48);
 AGW_ASSERT_LAYOUT(struct agw_gate_stats, 8 * AGW_G_MAX);
 AGW_ASSERT_LAYOUT(struct agw_gate_cfg, 8);
-AGW_ASSERT_LAYOUT(struct agw_iface, 8);
+AGW_ASSERT_LAYOUT(struct agw_iface, 16);
 _Static_assert(offsetof(struct agw_term_key, port) == 16, "key port");
 _Static_assert(offsetof(struct agw_term, slot) == 4, "term slot");
 _Static_assert(offsetof(struct agw_allow_rule, port_lo) == 32, "rule port");
