@@ -19,8 +19,9 @@ struct out {
 
 static void put(struct out *o, const char *p, size_t n)
 {
-	if (o->len < o->size)
-		memcpy(o->buf + o->len, p, n <= o->size - o->len ? n : o->size - o->len);
+	if (n && o->len < o->size)
+		memcpy(o->buf + o->len, p,
+		       n <= o->size - o->len ? n : o->size - o->len);
 	o->len += n;
 }
 

@@ -18,7 +18,8 @@ struct parser {
 	int16_t level; /* -1 session, else the current media index */
 };
 
-static int fail_at(struct parser *ps, int code, const char *at,
+static __attribute__((format(printf, 4, 5))) int
+fail_at(struct parser *ps, int code, const char *at,
 		   const char *fmt, ...)
 {
 	va_list ap;
@@ -70,7 +71,8 @@ static int parse_origin(struct parser *ps, struct agw_sdp_str v)
 	struct sdp_fail why;
 
 	if (ps->sdp->has_origin)
-		return fail_at(ps, AGW_SDP_ERR_SYNTAX, v.ptr, "o= appears twice");
+		return fail_at(ps, AGW_SDP_ERR_SYNTAX, v.ptr - 2,
+			       "o= appears twice");
 	if (sdp_split(v, f, 6) != 6)
 		return fail_at(ps, AGW_SDP_ERR_SYNTAX, v.ptr,
 			       "o=: expected 6 fields");
@@ -107,7 +109,7 @@ static int parse_conn(struct parser *ps, struct agw_sdp_str v)
 		has = &sdp->media[ps->level].has_conn;
 	}
 	if (*has)
-		return fail_at(ps, AGW_SDP_ERR_SYNTAX, v.ptr,
+		return fail_at(ps, AGW_SDP_ERR_SYNTAX, v.ptr - 2,
 			       "more than one c= at this level");
 	if (sdp_split(v, f, 3) != 3)
 		return fail_at(ps, AGW_SDP_ERR_SYNTAX, v.ptr,
@@ -128,7 +130,7 @@ static int parse_time(struct parser *ps, struct agw_sdp_str v)
 	struct agw_sdp_str f[2];
 
 	if (sdp->n_times == AGW_SDP_MAX_TIMES)
-		return fail_at(ps, AGW_SDP_ERR_LIMIT, v.ptr,
+		return fail_at(ps, AGW_SDP_ERR_LIMIT, v.ptr - 2,
 			       "more than %d t= lines", AGW_SDP_MAX_TIMES);
 	if (sdp_split(v, f, 2) != 2)
 		return fail_at(ps, AGW_SDP_ERR_SYNTAX, v.ptr,
@@ -227,7 +229,7 @@ static int parse_media(struct parser *ps, struct agw_sdp_str v)
 	int err;
 
 	if (sdp->n_media == AGW_SDP_MAX_MEDIA)
-		return fail_at(ps, AGW_SDP_ERR_LIMIT, v.ptr,
+		return fail_at(ps, AGW_SDP_ERR_LIMIT, v.ptr - 2,
 			       "more than %d m= lines", AGW_SDP_MAX_MEDIA);
 	m = &sdp->media[sdp->n_media];
 	memset(m, 0, sizeof(*m));
@@ -272,7 +274,7 @@ static int parse_attr(struct parser *ps, struct agw_sdp_str v)
 	const char *colon;
 
 	if (sdp->n_attrs == AGW_SDP_MAX_ATTRS)
-		return fail_at(ps, AGW_SDP_ERR_LIMIT, v.ptr,
+		return fail_at(ps, AGW_SDP_ERR_LIMIT, v.ptr - 2,
 			       "more than %d a= lines", AGW_SDP_MAX_ATTRS);
 	a = &sdp->attrs[sdp->n_attrs];
 	memset(a, 0, sizeof(*a));
