@@ -72,40 +72,50 @@ send_mod(tcp) -> megaco_tcp.
 log(F) -> log(F, []).
 log(F, A) -> io:format(standard_error, "agw_test_mg: " ++ F ++ "~n", A).
 
-%% The MGC may start after us: connect and register until it answers.
-register_loop(_O, _RH, 0) ->
-    log("no MGC answered"),
-    erlang:halt(1);
+%% The MGC may start after us: connect, then register until it answers.
 register_loop(O, RH, Tries) ->
-    case catch register_once(O, RH) of
-	ok -> ok;
-	Error ->
-	    log("registration: ~p", [Error]),
-	    timer:sleep(500),
-	    register_loop(O, RH, Tries - 1)
-    end.
+    CH = connect(O, RH, Tries),
+    service_change_loop(CH, Tries).
 
-register_once(#{transport := udp, mgc_host := Host, mgc_port := Port}, RH) ->
+connect(#{transport := udp, mgc_host := Host, mgc_port := Port}, RH, _) ->
     {ok, Sup} = megaco_udp:start_transport(),
     {ok, Handle, Ctrl} = megaco_udp:open(Sup, [{port, 0},
 					       {receive_handle, RH}]),
     {ok, IP} = inet:parse_address(Host),
     SH = megaco_udp:create_send_handle(Handle, IP, Port),
     {ok, CH} = megaco:connect(RH, preliminary_mid, SH, Ctrl),
+    CH;
+connect(#{transport := tcp, mgc_host := Host, mgc_port := Port}, RH, Tries) ->
+    {ok, Sup} = megaco_tcp:start_transport(),
+    {ok, IP} = inet:parse_address(Host),
+    tcp_connect(Sup, [{host, IP}, {port, Port}, {receive_handle, RH}], RH,
+		Tries).
+
+tcp_connect(_Sup, _Opts, _RH, 0) ->
+    log("no MGC listening"),
+    erlang:halt(1);
+tcp_connect(Sup, Opts, RH, Tries) ->
+    case megaco_tcp:connect(Sup, Opts) of
+	{ok, SH, Ctrl} ->
+	    {ok, CH} = megaco:connect(RH, preliminary_mid, SH, Ctrl),
+	    CH;
+	Error ->
+	    log("connect: ~p", [Error]),
+	    timer:sleep(500),
+	    tcp_connect(Sup, Opts, RH, Tries - 1)
+    end.
+
+service_change_loop(_CH, 0) ->
+    log("no MGC answered"),
+    erlang:halt(1);
+service_change_loop(CH, Tries) ->
     case service_change(CH) of
 	ok -> ok;
 	Error ->
-	    megaco:disconnect(CH, retry),
-	    megaco_udp:close(Handle),
-	    Error
-    end;
-register_once(#{transport := tcp, mgc_host := Host, mgc_port := Port}, RH) ->
-    {ok, Sup} = megaco_tcp:start_transport(),
-    {ok, IP} = inet:parse_address(Host),
-    {ok, SH, Ctrl} = megaco_tcp:connect(Sup, [{host, IP}, {port, Port},
-					      {receive_handle, RH}]),
-    {ok, CH} = megaco:connect(RH, preliminary_mid, SH, Ctrl),
-    service_change(CH).
+	    log("registration: ~p", [Error]),
+	    timer:sleep(500),
+	    service_change_loop(CH, Tries - 1)
+    end.
 
 service_change(CH) ->
     Parms = #'ServiceChangeParm'{serviceChangeMethod = restart,
