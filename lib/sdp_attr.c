@@ -52,7 +52,8 @@ static int fail(struct sdp_fail *f, const char *why, const char *at)
 
 static bool is_hex(char c)
 {
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+	return (c >= '0' && c <= '9') ||
+	       ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
 /* hash-func SP fingerprint; fingerprint = 2HEX *(":" 2HEX). Lower-case hex
@@ -277,9 +278,10 @@ int sdp_attr_classify(struct agw_sdp_attr *a, struct sdp_fail *f)
 	switch (a->type) {
 	case AGW_SDP_ATTR_SETUP:
 		if (parse_keyword(a->value, setups, &k))
-			return fail(f,
-				    "expected active, passive, actpass or holdconn",
-				    a->value.ptr);
+			return fail(
+				f,
+				"expected active, passive, actpass or holdconn",
+				a->value.ptr);
 		a->setup = (enum agw_sdp_setup)k;
 		return 0;
 	case AGW_SDP_ATTR_CONNECTION:
@@ -291,8 +293,8 @@ int sdp_attr_classify(struct agw_sdp_attr *a, struct sdp_fail *f)
 	case AGW_SDP_ATTR_FINGERPRINT:
 		return parse_fingerprint(a, f);
 	case AGW_SDP_ATTR_PATH:
-		return parse_list(a, is_msrp_uri, "expected an msrp: or msrps: URI",
-				  f);
+		return parse_list(a, is_msrp_uri,
+				  "expected an msrp: or msrps: URI", f);
 	case AGW_SDP_ATTR_ACCEPT_TYPES:
 		return parse_list(a, is_media_type,
 				  "expected a media type or *", f);

@@ -46,16 +46,16 @@ static uint16_t level_end(const struct agw_sdp *sdp, int media)
 	return i;
 }
 
-static int insert_line(struct agw_sdp *sdp, uint16_t at, char type,
-		       int media, uint16_t index)
+static int insert_line(struct agw_sdp *sdp, uint16_t at, char type, int media,
+		       uint16_t index)
 {
 	if (sdp->n_lines == AGW_SDP_MAX_LINES)
 		return -E2BIG;
 	memmove(&sdp->lines[at + 1], &sdp->lines[at],
 		(size_t)(sdp->n_lines - at) * sizeof(sdp->lines[0]));
-	sdp->lines[at] = (struct agw_sdp_line){
-		.type = type, .media = (int16_t)media, .index = index
-	};
+	sdp->lines[at] = (struct agw_sdp_line){ .type = type,
+						.media = (int16_t)media,
+						.index = index };
 	sdp->n_lines++;
 	return 0;
 }
@@ -91,7 +91,8 @@ int agw_sdp_set_conn(struct agw_sdp *sdp, int media, int af, const void *bin)
 	a = media < 0 ? &sdp->conn : &sdp->media[media].conn;
 	has = media < 0 ? &sdp->has_conn : &sdp->media[media].has_conn;
 	if (!*has) {
-		err = insert_line(sdp, conn_position(sdp, media), 'c', media, 0);
+		err = insert_line(sdp, conn_position(sdp, media), 'c', media,
+				  0);
 		if (err)
 			return err;
 		*has = true;
@@ -109,8 +110,7 @@ int agw_sdp_set_port(struct agw_sdp *sdp, unsigned int media, uint16_t port)
 	return 0;
 }
 
-static int pool_dup(struct agw_sdp *sdp, const char *s,
-		    struct agw_sdp_str *out)
+static int pool_dup(struct agw_sdp *sdp, const char *s, struct agw_sdp_str *out)
 {
 	size_t n = strlen(s);
 

@@ -26,7 +26,8 @@ bool sdp_str_ieq(struct agw_sdp_str s, const char *lit)
 
 bool sdp_str_same(struct agw_sdp_str a, struct agw_sdp_str b)
 {
-	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+	return a.len == b.len &&
+	       (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
 /* RFC 8866 token-char: %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 /
@@ -34,8 +35,9 @@ bool sdp_str_same(struct agw_sdp_str a, struct agw_sdp_str b)
 bool sdp_is_token_char(unsigned char c)
 {
 	return c == 0x21 || (c >= 0x23 && c <= 0x27) || c == 0x2a ||
-	       c == 0x2b || c == 0x2d || c == 0x2e || (c >= 0x30 && c <= 0x39) ||
-	       (c >= 0x41 && c <= 0x5a) || (c >= 0x5e && c <= 0x7e);
+	       c == 0x2b || c == 0x2d || c == 0x2e ||
+	       (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) ||
+	       (c >= 0x5e && c <= 0x7e);
 }
 
 bool sdp_is_token(struct agw_sdp_str s)

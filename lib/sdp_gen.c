@@ -157,7 +157,8 @@ static void put_line(struct out *o, const struct agw_sdp *sdp,
 int agw_sdp_generate(const struct agw_sdp *sdp, char *buf, size_t size,
 		     unsigned int flags)
 {
-	struct out o = { .buf = buf, .size = size,
+	struct out o = { .buf = buf,
+			 .size = size,
 			 .keep_choose = flags & AGW_SDP_GEN_KEEP_CHOOSE };
 	const char *eol = flags & AGW_SDP_GEN_LF ? "\n" : "\r\n";
 

@@ -19,8 +19,7 @@ struct parser {
 };
 
 static __attribute__((format(printf, 4, 5))) int
-fail_at(struct parser *ps, int code, const char *at,
-		   const char *fmt, ...)
+fail_at(struct parser *ps, int code, const char *at, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -45,8 +44,8 @@ static int add_line(struct parser *ps, char type, uint16_t index,
 	struct agw_sdp *sdp = ps->sdp;
 
 	if (sdp->n_lines == AGW_SDP_MAX_LINES)
-		return fail_at(ps, AGW_SDP_ERR_LIMIT, at,
-			       "more than %d lines", AGW_SDP_MAX_LINES);
+		return fail_at(ps, AGW_SDP_ERR_LIMIT, at, "more than %d lines",
+			       AGW_SDP_MAX_LINES);
 	sdp->lines[sdp->n_lines++] = (struct agw_sdp_line){
 		.type = type, .media = ps->level, .index = index, .text = text
 	};

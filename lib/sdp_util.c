@@ -114,10 +114,9 @@ static bool line_equal(const struct agw_sdp *a, const struct agw_sdp_line *la,
 	case 's':
 		return SAME(a->name, b->name);
 	case 'c':
-		return la->media < 0 ?
-			       addr_equal(&a->conn, &b->conn) :
-			       addr_equal(&a->media[la->media].conn,
-					  &b->media[lb->media].conn);
+		return la->media < 0 ? addr_equal(&a->conn, &b->conn) :
+				       addr_equal(&a->media[la->media].conn,
+						  &b->media[lb->media].conn);
 	case 't':
 		return SAME(a->times[la->index].start,
 			    b->times[lb->index].start) &&

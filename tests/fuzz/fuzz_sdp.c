@@ -19,13 +19,13 @@
 
 #define GEN_SIZE (2 * AGW_SDP_MAX_BODY + 4096)
 
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "%s:%d: property failed: %s\n",  \
-				__FILE__, __LINE__, #cond);              \
-			abort();                                         \
-		}                                                        \
+#define CHECK(cond)                                                     \
+	do {                                                            \
+		if (!(cond)) {                                          \
+			fprintf(stderr, "%s:%d: property failed: %s\n", \
+				__FILE__, __LINE__, #cond);             \
+			abort();                                        \
+		}                                                       \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

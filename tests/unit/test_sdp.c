@@ -69,8 +69,8 @@ static void parse_ok(const char *body)
 }
 
 /* Refused with code at offset, the reason containing why. */
-static void parse_err_len(const char *body, size_t len, int code,
-			  long offset, const char *why)
+static void parse_err_len(const char *body, size_t len, int code, long offset,
+			  const char *why)
 {
 	int rc;
 
@@ -84,8 +84,7 @@ static void parse_err_len(const char *body, size_t len, int code,
 		      err.reason, why);
 }
 
-static void parse_err(const char *body, int code, long offset,
-		      const char *why)
+static void parse_err(const char *body, int code, long offset, const char *why)
 {
 	parse_err_len(body, strlen(body), code, offset, why);
 }
@@ -100,9 +99,10 @@ static const char *with_attr(const char *line)
 {
 	static char buf[1024];
 
-	snprintf(buf, sizeof(buf),
-		 "v=0\r\nc=IN IP4 192.0.2.1\r\nm=message 9 TCP/MSRP *\r\n%s\r\n",
-		 line);
+	snprintf(
+		buf, sizeof(buf),
+		"v=0\r\nc=IN IP4 192.0.2.1\r\nm=message 9 TCP/MSRP *\r\n%s\r\n",
+		line);
 	return buf;
 }
 
@@ -130,7 +130,8 @@ static void roundtrip(const char *body)
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(agw_sdp_parse(&sdp2, out, (size_t)n, &err), 0);
 	ck_assert(agw_sdp_equal(&sdp, &sdp2));
-	m = agw_sdp_generate(&sdp2, out2, sizeof(out2), AGW_SDP_GEN_KEEP_CHOOSE);
+	m = agw_sdp_generate(&sdp2, out2, sizeof(out2),
+			     AGW_SDP_GEN_KEEP_CHOOSE);
 	ck_assert_int_eq(m, n);
 	ck_assert_str_eq(out, out2);
 }
@@ -172,13 +173,14 @@ START_TEST(test_reserve_choose_filled)
 	ck_assert(!agw_sdp_has_choose(&sdp));
 	rc = agw_sdp_generate(&sdp, out, sizeof(out), 0);
 	ck_assert_int_gt(rc, 0);
-	ck_assert_str_eq(out, "v=0\r\n"
-			      "c=IN IP4 198.51.100.7\r\n"
-			      "m=message 40001 TCP/TLS/MSRP *\r\n"
-			      "a=accept-types:message/cpim text/plain\r\n"
-			      "a=setup:passive\r\n"
-			      "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:"
-			      "AA:BB:CC:DD:EE:FF:00:11:22:33\r\n");
+	ck_assert_str_eq(out,
+			 "v=0\r\n"
+			 "c=IN IP4 198.51.100.7\r\n"
+			 "m=message 40001 TCP/TLS/MSRP *\r\n"
+			 "a=accept-types:message/cpim text/plain\r\n"
+			 "a=setup:passive\r\n"
+			 "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:"
+			 "AA:BB:CC:DD:EE:FF:00:11:22:33\r\n");
 	ck_assert_int_eq(agw_sdp_parse(&sdp2, out, (size_t)rc, &err), 0);
 	ck_assert(agw_sdp_equal(&sdp, &sdp2));
 	a = agw_sdp_find_attr(&sdp2, 0, AGW_SDP_ATTR_SETUP);
@@ -246,9 +248,8 @@ START_TEST(test_bfcp)
 	ck_assert_int_eq(a->connection, AGW_SDP_CONNECTION_EXISTING);
 	roundtrip(bfcp);
 	/* LF in, LF out on request. */
-	ck_assert_int_gt(agw_sdp_generate(&sdp, out, sizeof(out),
-					  AGW_SDP_GEN_LF),
-			 0);
+	ck_assert_int_gt(
+		agw_sdp_generate(&sdp, out, sizeof(out), AGW_SDP_GEN_LF), 0);
 	ck_assert_str_eq(out, bfcp);
 }
 END_TEST
@@ -363,8 +364,8 @@ START_TEST(test_connection_addresses)
 	parse_err("v=0\nc=IN IP4 1.2.3.4 x\n", 474, 6, "3 fields");
 	parse_err("v=0\nc=IN IP4 1.2.3.4\nc=IN IP4 1.2.3.4\n", 474, 21,
 		  "more than one c=");
-	parse_err("v=0\nm=message 9 TCP *\nc=IN IP4 $\nc=IN IP4 $\n", 474,
-		  33, "more than one c=");
+	parse_err("v=0\nm=message 9 TCP *\nc=IN IP4 $\nc=IN IP4 $\n", 474, 33,
+		  "more than one c=");
 }
 END_TEST
 
@@ -383,8 +384,8 @@ START_TEST(test_origin_and_time)
 	parse_err("v=0\no=- 1 2 XX IP4 1.2.3.4\n", 474, 12, "nettype");
 	parse_err("v=0\no=- 1 2 IN IP4 1.2.3.4/5\n", 474, 26, "suffix");
 	parse_err("v=0\no=- \"1 2 IN IP4 1.2.3.4\n", 474, 8, "sess-id");
-	parse_err("v=0\no=- 1 2 IN IP4 1.2.3.4\no=- 1 2 IN IP4 1.2.3.4\n",
-		  474, 27, "o= appears twice");
+	parse_err("v=0\no=- 1 2 IN IP4 1.2.3.4\no=- 1 2 IN IP4 1.2.3.4\n", 474,
+		  27, "o= appears twice");
 	parse_err("v=0\ns=a\ns=b\n", 474, 8, "s= appears twice");
 	parse_err("v=0\nt=0\n", 474, 6, "start and stop");
 	parse_err("v=0\nt=0 x\n", 474, 8, "digits or $");
@@ -481,8 +482,7 @@ START_TEST(test_fingerprint)
 		  "two hex digits");
 	parse_err(with_attr("a=fingerprint:x ABC"), 474,
 		  attr_offset("a=fingerprint:x ABC", "C"), "expected ':'");
-	parse_err(with_attr("a=fingerprint:x AB:"), 474, -1,
-		  "two hex digits");
+	parse_err(with_attr("a=fingerprint:x AB:"), 474, -1, "two hex digits");
 	parse_err(with_attr("a=fingerprint:s\"a AB"), 474, -1,
 		  "bad hash function name");
 	/* 65 octets is above any registered hash. */
@@ -501,14 +501,12 @@ START_TEST(test_path_and_accept_types)
 	ck_assert_int_eq(a->type, AGW_SDP_ATTR_PATH);
 	ck_assert_int_eq(a->list.count, 2);
 	ck_assert_int_eq(attr_of("a=accept-types:*")->list.count, 1);
-	ck_assert_int_eq(attr_of("a=accept-types:message/cpim text/*")
-				 ->list.count,
-			 2);
+	ck_assert_int_eq(
+		attr_of("a=accept-types:message/cpim text/*")->list.count, 2);
 	parse_err(with_attr("a=path:http://x/"), 474,
 		  attr_offset("a=path:http://x/", "http"), "msrp:");
 	parse_err(with_attr("a=path:msrp://"), 474, -1, "msrp:");
-	parse_err(with_attr("a=path:msrp://a/1  msrp://b/2"), 474, -1,
-		  "msrp:");
+	parse_err(with_attr("a=path:msrp://a/1  msrp://b/2"), 474, -1, "msrp:");
 	parse_err(with_attr("a=accept-types:text"), 474, -1, "media type");
 	parse_err(with_attr("a=accept-types:text/"), 474, -1, "media type");
 	/* Trailing blanks are not part of the list. */
@@ -681,12 +679,13 @@ START_TEST(test_set_attr)
 	idx = agw_sdp_set_attr(&sdp, -1, "x-session", NULL);
 	ck_assert_int_eq(idx, 6);
 	ck_assert_int_gt(agw_sdp_generate(&sdp, out, sizeof(out), 0), 0);
-	ck_assert_ptr_nonnull(strstr(out, "a=tool:x\r\na=x-session\r\n"
-					  "m=message 2855 TCP/MSRP *\r\n"
-					  "a=path:msrp://[2001:db8::1]:2855/abc;tcp\r\n"
-					  "a=setup:actpass\r\n"
-					  "m=application 0 TCP/BFCP *\r\n"
-					  "a=floorctrl:s-only\r\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "a=tool:x\r\na=x-session\r\n"
+			    "m=message 2855 TCP/MSRP *\r\n"
+			    "a=path:msrp://[2001:db8::1]:2855/abc;tcp\r\n"
+			    "a=setup:actpass\r\n"
+			    "m=application 0 TCP/BFCP *\r\n"
+			    "a=floorctrl:s-only\r\n"));
 
 	/* Refused values change nothing. */
 	pool = sdp.pool_used;
@@ -757,9 +756,8 @@ START_TEST(test_set_conn_and_port)
 	ck_assert_int_eq(agw_sdp_set_conn(&sdp, 2, AF_INET, &a4), -EINVAL);
 	ck_assert_int_eq(agw_sdp_set_conn(&sdp, 0, AF_UNIX, &a4),
 			 -EAFNOSUPPORT);
-	ck_assert_int_gt(agw_sdp_generate(&sdp, out, sizeof(out),
-					  AGW_SDP_GEN_LF),
-			 0);
+	ck_assert_int_gt(
+		agw_sdp_generate(&sdp, out, sizeof(out), AGW_SDP_GEN_LF), 0);
 	ck_assert_str_eq(out, "v=0\no=- 1 1 IN IP4 192.0.2.7\ns=-\n"
 			      "c=IN IP4 192.0.2.7\nt=0 0\n"
 			      "m=message 1 TCP/MSRP *\ni=x\n"
