@@ -14,9 +14,10 @@ cd "$AGW_SRC"
 make --no-print-directory mgc
 ebin=$BUILD/mgc
 work=$(mktemp -d)
-mg_pid=
+mg_pid= mgc_pid=
 cleanup() {
 	[ -n "$mg_pid" ] && kill "$mg_pid" 2>/dev/null
+	[ -n "$mgc_pid" ] && kill "$mgc_pid" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -144,6 +145,45 @@ stop_mg
 [ $rc -eq 0 ] || { show flow; fail "delayed flow: exit $rc"; }
 check flow "four transactions" '[.[] | select(.cmd == "send")] | length == 4'
 echo "ok: delayed_msrp.scn"
+
+# TCP framing: one message split over two segments, two in one segment.
+port=$(free_port)
+start_mg tcp pretty "$port"
+rc=0
+run_mgc tcp_framing tcp pretty "$port" --script tests/mgc/harness/tcp.scn ||
+	rc=$?
+stop_mg
+[ $rc -eq 0 ] || { show tcp_framing; fail "tcp framing: exit $rc"; }
+check tcp_framing "split message answered" \
+	'.[] | select(.cmd == "raw") | .tid == 9101 and .result == "reply"'
+check tcp_framing "both messages of one segment answered" \
+	'[.[] | select(.cmd == "raw2") | select(.result == "reply") | .tid] ==
+	 [9102, 9103]'
+echo "ok: tcp framing"
+
+# The MG restarts: agw_mgc takes its new registration.
+port=$(free_port)
+start_mg tcp pretty "$port"
+timeout 300 erl -noshell -pa "$ebin" -run agw_mgc main -extra \
+	--transport tcp --port "$port" --register-timeout 60000 \
+	--script tests/mgc/harness/restart.scn \
+	>"$work/restart.json" 2>"$work/restart.err" &
+mgc_pid=$!
+for _ in $(seq 600); do
+	grep -q '"step":2' "$work/restart.json" && break
+	sleep 0.1
+done
+stop_mg
+start_mg tcp pretty "$port"
+rc=0
+wait "$mgc_pid" || rc=$?
+mgc_pid=
+stop_mg
+[ $rc -eq 0 ] || { show restart; fail "restart: exit $rc"; }
+check restart "registered twice" \
+	'[.[] | select(.cmd == "register" or .cmd == "wait register")] |
+	 length == 2 and all(.ok)'
+echo "ok: MG restart"
 
 # Failures must be failures.
 expect_exit() { # name want-status scenario-text [agw_mgc options]

@@ -115,7 +115,18 @@ listen(#{transport := tcp, port := Port}, RH) ->
     {ok, Sup} = megaco_tcp:start_transport(),
     ok = megaco_tcp:listen(Sup, [{port, Port}, {receive_handle, RH}]).
 
-register_mg(O = #{register_timeout := T}) ->
+register_mg(O) ->
+    case await_register(O) of
+	{Line = #{ok := true}, O1} ->
+	    emit(Line#{cmd => <<"register">>}),
+	    O1;
+	{Line, _} ->
+	    emit(Line#{cmd => <<"register">>}),
+	    throw({exit, 1})
+    end.
+
+%% The MG's next ServiceChange (accepted by handle_trans_request/3).
+await_register(O = #{register_timeout := T}) ->
     receive
 	{agw_mgc, registered, CH, PV, Info} ->
 	    Peer = peer(CH),
@@ -123,14 +134,10 @@ register_mg(O = #{register_timeout := T}) ->
 		     any -> true;
 		     Want -> lists:prefix(Want, binary_to_list(Peer))
 		 end,
-	    emit(Info#{cmd => <<"register">>, ok => Ok, version => PV,
-		       peer => Peer}),
-	    Ok orelse throw({exit, 1}),
-	    O#{ch => CH, pv => PV}
+	    {Info#{ok => Ok, version => PV, peer => Peer},
+	     O#{ch => CH, pv => PV}}
     after T ->
-	    emit(#{cmd => <<"register">>, ok => false,
-		   error => <<"timeout">>}),
-	    throw({exit, 1})
+	    {#{ok => false, error => <<"timeout">>}, O}
     end.
 
 peer(CH) ->
@@ -171,8 +178,13 @@ run_lines([Line | Rest], S) ->
 
 step(["send", File | Opts], S) -> cmd_send(File, Opts, S);
 step(["raw", File | Opts], S) -> cmd_raw(File, Opts, S);
+step(["raw2", File1, File2 | Opts], S) -> cmd_raw2(File1, File2, Opts, S);
 step(["resend" | Opts], S) -> cmd_resend(Opts, S);
 step(["expect" | What], S) -> cmd_expect([subst(W, S) || W <- What], S);
+step(["wait", "register", Ms], S) ->
+    {Line, S1} = await_register(S#{register_timeout => list_to_integer(Ms)}),
+    report(S1#{register_timeout => maps:get(register_timeout, S)},
+	   Line#{cmd => <<"wait register">>});
 step(["wait", "notify", Event, Ms], S) ->
     cmd_wait_notify(Event, list_to_integer(Ms), S);
 step(["sleep", Ms], S) ->
@@ -199,6 +211,8 @@ report(S = #{step := N}, Res) ->
 step_opts(["as", Name | R], Acc) -> step_opts(R, Acc#{as => Name});
 step_opts(["timeout", Ms | R], Acc) ->
     step_opts(R, Acc#{timeout => list_to_integer(Ms)});
+step_opts(["split", N | R], Acc) ->
+    step_opts(R, Acc#{split => list_to_integer(N)});
 step_opts([], Acc) -> Acc;
 step_opts([X | _], _) -> throw({fail, "bad step option " ++ X}).
 
@@ -418,31 +432,47 @@ wait_decoded_reply(Tid, Timeout) ->
 	_ -> null
     end.
 
-%% Next decoded message answering Tid: a reply, or a message-level error
-%% (a peer that could not read our message may not know the Tid).
-wait_answer(Tid, Timeout) ->
+%% The answer to each of Tids: its final reply (pendings are skipped), or
+%% a message-level error or an undecodable message (given to the first
+%% unanswered Tid: a peer that could not read our message may not know the
+%% Tid). Tids without an answer before the timeout are left out.
+wait_answers(Tids, Timeout) ->
     Deadline = erlang:monotonic_time(millisecond) + Timeout,
-    wait_answer_until(Tid, Deadline).
+    wait_answers(Tids, Deadline, #{}).
 
-wait_answer_until(Tid, Deadline) ->
-    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
-    receive
-	{agw_codec, {decoded, Bin, {ok, Msg}}} ->
-	    Body = Msg#'MegacoMessage'.mess#'Message'.messageBody,
-	    Replies = [TR || {transactionReply, TR} <- trans(Msg),
-			     element(2, TR) =:= Tid],
-	    case {Body, Replies} of
-		{{messageError, ED}, _} -> {message_error, Bin, ED};
-		{_, [TR | _]} -> {reply, Bin, TR};
-		_ -> wait_answer_until(Tid, Deadline)
-	    end;
-	{agw_codec, {decoded, Bin, Error}} ->
-	    {undecodable, Bin, Error};
-	{agw_codec, _} ->
-	    wait_answer_until(Tid, Deadline)
-    after Left ->
-	    none
+wait_answers(Tids, Deadline, Got) ->
+    case [T || T <- Tids, not maps:is_key(T, Got)] of
+	[] -> Got;
+	[First | _] = Open ->
+	    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
+	    receive
+		{agw_codec, {decoded, Bin, {ok, Msg}}} ->
+		    Body = Msg#'MegacoMessage'.mess#'Message'.messageBody,
+		    Got1 = case Body of
+			       {messageError, ED} ->
+				   Got#{First => {message_error, Bin, ED}};
+			       _ ->
+				   maps:merge(Got, maps:from_list(
+						     [{element(2, TR),
+						       {reply, Bin, TR}}
+						      || {transactionReply, TR}
+							     <- trans(Msg),
+							 lists:member(
+							   element(2, TR),
+							   Open)]))
+			   end,
+		    wait_answers(Tids, Deadline, Got1);
+		{agw_codec, {decoded, Bin, Error}} ->
+		    wait_answers(Tids, Deadline,
+				 Got#{First => {undecodable, Bin, Error}});
+		{agw_codec, _} ->
+		    wait_answers(Tids, Deadline, Got)
+	    after Left -> Got
+	    end
     end.
+
+wait_answer(Tid, Timeout) ->
+    maps:get(Tid, wait_answers([Tid], Timeout), none).
 
 %% ---- raw and resend: bytes past megaco's transaction layer --------------
 
@@ -457,10 +487,58 @@ cmd_raw(File, OptWords, S) ->
     Bin = list_to_binary(subst(read(File, S), S)),
     Tid = text_tid(Bin),
     S0 = drain(S),
-    send_raw(Bin, S0),
+    case maps:get(split, Opts, none) of
+	none -> send_raw(Bin, S0);
+	At -> send_split(Bin, At, S0)
+    end,
     Line = answer_line(wait_answer(Tid, Timeout),
 		       #{cmd => <<"raw">>, file => bin(File), tid => Tid}),
     report(S0, Line).
+
+%% Two messages at once: in one TCP segment (two TPKT frames in one
+%% write), or two datagrams back to back. One report line each.
+cmd_raw2(File1, File2, OptWords, S) ->
+    Opts = step_opts(OptWords, #{}),
+    Timeout = maps:get(timeout, Opts, 3000),
+    Bins = [list_to_binary(subst(read(F, S), S)) || F <- [File1, File2]],
+    Tids = [text_tid(B) || B <- Bins],
+    S0 = drain(S),
+    case transport(S0) of
+	{tcp, Sock} -> ok = gen_tcp:send(Sock, [tpkt(B) || B <- Bins]);
+	udp -> [send_raw(B, S0) || B <- Bins]
+    end,
+    Got = wait_answers(lists:usort(Tids), Timeout),
+    S1 = report(S0, answer_line(maps:get(hd(Tids), Got, none),
+				#{cmd => <<"raw2">>, file => bin(File1),
+				  tid => hd(Tids)})),
+    report(S1#{step => maps:get(step, S1) + 1},
+	   answer_line(maps:get(lists:last(Tids), Got, none),
+		       #{cmd => <<"raw2">>, file => bin(File2),
+			 tid => lists:last(Tids)})).
+
+%% One TPKT-framed message written in two parts, 200 ms apart.
+send_split(Bin, At, S) ->
+    case transport(S) of
+	{tcp, Sock} ->
+	    Frame = tpkt(Bin),
+	    At < byte_size(Frame) orelse throw({fail, "split beyond the end"}),
+	    <<A:At/binary, B/binary>> = Frame,
+	    ok = gen_tcp:send(Sock, A),
+	    timer:sleep(200),
+	    ok = gen_tcp:send(Sock, B);
+	udp ->
+	    throw({fail, "split needs --transport tcp"})
+    end.
+
+tpkt(Bin) -> <<3, 0, (byte_size(Bin) + 4):16, Bin/binary>>.
+
+transport(#{ch := CH}) ->
+    case megaco:conn_info(CH, send_mod) of
+	megaco_tcp ->
+	    {tcp, megaco_tcp:socket(megaco:conn_info(CH, send_handle))};
+	megaco_udp ->
+	    udp
+    end.
 
 %% The transaction ID a raw message claims, when it can be read.
 text_tid(Bin) ->
