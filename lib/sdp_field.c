@@ -10,20 +10,6 @@
 
 #include "sdp_internal.h"
 
-bool sdp_str_eq(struct agw_sdp_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len == n && memcmp(s.ptr, lit, n) == 0;
-}
-
-bool sdp_str_ieq(struct agw_sdp_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len == n && strncasecmp(s.ptr, lit, n) == 0;
-}
-
 bool sdp_str_same(struct agw_sdp_str a, struct agw_sdp_str b)
 {
 	return a.len == b.len &&

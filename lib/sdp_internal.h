@@ -3,6 +3,9 @@
 #ifndef AGW_SDP_INTERNAL_H
 #define AGW_SDP_INTERNAL_H
 
+#include <string.h>
+#include <strings.h>
+
 #include "agw/sdp.h"
 
 /* Why a value was refused and where in it (a pointer into the value). */
@@ -16,8 +19,21 @@ static inline struct agw_sdp_str sdp_str(const char *p, const char *end)
 	return (struct agw_sdp_str){ .ptr = p, .len = (uint32_t)(end - p) };
 }
 
-bool sdp_str_eq(struct agw_sdp_str s, const char *lit);
-bool sdp_str_ieq(struct agw_sdp_str s, const char *lit);
+/* Inline so that strlen() of a literal folds to a constant. */
+static inline bool sdp_str_eq(struct agw_sdp_str s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.len == n && memcmp(s.ptr, lit, n) == 0;
+}
+
+static inline bool sdp_str_ieq(struct agw_sdp_str s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.len == n && strncasecmp(s.ptr, lit, n) == 0;
+}
+
 bool sdp_str_same(struct agw_sdp_str a, struct agw_sdp_str b);
 bool sdp_is_token_char(unsigned char c);
 bool sdp_is_token(struct agw_sdp_str s);
