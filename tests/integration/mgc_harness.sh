@@ -134,17 +134,22 @@ for t in udp tcp; do
 	done
 done
 
-# The documented delayed-establishment flow, as agwd's tests will run it.
-port=$(free_port)
-start_mg udp pretty "$port"
-rc=0
-# shellcheck disable=SC2086
-run_mgc flow udp pretty "$port" --script tests/mgc/flows/delayed_msrp.scn \
-	$peers || rc=$?
-stop_mg
-[ $rc -eq 0 ] || { show flow; fail "delayed flow: exit $rc"; }
-check flow "four transactions" '[.[] | select(.cmd == "send")] | length == 4'
-echo "ok: delayed_msrp.scn"
+# The documented seed flows, as agwd's tests will run them.
+peers+=" --set ue_fingerprint=4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B"
+peers+=":19:E5:7C:AB:1C:6F:5F:A9:4A:9E:2A:E8:29:3F:1C:60"
+for scn in tests/mgc/flows/*.scn; do
+	name=flow.$(basename "$scn" .scn)
+	port=$(free_port)
+	start_mg udp pretty "$port"
+	rc=0
+	# shellcheck disable=SC2086
+	run_mgc "$name" udp pretty "$port" --script "$scn" $peers || rc=$?
+	stop_mg
+	[ $rc -eq 0 ] || { show "$name"; fail "$name: exit $rc"; }
+	check "$name" "four transactions" \
+		'[.[] | select(.cmd == "send")] | length == 4'
+	echo "ok: $name"
+done
 
 # TCP framing: one message split over two segments, two in one segment.
 port=$(free_port)

@@ -64,3 +64,27 @@ PY
 	echo "ok: $body"
 done
 echo "sdp_megaco: $n bodies, both directions, pretty and compact"
+
+# The SDP in the seed flows the MGC harness sends (tests/mgc/flows) is
+# what agwd will be given: agw must parse every body of it.
+m=0
+for flow in tests/mgc/flows/*.txt; do
+	python3 - "$flow" "$work/flow" <<'PY'
+import re, sys
+fp = ":".join(["4A"] * 32)
+text = open(sys.argv[1]).read().replace("${ue_fingerprint}", fp)
+text = re.sub(r"\$\{[a-z_.]*addr\}", "192.0.2.1", text)
+text = re.sub(r"\$\{[a-z_.]*port\}", "9", text)
+for i, m in enumerate(re.finditer(r"\b(?:Local|Remote)\s*\{([^}]*)\}", text)):
+    open("%s.%d.sdp" % (sys.argv[2], i), "w").write(m.group(1))
+PY
+	for body in "$work"/flow.*.sdp; do
+		[ -e "$body" ] || continue
+		"$tool" parse "$body" >"$work/parsed" ||
+			{ cat "$work/parsed"; echo "$flow: agw refused"; exit 1; }
+		m=$((m + 1))
+		rm "$body"
+	done
+done
+[ $m -gt 0 ]
+echo "sdp_megaco: $m SDP bodies of the seed flows parse"
