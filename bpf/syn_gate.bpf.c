@@ -65,6 +65,17 @@ struct {
 	__type(value, struct agw_iface);
 } agw_ifaces SEC(".maps");
 
+/* Slot ownership (slot -> termination key), claimed with BPF_NOEXIST so
+ * that two processes adding terminations never share counters. User space
+ * only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AGW_TERMS_DEFAULT);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct agw_term_key);
+} agw_slots SEC(".maps");
+
 enum verdict {
 	V_PASS = 0,
 	V_DROP = 1,

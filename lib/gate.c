@@ -21,6 +21,7 @@ const char *const agw_gate_map_names[GM_MAX] = {
 	[GM_TERMS] = AGW_MAP_TERMS,   [GM_ALLOW] = AGW_MAP_ALLOW,
 	[GM_TSTATS] = AGW_MAP_TSTATS, [GM_GSTATS] = AGW_MAP_GSTATS,
 	[GM_CONFIG] = AGW_MAP_CONFIG, [GM_IFACES] = AGW_MAP_IFACES,
+	[GM_SLOTS] = AGW_MAP_SLOTS,
 };
 
 int agw_gate_pin_path(const struct agw_gate *g, const char *name, char *buf,
@@ -46,6 +47,8 @@ static struct bpf_map *skel_map(struct agw_syn_gate *s, enum gate_map m)
 		return s->maps.agw_gate_cfg;
 	case GM_IFACES:
 		return s->maps.agw_ifaces;
+	case GM_SLOTS:
+		return s->maps.agw_slots;
 	default:
 		return NULL;
 	}
@@ -103,6 +106,8 @@ int agw_gate_load_skel(struct agw_gate *g)
 	err = bpf_map__set_max_entries(s->maps.agw_terms, cap);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.agw_term_stats, cap);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.agw_slots, cap);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.agw_allow, 2 * cap);
 	if (err)
@@ -239,45 +244,61 @@ static void slot_set(struct agw_gate *g, uint32_t s, bool used)
 		g->slot_used[s / 64] &= ~(1ULL << (s % 64));
 }
 
+/* The local bitmap is a hint built from agw_slots; the claim in the map
+ * is what counts, so concurrent handles never hand out the same slot. */
 static int slot_scan(struct agw_gate *g)
 {
-	struct agw_term_key key, next;
-	struct agw_term t;
-	void *prev = NULL;
+	uint32_t key, next, *prev = NULL;
 
 	g->slot_used = calloc((g->capacity + 63) / 64, sizeof(uint64_t));
 	if (!g->slot_used)
 		return -ENOMEM;
-	while (!bpf_map_get_next_key(g->map_fd[GM_TERMS], prev, &next)) {
-		if (!bpf_map_lookup_elem(g->map_fd[GM_TERMS], &next, &t) &&
-		    t.slot < g->capacity)
-			slot_set(g, t.slot, true);
+	while (!bpf_map_get_next_key(g->map_fd[GM_SLOTS], prev, &next)) {
+		if (next < g->capacity)
+			slot_set(g, next, true);
 		key = next;
 		prev = &key;
 	}
 	return errno == ENOENT ? 0 : -errno;
 }
 
-static int slot_alloc(struct agw_gate *g, uint32_t *slot)
+static int slot_alloc(struct agw_gate *g, const struct agw_term_key *owner,
+		      uint32_t *slot)
 {
 	uint32_t words = (g->capacity + 63) / 64;
 	uint32_t w = g->slot_hint / 64, i;
 
-	for (i = 0; i <= words; i++, w = (w + 1) % words) {
+	for (i = 0; i <= 2 * words;) {
 		uint64_t free_bits = ~g->slot_used[w];
 		uint32_t s;
 
-		if (!free_bits)
+		if (!free_bits || w * 64 + __builtin_ctzll(free_bits) >=
+					  g->capacity) {
+			w = (w + 1) % words;
+			i++;
 			continue;
+		}
 		s = w * 64 + __builtin_ctzll(free_bits);
-		if (s >= g->capacity)
-			continue;
 		slot_set(g, s, true);
+		if (bpf_map_update_elem(g->map_fd[GM_SLOTS], &s, owner,
+					BPF_NOEXIST)) {
+			if (errno == EEXIST)
+				continue; /* another handle took it */
+			return errno == E2BIG ? -ENOSPC : -errno;
+		}
 		g->slot_hint = s;
 		*slot = s;
 		return 0;
 	}
 	return -ENOSPC;
+}
+
+static void slot_free(struct agw_gate *g, uint32_t s)
+{
+	if (s >= g->capacity)
+		return;
+	bpf_map_delete_elem(g->map_fd[GM_SLOTS], &s);
+	slot_set(g, s, false);
 }
 
 /* ---- terminations ---------------------------------------------------------*/
@@ -309,7 +330,7 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 	struct agw_allow_list empty = {};
 	struct agw_term_key k;
 	struct agw_term t = {};
-	uint32_t slot, idx;
+	uint32_t slot = 0, idx;
 	int err;
 
 	if (mode >= AGW_MODE_MAX)
@@ -317,7 +338,7 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 	term_key(&k, local, port);
 	if (!bpf_map_lookup_elem(g->map_fd[GM_TERMS], &k, &t))
 		return -EEXIST;
-	err = slot_alloc(g, &slot);
+	err = slot_alloc(g, &k, &slot);
 	if (err)
 		return err;
 	/* Counters and lists start empty: the slot may have been used. */
@@ -339,7 +360,7 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 	}
 	return 0;
 fail:
-	slot_set(g, slot, false);
+	slot_free(g, slot);
 	return err;
 }
 
@@ -383,8 +404,7 @@ int agw_gate_term_del(struct agw_gate *g, const struct agw_addr *local,
 		return err;
 	if (bpf_map_delete_elem(g->map_fd[GM_TERMS], &k))
 		return -errno;
-	if (t.slot < g->capacity)
-		slot_set(g, t.slot, false);
+	slot_free(g, t.slot);
 	return 0;
 }
 
@@ -700,20 +720,21 @@ static const char *const attach_names[] = {
 	[AGW_ATTACH_NONE] = "none",
 	[AGW_ATTACH_XDP_NATIVE] = "xdp",
 	[AGW_ATTACH_XDP_GENERIC] = "xdp-generic",
-	[AGW_ATTACH_TC] = "tc",
+	[AGW_ATTACH_TC] = "clsact",
 	[AGW_ATTACH_TCX] = "tcx",
+	[AGW_ATTACH_TC_AUTO] = "tc",
 };
 
 const char *agw_attach_mode_name(enum agw_attach_mode mode)
 {
-	return mode <= AGW_ATTACH_TCX ? attach_names[mode] : "invalid";
+	return mode <= AGW_ATTACH_TC_AUTO ? attach_names[mode] : "invalid";
 }
 
 int agw_attach_mode_parse(const char *s, enum agw_attach_mode *mode)
 {
 	int i;
 
-	for (i = 0; i <= AGW_ATTACH_TCX; i++)
+	for (i = 0; i <= AGW_ATTACH_TC_AUTO; i++)
 		if (!strcmp(s, attach_names[i])) {
 			*mode = i;
 			return 0;

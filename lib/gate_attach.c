@@ -234,7 +234,7 @@ static bool mode_matches(enum agw_attach_mode want, enum agw_attach_mode have)
 	if (want == AGW_ATTACH_NONE)
 		return have == AGW_ATTACH_XDP_NATIVE ||
 		       have == AGW_ATTACH_XDP_GENERIC;
-	if (want == AGW_ATTACH_TC)
+	if (want == AGW_ATTACH_TC_AUTO)
 		return have == AGW_ATTACH_TC || have == AGW_ATTACH_TCX;
 	return want == have;
 }
@@ -246,7 +246,7 @@ int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 	struct agw_iface rec = {}, old;
 	int err;
 
-	if (ifindex <= 0 || want > AGW_ATTACH_TCX)
+	if (ifindex <= 0 || want > AGW_ATTACH_TC_AUTO)
 		return -EINVAL;
 	if (!record_get(g, ifindex, &old) && still_attached(g, ifindex, &old)) {
 		if (mode_matches(want, old.mode)) {
@@ -263,7 +263,8 @@ int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 		return -errno;
 	if ((q.drv_prog_id && !prog_is_ours(q.drv_prog_id)) ||
 	    (q.skb_prog_id && !prog_is_ours(q.skb_prog_id)))
-		if (want != AGW_ATTACH_TC && want != AGW_ATTACH_TCX)
+		if (want != AGW_ATTACH_TC && want != AGW_ATTACH_TCX &&
+		    want != AGW_ATTACH_TC_AUTO)
 			return -EBUSY;
 	err = agw_gate_load_skel(g);
 	if (err)
@@ -285,6 +286,9 @@ int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 		err = attach_tcx(g, ifindex, &rec);
 		break;
 	case AGW_ATTACH_TC:
+		err = attach_clsact(g, ifindex, &rec);
+		break;
+	case AGW_ATTACH_TC_AUTO:
 		err = attach_tcx(g, ifindex, &rec);
 		if (err)
 			err = attach_clsact(g, ifindex, &rec);

@@ -16,6 +16,7 @@ enum gate_map {
 	GM_GSTATS,
 	GM_CONFIG,
 	GM_IFACES,
+	GM_SLOTS,
 	GM_MAX,
 };
 

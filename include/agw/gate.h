@@ -69,9 +69,9 @@ void agw_gate_close(struct agw_gate *g);
 uint32_t agw_gate_capacity(const struct agw_gate *g);
 
 /*
- * Attaches the gate to ifindex. want is XDP_NATIVE, XDP_GENERIC, TC (tcx
- * where the kernel has it, else clsact) or NONE for "XDP native, falling
- * back to generic". *got reports the mode in effect. Attaching again in
+ * Attaches the gate to ifindex. want is XDP_NATIVE, XDP_GENERIC, TCX, TC
+ * (clsact + cls_bpf), TC_AUTO (tcx where the kernel has it, else clsact)
+ * or NONE for "XDP native, falling back to generic". *got reports the mode in effect. Attaching again in
  * the same mode is a no-op; another mode replaces the old attachment; a
  * foreign XDP program gives -EBUSY.
  */

@@ -21,6 +21,7 @@
 #define AGW_MAP_GSTATS "agw_gate_stats"
 #define AGW_MAP_CONFIG "agw_gate_cfg"
 #define AGW_MAP_IFACES "agw_ifaces"
+#define AGW_MAP_SLOTS "agw_slots"
 
 #define AGW_TERMS_DEFAULT 131072
 /* Allow rules per termination: H.248 gm gives one address/mask and one
@@ -113,6 +114,7 @@ enum agw_attach_mode {
 	AGW_ATTACH_XDP_GENERIC = 2,
 	AGW_ATTACH_TC = 3, /* clsact + cls_bpf direct-action */
 	AGW_ATTACH_TCX = 4, /* tcx link, kernel >= 6.6 */
+	AGW_ATTACH_TC_AUTO = 5, /* request only: tcx, else clsact */
 };
 
 enum agw_iface_flags {

@@ -60,7 +60,7 @@ static int cmd_attach(struct gate_cmd *c, int argc, char **argv)
 
 	if (argc < 1 || argc > 2)
 		return agwctl_err(c->ctl,
-				  "usage: gate attach DEV [xdp|xdp-generic|tc|tcx]");
+				  "usage: gate attach DEV [xdp|xdp-generic|tc|tcx|clsact]");
 	if (parse_dev(c, argv[0], &ifindex))
 		return 1;
 	if (argc == 2 && (agw_attach_mode_parse(argv[1], &want) ||

@@ -19,7 +19,7 @@ static void usage(FILE *f)
 	      "         -h, --help\n"
 	      "\n"
 	      "OBJECT gate:\n"
-	      "  gate attach DEV [xdp|xdp-generic|tc|tcx]\n"
+	      "  gate attach DEV [xdp|xdp-generic|tc|tcx|clsact]\n"
 	      "  gate detach DEV\n"
 	      "  gate unload\n"
 	      "  gate config [range LO-HI] [unmatched drop|pass]\n"
