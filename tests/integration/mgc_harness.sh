@@ -21,6 +21,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+export ERL_CRASH_DUMP=$work/erl_crash.dump
 
 fail() {
 	echo "FAIL: $*"

@@ -16,6 +16,7 @@ tool=$BUILD/helpers/sdp_tool
 [ -x "$tool" ] || { echo "missing $tool (make test-bins)"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export ERL_CRASH_DUMP=$work/erl_crash.dump
 
 erl_check() {
 	erl -noshell -pa "$BUILD/mgc" -run agw_sdp_check main -extra "$@"
