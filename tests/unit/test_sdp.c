@@ -734,6 +734,40 @@ START_TEST(test_set_attr_table_full)
 }
 END_TEST
 
+START_TEST(test_set_conn_table_full)
+{
+	static char body[4096];
+	struct in_addr a4 = { htonl(0xc0000201) };
+	int n = sprintf(body, "v=0\n");
+
+	for (int i = 1; i < AGW_SDP_MAX_LINES; i++)
+		n += sprintf(body + n, "b=AS:%d\n", i);
+	parse_ok(body);
+	ck_assert_int_eq(agw_sdp_set_conn(&sdp, -1, AF_INET, &a4), -E2BIG);
+	ck_assert(!sdp.has_conn);
+	/* Without an error structure the result is the same. */
+	ck_assert_int_eq(agw_sdp_parse(&sdp, "v=1", 3, NULL), -EBADMSG);
+	ck_assert_int_eq(agw_sdp_parse(&sdp, body, AGW_SDP_MAX_BODY + 1, NULL),
+			 -E2BIG);
+}
+END_TEST
+
+/* The layout megaco's text encoder puts around a Local body. */
+START_TEST(test_h248_layout)
+{
+	static const char local[] = " \nv=0\r\nc=IN IP4 192.0.2.1\r\n"
+				    "m=message 40001 TCP/MSRP *\r\n"
+				    "a=setup:passive\r\n\n\t\t\t\t\t";
+
+	parse_ok(local);
+	ck_assert_int_eq(sdp.n_lines, 4);
+	ck_assert_int_gt(agw_sdp_generate(&sdp, out, sizeof(out), 0), 0);
+	ck_assert_str_eq(out, "v=0\r\nc=IN IP4 192.0.2.1\r\n"
+			      "m=message 40001 TCP/MSRP *\r\n"
+			      "a=setup:passive\r\n");
+}
+END_TEST
+
 START_TEST(test_set_conn_and_port)
 {
 	struct in6_addr a6;
@@ -841,6 +875,8 @@ int main(void)
 	tcase_add_test(tc, test_generate_buffer_sizes);
 	tcase_add_test(tc, test_set_attr);
 	tcase_add_test(tc, test_set_attr_table_full);
+	tcase_add_test(tc, test_set_conn_table_full);
+	tcase_add_test(tc, test_h248_layout);
 	tcase_add_test(tc, test_set_conn_and_port);
 	tcase_add_test(tc, test_copy_and_equal);
 	tcase_add_test(tc, test_roundtrip_corpus);
