@@ -48,6 +48,7 @@ main(Args) ->
 defaults() ->
     #{transport => udp, encoding => pretty, port => 2944, mg => any,
       script => "-", version => 3, register_timeout => 30000,
+      mid_addr => [127, 0, 0, 1],
       reply_timeout => 10000, vars => #{}}.
 
 opts([], O) -> O;
@@ -57,6 +58,9 @@ opts(["--encoding", E | R], O) when E =:= "pretty"; E =:= "compact" ->
     opts(R, O#{encoding => list_to_atom(E)});
 opts(["--port", P | R], O) -> opts(R, O#{port => list_to_integer(P)});
 opts(["--mg", A | R], O) -> opts(R, O#{mg => A});
+opts(["--mid-addr", A | R], O) ->
+    {ok, {_, _, _, _} = IP} = inet:parse_ipv4strict_address(A),
+    opts(R, O#{mid_addr => tuple_to_list(IP)});
 opts(["--script", S | R], O) -> opts(R, O#{script => S});
 opts(["--version", V | R], O) -> opts(R, O#{version => list_to_integer(V)});
 opts(["--register-timeout", T | R], O) ->
@@ -74,7 +78,7 @@ run(Args) ->
     register(?CTL, self()),
     ok = megaco:start(),
     #{port := Port, version := Version} = O,
-    Mid = {ip4Address, #'IP4Address'{address = [127, 0, 0, 1],
+    Mid = {ip4Address, #'IP4Address'{address = maps:get(mid_addr, O),
 				     portNumber = Port}},
     ok = megaco:start_user(Mid, [{user_mod, ?MODULE},
 				 {protocol_version, Version}]),
@@ -606,6 +610,13 @@ expectation(["contains" | Words], L) ->
 		B -> binary_to_list(B)
 	    end,
     {string:find(Reply, Want) =/= nomatch, "contains " ++ Want};
+expectation(["absent" | Words], L) ->
+    Want = lists:join(" ", Words),
+    Reply = case maps:get(reply, L, null) of
+		null -> "";
+		B -> binary_to_list(B)
+	    end,
+    {string:find(Reply, Want) =:= nomatch, "absent " ++ Want};
 expectation(What, _) ->
     throw({fail, "unknown expectation: " ++ lists:join(" ", What)}).
 
