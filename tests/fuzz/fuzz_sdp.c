@@ -7,6 +7,8 @@
  *   structure, and generating that again gives the same octets;
  * - filling every "$" the way agwd does gives a body without "$" that
  *   parses back to what was set;
+ * - agw_sdp_set_attr() with a value from the input either refuses it and
+ *   changes nothing, or the value survives generate -> parse;
  * - agw_sdp_copy() gives an equal structure.
  */
 #include <arpa/inet.h>
@@ -32,6 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct agw_sdp a, b, c;
 static char gen1[GEN_SIZE], gen2[GEN_SIZE];
+
+/* A regenerated body may only be refused for a limit (it can grow). */
+static void rc_or_limit(int rc, const struct agw_sdp_error *err)
+{
+	CHECK(rc == 0 || (rc == -E2BIG && err->code == AGW_SDP_ERR_LIMIT));
+}
 
 static void check_filled(void)
 {
@@ -72,6 +80,50 @@ static void check_filled(void)
 		CHECK(agw_sdp_equal(&a, &b));
 }
 
+/*
+ * agw_sdp_set_attr() with a value taken from the input (its first line):
+ * a value it accepts must come back from generate -> parse unchanged, one
+ * it refuses must change nothing.
+ */
+static void check_set_attr(const uint8_t *data, size_t size)
+{
+	static const char *const names[] = { "setup",	     "connection",
+					     "fingerprint",  "path",
+					     "accept-types", "floorctrl",
+					     "confid",	     "userid",
+					     "floorid",	     "x-other" };
+	struct agw_sdp_error err = { 0 };
+	const char *name;
+	char value[256];
+	size_t n = 0;
+	int idx, len;
+
+	if (size < 2 || a.n_media == 0)
+		return;
+	name = names[data[0] % (sizeof(names) / sizeof(names[0]))];
+	while (n + 1 < size && n < sizeof(value) - 1 && data[n + 1] != '\n' &&
+	       data[n + 1] != '\0') {
+		value[n] = (char)data[n + 1];
+		n++;
+	}
+	value[n] = '\0';
+	agw_sdp_copy(&c, &a);
+	idx = agw_sdp_set_attr(&a, 0, name, value);
+	if (idx < 0) {
+		CHECK(idx == -EINVAL || idx == -E2BIG);
+		CHECK(agw_sdp_equal(&a, &c));
+		return;
+	}
+	CHECK(a.attrs[idx].media == 0 && !a.attrs[idx].deleted);
+	len = agw_sdp_generate(&a, gen1, sizeof(gen1), AGW_SDP_GEN_KEEP_CHOOSE);
+	CHECK(len >= 0);
+	rc_or_limit(agw_sdp_parse(&b, gen1, (size_t)len, &err), &err);
+	if (err.code == 0) {
+		CHECK(agw_sdp_equal(&a, &b));
+		CHECK(agw_sdp_find_attr(&b, 0, a.attrs[idx].type) != NULL);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct agw_sdp_error err = { 0 };
@@ -102,6 +154,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	agw_sdp_copy(&c, &a);
 	CHECK(agw_sdp_equal(&a, &c));
+	check_set_attr(data, size);
+	/* check_set_attr() may have changed a: start again from the input. */
+	CHECK(agw_sdp_parse(&a, (const char *)data, size, &err) == 0);
 	check_filled();
 	return 0;
 }
