@@ -177,14 +177,14 @@ run_lines([Line | Rest], S) ->
 	["#" ++ _ | _] -> run_lines(Rest, S);
 	Words ->
 	    S1 = S#{step => maps:get(step, S) + 1},
-	    run_lines(Rest, step(Words, S1))
+	    run_lines(Rest, step([subst(W, S1) || W <- Words], S1))
     end.
 
 step(["send", File | Opts], S) -> cmd_send(File, Opts, S);
 step(["raw", File | Opts], S) -> cmd_raw(File, Opts, S);
 step(["raw2", File1, File2 | Opts], S) -> cmd_raw2(File1, File2, Opts, S);
 step(["resend" | Opts], S) -> cmd_resend(Opts, S);
-step(["expect" | What], S) -> cmd_expect([subst(W, S) || W <- What], S);
+step(["expect" | What], S) -> cmd_expect(What, S);
 step(["wait", "register", Ms], S) ->
     {Line, S1} = await_register(S#{register_timeout => list_to_integer(Ms)}),
     report(S1#{register_timeout => maps:get(register_timeout, S)},
@@ -195,7 +195,7 @@ step(["sleep", Ms], S) ->
     timer:sleep(list_to_integer(Ms)),
     report(S, #{cmd => <<"sleep">>, ok => true});
 step(["set", Var, Value], S = #{vars := Vars}) ->
-    report(S#{vars => Vars#{Var => subst(Value, S)}},
+    report(S#{vars => Vars#{Var => Value}},
 	   #{cmd => <<"set">>, ok => true, var => bin(Var)});
 step(Words, _S) ->
     throw({fail, "unknown command: " ++ lists:join(" ", Words)}).
