@@ -200,17 +200,19 @@ expect_exit() { # name want-status scenario-text [agw_mgc options]
 	printf '%s\n' "$text" >"$work/$name.scn"
 	port=$(free_port)
 	start_mg tcp pretty "$port"
-	run_mgc "$name" tcp pretty "$port" --script "$work/$name.scn" "$@" ||
-		rc=$?
+	# The scenario comes on stdin here.
+	run_mgc "$name" tcp pretty "$port" --script - "$@" \
+		<"$work/$name.scn" || rc=$?
 	stop_mg
 	[ $rc -eq "$want" ] || { show "$name"; fail "$name: exit $rc, want $want"; }
 	echo "ok: $name exits $rc"
 }
 expect_exit wrong_expectation 1 \
 	"send $AGW_SRC/tests/mgc/harness/unknown_context.txt
+expect error 411
 expect reply"
 check wrong_expectation "the failed step is reported" \
-	'.[-1] | .cmd == "expect" and .ok == false'
+	'.[-2].ok == true and (.[-1] | .cmd == "expect" and .ok == false)'
 expect_exit no_notify 1 "wait notify nosuch/event 1000"
 check no_notify "timeout reported" '.[-1].result == "timeout"'
 expect_exit unknown_variable 2 \
