@@ -141,13 +141,14 @@ test-bins: all $(UNIT_BINS) $(TEST_HELPERS) $(BENCH_BINS)
 check: test-bins
 	$(Q)BUILD=$(abspath $(BUILD)) ./tests/run $(TESTS)
 
-# The same unit tests and fuzz-free integration tests under ASan/UBSan.
+# Every test against a build with ASan/UBSan (integration scripts marked
+# "# asan: no" excepted).
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 asan-check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" test-bins
-	$(Q)BUILD=$(abspath build-asan) AGW_ASAN=1 ./tests/run unit
+	$(Q)BUILD=$(abspath build-asan) AGW_ASAN=1 ./tests/run $(TESTS)
 
 bench: test-bins
 	$(Q)BUILD=$(abspath $(BUILD)) ./bench/run $(BENCHES)
@@ -157,8 +158,8 @@ install: all
 		$(DESTDIR)$(DOCDIR)
 	$(if $(AGWD),install -m 0755 $(AGWD) $(DESTDIR)$(SBINDIR)/agwd)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(wildcard Documentation/man/*.8) $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 $(wildcard Documentation/*.md) $(DESTDIR)$(DOCDIR)/
+	$(if $(wildcard Documentation/man/*.8),install -m 0644 $(wildcard Documentation/man/*.8) $(DESTDIR)$(MANDIR)/man8/)
+	$(if $(wildcard Documentation/*.md),install -m 0644 $(wildcard Documentation/*.md) $(DESTDIR)$(DOCDIR)/)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -6,7 +6,9 @@
 
 #include "agw/addr.h"
 
-static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
 
 bool agw_addr_is_v4(const struct agw_addr *addr)
 {

@@ -272,8 +272,8 @@ static int slot_alloc(struct agw_gate *g, const struct agw_term_key *owner,
 		uint64_t free_bits = ~g->slot_used[w];
 		uint32_t s;
 
-		if (!free_bits || w * 64 + __builtin_ctzll(free_bits) >=
-					  g->capacity) {
+		if (!free_bits ||
+		    w * 64 + __builtin_ctzll(free_bits) >= g->capacity) {
 			w = (w + 1) % words;
 			i++;
 			continue;
@@ -345,8 +345,8 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 	err = percpu_zero(g, g->map_fd[GM_TSTATS], slot,
 			  sizeof(struct agw_term_stats));
 	idx = 2 * slot;
-	if (!err && bpf_map_update_elem(g->map_fd[GM_ALLOW], &idx, &empty,
-					BPF_ANY))
+	if (!err &&
+	    bpf_map_update_elem(g->map_fd[GM_ALLOW], &idx, &empty, BPF_ANY))
 		err = -errno;
 	if (err)
 		goto fail;
@@ -564,6 +564,7 @@ static int term_counters(struct agw_gate *g, uint32_t slot,
 {
 	size_t stride = (sizeof(struct agw_term_stats) + 7) & ~(size_t)7;
 	char *vals = calloc(g->ncpus, stride);
+	uint64_t last = 0;
 	int cpu, err = 0;
 
 	if (!vals)
@@ -578,13 +579,14 @@ static int term_counters(struct agw_gate *g, uint32_t slot,
 
 		c->syn_admitted += s->syn_admitted;
 		c->syn_dropped += s->syn_dropped;
-		if (s->last_syn_ns > c->last_syn_ns) {
-			c->last_syn_ns = s->last_syn_ns;
+		if (s->last_syn_jiffies > last) {
+			last = s->last_syn_jiffies;
 			memcpy(c->last_src.a, s->last_src, 16);
 			c->last_sport = ntohs(s->last_sport);
 			c->last_admitted = s->last_admitted;
 		}
 	}
+	err = agw_gate_jiffies_to_mono(g, last, &c->last_syn_ns);
 out:
 	free(vals);
 	return err;
@@ -747,7 +749,6 @@ static const char *const counter_names[AGW_G_MAX] = {
 	[AGW_G_NO_TERM_DROP] = "no_term_drops",
 	[AGW_G_FRAGMENTS] = "fragments",
 	[AGW_G_FRAG_SYN_DROP] = "fragmented_syn_drops",
-	[AGW_G_SYN_SEEN] = "syns_seen",
 	[AGW_G_SYN_PASS_OTHER] = "syns_outside_range",
 };
 
@@ -763,7 +764,7 @@ uint64_t agw_gate_mono_to_real_ns(uint64_t mono_ns)
 
 	if (!mono_ns)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	now_mono = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
 	now_real = real.tv_sec * 1000000000ULL + real.tv_nsec;

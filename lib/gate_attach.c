@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Attaching the SYN gate to interfaces: XDP (native or generic), tcx links
- * or clsact/cls_bpf. Where it is attached is recorded in agw_ifaces so
- * that show and unload need nothing but the pins.
+ * Attaching the SYN gate to interfaces: XDP (native or generic) and tcx
+ * through pinned BPF links, or clsact/cls_bpf through netlink. Where it is
+ * attached is recorded in agw_ifaces, keyed by (network namespace,
+ * ifindex), so that show, detach and unload need nothing but the pins.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -48,38 +52,62 @@ static uint32_t prog_id_of(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-static int record_get(struct agw_gate *g, int ifindex, struct agw_iface *rec)
+static int netns_ino(uint64_t *ino)
 {
-	uint32_t key = ifindex;
+	struct stat st;
 
-	return bpf_map_lookup_elem(g->map_fd[GM_IFACES], &key, rec) ? -errno :
-								      0;
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
 }
 
-static int record_set(struct agw_gate *g, int ifindex,
+static int iface_key(int ifindex, struct agw_iface_key *k)
+{
+	uint64_t ino = 0;
+	int err = netns_ino(&ino);
+
+	memset(k, 0, sizeof(*k));
+	k->ifindex = ifindex;
+	k->netns = ino;
+	return err;
+}
+
+static int record_get(struct agw_gate *g, const struct agw_iface_key *k,
+		      struct agw_iface *rec)
+{
+	return bpf_map_lookup_elem(g->map_fd[GM_IFACES], k, rec) ? -errno : 0;
+}
+
+static int record_set(struct agw_gate *g, const struct agw_iface_key *k,
 		      const struct agw_iface *rec)
 {
-	uint32_t key = ifindex;
-
-	return bpf_map_update_elem(g->map_fd[GM_IFACES], &key, rec, BPF_ANY) ?
+	return bpf_map_update_elem(g->map_fd[GM_IFACES], k, rec, BPF_ANY) ?
 		       -errno :
 		       0;
 }
 
-static void record_del(struct agw_gate *g, int ifindex)
+static void record_del(struct agw_gate *g, const struct agw_iface_key *k)
 {
-	uint32_t key = ifindex;
-
-	bpf_map_delete_elem(g->map_fd[GM_IFACES], &key);
+	bpf_map_delete_elem(g->map_fd[GM_IFACES], k);
 }
 
-static int tcx_pin_path(struct agw_gate *g, int ifindex, char *buf,
-			size_t len)
+/* Links are pinned per (namespace, ifindex): the pin, not a process,
+ * keeps the attachment, and unpinning detaches from any namespace. */
+static int link_pin_path(struct agw_gate *g, const struct agw_iface_key *k,
+			 char *buf, size_t len)
 {
-	char name[32];
+	char name[64];
 
-	snprintf(name, sizeof(name), "tcx_%d", ifindex);
+	snprintf(name, sizeof(name), "link_%llu_%u",
+		 (unsigned long long)k->netns, k->ifindex);
 	return agw_gate_pin_path(g, name, buf, len);
+}
+
+static bool is_link_mode(uint32_t mode)
+{
+	return mode == AGW_ATTACH_XDP_NATIVE ||
+	       mode == AGW_ATTACH_XDP_GENERIC || mode == AGW_ATTACH_TCX;
 }
 
 static void tc_opts_init(struct bpf_tc_hook *hook, struct bpf_tc_opts *opts,
@@ -95,97 +123,95 @@ static void tc_opts_init(struct bpf_tc_hook *hook, struct bpf_tc_opts *opts,
 	opts->priority = TC_PRIO;
 }
 
-/* Removes whatever the record says we attached; missing pieces are fine. */
-static int detach_recorded(struct agw_gate *g, int ifindex,
-			   const struct agw_iface *rec)
+/*
+ * Removes whatever the record says we attached; missing pieces are fine.
+ * A clsact filter is reached through its ifindex, which only means
+ * something in its own namespace: -EXDEV elsewhere.
+ */
+static int detach_recorded(struct agw_gate *g, const struct agw_iface_key *k,
+			   const struct agw_iface *rec, bool here)
 {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
 	char path[PATH_MAX];
-	int err = 0;
+	int err;
 
-	switch (rec->mode) {
-	case AGW_ATTACH_XDP_NATIVE:
-	case AGW_ATTACH_XDP_GENERIC: {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-		__u32 flags = rec->mode == AGW_ATTACH_XDP_NATIVE ?
-				      XDP_FLAGS_DRV_MODE :
-				      XDP_FLAGS_SKB_MODE;
-		uint32_t id;
-
-		if (bpf_xdp_query(ifindex, flags, &q))
-			return -errno == -ENODEV ? 0 : -errno;
-		id = flags == XDP_FLAGS_DRV_MODE ? q.drv_prog_id : q.skb_prog_id;
-		/* never remove a program someone put there after us */
-		if (prog_is_ours(id))
-			err = bpf_xdp_detach(ifindex, flags, NULL);
-		break;
-	}
-	case AGW_ATTACH_TCX:
-		err = tcx_pin_path(g, ifindex, path, sizeof(path));
+	if (is_link_mode(rec->mode)) {
+		err = link_pin_path(g, k, path, sizeof(path));
 		if (!err && unlink(path) && errno != ENOENT)
 			err = -errno;
-		break;
-	case AGW_ATTACH_TC:
-		tc_opts_init(&hook, &opts, ifindex);
-		err = bpf_tc_detach(&hook, &opts);
-		if (err == -ENOENT || err == -EINVAL || err == -ENODEV)
-			err = 0;
-		if (!err && (rec->flags & AGW_IFACE_OWN_QDISC)) {
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&hook);
-		}
-		break;
-	default:
-		break;
+		return err;
+	}
+	if (rec->mode != AGW_ATTACH_TC)
+		return 0;
+	if (!here)
+		return -EXDEV;
+	tc_opts_init(&hook, &opts, k->ifindex);
+	err = bpf_tc_detach(&hook, &opts);
+	if (err == -ENOENT || err == -EINVAL || err == -ENODEV)
+		err = 0;
+	if (!err && (rec->flags & AGW_IFACE_OWN_QDISC)) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
 	}
 	return err;
 }
 
-static int attach_xdp(struct agw_gate *g, int ifindex, uint32_t xdp_flags,
-		      struct agw_iface *rec)
+static int attach_link(struct agw_gate *g, const struct agw_iface_key *k,
+		       struct bpf_program *prog, int attach_type,
+		       uint32_t flags, struct agw_iface *rec)
 {
-	int fd = bpf_program__fd(g->skel->progs.agw_xdp_gate);
-	int err;
-
-	err = bpf_xdp_attach(ifindex, fd, xdp_flags, NULL);
-	if (err)
-		return err;
-	rec->mode = xdp_flags == XDP_FLAGS_DRV_MODE ? AGW_ATTACH_XDP_NATIVE :
-						      AGW_ATTACH_XDP_GENERIC;
-	rec->prog_id = prog_id_of(fd);
-	return 0;
-}
-
-static int attach_tcx(struct agw_gate *g, int ifindex, struct agw_iface *rec)
-{
-	int fd = bpf_program__fd(g->skel->progs.agw_tc_gate);
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = flags);
+	int fd = bpf_program__fd(prog);
 	char path[PATH_MAX];
 	int link, err;
 
-	err = tcx_pin_path(g, ifindex, path, sizeof(path));
+	err = link_pin_path(g, k, path, sizeof(path));
 	if (err)
 		return err;
-	link = bpf_link_create(fd, ifindex, AGW_BPF_TCX_INGRESS, NULL);
+	link = bpf_link_create(fd, k->ifindex, attach_type, &lo);
 	if (link < 0)
 		return link;
 	err = bpf_obj_pin(link, path) ? -errno : 0;
-	close(link); /* the pin keeps the link, and so the attachment */
+	close(link);
 	if (err)
 		return err;
-	rec->mode = AGW_ATTACH_TCX;
 	rec->prog_id = prog_id_of(fd);
 	return 0;
 }
 
-static int attach_clsact(struct agw_gate *g, int ifindex,
+static int attach_xdp(struct agw_gate *g, const struct agw_iface_key *k,
+		      uint32_t xdp_flags, struct agw_iface *rec)
+{
+	int err = attach_link(g, k, g->skel->progs.agw_xdp_gate, BPF_XDP,
+			      xdp_flags, rec);
+
+	if (!err)
+		rec->mode = xdp_flags == XDP_FLAGS_DRV_MODE ?
+				    AGW_ATTACH_XDP_NATIVE :
+				    AGW_ATTACH_XDP_GENERIC;
+	return err;
+}
+
+static int attach_tcx(struct agw_gate *g, const struct agw_iface_key *k,
+		      struct agw_iface *rec)
+{
+	int err = attach_link(g, k, g->skel->progs.agw_tc_gate,
+			      AGW_BPF_TCX_INGRESS, 0, rec);
+
+	if (!err)
+		rec->mode = AGW_ATTACH_TCX;
+	return err;
+}
+
+static int attach_clsact(struct agw_gate *g, const struct agw_iface_key *k,
 			 struct agw_iface *rec)
 {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
 	int err;
 
-	tc_opts_init(&hook, &opts, ifindex);
+	tc_opts_init(&hook, &opts, k->ifindex);
 	err = bpf_tc_hook_create(&hook);
 	if (!err)
 		rec->flags |= AGW_IFACE_OWN_QDISC;
@@ -201,32 +227,34 @@ static int attach_clsact(struct agw_gate *g, int ifindex,
 	return 0;
 }
 
-/* Is the recorded attachment still there and ours? */
-static bool still_attached(struct agw_gate *g, int ifindex,
+/* Is the recorded attachment still in place? */
+static bool still_attached(struct agw_gate *g, const struct agw_iface_key *k,
 			   const struct agw_iface *rec)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
 	char path[PATH_MAX];
+	bool alive;
+	int fd;
 
-	switch (rec->mode) {
-	case AGW_ATTACH_XDP_NATIVE:
-		return !bpf_xdp_query(ifindex, XDP_FLAGS_DRV_MODE, &q) &&
-		       q.drv_prog_id == rec->prog_id;
-	case AGW_ATTACH_XDP_GENERIC:
-		return !bpf_xdp_query(ifindex, XDP_FLAGS_SKB_MODE, &q) &&
-		       q.skb_prog_id == rec->prog_id;
-	case AGW_ATTACH_TCX:
-		return !tcx_pin_path(g, ifindex, path, sizeof(path)) &&
-		       !access(path, F_OK);
-	case AGW_ATTACH_TC:
-		tc_opts_init(&hook, &opts, ifindex);
+	if (rec->mode == AGW_ATTACH_TC) {
+		tc_opts_init(&hook, &opts, k->ifindex);
 		return !bpf_tc_query(&hook, &opts) &&
 		       opts.prog_id == rec->prog_id;
-	default:
-		return false;
 	}
+	if (link_pin_path(g, k, path, sizeof(path)))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	/* a link whose device went away stays pinned but is defunct */
+	alive = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		info.prog_id == rec->prog_id &&
+		(rec->mode == AGW_ATTACH_TCX || info.xdp.ifindex == k->ifindex);
+	close(fd);
+	return alive;
 }
 
 static bool mode_matches(enum agw_attach_mode want, enum agw_attach_mode have)
@@ -244,61 +272,70 @@ int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct agw_iface rec = {}, old;
+	struct agw_iface_key k;
+	bool xdp;
 	int err;
 
 	if (ifindex <= 0 || want > AGW_ATTACH_TC_AUTO)
 		return -EINVAL;
-	if (!record_get(g, ifindex, &old) && still_attached(g, ifindex, &old)) {
-		if (mode_matches(want, old.mode)) {
+	err = iface_key(ifindex, &k);
+	if (err)
+		return err;
+	if (!record_get(g, &k, &old)) {
+		if (still_attached(g, &k, &old) &&
+		    mode_matches(want, old.mode)) {
 			*got = old.mode;
 			return 0;
 		}
-		err = detach_recorded(g, ifindex, &old);
+		/* another mode, or a stale record: clear it first */
+		err = detach_recorded(g, &k, &old, true);
 		if (err)
 			return err;
-		record_del(g, ifindex);
+		record_del(g, &k);
 	}
+	xdp = want == AGW_ATTACH_NONE || want == AGW_ATTACH_XDP_NATIVE ||
+	      want == AGW_ATTACH_XDP_GENERIC;
 	/* A foreign XDP program is not ours to replace. */
 	if (bpf_xdp_query(ifindex, 0, &q))
 		return -errno;
-	if ((q.drv_prog_id && !prog_is_ours(q.drv_prog_id)) ||
-	    (q.skb_prog_id && !prog_is_ours(q.skb_prog_id)))
-		if (want != AGW_ATTACH_TC && want != AGW_ATTACH_TCX &&
-		    want != AGW_ATTACH_TC_AUTO)
-			return -EBUSY;
+	if (xdp && ((q.drv_prog_id && !prog_is_ours(q.drv_prog_id)) ||
+		    (q.skb_prog_id && !prog_is_ours(q.skb_prog_id))))
+		return -EBUSY;
 	err = agw_gate_load_skel(g);
 	if (err)
 		return err;
+	if (!if_indextoname(ifindex, rec.ifname))
+		return -errno;
 
 	switch (want) {
 	case AGW_ATTACH_NONE:
-		err = attach_xdp(g, ifindex, XDP_FLAGS_DRV_MODE, &rec);
+		err = attach_xdp(g, &k, XDP_FLAGS_DRV_MODE, &rec);
 		if (err)
-			err = attach_xdp(g, ifindex, XDP_FLAGS_SKB_MODE, &rec);
+			err = attach_xdp(g, &k, XDP_FLAGS_SKB_MODE, &rec);
 		break;
 	case AGW_ATTACH_XDP_NATIVE:
-		err = attach_xdp(g, ifindex, XDP_FLAGS_DRV_MODE, &rec);
+		err = attach_xdp(g, &k, XDP_FLAGS_DRV_MODE, &rec);
 		break;
 	case AGW_ATTACH_XDP_GENERIC:
-		err = attach_xdp(g, ifindex, XDP_FLAGS_SKB_MODE, &rec);
+		err = attach_xdp(g, &k, XDP_FLAGS_SKB_MODE, &rec);
 		break;
 	case AGW_ATTACH_TCX:
-		err = attach_tcx(g, ifindex, &rec);
+		err = attach_tcx(g, &k, &rec);
 		break;
 	case AGW_ATTACH_TC:
-		err = attach_clsact(g, ifindex, &rec);
+		err = attach_clsact(g, &k, &rec);
 		break;
 	case AGW_ATTACH_TC_AUTO:
-		err = attach_tcx(g, ifindex, &rec);
+		err = attach_tcx(g, &k, &rec);
 		if (err)
-			err = attach_clsact(g, ifindex, &rec);
+			err = attach_clsact(g, &k, &rec);
 		break;
 	}
 	if (err)
 		return err;
-	err = record_set(g, ifindex, &rec);
+	err = record_set(g, &k, &rec);
 	if (err) {
-		detach_recorded(g, ifindex, &rec);
+		detach_recorded(g, &k, &rec, true);
 		return err;
 	}
 	*got = rec.mode;
@@ -307,34 +344,43 @@ int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 
 int agw_gate_detach(struct agw_gate *g, int ifindex)
 {
+	struct agw_iface_key k;
 	struct agw_iface rec;
 	int err;
 
-	err = record_get(g, ifindex, &rec);
+	err = iface_key(ifindex, &k);
+	if (!err)
+		err = record_get(g, &k, &rec);
+	if (!err)
+		err = detach_recorded(g, &k, &rec, true);
 	if (err)
 		return err;
-	err = detach_recorded(g, ifindex, &rec);
-	if (err)
-		return err;
-	record_del(g, ifindex);
+	record_del(g, &k);
 	return 0;
 }
 
 int agw_gate_iface_foreach(struct agw_gate *g,
-			   int (*cb)(const struct agw_gate_iface_info *, void *),
+			   int (*cb)(const struct agw_gate_iface_info *,
+				     void *),
 			   void *ctx)
 {
+	struct agw_iface_key key, next, *prev = NULL;
 	struct agw_gate_iface_info info;
-	uint32_t key, next, *prev = NULL;
 	struct agw_iface rec;
+	uint64_t here = 0;
 	int err;
 
+	netns_ino(&here);
 	while (!bpf_map_get_next_key(g->map_fd[GM_IFACES], prev, &next)) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(g->map_fd[GM_IFACES], &key, &rec))
 			continue;
-		info.ifindex = key;
+		memset(&info, 0, sizeof(info));
+		info.ifindex = key.ifindex;
+		info.netns = key.netns;
+		info.this_netns = key.netns == here;
+		memcpy(info.ifname, rec.ifname, sizeof(info.ifname) - 1);
 		info.mode = rec.mode;
 		info.prog_id = rec.prog_id;
 		err = cb(&info, ctx);
@@ -346,16 +392,20 @@ int agw_gate_iface_foreach(struct agw_gate *g,
 
 int agw_gate_unload(struct agw_gate *g)
 {
+	struct agw_iface_key key, next;
 	char path[PATH_MAX];
-	uint32_t key, next;
 	struct agw_iface rec;
+	uint64_t here = 0;
+	struct dirent *de;
 	int m, err, first = 0;
+	DIR *dir;
 
+	netns_ino(&here);
 	/* detach everything recorded, deleting as we go */
 	while (!bpf_map_get_next_key(g->map_fd[GM_IFACES], NULL, &next)) {
 		key = next;
 		if (!bpf_map_lookup_elem(g->map_fd[GM_IFACES], &key, &rec)) {
-			err = detach_recorded(g, key, &rec);
+			err = detach_recorded(g, &key, &rec, key.netns == here);
 			if (err && !first)
 				first = err;
 		}
@@ -368,8 +418,17 @@ int agw_gate_unload(struct agw_gate *g)
 		if (unlink(path) && errno != ENOENT && !first)
 			first = -errno;
 	}
-	if (rmdir(g->pin_dir) && errno != ENOENT && errno != ENOTEMPTY &&
-	    !first)
+	/* links whose record was lost */
+	dir = opendir(g->pin_dir);
+	while (dir && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "link_", 5) ||
+		    agw_gate_pin_path(g, de->d_name, path, sizeof(path)))
+			continue;
+		unlink(path);
+	}
+	if (dir)
+		closedir(dir);
+	if (rmdir(g->pin_dir) && errno != ENOENT && !first)
 		first = -errno;
 	return first;
 }

@@ -29,11 +29,17 @@ struct agw_gate {
 	/* slot allocator: one bit per agw_term_stats index */
 	uint64_t *slot_used;
 	uint32_t slot_hint;
+	/* one (jiffies, CLOCK_MONOTONIC) sample, see gate_clock.c */
+	uint64_t clock_jiffies;
+	uint64_t clock_ns;
+	uint32_t clock_hz; /* 0: not sampled yet */
 };
 
 extern const char *const agw_gate_map_names[GM_MAX];
 
 int agw_gate_load_skel(struct agw_gate *g);
+int agw_gate_jiffies_to_mono(struct agw_gate *g, uint64_t jiffies,
+			     uint64_t *mono_ns);
 int agw_gate_pin_path(const struct agw_gate *g, const char *name, char *buf,
 		      size_t len);
 

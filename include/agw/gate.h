@@ -38,7 +38,7 @@ struct agw_allow {
 struct agw_term_counters {
 	uint64_t syn_admitted;
 	uint64_t syn_dropped;
-	uint64_t last_syn_ns; /* CLOCK_MONOTONIC (coarse); 0: no SYN yet */
+	uint64_t last_syn_ns; /* CLOCK_MONOTONIC, 1/HZ resolution; 0: none */
 	struct agw_addr last_src;
 	uint16_t last_sport;
 	bool last_admitted;
@@ -56,6 +56,9 @@ struct agw_gate_term_info {
 
 struct agw_gate_iface_info {
 	int ifindex;
+	char ifname[16];
+	uint64_t netns; /* inode of its network namespace */
+	bool this_netns; /* the caller's namespace */
 	enum agw_attach_mode mode;
 	uint32_t prog_id;
 };
@@ -69,7 +72,7 @@ void agw_gate_close(struct agw_gate *g);
 uint32_t agw_gate_capacity(const struct agw_gate *g);
 
 /*
- * Attaches the gate to ifindex. want is XDP_NATIVE, XDP_GENERIC, TCX, TC
+ * Attaches the gate to ifindex (in the caller's network namespace). want is XDP_NATIVE, XDP_GENERIC, TCX, TC
  * (clsact + cls_bpf), TC_AUTO (tcx where the kernel has it, else clsact)
  * or NONE for "XDP native, falling back to generic". *got reports the mode in effect. Attaching again in
  * the same mode is a no-op; another mode replaces the old attachment; a
@@ -78,11 +81,12 @@ uint32_t agw_gate_capacity(const struct agw_gate *g);
 int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 		    enum agw_attach_mode *got);
 int agw_gate_detach(struct agw_gate *g, int ifindex);
-/* Detaches from every recorded interface and removes the pins. The handle
- * must still be closed. */
+/* Detaches from every recorded interface, in any network namespace, and
+ * removes the pins. The handle must still be closed. */
 int agw_gate_unload(struct agw_gate *g);
 int agw_gate_iface_foreach(struct agw_gate *g,
-			   int (*cb)(const struct agw_gate_iface_info *, void *),
+			   int (*cb)(const struct agw_gate_iface_info *,
+				     void *),
 			   void *ctx);
 
 int agw_gate_config_get(struct agw_gate *g, struct agw_gate_cfg *cfg);
@@ -123,7 +127,7 @@ int agw_gate_mode_parse(const char *s, enum agw_gate_mode *mode);
 const char *agw_attach_mode_name(enum agw_attach_mode mode);
 int agw_attach_mode_parse(const char *s, enum agw_attach_mode *mode);
 const char *agw_gate_counter_name(enum agw_gate_counter c);
-/* Turns a CLOCK_MONOTONIC coarse time from the data path into wall time
+/* Turns a CLOCK_MONOTONIC time from the counters into wall time
  * (nanoseconds since the epoch); 0 stays 0. */
 uint64_t agw_gate_mono_to_real_ns(uint64_t mono_ns);
 

@@ -45,7 +45,20 @@ static inline void pkt_put16(uint8_t *p, uint16_t host)
 	p[1] = host & 0xff;
 }
 
-static inline int pkt_build(const struct pkt_spec *s, uint8_t *buf)
+/* Builds at a 2-byte offset in an aligned scratch buffer, as drivers do
+ * (NET_IP_ALIGN), so that the IP and TCP headers are naturally aligned. */
+static inline int pkt_build_aligned(const struct pkt_spec *s, uint8_t *buf);
+
+static inline int pkt_build(const struct pkt_spec *s, uint8_t *out)
+{
+	uint8_t scratch[PKT_MAX + 8] __attribute__((aligned(8)));
+	int len = pkt_build_aligned(s, scratch + 2);
+
+	memcpy(out, scratch + 2, PKT_MAX);
+	return len;
+}
+
+static inline int pkt_build_aligned(const struct pkt_spec *s, uint8_t *buf)
 {
 	struct ethhdr *eth = (void *)buf;
 	uint8_t l4 = s->l4proto ? s->l4proto : IPPROTO_TCP;
@@ -58,9 +71,8 @@ static inline int pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	memset(eth->h_dest, 0x02, ETH_ALEN);
 	memset(eth->h_source, 0x04, ETH_ALEN);
 	for (i = 0; i < s->vlans; i++) {
-		pkt_put16(buf + proto_off, i == 0 && s->vlans == 2 ?
-						   ETH_P_8021AD :
-						   ETH_P_8021Q);
+		pkt_put16(buf + proto_off,
+			  i == 0 && s->vlans == 2 ? ETH_P_8021AD : ETH_P_8021Q);
 		buf[off + 1] = 10 + i; /* VLAN id */
 		proto_off = off + 2;
 		off += 4;
@@ -76,7 +88,8 @@ static inline int pkt_build(const struct pkt_spec *s, uint8_t *buf)
 		ip->protocol = l4;
 		memcpy(&ip->saddr, s->src.a + 12, 4);
 		memcpy(&ip->daddr, s->dst.a + 12, 4);
-		ip->frag_off = htons(s->frag_off | (s->more_frags ? 0x2000 : 0));
+		ip->frag_off =
+			htons(s->frag_off | (s->more_frags ? 0x2000 : 0));
 		for (i = 0; i < s->ip_opt_len; i++)
 			buf[off + 20 + i] = 1; /* NOP options */
 		off += ip->ihl * 4;

@@ -25,9 +25,10 @@ static int open_gate(struct gate_cmd *c, bool create)
 	err = create ? agw_gate_open(&o, &c->g) :
 		       agw_gate_open_existing(&o, &c->g);
 	if (err == -ENOENT)
-		return agwctl_err(c->ctl,
-				  "gate: not loaded (no pins under %s): run \"agwctl gate attach DEV\" first",
-				  c->ctl->pin_dir ?: AGW_PIN_DIR);
+		return agwctl_err(
+			c->ctl,
+			"gate: not loaded (no pins under %s): run \"agwctl gate attach DEV\" first",
+			c->ctl->pin_dir ?: AGW_PIN_DIR);
 	if (err)
 		return agwctl_err(c->ctl, "gate: cannot open the maps: %s",
 				  strerror(-err));
@@ -59,21 +60,23 @@ static int cmd_attach(struct gate_cmd *c, int argc, char **argv)
 	int ifindex, err;
 
 	if (argc < 1 || argc > 2)
-		return agwctl_err(c->ctl,
-				  "usage: gate attach DEV [xdp|xdp-generic|tc|tcx|clsact]");
+		return agwctl_err(
+			c->ctl,
+			"usage: gate attach DEV [xdp|xdp-generic|tc|tcx|clsact]");
 	if (parse_dev(c, argv[0], &ifindex))
 		return 1;
-	if (argc == 2 && (agw_attach_mode_parse(argv[1], &want) ||
-			  want == AGW_ATTACH_NONE))
+	if (argc == 2 &&
+	    (agw_attach_mode_parse(argv[1], &want) || want == AGW_ATTACH_NONE))
 		return agwctl_err(c->ctl, "gate: unknown attach mode \"%s\"",
 				  argv[1]);
 	if (open_gate(c, true))
 		return 1;
 	err = agw_gate_attach(c->g, ifindex, want, &got);
 	if (err == -EBUSY)
-		return agwctl_err(c->ctl,
-				  "gate attach %s: another XDP program is attached",
-				  argv[0]);
+		return agwctl_err(
+			c->ctl,
+			"gate attach %s: another XDP program is attached",
+			argv[0]);
 	if (err)
 		return agwctl_err(c->ctl, "gate attach %s: %s", argv[0],
 				  strerror(-err));
@@ -83,7 +86,8 @@ static int cmd_attach(struct gate_cmd *c, int argc, char **argv)
 		jw_str(&c->jw, "mode", agw_attach_mode_name(got));
 		jw_obj_close(&c->jw);
 	} else {
-		printf("%s: attached (%s)\n", argv[0], agw_attach_mode_name(got));
+		printf("%s: attached (%s)\n", argv[0],
+		       agw_attach_mode_name(got));
 	}
 	return 0;
 }
@@ -97,6 +101,11 @@ static int cmd_detach(struct gate_cmd *c, int argc, char **argv)
 	if (parse_dev(c, argv[0], &ifindex) || open_gate(c, false))
 		return 1;
 	err = agw_gate_detach(c->g, ifindex);
+	if (err == -EXDEV)
+		return agwctl_err(
+			c->ctl,
+			"gate detach %s: attached from another network namespace; run agwctl there",
+			argv[0]);
 	if (err == -ENOENT)
 		return agwctl_err(c->ctl, "gate detach %s: not attached",
 				  argv[0]);
@@ -115,6 +124,10 @@ static int cmd_unload(struct gate_cmd *c, int argc, char **argv)
 	if (open_gate(c, false))
 		return 1;
 	err = agw_gate_unload(c->g);
+	if (err == -EXDEV)
+		return agwctl_err(
+			c->ctl,
+			"gate unload: pins removed, but a clsact filter in another network namespace is left (remove it there with tc filter del)");
 	if (err)
 		return agwctl_err(c->ctl, "gate unload: %s", strerror(-err));
 	return 0;
@@ -132,23 +145,26 @@ static int cmd_config(struct gate_cmd *c, int argc, char **argv)
 		return agwctl_err(c->ctl, "gate config: %s", strerror(-err));
 	for (i = 0; i < argc; i += 2) {
 		if (i + 1 >= argc)
-			return agwctl_err(c->ctl,
-					  "usage: gate config [range LO-HI] [unmatched drop|pass]");
+			return agwctl_err(
+				c->ctl,
+				"usage: gate config [range LO-HI] [unmatched drop|pass]");
 		if (!strcmp(argv[i], "range")) {
 			if (agw_port_range_parse(argv[i + 1], &cfg.port_min,
 						 &cfg.port_max))
-				return agwctl_err(c->ctl,
-						  "gate config: invalid port range \"%s\"",
-						  argv[i + 1]);
+				return agwctl_err(
+					c->ctl,
+					"gate config: invalid port range \"%s\"",
+					argv[i + 1]);
 		} else if (!strcmp(argv[i], "unmatched")) {
 			if (!strcmp(argv[i + 1], "drop"))
 				cfg.flags &= ~AGW_CFG_RANGE_OPEN;
 			else if (!strcmp(argv[i + 1], "pass"))
 				cfg.flags |= AGW_CFG_RANGE_OPEN;
 			else
-				return agwctl_err(c->ctl,
-						  "gate config: unmatched takes drop or pass, not \"%s\"",
-						  argv[i + 1]);
+				return agwctl_err(
+					c->ctl,
+					"gate config: unmatched takes drop or pass, not \"%s\"",
+					argv[i + 1]);
 		} else {
 			return agwctl_err(c->ctl,
 					  "gate config: unknown setting \"%s\"",
@@ -206,13 +222,15 @@ static int cmd_term(struct gate_cmd *c, int argc, char **argv)
 					  "usage: gate term del ADDR PORT");
 	} else if (!strcmp(argv[0], "add") || !strcmp(argv[0], "mode")) {
 		if (argc != 4)
-			return agwctl_err(c->ctl,
-					  "usage: gate term %s ADDR PORT open|ignore|filter",
-					  argv[0]);
+			return agwctl_err(
+				c->ctl,
+				"usage: gate term %s ADDR PORT open|ignore|filter",
+				argv[0]);
 		if (agw_gate_mode_parse(argv[3], &mode))
-			return agwctl_err(c->ctl,
-					  "gate term: mode must be open, ignore or filter, not \"%s\"",
-					  argv[3]);
+			return agwctl_err(
+				c->ctl,
+				"gate term: mode must be open, ignore or filter, not \"%s\"",
+				argv[3]);
 	} else {
 		return agwctl_err(c->ctl, "gate term: unknown command \"%s\"",
 				  argv[0]);
@@ -242,8 +260,9 @@ static int cmd_allow(struct gate_cmd *c, int argc, char **argv)
 
 	if (argc < 4 || argc > 5 ||
 	    (strcmp(argv[0], "add") && strcmp(argv[0], "del")))
-		return agwctl_err(c->ctl,
-				  "usage: gate allow add|del ADDR PORT REMOTE[/PREFIXLEN] [RPORT[-RPORT2]]");
+		return agwctl_err(
+			c->ctl,
+			"usage: gate allow add|del ADDR PORT REMOTE[/PREFIXLEN] [RPORT[-RPORT2]]");
 	if (parse_term(c, argv + 1, &a, &port))
 		return 1;
 	if (agw_prefix_parse(argv[3], &rule.addr, &rule.prefix_len))
@@ -251,9 +270,10 @@ static int cmd_allow(struct gate_cmd *c, int argc, char **argv)
 				  argv[3]);
 	if (argc == 5 &&
 	    agw_port_range_parse(argv[4], &rule.port_lo, &rule.port_hi))
-		return agwctl_err(c->ctl,
-				  "gate allow: invalid remote port or range \"%s\"",
-				  argv[4]);
+		return agwctl_err(
+			c->ctl,
+			"gate allow: invalid remote port or range \"%s\"",
+			argv[4]);
 	if (open_gate(c, false))
 		return 1;
 	if (argv[0][0] == 'a')
@@ -261,9 +281,10 @@ static int cmd_allow(struct gate_cmd *c, int argc, char **argv)
 	else
 		err = agw_gate_allow_del(c->g, &a, port, &rule);
 	if (err == -ENOSPC)
-		return agwctl_err(c->ctl,
-				  "gate allow add: termination has %d rules already",
-				  AGW_ALLOW_MAX);
+		return agwctl_err(
+			c->ctl,
+			"gate allow add: termination has %d rules already",
+			AGW_ALLOW_MAX);
 	if (err == -EEXIST)
 		return agwctl_err(c->ctl, "gate allow add: rule exists");
 	if (err == -ENOENT)
@@ -371,19 +392,23 @@ static int show_term(const struct agw_gate_term_info *t, void *ctx)
 static int show_iface(const struct agw_gate_iface_info *i, void *ctx)
 {
 	struct gate_cmd *c = ctx;
-	char name[IF_NAMESIZE] = "?";
 
-	if_indextoname(i->ifindex, name);
 	if (c->ctl->json) {
 		jw_obj_open(&c->jw, NULL);
-		jw_str(&c->jw, "dev", name);
+		jw_str(&c->jw, "dev", i->ifname);
 		jw_u64(&c->jw, "ifindex", i->ifindex);
+		jw_u64(&c->jw, "netns", i->netns);
+		jw_bool(&c->jw, "this_netns", i->this_netns);
 		jw_str(&c->jw, "mode", agw_attach_mode_name(i->mode));
 		jw_u64(&c->jw, "prog_id", i->prog_id);
 		jw_obj_close(&c->jw);
 	} else {
-		printf("iface %s ifindex %d mode %s prog %u\n", name, i->ifindex,
-		       agw_attach_mode_name(i->mode), i->prog_id);
+		printf("iface %s ifindex %d mode %s prog %u", i->ifname,
+		       i->ifindex, agw_attach_mode_name(i->mode), i->prog_id);
+		if (!i->this_netns)
+			printf(" netns net:[%llu]",
+			       (unsigned long long)i->netns);
+		printf("\n");
 	}
 	return 0;
 }
