@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # timeout: 400
+# asan: no (the fuzzer is built with ASan and UBSan itself)
 #
 # Builds the SDP parser's libFuzzer harness (ASan + UBSan) and runs it for
 # a bounded time (AGW_FUZZ_SECONDS, default 60) from the checked-in seed

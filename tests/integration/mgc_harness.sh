@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # timeout: 600
+# asan: no (no C code: Erlang on both sides)
 #
 # The megaco MGC harness (tests/mgc/agw_mgc) against a second real megaco
 # stack acting as MG (tests/mgc/agw_test_mg), over UDP and TCP, in pretty
