@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "agw/fsutil.h"
 #include "agw/log.h"
 #include "agwd.h"
 
@@ -81,24 +81,6 @@ static void on_hup(struct agw_evloop *loop, int signo, void *arg)
 	agw_notice("SIGHUP: log reopened (configuration reload is not supported yet)");
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char p[AGW_CFG_PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int start(struct agwd *d)
 {
 	struct agw_h248_transport_cfg tc = {
@@ -115,7 +97,7 @@ static int start(struct agwd *d)
 	char a[AGW_ADDRSTRLEN];
 	int err;
 
-	err = mkdir_p(d->cfg.state_dir, 0750);
+	err = agw_mkdir_p(d->cfg.state_dir, 0750);
 	if (err) {
 		agw_err("state directory %s: %s", d->cfg.state_dir,
 			strerror(-err));

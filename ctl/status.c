@@ -2,6 +2,7 @@
 /* Control socket commands of agwd (agwctl's server side). */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agw/log.h"
 #include "agw/strbuf.h"
@@ -100,7 +101,8 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 		agw_strbuf_printf(out, "status takes no arguments");
 		return -EINVAL;
 	}
-	agw_strbuf_printf(out, ",\"version\":\"%s\",\"mid\":", AGWD_VERSION);
+	agw_strbuf_printf(out, ",\"version\":\"%s\",\"pid\":%d,\"mid\":",
+			  AGWD_VERSION, (int)getpid());
 	agw_strbuf_json_str(out, d->cfg.mid);
 	agw_strbuf_printf(out,
 			  ",\"registration\":\"%s\",\"transaction_layer\":false,"

@@ -2,7 +2,6 @@
 /* Control socket server and client; see include/agw/ctlsock.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "agw/ctlsock.h"
 #include "agw/evloop.h"
+#include "agw/fsutil.h"
 #include "agw/log.h"
 
 #define MAX_CLIENTS 16
@@ -208,31 +208,6 @@ static int fill_sun(struct sockaddr_un *sun, const char *path)
 	return 0;
 }
 
-static int mkdir_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	if (strlen(path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0750) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* A socket file nobody answers on is left from a crash: remove it. */
 static int remove_stale(const char *path, const struct sockaddr_un *sun)
 {
@@ -268,7 +243,7 @@ int agw_ctlsock_open(struct agw_evloop *loop, const char *path,
 	s->arg = arg;
 	s->rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(10000, 5);
 	strcpy(s->path, path);
-	err = mkdir_parent(path);
+	err = agw_mkdir_parent(path, 0750);
 	if (err)
 		goto err;
 	err = remove_stale(path, &sun);

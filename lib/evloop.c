@@ -212,6 +212,13 @@ int agw_evloop_add_signal(struct agw_evloop *l, int signo, agw_signal_cb cb,
 	sigaddset(&l->sigmask, signo);
 	if (sigprocmask(SIG_BLOCK, &l->sigmask, NULL))
 		return -errno;
+	/*
+	 * An ignored signal is discarded before signalfd can see it, and a
+	 * shell starts background jobs with SIGINT ignored: take the default
+	 * back (it never runs while the signal is blocked).
+	 */
+	if (signal(signo, SIG_DFL) == SIG_ERR)
+		return -errno;
 	fd = signalfd(l->signal_h.registered ? l->signal_h.fd : -1,
 		      &l->sigmask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
