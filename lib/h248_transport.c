@@ -21,6 +21,9 @@
 #define MAX_MGC 8
 #define UDP_BURST 64 /* datagrams per wakeup, so TCP and timers get a turn */
 #define TXQ_MAX (4u << 20)
+/* A blackholed MGC would otherwise hold connect() for minutes of SYN
+ * retries before the next MGC of the list gets its turn. */
+#define CONNECT_TIMEOUT_MS 10000
 
 enum tcp_state { TCP_DOWN, TCP_CONNECTING, TCP_UP };
 
@@ -212,6 +215,7 @@ static void on_tcp_up(struct agw_h248_transport *t)
 {
 	char a[AGW_ADDRSTRLEN];
 
+	agw_timer_stop(t->loop, &t->retry_timer);
 	t->tcp_state = TCP_UP;
 	t->backoff_ms = t->retry_ms;
 	t->st.tcp_connects++;
@@ -297,13 +301,22 @@ static void tcp_connect(struct agw_h248_transport *t)
 		tcp_lost(t, false, "epoll");
 		return;
 	}
-	if (connect(fd, &m->sa, m->len) && errno != EINPROGRESS)
+	if (connect(fd, &m->sa, m->len) && errno != EINPROGRESS) {
 		tcp_lost(t, false, strerror(errno));
+		return;
+	}
+	agw_timer_start(t->loop, &t->retry_timer, CONNECT_TIMEOUT_MS);
 }
 
+/* The one timer serves as retry delay (DOWN) and connect timeout. */
 static void on_retry(struct agw_timer *tm)
 {
-	tcp_connect(tm->arg);
+	struct agw_h248_transport *t = tm->arg;
+
+	if (t->tcp_state == TCP_CONNECTING)
+		tcp_lost(t, false, "connect timed out");
+	else if (t->tcp_state == TCP_DOWN)
+		tcp_connect(t);
 }
 
 /* ---- public ------------------------------------------------------------- */

@@ -242,6 +242,73 @@ START_TEST(tcp_framing_loss_reconnect_reset)
 }
 END_TEST
 
+/* The first MGC refuses: the transport moves on to the second. */
+START_TEST(tcp_rotates_through_mgc_list)
+{
+	struct agw_evloop *l;
+	struct agw_h248_transport *t;
+	struct agw_h248_transport_stats st;
+	struct agw_h248_transport_cfg cfg = { .tcp = true, .retry_ms = 20,
+					      .retry_max_ms = 40 };
+	struct agw_sockaddr mgc[2];
+	struct sink s = { 0 };
+	int refusing = tcp_server(&mgc[0]), lfd = tcp_server(&mgc[1]), c;
+
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1", 0, &cfg.local), 0);
+	cfg.mgc = mgc;
+	cfg.nmgc = 2;
+	ck_assert_int_eq(agw_evloop_new(&l), 0);
+	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &cbs, &s, &t), 0);
+	c = accept_with_loop(l, lfd);
+	spin_until(l, &s.ups, 1);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert(st.tcp_up);
+	ck_assert_uint_eq(agw_sockaddr_port(&st.tcp_peer),
+			  agw_sockaddr_port(&mgc[1]));
+	close(c);
+	agw_h248_transport_free(t);
+	agw_evloop_free(l);
+	close(lfd);
+	close(refusing);
+}
+END_TEST
+
+START_TEST(udp_over_ipv6)
+{
+	struct agw_evloop *l;
+	struct agw_h248_transport *t;
+	struct agw_h248_transport_stats st;
+	struct agw_h248_transport_cfg cfg = { .udp = true };
+	struct agw_sockaddr mgc;
+	struct sink s = { 0 };
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	char buf[16];
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(agw_sockaddr_parse("[::1]:0", 0, &cfg.local), 0);
+	ck_assert_int_eq(agw_sockaddr_parse("[::1]:2944", 0, &mgc), 0);
+	cfg.mgc = &mgc;
+	cfg.nmgc = 1;
+	ck_assert_int_eq(agw_evloop_new(&l), 0);
+	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &cbs, &s, &t), 0);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_int_eq(sendto(fd, "v6", 2, 0, &st.udp_local.sa,
+				st.udp_local.len), 2);
+	spin_until(l, &s.n, 1);
+	ck_assert_str_eq(s.msg[0], "v6");
+	ck_assert_int_eq(s.peer[0].sa.sa_family, AF_INET6);
+	ck_assert_int_eq(agw_h248_send(t, AGW_H248_UDP, &s.peer[0], "ok", 2),
+			 0);
+	ck_assert_int_eq(recv(fd, buf, sizeof(buf), 0), 2);
+	agw_h248_transport_free(t);
+	agw_evloop_free(l);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("h248_transport");
@@ -253,6 +320,8 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, udp_allowed_and_dropped);
 	tcase_add_test(tc, tcp_framing_loss_reconnect_reset);
+	tcase_add_test(tc, tcp_rotates_through_mgc_list);
+	tcase_add_test(tc, udp_over_ipv6);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
