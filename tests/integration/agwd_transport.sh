@@ -143,6 +143,19 @@ ip -n "$NS" addr del 10.77.0.5/24 dev agwd-a
 wait_for grep -q "realm access (agwd-a): addr-removed 10.77.0.5" "$TMP/agwd.log" ||
 	fail "address removal not seen"
 
+# link down: the realm loses its addresses; up: they return
+ip -n "$NS" link set agwd-a down
+wait_for grep -q "realm access (agwd-a): addr-removed 10.77.0.1" "$TMP/agwd.log" ||
+	fail "link down not reported"
+grep -q "realm access (agwd-a): link-down" "$TMP/agwd.log" || fail "no link-down"
+ctl status | grep -qF '"link_up":false,"attach":"none","addresses":[]' ||
+	fail "status after link down: $(ctl status)"
+ip -n "$NS" link set agwd-a up
+wait_for grep -q "realm access (agwd-a): addr-added 10.77.0.1" "$TMP/agwd.log" ||
+	fail "link up not reported"
+ctl status | grep -qF '"link_up":true,"attach":"none","addresses":["10.77.0.1"]' ||
+	fail "status after link up: $(ctl status)"
+
 # SIGTERM: clean exit, socket removed
 kill -TERM "$AGWD_PID"
 rc=0
