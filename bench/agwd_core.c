@@ -63,7 +63,8 @@ static void bench_timers(void)
 	c = now_s();
 	printf("bench: timer_restart_100k_armed = %.1f ns\n",
 	       (b - a) / (10.0 * NT) * 1e9);
-	printf("bench: malloc_free_64 = %.1f ns\n", (c - b) / (10.0 * NT) * 1e9);
+	printf("bench: malloc_free_64 = %.1f ns\n",
+	       (c - b) / (10.0 * NT) * 1e9);
 	printf("bench: timer_restart_vs_malloc_ratio = %.2f (timer / malloc+free)\n",
 	       (b - a) / (c - b));
 	/* make all due now and dispatch */
@@ -125,7 +126,8 @@ static void bench_tpkt(void)
 	}
 	printf("bench: tpkt_reassembly = %.0f MB/s (%.0f ns per message)\n",
 	       rounds * len / (b - a) / 1e6, (b - a) / (rounds * msgs) * 1e9);
-	printf("bench: memcpy_1400 = %.0f MB/s\n", rounds * len / (c - b) / 1e6);
+	printf("bench: memcpy_1400 = %.0f MB/s\n",
+	       rounds * len / (c - b) / 1e6);
 	printf("bench: tpkt_vs_memcpy_ratio = %.2f (tpkt time / memcpy time)\n",
 	       (b - a) / (c - b));
 	free(s);

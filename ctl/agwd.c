@@ -78,7 +78,8 @@ static void on_stop_signal(struct agw_evloop *loop, int signo, void *arg)
 static void on_hup(struct agw_evloop *loop, int signo, void *arg)
 {
 	agw_log_reopen();
-	agw_notice("SIGHUP: log reopened (configuration reload is not supported yet)");
+	agw_notice(
+		"SIGHUP: log reopened (configuration reload is not supported yet)");
 }
 
 static int start(struct agwd *d)
@@ -93,7 +94,7 @@ static int start(struct agwd *d)
 		.retry_max_ms = d->cfg.reg_retry_max_ms,
 	};
 	static const struct agw_h248_transport_cbs cbs = { on_h248,
-							    on_mgc_link };
+							   on_mgc_link };
 	char a[AGW_ADDRSTRLEN];
 	int err;
 
@@ -106,7 +107,8 @@ static int start(struct agwd *d)
 	err = agw_evloop_new(&d->loop);
 	if (err)
 		return err;
-	if ((err = agw_evloop_add_signal(d->loop, SIGTERM, on_stop_signal, d)) ||
+	if ((err = agw_evloop_add_signal(d->loop, SIGTERM, on_stop_signal,
+					 d)) ||
 	    (err = agw_evloop_add_signal(d->loop, SIGINT, on_stop_signal, d)) ||
 	    (err = agw_evloop_add_signal(d->loop, SIGHUP, on_hup, d)))
 		return err;
@@ -122,8 +124,8 @@ static int start(struct agwd *d)
 			strerror(-err));
 		return err;
 	}
-	err = agw_ctlsock_open(d->loop, d->cfg.control_socket, agwd_ctl_cmds,
-			       d, &d->ctl);
+	err = agw_ctlsock_open(d->loop, d->cfg.control_socket, agwd_ctl_cmds, d,
+			       &d->ctl);
 	if (err) {
 		agw_err("control socket %s: %s", d->cfg.control_socket,
 			strerror(-err));
@@ -149,12 +151,14 @@ static void log_startup(const struct agwd *d)
 			strcat(m, ", ");
 		strcat(m, agw_sockaddr_str(&d->cfg.mgc[i], true, a, sizeof(a)));
 	}
-	agw_notice("agwd %s started: MID %s, H.248 over %s%s%s on %s, MGC %s, %u realm(s), control socket %s",
-		   AGWD_VERSION, d->cfg.mid, d->cfg.udp ? "udp" : "",
-		   d->cfg.udp && d->cfg.tcp ? "+" : "", d->cfg.tcp ? "tcp" : "",
-		   agw_sockaddr_str(&d->cfg.local, true, a, sizeof(a)), m,
-		   d->cfg.nrealms, d->cfg.control_socket);
-	agw_warn("H.248 transaction layer not built yet: received messages are logged at debug level and not answered");
+	agw_notice(
+		"agwd %s started: MID %s, H.248 over %s%s%s on %s, MGC %s, %u realm(s), control socket %s",
+		AGWD_VERSION, d->cfg.mid, d->cfg.udp ? "udp" : "",
+		d->cfg.udp && d->cfg.tcp ? "+" : "", d->cfg.tcp ? "tcp" : "",
+		agw_sockaddr_str(&d->cfg.local, true, a, sizeof(a)), m,
+		d->cfg.nrealms, d->cfg.control_socket);
+	agw_warn(
+		"H.248 transaction layer not built yet: received messages are logged at debug level and not answered");
 }
 
 int main(int argc, char **argv)

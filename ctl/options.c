@@ -136,8 +136,8 @@ int agwd_parse_options(struct agwd *d, int argc, char **argv)
 				continue;
 			snprintf(where, sizeof(where), "--%s", opt_name(c));
 			if (agw_config_set(&d->cfg, overrides[i].section,
-					   overrides[i].key, optarg, where,
-					   err, sizeof(err))) {
+					   overrides[i].key, optarg, where, err,
+					   sizeof(err))) {
 				fprintf(stderr, "agwd: %s\n", err);
 				return -1;
 			}

@@ -54,16 +54,16 @@ static void status_h248(struct agwd *d, struct agw_strbuf *out)
 			json_addr(out, &st.tcp_peer, true);
 		}
 	}
-	agw_strbuf_printf(out,
-			  "},\"h248\":{\"rx_messages\":%llu,\"tx_messages\":%llu,"
-			  "\"dropped_not_allowed\":%llu,\"tcp_framing_errors\":%llu,"
-			  "\"tcp_connects\":%llu,\"tcp_losses\":%llu}",
-			  (unsigned long long)st.rx_msgs,
-			  (unsigned long long)st.tx_msgs,
-			  (unsigned long long)st.dropped_not_allowed,
-			  (unsigned long long)st.tcp_framing_errors,
-			  (unsigned long long)st.tcp_connects,
-			  (unsigned long long)st.tcp_losses);
+	agw_strbuf_printf(
+		out,
+		"},\"h248\":{\"rx_messages\":%llu,\"tx_messages\":%llu,"
+		"\"dropped_not_allowed\":%llu,\"tcp_framing_errors\":%llu,"
+		"\"tcp_connects\":%llu,\"tcp_losses\":%llu}",
+		(unsigned long long)st.rx_msgs, (unsigned long long)st.tx_msgs,
+		(unsigned long long)st.dropped_not_allowed,
+		(unsigned long long)st.tcp_framing_errors,
+		(unsigned long long)st.tcp_connects,
+		(unsigned long long)st.tcp_losses);
 }
 
 static void status_realms(struct agwd *d, struct agw_strbuf *out)
@@ -76,19 +76,20 @@ static void status_realms(struct agwd *d, struct agw_strbuf *out)
 		agw_strbuf_json_str(out, r->cfg->name);
 		agw_strbuf_printf(out, ",\"interface\":");
 		agw_strbuf_json_str(out, r->cfg->ifname);
-		agw_strbuf_printf(out,
-				  ",\"ifindex\":%d,\"link_up\":%s,\"attach\":\"%s\","
-				  "\"addresses\":[",
-				  r->ifindex, r->link_up ? "true" : "false",
-				  agw_attach_mode_name(r->cfg->attach));
+		agw_strbuf_printf(
+			out,
+			",\"ifindex\":%d,\"link_up\":%s,\"attach\":\"%s\","
+			"\"addresses\":[",
+			r->ifindex, r->link_up ? "true" : "false",
+			agw_attach_mode_name(r->cfg->attach));
 		for (unsigned int j = 0; j < r->naddrs; j++) {
 			agw_strbuf_printf(out, j ? "," : "");
 			json_addr(out, &r->addrs[j], false);
 		}
-		agw_strbuf_printf(out,
-				  "],\"ports\":{\"min\":%u,\"max\":%u,\"free\":%u}}",
-				  r->cfg->port_min, r->cfg->port_max,
-				  agw_portpool_free_count(&r->ports));
+		agw_strbuf_printf(
+			out, "],\"ports\":{\"min\":%u,\"max\":%u,\"free\":%u}}",
+			r->cfg->port_min, r->cfg->port_max,
+			agw_portpool_free_count(&r->ports));
 	}
 	agw_strbuf_printf(out, "]");
 }
@@ -104,12 +105,12 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 	agw_strbuf_printf(out, ",\"version\":\"%s\",\"pid\":%d,\"mid\":",
 			  AGWD_VERSION, (int)getpid());
 	agw_strbuf_json_str(out, d->cfg.mid);
-	agw_strbuf_printf(out,
-			  ",\"registration\":\"%s\",\"transaction_layer\":false,"
-			  "\"uptime_s\":%llu",
-			  agwd_reg_state_name(d->reg),
-			  (unsigned long long)(agw_now_ms() - d->start_ms) /
-				  1000);
+	agw_strbuf_printf(
+		out,
+		",\"registration\":\"%s\",\"transaction_layer\":false,"
+		"\"uptime_s\":%llu",
+		agwd_reg_state_name(d->reg),
+		(unsigned long long)(agw_now_ms() - d->start_ms) / 1000);
 	status_h248(d, out);
 	status_realms(d, out);
 	return 0;

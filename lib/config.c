@@ -21,6 +21,7 @@
  * the MGC gets port 2945 (both cannot own 2944 on one address); realm
  * "default" is lo, where only generic XDP attaches.
  */
+/* clang-format off */
 const char agw_config_default_ini[] =
 	"[agwd]\n"
 	"mid = [127.0.0.1]:2944\n"
@@ -50,6 +51,7 @@ const char agw_config_default_ini[] =
 	"interface = lo\n"
 	"ports = 20000-39999\n"
 	"attach = xdp-generic\n";
+/* clang-format on */
 
 struct parse_ctx {
 	struct agw_config *cfg;
@@ -139,7 +141,8 @@ static const char *check_mid(const char *v)
 		if (!close || close == v + 1)
 			return "expected [address] or <domain>, optional :port";
 		for (p = v + 1; p < close; p++)
-			if (!(*p == '.' || *p == '-' || (*p >= '0' && *p <= '9') ||
+			if (!(*p == '.' || *p == '-' ||
+			      (*p >= '0' && *p <= '9') ||
 			      (*p >= 'a' && *p <= 'z') ||
 			      (*p >= 'A' && *p <= 'Z')))
 				return "bad character in domain name";
@@ -254,7 +257,8 @@ static const char *parse_attach(const char *v, enum agw_attach_mode *m)
 /* ---- keys ------------------------------------------------------------- */
 
 static const char *set_realm_key(struct agw_config *cfg, const char *rname,
-				 const char *key, const char *v, bool is_default)
+				 const char *key, const char *v,
+				 bool is_default)
 {
 	struct agw_realm_cfg *r = NULL;
 	unsigned int i;
@@ -384,9 +388,9 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 	return "unknown key";
 }
 
-int agw_config_set(struct agw_config *cfg, const char *section,
-		   const char *key, const char *value, const char *where,
-		   char *err, size_t errlen)
+int agw_config_set(struct agw_config *cfg, const char *section, const char *key,
+		   const char *value, const char *where, char *err,
+		   size_t errlen)
 {
 	const char *why = set_key(cfg, section, key, value, false);
 
@@ -450,9 +454,10 @@ static int finish_parse(struct parse_ctx *c, int r)
 	if (c->rc)
 		return c->rc;
 	if (r > 0)
-		return fail(c->err, c->errlen,
-			    "%s:%d: syntax error (expected [section] or key = value)",
-			    c->name, r);
+		return fail(
+			c->err, c->errlen,
+			"%s:%d: syntax error (expected [section] or key = value)",
+			c->name, r);
 	if (r < 0)
 		return fail(c->err, c->errlen, "%s: out of memory", c->name);
 	return 0;
@@ -461,24 +466,29 @@ static int finish_parse(struct parse_ctx *c, int r)
 int agw_config_parse_string(struct agw_config *cfg, const char *text,
 			    const char *name, char *err, size_t errlen)
 {
-	struct parse_ctx c = { .cfg = cfg, .name = name, .pos = text,
-			       .err = err, .errlen = errlen };
+	struct parse_ctx c = { .cfg = cfg,
+			       .name = name,
+			       .pos = text,
+			       .err = err,
+			       .errlen = errlen };
 
-	return finish_parse(&c, ini_parse_stream(read_string_line, &c, on_key,
-						 &c));
+	return finish_parse(&c,
+			    ini_parse_stream(read_string_line, &c, on_key, &c));
 }
 
 static int parse_default(struct agw_config *cfg, char *err, size_t errlen)
 {
-	struct parse_ctx c = { .cfg = cfg, .name = "(embedded default)",
+	struct parse_ctx c = { .cfg = cfg,
+			       .name = "(embedded default)",
 			       .pos = agw_config_default_ini,
-			       .is_default = true, .err = err,
+			       .is_default = true,
+			       .err = err,
 			       .errlen = errlen };
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
-	r = finish_parse(&c, ini_parse_stream(read_string_line, &c, on_key,
-					      &c));
+	r = finish_parse(&c,
+			 ini_parse_stream(read_string_line, &c, on_key, &c));
 	cfg->realms_from_default = true;
 	return r;
 }
@@ -486,8 +496,9 @@ static int parse_default(struct agw_config *cfg, char *err, size_t errlen)
 int agw_config_load(struct agw_config *cfg, const char *path, char *err,
 		    size_t errlen)
 {
-	struct parse_ctx c = { .cfg = cfg, .name = path, .err = err,
-			       .errlen = errlen };
+	struct parse_ctx c = {
+		.cfg = cfg, .name = path, .err = err, .errlen = errlen
+	};
 	int r = parse_default(cfg, err, errlen);
 
 	if (r || !path)
@@ -507,13 +518,15 @@ int agw_config_validate(const struct agw_config *cfg, const char *where,
 			char *err, size_t errlen)
 {
 	if (!cfg->nmgc)
-		return fail(err, errlen, "%s: [h248] mgc: no MGC address", where);
+		return fail(err, errlen, "%s: [h248] mgc: no MGC address",
+			    where);
 	if (!cfg->udp && !cfg->tcp)
 		return fail(err, errlen, "%s: [h248] transport: none", where);
 	if (cfg->reg_retry_max_ms < cfg->reg_retry_ms)
-		return fail(err, errlen,
-			    "%s: [timers] registration_retry_max_ms is below registration_retry_ms",
-			    where);
+		return fail(
+			err, errlen,
+			"%s: [timers] registration_retry_max_ms is below registration_retry_ms",
+			where);
 	if (!cfg->nrealms)
 		return fail(err, errlen, "%s: no [realm NAME] section", where);
 	for (unsigned int i = 0; i < cfg->nrealms; i++) {
@@ -529,10 +542,11 @@ int agw_config_validate(const struct agw_config *cfg, const char *where,
 			if (!strcmp(r->ifname, o->ifname) &&
 			    r->port_min <= o->port_max &&
 			    o->port_min <= r->port_max)
-				return fail(err, errlen,
-					    "%s: [realm %s] ports: %u-%u overlap realm %s on the same interface %s",
-					    where, r->name, r->port_min,
-					    r->port_max, o->name, r->ifname);
+				return fail(
+					err, errlen,
+					"%s: [realm %s] ports: %u-%u overlap realm %s on the same interface %s",
+					where, r->name, r->port_min,
+					r->port_max, o->name, r->ifname);
 		}
 	}
 	return 0;
@@ -549,7 +563,9 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 		fprintf(f, "%s %s", i ? "," : "",
 			agw_sockaddr_str(&cfg->mgc[i], true, a, sizeof(a)));
 	fprintf(f, "\ntransport = %s\n",
-		cfg->udp && cfg->tcp ? "udp,tcp" : cfg->udp ? "udp" : "tcp");
+		cfg->udp && cfg->tcp ? "udp,tcp" :
+		cfg->udp	     ? "udp" :
+				       "tcp");
 	fprintf(f, "address = %s\nport = %u\n",
 		agw_sockaddr_str(&cfg->local, false, a, sizeof(a)),
 		agw_sockaddr_port(&cfg->local));
@@ -575,8 +591,8 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 			fprintf(f, "addresses =");
 			for (unsigned int j = 0; j < r->naddrs; j++)
 				fprintf(f, "%s %s", j ? "," : "",
-					agw_sockaddr_str(&r->addrs[j], false,
-							 a, sizeof(a)));
+					agw_sockaddr_str(&r->addrs[j], false, a,
+							 sizeof(a)));
 			fprintf(f, "\n");
 		}
 		fprintf(f, "ports = %u-%u\nattach = %s\n", r->port_min,

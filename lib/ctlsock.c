@@ -89,7 +89,8 @@ static void run_request(struct ctl_client *c, char *line)
 		if (cmd)
 			r = cmd->fn(s->arg, args, &body);
 		else
-			agw_strbuf_printf(&body, "unknown command '%.64s' (try help)",
+			agw_strbuf_printf(&body,
+					  "unknown command '%.64s' (try help)",
 					  line);
 	}
 	if (r >= 0 && !body.err) {
@@ -97,10 +98,10 @@ static void run_request(struct ctl_client *c, char *line)
 				  body.len ? body.buf : "");
 	} else {
 		agw_strbuf_printf(&c->out, "{\"ok\":false,\"error\":");
-		agw_strbuf_json_str(&c->out, body.len && r < 0 ?
-						     body.buf :
-						     strerror(r < 0 ? -r :
-								      ENOMEM));
+		agw_strbuf_json_str(&c->out,
+				    body.len && r < 0 ?
+					    body.buf :
+					    strerror(r < 0 ? -r : ENOMEM));
 		agw_strbuf_printf(&c->out, "}\n");
 	}
 	agw_strbuf_free(&body);
@@ -147,9 +148,10 @@ static void on_client(struct agw_evfd *h, uint32_t events)
 			c->in_len -= used;
 		}
 		if (c->in_len == sizeof(c->in)) {
-			agw_strbuf_printf(&c->out,
-					  "{\"ok\":false,\"error\":\"request longer than %d bytes\"}\n",
-					  AGW_CTL_REQ_MAX - 1);
+			agw_strbuf_printf(
+				&c->out,
+				"{\"ok\":false,\"error\":\"request longer than %d bytes\"}\n",
+				AGW_CTL_REQ_MAX - 1);
 			client_flush(c);
 			goto close;
 		}
@@ -180,9 +182,10 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 		if (!s->clients[i].used)
 			c = &s->clients[i];
 	if (!c) {
-		agw_log_ratelimited(&s->rl, AGW_LOG_WARNING,
-				    "control socket: %d clients already, refusing one",
-				    MAX_CLIENTS);
+		agw_log_ratelimited(
+			&s->rl, AGW_LOG_WARNING,
+			"control socket: %d clients already, refusing one",
+			MAX_CLIENTS);
 		close(fd);
 		return;
 	}
@@ -324,8 +327,9 @@ int agw_ctl_request(const char *sock_path, const char *req, char *reply,
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	while (sent <= rlen) {
 		/* the request, then its newline */
-		n = sent < rlen ? send(fd, req + sent, rlen - sent, MSG_NOSIGNAL) :
-				  send(fd, "\n", 1, MSG_NOSIGNAL);
+		n = sent < rlen ?
+			    send(fd, req + sent, rlen - sent, MSG_NOSIGNAL) :
+			    send(fd, "\n", 1, MSG_NOSIGNAL);
 		if (n < 0 && errno != EAGAIN) {
 			err = -errno;
 			goto out;

@@ -219,8 +219,8 @@ int agw_evloop_add_signal(struct agw_evloop *l, int signo, agw_signal_cb cb,
 	 */
 	if (signal(signo, SIG_DFL) == SIG_ERR)
 		return -errno;
-	fd = signalfd(l->signal_h.registered ? l->signal_h.fd : -1,
-		      &l->sigmask, SFD_NONBLOCK | SFD_CLOEXEC);
+	fd = signalfd(l->signal_h.registered ? l->signal_h.fd : -1, &l->sigmask,
+		      SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	l->sig[l->nsig++] = (struct signal_handler){ signo, cb, arg };
@@ -246,8 +246,7 @@ int agw_evloop_add_fd(struct agw_evloop *l, struct agw_evfd *h, int fd,
 	return 0;
 }
 
-int agw_evloop_mod_fd(struct agw_evloop *l, struct agw_evfd *h,
-		      uint32_t events)
+int agw_evloop_mod_fd(struct agw_evloop *l, struct agw_evfd *h, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = h };
 

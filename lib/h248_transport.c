@@ -85,7 +85,8 @@ static void on_udp(struct agw_evfd *h, uint32_t events)
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				agw_log_ratelimited(&t->drop_rl, AGW_LOG_WARNING,
+				agw_log_ratelimited(&t->drop_rl,
+						    AGW_LOG_WARNING,
 						    "h248 udp recv: %s",
 						    strerror(errno));
 			return;
@@ -93,10 +94,10 @@ static void on_udp(struct agw_evfd *h, uint32_t events)
 		agw_sockaddr_from(&peer, &ss, sl);
 		if (!allowed(t, &peer)) {
 			t->st.dropped_not_allowed++;
-			agw_log_ratelimited(&t->drop_rl, AGW_LOG_WARNING,
-					    "h248 udp: dropped %zd-byte datagram from %s: not an allowed MGC",
-					    n, agw_sockaddr_str(&peer, true, a,
-								sizeof(a)));
+			agw_log_ratelimited(
+				&t->drop_rl, AGW_LOG_WARNING,
+				"h248 udp: dropped %zd-byte datagram from %s: not an allowed MGC",
+				n, agw_sockaddr_str(&peer, true, a, sizeof(a)));
 			continue;
 		}
 		if (!n || (size_t)n > sizeof(t->udp_buf))
@@ -136,9 +137,8 @@ err:
 static void tcp_schedule_retry(struct agw_h248_transport *t)
 {
 	agw_timer_start(t->loop, &t->retry_timer, t->backoff_ms);
-	t->backoff_ms = t->backoff_ms * 2 > t->retry_max_ms ?
-				t->retry_max_ms :
-				t->backoff_ms * 2;
+	t->backoff_ms = t->backoff_ms * 2 > t->retry_max_ms ? t->retry_max_ms :
+							      t->backoff_ms * 2;
 }
 
 /* reset: abort with RST (after a framing error) rather than FIN. */
@@ -156,8 +156,7 @@ static void tcp_close(struct agw_h248_transport *t, bool reset)
 	t->tx_len = t->tx_off = 0;
 }
 
-static void tcp_lost(struct agw_h248_transport *t, bool reset,
-		     const char *why)
+static void tcp_lost(struct agw_h248_transport *t, bool reset, const char *why)
 {
 	char a[AGW_ADDRSTRLEN];
 	bool was_up = t->tcp_state == TCP_UP;
@@ -171,9 +170,10 @@ static void tcp_lost(struct agw_h248_transport *t, bool reset,
 		t->st.tcp_up = false;
 		agw_warn("h248 tcp: MGC %s lost: %s", a, why);
 	} else {
-		agw_log_ratelimited(&t->tcp_rl, AGW_LOG_INFO,
-				    "h248 tcp: connect to MGC %s failed: %s; retry in %u ms",
-				    a, why, t->backoff_ms);
+		agw_log_ratelimited(
+			&t->tcp_rl, AGW_LOG_INFO,
+			"h248 tcp: connect to MGC %s failed: %s; retry in %u ms",
+			a, why, t->backoff_ms);
 	}
 	/* next attempt goes to the next MGC in the list */
 	t->mgc_idx = (t->mgc_idx + 1) % t->nmgc;
@@ -265,10 +265,11 @@ static void on_tcp(struct agw_evfd *h, uint32_t events)
 	r = agw_tpkt_feed(t->rx, buf, n, tcp_deliver, t);
 	if (r == -EPROTO || r == -EMSGSIZE) {
 		t->st.tcp_framing_errors++;
-		tcp_lost(t, true,
-			 r == -EPROTO ?
-				 "bad TPKT header (version 3, reserved 0, length > 4 expected): connection reset" :
-				 "TPKT packet above the message size limit: connection reset");
+		tcp_lost(
+			t, true,
+			r == -EPROTO ?
+				"bad TPKT header (version 3, reserved 0, length > 4 expected): connection reset" :
+				"TPKT packet above the message size limit: connection reset");
 	}
 }
 
@@ -287,8 +288,7 @@ static void tcp_connect(struct agw_h248_transport *t)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* From the MG's own address, so the MGC sees the MID's address. */
 	agw_sockaddr_set_port(&src, 0);
-	if (src.sa.sa_family == m->sa.sa_family &&
-	    bind(fd, &src.sa, src.len)) {
+	if (src.sa.sa_family == m->sa.sa_family && bind(fd, &src.sa, src.len)) {
 		int e = errno;
 
 		close(fd);
@@ -369,8 +369,8 @@ int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
 			t->tx_len += sizeof(hdr) - sent;
 			sent = sizeof(hdr);
 		}
-		memcpy(t->txq + t->tx_len, (const uint8_t *)msg +
-						   (sent - sizeof(hdr)),
+		memcpy(t->txq + t->tx_len,
+		       (const uint8_t *)msg + (sent - sizeof(hdr)),
 		       len - (sent - sizeof(hdr)));
 		t->tx_len += len - (sent - sizeof(hdr));
 		agw_evloop_mod_fd(t->loop, &t->tcp_h, EPOLLIN | EPOLLOUT);
@@ -401,7 +401,7 @@ int agw_h248_transport_new(struct agw_evloop *loop,
 	t->nmgc = cfg->nmgc;
 	t->retry_ms = cfg->retry_ms ? cfg->retry_ms : 1000;
 	t->retry_max_ms = cfg->retry_max_ms > t->retry_ms ? cfg->retry_max_ms :
-							     t->retry_ms;
+							    t->retry_ms;
 	t->backoff_ms = t->retry_ms;
 	t->udp_fd = t->tcp_fd = -1;
 	t->drop_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(5000, 10);

@@ -23,9 +23,9 @@ static const struct {
 	const char *name;
 	int level;
 } level_names[] = {
-	{ "err", AGW_LOG_ERR },	      { "error", AGW_LOG_ERR },
+	{ "err", AGW_LOG_ERR },		{ "error", AGW_LOG_ERR },
 	{ "warning", AGW_LOG_WARNING }, { "warn", AGW_LOG_WARNING },
-	{ "notice", AGW_LOG_NOTICE },   { "info", AGW_LOG_INFO },
+	{ "notice", AGW_LOG_NOTICE },	{ "info", AGW_LOG_INFO },
 	{ "debug", AGW_LOG_DEBUG },
 };
 
@@ -161,8 +161,8 @@ bool agw_ratelimit_pass(struct agw_ratelimit *rl, uint64_t now_ms)
 	return false;
 }
 
-void agw_log_ratelimited(struct agw_ratelimit *rl, int level,
-			 const char *fmt, ...)
+void agw_log_ratelimited(struct agw_ratelimit *rl, int level, const char *fmt,
+			 ...)
 {
 	va_list ap;
 	uint32_t suppressed = rl->suppressed;

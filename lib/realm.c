@@ -60,8 +60,7 @@ static bool same_addr(const struct agw_sockaddr *a,
 	       agw_sockaddr_same_host(a, b);
 }
 
-bool agw_realm_has_addr(const struct agw_realm *r,
-			const struct agw_sockaddr *a)
+bool agw_realm_has_addr(const struct agw_realm *r, const struct agw_sockaddr *a)
 {
 	for (unsigned int i = 0; i < r->naddrs; i++)
 		if (same_addr(&r->addrs[i], a))
@@ -81,15 +80,13 @@ const struct agw_sockaddr *agw_realm_pick_addr(const struct agw_realm *r,
 static bool nl_to_sockaddr(struct nl_addr *na, struct agw_sockaddr *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (nl_addr_get_family(na) == AF_INET &&
-	    nl_addr_get_len(na) == 4) {
+	if (nl_addr_get_family(na) == AF_INET && nl_addr_get_len(na) == 4) {
 		out->in4.sin_family = AF_INET;
 		memcpy(&out->in4.sin_addr, nl_addr_get_binary_addr(na), 4);
 		out->len = sizeof(out->in4);
 		return true;
 	}
-	if (nl_addr_get_family(na) == AF_INET6 &&
-	    nl_addr_get_len(na) == 16) {
+	if (nl_addr_get_family(na) == AF_INET6 && nl_addr_get_len(na) == 16) {
 		out->in6.sin6_family = AF_INET6;
 		memcpy(&out->in6.sin6_addr, nl_addr_get_binary_addr(na), 16);
 		out->len = sizeof(out->in6);
@@ -113,7 +110,8 @@ static unsigned int usable_addrs(const struct agw_realm *r,
 		bool listed = !r->cfg->naddrs;
 
 		if (rtnl_addr_get_ifindex(a) != r->ifindex || !local ||
-		    rtnl_addr_get_flags(a) & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
+		    rtnl_addr_get_flags(a) &
+			    (IFA_F_TENTATIVE | IFA_F_DADFAILED))
 			continue;
 		if (!nl_to_sockaddr(local, &sa))
 			continue;
@@ -198,8 +196,8 @@ static int resync(struct agw_realms *rs, bool report)
 	}
 	for (unsigned int i = 0; i < rs->n; i++) {
 		struct agw_realm *r = &rs->realms[i];
-		struct rtnl_link *l = rtnl_link_get_by_name(links,
-							    r->cfg->ifname);
+		struct rtnl_link *l =
+			rtnl_link_get_by_name(links, r->cfg->ifname);
 		int ifindex = l ? rtnl_link_get_ifindex(l) : 0;
 		unsigned int fl = l ? rtnl_link_get_flags(l) : 0;
 
@@ -285,8 +283,9 @@ int agw_realms_new(struct agw_evloop *loop, const struct agw_config *cfg,
 		struct agw_realm *r = &rs->realms[i];
 
 		if (!r->ifindex)
-			agw_warn("realm %s: interface %s not found; waiting for it",
-				 r->cfg->name, r->cfg->ifname);
+			agw_warn(
+				"realm %s: interface %s not found; waiting for it",
+				r->cfg->name, r->cfg->ifname);
 		else if (!r->naddrs)
 			agw_warn("realm %s: no usable address on %s yet",
 				 r->cfg->name, r->cfg->ifname);

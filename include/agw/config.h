@@ -82,9 +82,9 @@ int agw_config_parse_string(struct agw_config *cfg, const char *text,
  * Set one key as the file would ("h248", "mgc", "10.0.0.1:2944"); where
  * names the origin for errors (e.g. "--mgc"). For command-line overrides.
  */
-int agw_config_set(struct agw_config *cfg, const char *section,
-		   const char *key, const char *value, const char *where,
-		   char *err, size_t errlen);
+int agw_config_set(struct agw_config *cfg, const char *section, const char *key,
+		   const char *value, const char *where, char *err,
+		   size_t errlen);
 /* Checks across keys (at least one MGC and realm, ranges disjoint...). */
 int agw_config_validate(const struct agw_config *cfg, const char *where,
 			char *err, size_t errlen);

@@ -66,8 +66,8 @@ size_t agw_evloop_timer_count(const struct agw_evloop *loop);
  * Handle signo through the signalfd: the signal is blocked in the calling
  * thread (call before starting threads so they inherit the mask).
  */
-int agw_evloop_add_signal(struct agw_evloop *loop, int signo,
-			  agw_signal_cb cb, void *arg);
+int agw_evloop_add_signal(struct agw_evloop *loop, int signo, agw_signal_cb cb,
+			  void *arg);
 
 /* Run one round: wait up to timeout_ms (-1: until an event), dispatch. */
 int agw_evloop_run_once(struct agw_evloop *loop, int timeout_ms);

@@ -65,8 +65,7 @@ void agw_h248_transport_free(struct agw_h248_transport *t);
  * take at once is queued in order.
  */
 int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
-		  const struct agw_sockaddr *peer, const void *msg,
-		  size_t len);
+		  const struct agw_sockaddr *peer, const void *msg, size_t len);
 void agw_h248_transport_get_stats(const struct agw_h248_transport *t,
 				  struct agw_h248_transport_stats *st);
 const char *agw_h248_proto_name(enum agw_h248_proto p);

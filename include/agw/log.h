@@ -52,9 +52,9 @@ void agw_log(int level, const char *fmt, ...)
 #define agw_warn(...) agw_log(AGW_LOG_WARNING, __VA_ARGS__)
 #define agw_notice(...) agw_log(AGW_LOG_NOTICE, __VA_ARGS__)
 #define agw_info(...) agw_log(AGW_LOG_INFO, __VA_ARGS__)
-#define agw_dbg(...)                                       \
-	do {                                               \
-		if (agw_log_enabled(AGW_LOG_DEBUG))        \
+#define agw_dbg(...)                                         \
+	do {                                                 \
+		if (agw_log_enabled(AGW_LOG_DEBUG))          \
 			agw_log(AGW_LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 
@@ -72,14 +72,16 @@ struct agw_ratelimit {
 	uint32_t suppressed;
 };
 
-#define AGW_RATELIMIT_INIT(ms, n) { .interval_ms = (ms), .burst = (n) }
+#define AGW_RATELIMIT_INIT(ms, n)                 \
+	{                                         \
+		.interval_ms = (ms), .burst = (n) \
+	}
 
 /* true when the caller may log now; now_ms is CLOCK_MONOTONIC in ms. */
 bool agw_ratelimit_pass(struct agw_ratelimit *rl, uint64_t now_ms);
 /* agw_log() through the limit, using the monotonic clock. */
-void agw_log_ratelimited(struct agw_ratelimit *rl, int level,
-			 const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void agw_log_ratelimited(struct agw_ratelimit *rl, int level, const char *fmt,
+			 ...) __attribute__((format(printf, 3, 4)));
 
 uint64_t agw_now_ms(void);
 

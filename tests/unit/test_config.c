@@ -53,22 +53,21 @@ START_TEST(file_overlays_default_and_replaces_realms)
 {
 	struct agw_config c;
 	char a[AGW_ADDRSTRLEN];
-	char *p = write_tmp(
-		"; comment\n"
-		"[agwd]\n"
-		"mid = <agw.example.net>:2944\n"
-		"[h248]\n"
-		"mgc = 10.0.0.1, [fd00::1]:2950\n"
-		"transport = udp, tcp ; both\n"
-		"# another comment\n"
-		"[realm access]\n"
-		"interface = veth0\n"
-		"addresses = 192.0.2.1, 2001:db8::1\n"
-		"ports = 30000-30999\n"
-		"attach = tc\n"
-		"[realm core]\n"
-		"interface = veth1\n"
-		"attach = none\n");
+	char *p = write_tmp("; comment\n"
+			    "[agwd]\n"
+			    "mid = <agw.example.net>:2944\n"
+			    "[h248]\n"
+			    "mgc = 10.0.0.1, [fd00::1]:2950\n"
+			    "transport = udp, tcp ; both\n"
+			    "# another comment\n"
+			    "[realm access]\n"
+			    "interface = veth0\n"
+			    "addresses = 192.0.2.1, 2001:db8::1\n"
+			    "ports = 30000-30999\n"
+			    "attach = tc\n"
+			    "[realm core]\n"
+			    "interface = veth1\n"
+			    "attach = none\n");
 
 	ck_assert_int_eq(agw_config_load(&c, p, err, sizeof(err)), 0);
 	unlink(p);
@@ -160,11 +159,12 @@ START_TEST(validation_across_keys)
 			 0);
 	ck_assert_int_eq(agw_config_validate(&c, "F", err, sizeof(err)),
 			 -EINVAL);
-	ck_assert_str_eq(err, "F: [realm b] ports: 200-300 overlap realm a on the same interface e0");
+	ck_assert_str_eq(
+		err,
+		"F: [realm b] ports: 200-300 overlap realm a on the same interface e0");
 
 	ck_assert_int_eq(agw_config_load(&c, NULL, err, sizeof(err)), 0);
-	ck_assert_int_eq(agw_config_parse_string(&c,
-						 "[realm x]\nports = 1-2\n",
+	ck_assert_int_eq(agw_config_parse_string(&c, "[realm x]\nports = 1-2\n",
 						 "F", err, sizeof(err)),
 			 0);
 	ck_assert_int_eq(agw_config_validate(&c, "F", err, sizeof(err)),
@@ -190,7 +190,8 @@ START_TEST(missing_file_is_reported)
 	ck_assert_int_eq(agw_config_load(&c, "/nonexistent/agwd.conf", err,
 					 sizeof(err)),
 			 -ENOENT);
-	ck_assert_str_eq(err, "/nonexistent/agwd.conf: No such file or directory");
+	ck_assert_str_eq(err,
+			 "/nonexistent/agwd.conf: No such file or directory");
 }
 END_TEST
 
@@ -203,10 +204,11 @@ START_TEST(command_line_override)
 					err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(agw_sockaddr_port(&c.local), 3000);
-	ck_assert_int_eq(agw_config_set(&c, "h248", "port", "x", "--port",
-					err, sizeof(err)),
+	ck_assert_int_eq(agw_config_set(&c, "h248", "port", "x", "--port", err,
+					sizeof(err)),
 			 -EINVAL);
-	ck_assert_str_eq(err, "--port: [h248] port = 'x': not an unsigned number");
+	ck_assert_str_eq(err,
+			 "--port: [h248] port = 'x': not an unsigned number");
 }
 END_TEST
 

@@ -67,9 +67,8 @@ static void server_start(struct server *s)
 {
 	memset(s, 0, sizeof(*s));
 	ck_assert_int_eq(agw_evloop_new(&s->loop), 0);
-	ck_assert_int_eq(agw_ctlsock_open(s->loop, path, cmds, &s->calls,
-					  &s->cs),
-			 0);
+	ck_assert_int_eq(
+		agw_ctlsock_open(s->loop, path, cmds, &s->calls, &s->cs), 0);
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	ck_assert_int_eq(agw_evloop_add_fd(s->loop, &s->stop_h, s->stop_fd,
 					   EPOLLIN, on_stop, s),
@@ -111,20 +110,25 @@ START_TEST(request_reply)
 	char r[512];
 
 	server_start(&s);
-	ck_assert_int_gt(agw_ctl_request(path, "echo hello \"world\"", r,
-					 sizeof(r)),
-			 0);
-	ck_assert_str_eq(r, "{\"ok\":true,\"args\":\"hello \\\"world\\\"\",\"n\":1}");
+	ck_assert_int_gt(
+		agw_ctl_request(path, "echo hello \"world\"", r, sizeof(r)), 0);
+	ck_assert_str_eq(
+		r, "{\"ok\":true,\"args\":\"hello \\\"world\\\"\",\"n\":1}");
 	ck_assert_int_gt(agw_ctl_request(path, "echo", r, sizeof(r)), 0);
 	ck_assert_str_eq(r, "{\"ok\":true,\"args\":\"\",\"n\":2}");
 	ck_assert_int_gt(agw_ctl_request(path, "nosuch", r, sizeof(r)), 0);
-	ck_assert_str_eq(r, "{\"ok\":false,\"error\":\"unknown command 'nosuch' (try help)\"}");
+	ck_assert_str_eq(
+		r,
+		"{\"ok\":false,\"error\":\"unknown command 'nosuch' (try help)\"}");
 	ck_assert_int_gt(agw_ctl_request(path, "fail x", r, sizeof(r)), 0);
 	ck_assert_str_eq(r, "{\"ok\":false,\"error\":\"bad: x\"}");
 	ck_assert_int_gt(agw_ctl_request(path, "fail", r, sizeof(r)), 0);
-	ck_assert_str_eq(r, "{\"ok\":false,\"error\":\"Operation not permitted\"}");
+	ck_assert_str_eq(
+		r, "{\"ok\":false,\"error\":\"Operation not permitted\"}");
 	ck_assert_int_gt(agw_ctl_request(path, "help", r, sizeof(r)), 0);
-	ck_assert_str_eq(r, "{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\"},{\"name\":\"fail\",\"help\":\"always fails\"}]}");
+	ck_assert_str_eq(
+		r,
+		"{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\"},{\"name\":\"fail\",\"help\":\"always fails\"}]}");
 	ck_assert_int_eq(agw_ctl_request(path, "echo", r, 10), -EMSGSIZE);
 	ck_assert_int_eq(agw_ctl_request(path, "a\nb", r, sizeof(r)), -EINVAL);
 	server_stop(&s);
@@ -182,7 +186,9 @@ START_TEST(pipelined_split_and_oversize)
 	memset(big, 'x', sizeof(big));
 	ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
 	read_lines(fd, r, sizeof(r), 1);
-	ck_assert_str_eq(r, "{\"ok\":false,\"error\":\"request longer than 1023 bytes\"}\n");
+	ck_assert_str_eq(
+		r,
+		"{\"ok\":false,\"error\":\"request longer than 1023 bytes\"}\n");
 	/* and the server hung up */
 	ssize_t n = recv(fd, r, sizeof(r), 0);
 	/* FIN, or RST because the rest of the request was never read */

@@ -55,8 +55,7 @@ START_TEST(timers_fire_in_expiry_order)
 	for (int i = 0; i < NT; i += 3)
 		agw_timer_stop(l, &r[i].t);
 	for (int i = 0; i < NT; i += 5)
-		ck_assert_int_eq(agw_timer_start_at(l, &r[i].t, base + 400),
-				 0);
+		ck_assert_int_eq(agw_timer_start_at(l, &r[i].t, base + 400), 0);
 	int want = 0;
 	for (int i = 0; i < NT; i++)
 		want += (i % 3 != 0 || i % 5 == 0);
@@ -141,9 +140,11 @@ START_TEST(del_fd_cancels_queued_events)
 	ck_assert_int_eq(write(p.fds_a[1], "x", 1), 1);
 	ck_assert_int_eq(write(p.fds_b[1], "x", 1), 1);
 	ck_assert_int_eq(agw_evloop_add_fd(p.l, &p.a, p.fds_a[0], EPOLLIN,
-					   pipe_a_cb, &p), 0);
+					   pipe_a_cb, &p),
+			 0);
 	ck_assert_int_eq(agw_evloop_add_fd(p.l, &p.b, p.fds_b[0], EPOLLIN,
-					   pipe_b_cb, &p), 0);
+					   pipe_b_cb, &p),
+			 0);
 	ck_assert_int_eq(agw_evloop_run_once(p.l, 1000), 2);
 	/* Exactly one handler ran; the other's event was cancelled. */
 	ck_assert_int_eq(p.a_calls + p.b_calls, 1);

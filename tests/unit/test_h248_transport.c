@@ -94,9 +94,11 @@ START_TEST(udp_allowed_and_dropped)
 	ck_assert_uint_ne(agw_sockaddr_port(&st.udp_local), 0);
 
 	ck_assert_int_eq(sendto(evil, "evil", 4, 0, &st.udp_local.sa,
-				st.udp_local.len), 4);
+				st.udp_local.len),
+			 4);
 	ck_assert_int_eq(sendto(good, "MEGACO/1 x", 10, 0, &st.udp_local.sa,
-				st.udp_local.len), 10);
+				st.udp_local.len),
+			 10);
 	spin_until(l, &s.n, 1);
 	ck_assert_str_eq(s.msg[0], "MEGACO/1 x");
 	ck_assert_int_eq(s.proto[0], AGW_H248_UDP);
@@ -107,8 +109,7 @@ START_TEST(udp_allowed_and_dropped)
 	ck_assert_uint_eq(st.rx_msgs, 1);
 
 	/* reply goes back to the reported peer */
-	ck_assert_int_eq(agw_h248_send(t, AGW_H248_UDP, &s.peer[0], "reply",
-				       5),
+	ck_assert_int_eq(agw_h248_send(t, AGW_H248_UDP, &s.peer[0], "reply", 5),
 			 0);
 	ck_assert_int_eq(recv(good, buf, sizeof(buf), 0), 5);
 	ck_assert(!memcmp(buf, "reply", 5));
@@ -165,7 +166,8 @@ START_TEST(tcp_framing_loss_reconnect_reset)
 	struct agw_evloop *l;
 	struct agw_h248_transport *t;
 	struct agw_h248_transport_stats st;
-	struct agw_h248_transport_cfg cfg = { .tcp = true, .retry_ms = 20,
+	struct agw_h248_transport_cfg cfg = { .tcp = true,
+					      .retry_ms = 20,
 					      .retry_max_ms = 80 };
 	struct agw_sockaddr mgc;
 	struct sink s = { 0 };
@@ -248,7 +250,8 @@ START_TEST(tcp_rotates_through_mgc_list)
 	struct agw_evloop *l;
 	struct agw_h248_transport *t;
 	struct agw_h248_transport_stats st;
-	struct agw_h248_transport_cfg cfg = { .tcp = true, .retry_ms = 20,
+	struct agw_h248_transport_cfg cfg = { .tcp = true,
+					      .retry_ms = 20,
 					      .retry_max_ms = 40 };
 	struct agw_sockaddr mgc[2];
 	struct sink s = { 0 };
@@ -295,8 +298,8 @@ START_TEST(udp_over_ipv6)
 	ck_assert_int_eq(agw_evloop_new(&l), 0);
 	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &cbs, &s, &t), 0);
 	agw_h248_transport_get_stats(t, &st);
-	ck_assert_int_eq(sendto(fd, "v6", 2, 0, &st.udp_local.sa,
-				st.udp_local.len), 2);
+	ck_assert_int_eq(
+		sendto(fd, "v6", 2, 0, &st.udp_local.sa, st.udp_local.len), 2);
 	spin_until(l, &s.n, 1);
 	ck_assert_str_eq(s.msg[0], "v6");
 	ck_assert_int_eq(s.peer[0].sa.sa_family, AF_INET6);

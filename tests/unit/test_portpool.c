@@ -39,7 +39,7 @@ static void drain_and_check(uint16_t min, uint16_t max)
 
 /* Sizes around the 64-bit word boundaries. */
 static const uint16_t sizes[][2] = {
-	{ 1000, 1000 }, { 1000, 1062 }, { 1000, 1063 }, { 1000, 1064 },
+	{ 1000, 1000 }, { 1000, 1062 },	  { 1000, 1063 }, { 1000, 1064 },
 	{ 1000, 1127 }, { 20000, 39999 }, { 1, 65535 },
 };
 

@@ -100,9 +100,8 @@ START_TEST(interface_appears_changes_and_goes)
 	int i;
 
 	ck_assert_int_eq(agw_config_load(&cfg, NULL, err, sizeof(err)), 0);
-	ck_assert_int_eq(agw_config_parse_string(&cfg, conf, "t", err,
-						 sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+		agw_config_parse_string(&cfg, conf, "t", err, sizeof(err)), 0);
 	ck_assert_int_eq(agw_evloop_new(&l), 0);
 	ck_assert_int_eq(agw_realms_new(l, &cfg, on_realm, NULL, &rs), 0);
 	ck_assert_uint_eq(agw_realms_count(rs), 2);
@@ -117,8 +116,7 @@ START_TEST(interface_appears_changes_and_goes)
 	i = wait_ev(l, 0, "a", AGW_REALM_LINK_UP, NULL);
 	wait_ev(l, i, "a", AGW_REALM_ADDR_ADDED, "10.1.0.1");
 	ck_assert_int_gt(a->ifindex, 0);
-	ck_assert_str_eq(agw_realm_pick_addr(a, AF_INET) ?
-				 "ok" : "none", "ok");
+	ck_assert_str_eq(agw_realm_pick_addr(a, AF_INET) ? "ok" : "none", "ok");
 
 	sh("ip -6 addr add fd01::1/64 dev agwd0 nodad");
 	wait_ev(l, 0, "a", AGW_REALM_ADDR_ADDED, "fd01::1");
@@ -172,9 +170,8 @@ START_TEST(explicit_addresses_and_carrier)
 	   "ip addr add 10.9.0.1/24 dev agwv0 && ip addr add 10.9.0.2/24 dev agwv0 && "
 	   "ip link set agwv0 up && ip link set agwv1 up");
 	ck_assert_int_eq(agw_config_load(&cfg, NULL, err, sizeof(err)), 0);
-	ck_assert_int_eq(agw_config_parse_string(&cfg, conf, "t", err,
-						 sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+		agw_config_parse_string(&cfg, conf, "t", err, sizeof(err)), 0);
 	ck_assert_int_eq(agw_evloop_new(&l), 0);
 	/* carrier on a veth comes when both ends are up: wait for it */
 	for (int k = 0; k < 200; k++) {

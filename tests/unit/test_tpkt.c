@@ -96,9 +96,8 @@ START_TEST(every_single_split_point)
 
 		agw_tpkt_rx_init(&rx, 0);
 		ck_assert_int_eq(agw_tpkt_feed(&rx, s, cut, collect, &g), 0);
-		ck_assert_int_eq(agw_tpkt_feed(&rx, s + cut, n - cut, collect,
-					       &g),
-				 0);
+		ck_assert_int_eq(
+			agw_tpkt_feed(&rx, s + cut, n - cut, collect, &g), 0);
 		assert_all(&g);
 	}
 }
@@ -141,10 +140,11 @@ START_TEST(byte_by_byte)
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_int_eq(agw_tpkt_feed(&rx, s + i, 1, collect, &g), 0);
 		/* a message is delivered exactly when its last byte arrives */
-		ck_assert_int_eq(g.n, (i + 1 >= 4 + strlen(msgs[0])) +
-					      (i + 1 >= 8 + strlen(msgs[0]) +
-								strlen(msgs[1])) +
-					      (i + 1 == n));
+		ck_assert_int_eq(g.n,
+				 (i + 1 >= 4 + strlen(msgs[0])) +
+					 (i + 1 >= 8 + strlen(msgs[0]) +
+							   strlen(msgs[1])) +
+					 (i + 1 == n));
 	}
 	assert_all(&g);
 }
@@ -210,8 +210,7 @@ START_TEST(callback_error_stops_feed)
 	int calls = 0;
 
 	agw_tpkt_rx_init(&rx, 0);
-	ck_assert_int_eq(agw_tpkt_feed(&rx, s, n, refuse, &calls),
-			 -ECANCELED);
+	ck_assert_int_eq(agw_tpkt_feed(&rx, s, n, refuse, &calls), -ECANCELED);
 	ck_assert_int_eq(calls, 1);
 }
 END_TEST
@@ -237,9 +236,8 @@ START_TEST(largest_packet)
 	ck_assert_int_eq(agw_tpkt_header(s, AGW_TPKT_MAX_PAYLOAD), 0);
 	agw_tpkt_rx_init(&rx, 0);
 	ck_assert_int_eq(agw_tpkt_feed(&rx, s, 1000, cb, NULL), 0);
-	ck_assert_int_eq(agw_tpkt_feed(&rx, s + 1000, sizeof(s) - 1000, cb,
-				       NULL),
-			 0);
+	ck_assert_int_eq(
+		agw_tpkt_feed(&rx, s + 1000, sizeof(s) - 1000, cb, NULL), 0);
 	ck_assert_int_eq(calls, 1);
 	ck_assert_uint_eq(seen_len, AGW_TPKT_MAX_PAYLOAD);
 	ck_assert(!memcmp(seen, s + 4, seen_len));
