@@ -58,12 +58,14 @@ static void status_h248(struct agwd *d, struct agw_strbuf *out)
 		out,
 		"},\"h248\":{\"rx_messages\":%llu,\"tx_messages\":%llu,"
 		"\"dropped_not_allowed\":%llu,\"tcp_framing_errors\":%llu,"
-		"\"tcp_connects\":%llu,\"tcp_losses\":%llu}",
+		"\"tcp_connects\":%llu,\"tcp_losses\":%llu,"
+		"\"tcp_queued_bytes\":%llu}",
 		(unsigned long long)st.rx_msgs, (unsigned long long)st.tx_msgs,
 		(unsigned long long)st.dropped_not_allowed,
 		(unsigned long long)st.tcp_framing_errors,
 		(unsigned long long)st.tcp_connects,
-		(unsigned long long)st.tcp_losses);
+		(unsigned long long)st.tcp_losses,
+		(unsigned long long)st.tcp_queued);
 }
 
 static void status_realms(struct agwd *d, struct agw_strbuf *out)

@@ -351,17 +351,27 @@ int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
 			return -errno;
 		sent = n < 0 ? 0 : n;
 	}
+	if (t->tx_off) {
+		/* drop what has gone out, so the queue measures what has not */
+		memmove(t->txq, t->txq + t->tx_off, t->tx_len - t->tx_off);
+		t->tx_len -= t->tx_off;
+		t->tx_off = 0;
+	}
 	need = t->tx_len + sizeof(hdr) + len - sent;
 	if (sent < sizeof(hdr) + len) {
 		if (need > TXQ_MAX)
 			return -ENOBUFS;
 		if (need > t->tx_cap) {
-			uint8_t *q = realloc(t->txq, need);
+			size_t cap = t->tx_cap ? t->tx_cap : 65536;
+			uint8_t *q;
 
+			while (cap < need)
+				cap *= 2;
+			q = realloc(t->txq, cap);
 			if (!q)
 				return -ENOMEM;
 			t->txq = q;
-			t->tx_cap = need;
+			t->tx_cap = cap;
 		}
 		if (sent < sizeof(hdr)) {
 			memcpy(t->txq + t->tx_len, hdr + sent,
@@ -448,4 +458,5 @@ void agw_h248_transport_get_stats(const struct agw_h248_transport *t,
 				  struct agw_h248_transport_stats *st)
 {
 	*st = t->st;
+	st->tcp_queued = t->tx_len - t->tx_off;
 }

@@ -48,6 +48,7 @@ struct agw_h248_transport_stats {
 	uint64_t dropped_not_allowed; /* datagrams from outside the list */
 	uint64_t tcp_framing_errors;
 	uint64_t tcp_connects, tcp_losses;
+	uint64_t tcp_queued; /* bytes waiting for the MGC to read */
 	bool tcp_up;
 	struct agw_sockaddr tcp_peer; /* valid when tcp_up */
 	struct agw_sockaddr udp_local; /* the bound UDP address */

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -244,6 +245,84 @@ START_TEST(tcp_framing_loss_reconnect_reset)
 }
 END_TEST
 
+/*
+ * The MGC does not read: sends fill the kernel's buffers, then queue in
+ * user space up to its cap (-ENOBUFS); once the MGC reads, everything
+ * accepted arrives in order, every frame intact.
+ */
+START_TEST(tcp_send_queue_keeps_order)
+{
+	struct agw_evloop *l;
+	struct agw_h248_transport *t;
+	struct agw_h248_transport_cfg cfg = { .tcp = true,
+					      .retry_ms = 20,
+					      .retry_max_ms = 40 };
+	struct agw_h248_transport_stats st;
+	struct agw_sockaddr mgc;
+	struct sink s = { 0 };
+	static uint8_t msg[1500];
+	size_t got_cap = 64 << 20, have = 0, want = 0, off = 0;
+	uint8_t *got = malloc(got_cap);
+	int lfd = tcp_server(&mgc), c, nmsg = 0, r = 0;
+	uint64_t end;
+
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1", 0, &cfg.local), 0);
+	cfg.mgc = &mgc;
+	cfg.nmgc = 1;
+	ck_assert_int_eq(agw_evloop_new(&l), 0);
+	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &cbs, &s, &t), 0);
+	c = accept_with_loop(l, lfd);
+	spin_until(l, &s.ups, 1);
+	while (nmsg < 40000) {
+		size_t len = 100 + (nmsg * 131) % 1400;
+
+		memset(msg, 'a' + nmsg % 26, len);
+		memcpy(msg, &nmsg, sizeof(nmsg));
+		r = agw_h248_send(t, AGW_H248_TCP, NULL, msg, len);
+		if (r)
+			break;
+		want += len + 4;
+		nmsg++;
+	}
+	ck_assert_int_eq(r, -ENOBUFS);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_uint_gt(st.tcp_queued, 3u << 20);
+	ck_assert_uint_lt(want, got_cap);
+	end = agw_now_ms() + 30000;
+	while (have < want && agw_now_ms() < end) {
+		ssize_t n;
+
+		agw_evloop_run_once(l, 0);
+		n = recv(c, got + have, got_cap - have, MSG_DONTWAIT);
+		if (n > 0)
+			have += n;
+		else
+			usleep(1000);
+	}
+	ck_assert_uint_eq(have, want);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_uint_eq(st.tcp_queued, 0);
+	for (int i = 0; i < nmsg; i++) {
+		size_t len = 100 + (i * 131) % 1400;
+		int id;
+
+		ck_assert_uint_eq(got[off], 3);
+		ck_assert_uint_eq((size_t)got[off + 2] << 8 | got[off + 3],
+				  len + 4);
+		memcpy(&id, got + off + 4, sizeof(id));
+		ck_assert_int_eq(id, i);
+		ck_assert_uint_eq(got[off + 4 + len - 1], 'a' + i % 26);
+		off += len + 4;
+	}
+	free(got);
+	close(c);
+	agw_h248_transport_free(t);
+	agw_evloop_free(l);
+	close(lfd);
+}
+END_TEST
+
 /* The first MGC refuses: the transport moves on to the second. */
 START_TEST(tcp_rotates_through_mgc_list)
 {
@@ -324,6 +403,7 @@ int main(void)
 	tcase_add_test(tc, udp_allowed_and_dropped);
 	tcase_add_test(tc, tcp_framing_loss_reconnect_reset);
 	tcase_add_test(tc, tcp_rotates_through_mgc_list);
+	tcase_add_test(tc, tcp_send_queue_keeps_order);
 	tcase_add_test(tc, udp_over_ipv6);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
