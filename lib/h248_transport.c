@@ -23,7 +23,7 @@
 #define TXQ_MAX (4u << 20)
 /* A blackholed MGC would otherwise hold connect() for minutes of SYN
  * retries before the next MGC of the list gets its turn. */
-#define CONNECT_TIMEOUT_MS 10000
+#define CONNECT_TIMEOUT_MS_DEFAULT 10000
 
 enum tcp_state { TCP_DOWN, TCP_CONNECTING, TCP_UP };
 
@@ -34,7 +34,7 @@ struct agw_h248_transport {
 	struct agw_sockaddr local;
 	struct agw_sockaddr mgc[MAX_MGC];
 	unsigned int nmgc;
-	uint32_t retry_ms, retry_max_ms;
+	uint32_t retry_ms, retry_max_ms, connect_timeout_ms;
 
 	int udp_fd;
 	struct agw_evfd udp_h;
@@ -305,7 +305,7 @@ static void tcp_connect(struct agw_h248_transport *t)
 		tcp_lost(t, false, strerror(errno));
 		return;
 	}
-	agw_timer_start(t->loop, &t->retry_timer, CONNECT_TIMEOUT_MS);
+	agw_timer_start(t->loop, &t->retry_timer, t->connect_timeout_ms);
 }
 
 /* The one timer serves as retry delay (DOWN) and connect timeout. */
@@ -413,6 +413,9 @@ int agw_h248_transport_new(struct agw_evloop *loop,
 	t->retry_max_ms = cfg->retry_max_ms > t->retry_ms ? cfg->retry_max_ms :
 							    t->retry_ms;
 	t->backoff_ms = t->retry_ms;
+	t->connect_timeout_ms = cfg->connect_timeout_ms ?
+					cfg->connect_timeout_ms :
+					CONNECT_TIMEOUT_MS_DEFAULT;
 	t->udp_fd = t->tcp_fd = -1;
 	t->drop_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(5000, 10);
 	t->tcp_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(60000, 10);

@@ -28,6 +28,7 @@ struct agw_h248_transport_cfg {
 	unsigned int nmgc;
 	bool udp, tcp;
 	uint32_t retry_ms, retry_max_ms; /* TCP reconnect backoff */
+	uint32_t connect_timeout_ms; /* 0: 10 s */
 	size_t max_msg; /* 0: the TPKT maximum */
 };
 

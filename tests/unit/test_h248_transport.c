@@ -8,6 +8,8 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -356,6 +358,57 @@ START_TEST(tcp_rotates_through_mgc_list)
 }
 END_TEST
 
+/*
+ * The first MGC never answers the SYN (nftables drops it, in a private
+ * network namespace): the connect times out and the second MGC is tried.
+ */
+START_TEST(tcp_connect_timeout_moves_on)
+{
+	struct agw_evloop *l;
+	struct agw_h248_transport *t;
+	struct agw_h248_transport_stats st;
+	struct agw_h248_transport_cfg cfg = { .tcp = true,
+					      .retry_ms = 20,
+					      .retry_max_ms = 40,
+					      .connect_timeout_ms = 300 };
+	struct agw_sockaddr mgc[2];
+	struct sink s = { 0 };
+	char cmd[256];
+	uint64_t start;
+	int lfd, c;
+
+	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s",
+		      strerror(errno));
+	ck_assert_int_eq(system("ip link set lo up"), 0);
+	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1:2944", 0, &mgc[0]), 0);
+	snprintf(
+		cmd, sizeof(cmd),
+		"nft add table inet agwt && "
+		"nft add chain inet agwt out '{ type filter hook output priority 0; }' && "
+		"nft add rule inet agwt out tcp dport 2944 drop");
+	ck_assert_int_eq(system(cmd), 0);
+	lfd = tcp_server(&mgc[1]);
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1", 0, &cfg.local), 0);
+	cfg.mgc = mgc;
+	cfg.nmgc = 2;
+	ck_assert_int_eq(agw_evloop_new(&l), 0);
+	start = agw_now_ms();
+	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &cbs, &s, &t), 0);
+	c = accept_with_loop(l, lfd);
+	spin_until(l, &s.ups, 1);
+	/* not before the timeout */
+	ck_assert_uint_ge(agw_now_ms() - start, 300);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_uint_eq(agw_sockaddr_port(&st.tcp_peer),
+			  agw_sockaddr_port(&mgc[1]));
+	close(c);
+	agw_h248_transport_free(t);
+	agw_evloop_free(l);
+	close(lfd);
+}
+END_TEST
+
 START_TEST(udp_over_ipv6)
 {
 	struct agw_evloop *l;
@@ -405,6 +458,7 @@ int main(void)
 	tcase_add_test(tc, tcp_rotates_through_mgc_list);
 	tcase_add_test(tc, tcp_send_queue_keeps_order);
 	tcase_add_test(tc, udp_over_ipv6);
+	tcase_add_test(tc, tcp_connect_timeout_moves_on);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
