@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <sched.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -97,6 +99,10 @@ START_TEST(bound_alloc_skips_busy_port)
 	socklen_t al = sizeof(a);
 	int holder, fd = -1, port, base;
 
+	/* a private network namespace: no other process owns base + 1 */
+	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s",
+		      strerror(errno));
+	ck_assert_int_eq(system("ip link set lo up"), 0);
 	ck_assert_int_eq(agw_sockaddr_parse_ip("127.0.0.1", &lo), 0);
 	/* someone else listens on an ephemeral port: use it as the pool start */
 	holder = socket(AF_INET, SOCK_STREAM, 0);
