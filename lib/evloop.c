@@ -95,18 +95,22 @@ static void heap_remove(struct agw_evloop *l, struct agw_timer *t)
 	heap_down(l, last->heap_idx);
 }
 
+/*
+ * Program the timerfd only when the earliest timer comes before what it is
+ * set to. A stopped or postponed timer leaves it early: it then fires once
+ * for nothing and is set again. That saves two syscalls per transaction
+ * whose timer is started and stopped before it expires (the usual case).
+ */
 static int rearm_timerfd(struct agw_evloop *l)
 {
 	struct itimerspec its = { 0 };
 	uint64_t want = l->heap_len ? l->heap[0]->expire_ms : 0;
 
-	if (want == l->armed_ms)
+	if (!want || (l->armed_ms && l->armed_ms <= want))
 		return 0;
-	if (want) {
-		/* 0 would disarm; an expiry in the past fires at once */
-		its.it_value.tv_sec = want / 1000;
-		its.it_value.tv_nsec = (want % 1000) * 1000000;
-	}
+	/* an expiry in the past fires at once */
+	its.it_value.tv_sec = want / 1000;
+	its.it_value.tv_nsec = (want % 1000) * 1000000;
 	if (timerfd_settime(l->timer_h.fd, TFD_TIMER_ABSTIME, &its, NULL))
 		return -errno;
 	l->armed_ms = want;

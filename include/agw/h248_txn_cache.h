@@ -7,9 +7,10 @@
  * a TransactionResponseAck releases replies early. Codec-independent: it
  * stores bytes, keyed by (sender, transaction ID).
  *
- * Entries come from a slab sized at creation (the [limits] of agwd), reply
- * bytes up to AGW_TXN_INLINE live inside the entry, larger ones are
- * allocated once per reply.
+ * Entries come from a slab sized at creation; reply bytes from size-class
+ * free lists (128 to 4096 bytes, grown 64 chunks at a time, kept until
+ * the cache is freed), so steady traffic allocates nothing. Replies above
+ * 4096 bytes are rare and use malloc.
  */
 #ifndef AGW_H248_TXN_CACHE_H
 #define AGW_H248_TXN_CACHE_H
@@ -18,8 +19,6 @@
 #include <stdint.h>
 
 #include "agw/evloop.h"
-
-#define AGW_TXN_INLINE 480
 
 struct agw_txn_cache;
 
@@ -36,9 +35,8 @@ struct agw_txn {
 	uint32_t next; /* hash chain / free list, index + 1 (0 = none) */
 	struct agw_timer long_timer;
 	struct agw_txn_cache *cache;
-	size_t reply_len;
-	uint8_t *reply; /* inline or heap */
-	uint8_t inline_buf[AGW_TXN_INLINE];
+	uint32_t reply_len;
+	uint8_t *reply; /* NULL while executing */
 };
 
 /* Sender key from the peer's MID text (FNV-1a; case-insensitive). */

@@ -104,6 +104,45 @@ START_TEST(timer_rearms_itself_from_callback)
 }
 END_TEST
 
+static void count_cb(struct agw_timer *t)
+{
+	++*(int *)t->arg;
+}
+
+/*
+ * The timerfd is left early when a timer stops or moves later: that may
+ * wake the loop, but must never fire a timer early or at all if stopped.
+ */
+START_TEST(stopped_and_moved_timers)
+{
+	struct agw_evloop *l;
+	struct agw_timer a, b;
+	int na = 0, nb = 0;
+	uint64_t start, end;
+
+	ck_assert_int_eq(agw_evloop_new(&l), 0);
+	agw_timer_init(&a, count_cb, &na);
+	agw_timer_init(&b, count_cb, &nb);
+	start = agw_now_ms();
+	ck_assert_int_eq(agw_timer_start(l, &a, 30), 0);
+	agw_timer_stop(l, &a);
+	ck_assert_int_eq(agw_timer_start(l, &b, 40), 0);
+	ck_assert_int_eq(agw_timer_start(l, &b, 60000), 0); /* later */
+	while (agw_now_ms() - start < 150)
+		agw_evloop_run_once(l, 20);
+	ck_assert_int_eq(na, 0);
+	ck_assert_int_eq(nb, 0);
+	ck_assert(agw_timer_armed(&b));
+	/* moving it earlier again takes effect (well before the minute) */
+	ck_assert_int_eq(agw_timer_start(l, &b, 10), 0);
+	end = agw_now_ms() + 20000;
+	while (!nb && agw_now_ms() < end)
+		agw_evloop_run_once(l, 1000);
+	ck_assert_int_eq(nb, 1);
+	agw_evloop_free(l);
+}
+END_TEST
+
 struct pipe_pair {
 	struct agw_evfd a, b;
 	struct agw_evloop *l;
@@ -193,6 +232,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, timers_fire_in_expiry_order);
 	tcase_add_test(tc, timer_rearms_itself_from_callback);
+	tcase_add_test(tc, stopped_and_moved_timers);
 	tcase_add_test(tc, del_fd_cancels_queued_events);
 	tcase_add_test(tc, signal_arrives_through_signalfd);
 	suite_add_tcase(s, tc);
