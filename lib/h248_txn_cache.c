@@ -4,26 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw/bytepool.h"
 #include "agw/h248_txn_cache.h"
-
-#define POOL_CLASSES 6 /* 128, 256, ..., 4096 */
-#define POOL_MIN_SHIFT 7
-#define POOL_GROW 64
-
-/* A free chunk holds the link to the next free chunk of its class. */
-struct free_chunk {
-	struct free_chunk *next;
-};
-
-struct reply_pool {
-	struct free_chunk *free[POOL_CLASSES];
-	void **blocks;
-	size_t nblocks, cap_blocks;
-};
 
 struct agw_txn_cache {
 	struct agw_evloop *loop;
-	struct reply_pool pool;
+	struct agw_bytepool pool;
 	uint32_t long_timer_ms;
 	uint32_t capacity, used;
 	uint32_t nbuckets; /* power of two */
@@ -31,69 +17,6 @@ struct agw_txn_cache {
 	uint32_t free_head; /* index + 1 */
 	struct agw_txn *slab;
 };
-
-static int pool_class(size_t len)
-{
-	for (int k = 0; k < POOL_CLASSES; k++)
-		if (len <= (size_t)1 << (POOL_MIN_SHIFT + k))
-			return k;
-	return -1;
-}
-
-static void *pool_alloc(struct reply_pool *p, size_t len)
-{
-	int k = pool_class(len);
-	size_t sz;
-	uint8_t *block;
-	struct free_chunk *c;
-
-	if (k < 0)
-		return malloc(len);
-	if (!p->free[k]) {
-		if (p->nblocks == p->cap_blocks) {
-			size_t cap = p->cap_blocks ? 2 * p->cap_blocks : 16;
-			void **b = realloc(p->blocks, cap * sizeof(*b));
-
-			if (!b)
-				return NULL;
-			p->blocks = b;
-			p->cap_blocks = cap;
-		}
-		sz = (size_t)1 << (POOL_MIN_SHIFT + k);
-		block = malloc(sz * POOL_GROW);
-		if (!block)
-			return NULL;
-		p->blocks[p->nblocks++] = block;
-		for (int i = POOL_GROW - 1; i >= 0; i--) {
-			c = (struct free_chunk *)(block + i * sz);
-			c->next = p->free[k];
-			p->free[k] = c;
-		}
-	}
-	c = p->free[k];
-	p->free[k] = c->next;
-	return c;
-}
-
-static void pool_free(struct reply_pool *p, void *ptr, size_t len)
-{
-	int k = pool_class(len);
-	struct free_chunk *c = ptr;
-
-	if (k < 0) {
-		free(ptr);
-		return;
-	}
-	c->next = p->free[k];
-	p->free[k] = c;
-}
-
-static void pool_fini(struct reply_pool *p)
-{
-	for (size_t i = 0; i < p->nblocks; i++)
-		free(p->blocks[i]);
-	free(p->blocks);
-}
 
 uint64_t agw_txn_sender_key(const char *mid, size_t len)
 {
@@ -148,7 +71,7 @@ static void unlink_and_free(struct agw_txn_cache *c, struct agw_txn *txn)
 	*p = txn->next;
 	agw_timer_stop(c->loop, &txn->long_timer);
 	if (txn->reply)
-		pool_free(&c->pool, txn->reply, txn->reply_len);
+		agw_bytepool_free(&c->pool, txn->reply, txn->reply_len);
 	txn->reply = NULL;
 	txn->reply_len = 0;
 	txn->next = c->free_head;
@@ -174,6 +97,7 @@ int agw_txn_cache_new(struct agw_evloop *loop, uint32_t capacity,
 	if (!c)
 		return -ENOMEM;
 	c->loop = loop;
+	agw_bytepool_init(&c->pool);
 	c->long_timer_ms = long_timer_ms;
 	c->capacity = capacity;
 	c->nbuckets = 16;
@@ -205,7 +129,7 @@ void agw_txn_cache_free(struct agw_txn_cache *c)
 			while (c->buckets[b])
 				unlink_and_free(c, at(c, c->buckets[b]));
 	}
-	pool_fini(&c->pool);
+	agw_bytepool_fini(&c->pool);
 	free(c->slab);
 	free(c->buckets);
 	free(c);
@@ -245,7 +169,7 @@ int agw_txn_cache_reply(struct agw_txn_cache *c, struct agw_txn *txn,
 
 	if (txn->state != AGW_TXN_EXECUTING || !len || len > UINT32_MAX)
 		return -EINVAL;
-	buf = pool_alloc(&c->pool, len);
+	buf = agw_bytepool_alloc(&c->pool, len);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, reply, len);
