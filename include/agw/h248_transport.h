@@ -32,6 +32,7 @@ struct agw_h248_transport_cfg {
 	size_t max_msg; /* 0: the TPKT maximum */
 };
 
+/* Callbacks may send, but must not free the transport. */
 struct agw_h248_transport_cbs {
 	/* One complete H.248 message; msg is valid during the call only. */
 	void (*on_message)(void *arg, enum agw_h248_proto proto,
