@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agw/gate.h"
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "agwd.h"

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "agw/addr.h"
 #include "agw/config.h"
+#include "agw/gate.h"
 #include "agw/log.h"
 
 /*
@@ -214,44 +216,22 @@ static const char *add_realm_addr(const char *item, void *arg)
 
 static const char *parse_ports(const char *v, struct agw_realm_cfg *r)
 {
-	char lo[16];
-	const char *dash = strchr(v, '-');
-	uint32_t a, b;
+	uint16_t lo, hi;
 
-	if (!dash || dash - v >= (long)sizeof(lo))
-		return "expected MIN-MAX";
-	memcpy(lo, v, dash - v);
-	lo[dash - v] = 0;
-	if (parse_u32(lo, 1, 65535, &a) || parse_u32(dash + 1, 1, 65535, &b))
-		return "expected MIN-MAX with ports 1..65535";
-	if (a > b)
-		return "MIN is above MAX";
-	r->port_min = a;
-	r->port_max = b;
+	if (agw_port_range_parse(v, &lo, &hi) || !lo)
+		return "expected MIN-MAX, ports 1..65535, MIN <= MAX";
+	r->port_min = lo;
+	r->port_max = hi;
 	return NULL;
 }
 
-static const char *const attach_names[] = {
-	[AGW_ATTACH_XDP] = "xdp",
-	[AGW_ATTACH_XDP_GENERIC] = "xdp-generic",
-	[AGW_ATTACH_TC] = "tc",
-	[AGW_ATTACH_NONE] = "none",
-};
-
-const char *agw_attach_mode_name(enum agw_attach_mode m)
-{
-	return m <= AGW_ATTACH_NONE ? attach_names[m] : "?";
-}
-
+/* The gate's names: xdp, xdp-generic, tc (tcx, else clsact), tcx, clsact,
+ * none (lib/gate.c). */
 static const char *parse_attach(const char *v, enum agw_attach_mode *m)
 {
-	for (int i = 0; i <= AGW_ATTACH_NONE; i++) {
-		if (!strcasecmp(v, attach_names[i])) {
-			*m = i;
-			return NULL;
-		}
-	}
-	return "expected xdp, xdp-generic, tc or none";
+	if (agw_attach_mode_parse(v, m))
+		return "expected xdp, xdp-generic, tc, tcx, clsact or none";
+	return NULL;
 }
 
 /* ---- keys ------------------------------------------------------------- */
@@ -287,7 +267,7 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 		strcpy(r->name, rname);
 		r->port_min = 20000;
 		r->port_max = 39999;
-		r->attach = AGW_ATTACH_XDP;
+		r->attach = AGW_ATTACH_XDP_NATIVE;
 	}
 	if (!strcmp(key, "interface")) {
 		if (!*v)

@@ -7,22 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw/addr.h"
 #include "agw/sockaddr.h"
-
-static int parse_port(const char *s, uint16_t *port)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s)
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 65535 || s[0] == '-' || s[0] == '+')
-		return -EINVAL;
-	*port = v;
-	return 0;
-}
 
 int agw_sockaddr_parse_ip(const char *s, struct agw_sockaddr *out)
 {
@@ -84,7 +70,7 @@ int agw_sockaddr_parse(const char *s, uint16_t default_port,
 		return -EINVAL;
 	memcpy(host, s, hl);
 	host[hl] = 0;
-	if (port_s && parse_port(port_s, &port))
+	if (port_s && agw_port_parse(port_s, &port))
 		return -EINVAL;
 	if (agw_sockaddr_parse_ip(host, out) && resolve(host, out))
 		return -EINVAL;
@@ -127,30 +113,19 @@ const char *agw_sockaddr_str(const struct agw_sockaddr *a, bool with_port,
 	return buf;
 }
 
-/* The 16-byte IPv4-mapped form, so the two families compare as one. */
-static void mapped(const struct agw_sockaddr *a, unsigned char out[16])
-{
-	if (a->sa.sa_family == AF_INET) {
-		memset(out, 0, 10);
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, &a->in4.sin_addr, 4);
-	} else if (a->sa.sa_family == AF_INET6) {
-		memcpy(out, &a->in6.sin6_addr, 16);
-	} else {
-		memset(out, 0, 16);
-	}
-}
-
+/* Through the IPv4-mapped form of lib/addr.c, so families compare as one. */
 bool agw_sockaddr_same_host(const struct agw_sockaddr *a,
 			    const struct agw_sockaddr *b)
 {
-	unsigned char x[16], y[16];
+	struct agw_addr x, y;
+	uint16_t port;
 
-	if (a->sa.sa_family != AF_INET && a->sa.sa_family != AF_INET6)
+	if ((a->sa.sa_family != AF_INET && a->sa.sa_family != AF_INET6) ||
+	    (b->sa.sa_family != AF_INET && b->sa.sa_family != AF_INET6))
 		return false;
-	mapped(a, x);
-	mapped(b, y);
-	return !memcmp(x, y, 16);
+	agw_addr_from_sockaddr(&a->ss, &x, &port);
+	agw_addr_from_sockaddr(&b->ss, &y, &port);
+	return !memcmp(&x, &y, sizeof(x));
 }
 
 void agw_sockaddr_from(struct agw_sockaddr *a, const void *sa, socklen_t len)

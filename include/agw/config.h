@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "agw/gate_maps.h" /* enum agw_attach_mode */
 #include "agw/sockaddr.h"
 
 #define AGW_CFG_MAX_MGC 4
@@ -20,13 +21,6 @@
 #define AGW_CFG_PATH_MAX 256
 #define AGW_CFG_MID_MAX 128
 #define AGW_CFG_ERR_MAX 512
-
-enum agw_attach_mode {
-	AGW_ATTACH_XDP,
-	AGW_ATTACH_XDP_GENERIC,
-	AGW_ATTACH_TC,
-	AGW_ATTACH_NONE,
-};
 
 struct agw_realm_cfg {
 	char name[AGW_CFG_NAME_MAX];
@@ -91,7 +85,6 @@ int agw_config_validate(const struct agw_config *cfg, const char *where,
 /* Print the effective configuration as INI that parses back the same. */
 void agw_config_print(const struct agw_config *cfg, FILE *f);
 
-const char *agw_attach_mode_name(enum agw_attach_mode m);
 const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
 					     const char *name);
 bool agw_config_mgc_allowed(const struct agw_config *cfg,

@@ -88,7 +88,7 @@ START_TEST(file_overlays_default_and_replaces_realms)
 					  sizeof(a)),
 			 "2001:db8::1");
 	ck_assert_uint_eq(c.realms[0].port_min, 30000);
-	ck_assert_int_eq(c.realms[0].attach, AGW_ATTACH_TC);
+	ck_assert_int_eq(c.realms[0].attach, AGW_ATTACH_TC_AUTO);
 	ck_assert_str_eq(c.realms[1].name, "core");
 	ck_assert_int_eq(c.realms[1].attach, AGW_ATTACH_NONE);
 	ck_assert(agw_config_realm(&c, "core") == &c.realms[1]);
@@ -119,9 +119,11 @@ static const struct {
 	{ "[agwd]\nstate_dir = relative\n",
 	  "F:2: [agwd] state_dir = 'relative': must be an absolute path" },
 	{ "[realm a]\ninterface = x\nports = 5-4\n",
-	  "F:3: [realm a] ports = '5-4': MIN is above MAX" },
+	  "F:3: [realm a] ports = '5-4': expected MIN-MAX, ports 1..65535, MIN <= MAX" },
+	{ "[realm a]\ninterface = x\nports = 0-4\n",
+	  "F:3: [realm a] ports = '0-4': expected MIN-MAX, ports 1..65535, MIN <= MAX" },
 	{ "[realm a]\nattach = ebpf\n",
-	  "F:2: [realm a] attach = 'ebpf': expected xdp, xdp-generic, tc or none" },
+	  "F:2: [realm a] attach = 'ebpf': expected xdp, xdp-generic, tc, tcx, clsact or none" },
 	{ "[realm a]\nname = a\n", "F:2: [realm a] name = 'a': unknown key" },
 	{ "[realm a!]\ninterface = x\n",
 	  "F:2: [realm a!] interface = 'x': realm name may hold only letters, digits, - and _" },
