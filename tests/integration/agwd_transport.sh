@@ -103,7 +103,7 @@ for t in 1 2; do
 done
 wait_for grep -q "h248 rx tcp from 10.77.0.2:2944, 74 bytes (not answered): .*Transaction=3{Context=-{Subtract=split-message}}" "$TMP/agwd.log" ||
 	fail "split message not logged whole"
-[ "$(grep -c 'h248 rx tcp' "$TMP/agwd.log")" -eq 3 ] || fail "wrong message count"
+[ "$(grep -c 'h248 rx tcp.*Transaction=[123]{' "$TMP/agwd.log")" -eq 3 ] || fail "a message logged twice"
 
 # garbage: reset, reconnect with backoff, a message on the new connection
 wait_for grep -q "^reconnected" "$TMP/peer.out" || fail "no reconnect"
