@@ -21,6 +21,8 @@ t_cleanup() {
 	wait 2>/dev/null
 }
 trap t_cleanup EXIT
+# tests/run's time limit sends TERM: clean up then too
+trap 't_cleanup; trap - EXIT; exit 143' TERM INT
 
 fail() {
 	echo "FAIL: $*" >&2
