@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * agwd configuration: one INI file over an embedded default. The reference
+ * for every key is Documentation/configuration.md.
+ */
+#ifndef AGW_CONFIG_H
+#define AGW_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agw/gate_maps.h" /* enum agw_attach_mode */
+#include "agw/sockaddr.h"
+
+#define AGW_CFG_MAX_MGC 4
+#define AGW_CFG_MAX_REALMS 8
+#define AGW_CFG_MAX_REALM_ADDRS 8
+#define AGW_CFG_NAME_MAX 32
+#define AGW_CFG_PATH_MAX 256
+#define AGW_CFG_MID_MAX 128
+#define AGW_CFG_ERR_MAX 512
+
+struct agw_realm_cfg {
+	char name[AGW_CFG_NAME_MAX];
+	char ifname[IF_NAMESIZE];
+	/* Explicit addresses; none means every address of the interface. */
+	struct agw_sockaddr addrs[AGW_CFG_MAX_REALM_ADDRS];
+	unsigned int naddrs;
+	uint16_t port_min, port_max;
+	enum agw_attach_mode attach;
+};
+
+struct agw_config {
+	/* [agwd] */
+	char mid[AGW_CFG_MID_MAX];
+	char state_dir[AGW_CFG_PATH_MAX];
+	char control_socket[AGW_CFG_PATH_MAX];
+	/* [h248] */
+	struct agw_sockaddr mgc[AGW_CFG_MAX_MGC]; /* also the allow-list */
+	unsigned int nmgc;
+	bool udp, tcp;
+	struct agw_sockaddr local; /* address and port agwd binds */
+	/* [limits] */
+	uint32_t max_contexts, max_terminations;
+	/* [timers], all in milliseconds */
+	uint32_t pending_ms, long_timer_ms;
+	uint32_t reg_retry_ms, reg_retry_max_ms;
+	uint32_t heartbeat_ms;
+	/* [tls] */
+	char tls_key[AGW_CFG_PATH_MAX], tls_cert[AGW_CFG_PATH_MAX];
+	/* [log] */
+	int log_level, log_target;
+	/* [realm NAME] */
+	struct agw_realm_cfg realms[AGW_CFG_MAX_REALMS];
+	unsigned int nrealms;
+	bool realms_from_default; /* a file's first realm replaces them */
+};
+
+/* The compiled-in default, as INI text (also what --print-config starts
+ * from on a fresh machine). */
+extern const char agw_config_default_ini[];
+
+/*
+ * Fill cfg from the embedded default, then from path when not NULL.
+ * On error returns -EINVAL (or -errno for I/O) and writes one line naming
+ * file:line and the key into err.
+ */
+int agw_config_load(struct agw_config *cfg, const char *path, char *err,
+		    size_t errlen);
+/* Parse INI text; name is used in error messages. */
+int agw_config_parse_string(struct agw_config *cfg, const char *text,
+			    const char *name, char *err, size_t errlen);
+/*
+ * Set one key as the file would ("h248", "mgc", "10.0.0.1:2944"); where
+ * names the origin for errors (e.g. "--mgc"). For command-line overrides.
+ */
+int agw_config_set(struct agw_config *cfg, const char *section, const char *key,
+		   const char *value, const char *where, char *err,
+		   size_t errlen);
+/* Checks across keys (at least one MGC and realm, ranges disjoint...). */
+int agw_config_validate(const struct agw_config *cfg, const char *where,
+			char *err, size_t errlen);
+/* Print the effective configuration as INI that parses back the same. */
+void agw_config_print(const struct agw_config *cfg, FILE *f);
+
+const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
+					     const char *name);
+bool agw_config_mgc_allowed(const struct agw_config *cfg,
+			    const struct agw_sockaddr *peer);
+
+#endif /* AGW_CONFIG_H */

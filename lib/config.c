@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * agwd configuration parser: inih reads the INI syntax, this file checks
+ * every key. The embedded default goes through the same parser as a file,
+ * so it can never hold a value the file could not.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agw/addr.h"
+#include "agw/config.h"
+#include "agw/gate.h"
+#include "agw/log.h"
+
+/*
+ * Works on a fresh machine: agwd and an MGC on one host share loopback, so
+ * the MGC gets port 2945 (both cannot own 2944 on one address); realm
+ * "default" is lo, where only generic XDP attaches.
+ */
+/* clang-format off */
+const char agw_config_default_ini[] =
+	"[agwd]\n"
+	"mid = [127.0.0.1]:2944\n"
+	"state_dir = /var/lib/agw\n"
+	"control_socket = /run/agw/agwd.sock\n"
+	"[h248]\n"
+	"mgc = 127.0.0.1:2945\n"
+	"transport = udp\n"
+	"address = 127.0.0.1\n"
+	"port = 2944\n"
+	"[limits]\n"
+	"contexts = 65536\n"
+	"terminations = 131072\n"
+	"[timers]\n"
+	"pending_ms = 500\n"
+	"long_timer_ms = 30000\n"
+	"registration_retry_ms = 1000\n"
+	"registration_retry_max_ms = 32000\n"
+	"heartbeat_ms = 30000\n"
+	"[tls]\n"
+	"key = /var/lib/agw/tls-key.pem\n"
+	"cert = /var/lib/agw/tls-cert.pem\n"
+	"[log]\n"
+	"level = info\n"
+	"target = stderr\n"
+	"[realm default]\n"
+	"interface = lo\n"
+	"ports = 20000-39999\n"
+	"attach = xdp-generic\n";
+/* clang-format on */
+
+struct parse_ctx {
+	struct agw_config *cfg;
+	const char *name; /* file name for messages */
+	int line;
+	bool is_default;
+	/* string reader */
+	const char *pos;
+	/* file reader */
+	FILE *f;
+	char *err;
+	size_t errlen;
+	int rc;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* ---- value parsers: return NULL or a reason -------------------------- */
+
+static const char *parse_u32(const char *v, uint32_t min, uint32_t max,
+			     uint32_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!*v || *v == '-' || *v == '+')
+		return "not an unsigned number";
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end)
+		return "not an unsigned number";
+	if (x < min || x > max)
+		return "out of range";
+	*out = x;
+	return NULL;
+}
+
+static const char *copy_str(const char *v, char *dst, size_t len)
+{
+	if (strlen(v) >= len)
+		return "too long";
+	strcpy(dst, v);
+	return NULL;
+}
+
+static const char *copy_path(const char *v, char *dst, size_t len)
+{
+	if (v[0] != '/')
+		return "must be an absolute path";
+	return copy_str(v, dst, len);
+}
+
+/*
+ * H.248.1 text mId: an IP address in brackets or a domain name in angle
+ * brackets, each with an optional port.
+ */
+static const char *check_mid(const char *v)
+{
+	const char *close, *p;
+	char ip[64];
+	struct agw_sockaddr sa;
+	uint32_t port;
+
+	if (v[0] == '[') {
+		close = strchr(v, ']');
+		if (!close || close - v - 1 >= (long)sizeof(ip))
+			return "expected [address] or <domain>, optional :port";
+		memcpy(ip, v + 1, close - v - 1);
+		ip[close - v - 1] = 0;
+		if (agw_sockaddr_parse_ip(ip, &sa))
+			return "not an IP address in brackets";
+	} else if (v[0] == '<') {
+		close = strchr(v, '>');
+		if (!close || close == v + 1)
+			return "expected [address] or <domain>, optional :port";
+		for (p = v + 1; p < close; p++)
+			if (!(*p == '.' || *p == '-' ||
+			      (*p >= '0' && *p <= '9') ||
+			      (*p >= 'a' && *p <= 'z') ||
+			      (*p >= 'A' && *p <= 'Z')))
+				return "bad character in domain name";
+	} else {
+		return "expected [address] or <domain>, optional :port";
+	}
+	if (!close[1])
+		return NULL;
+	if (close[1] != ':' || parse_u32(close + 2, 1, 65535, &port))
+		return "bad port after the address";
+	return NULL;
+}
+
+/* Split a comma/space separated list; calls fn for each item. */
+static const char *for_each_item(const char *v, void *arg,
+				 const char *(*fn)(const char *item, void *arg))
+{
+	char buf[512], *save, *tok;
+	const char *why;
+
+	if (strlen(v) >= sizeof(buf))
+		return "too long";
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ", \t", &save); tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		why = fn(tok, arg);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+static const char *add_mgc(const char *item, void *arg)
+{
+	struct agw_config *cfg = arg;
+
+	if (cfg->nmgc == AGW_CFG_MAX_MGC)
+		return "too many MGC addresses (at most 4)";
+	if (agw_sockaddr_parse(item, 2944, &cfg->mgc[cfg->nmgc]))
+		return "not an address[:port] or resolvable host";
+	cfg->nmgc++;
+	return NULL;
+}
+
+static const char *add_transport(const char *item, void *arg)
+{
+	struct agw_config *cfg = arg;
+
+	if (!strcasecmp(item, "udp"))
+		cfg->udp = true;
+	else if (!strcasecmp(item, "tcp"))
+		cfg->tcp = true;
+	else
+		return "expected udp, tcp or udp,tcp";
+	return NULL;
+}
+
+static const char *add_realm_addr(const char *item, void *arg)
+{
+	struct agw_realm_cfg *r = arg;
+
+	if (r->naddrs == AGW_CFG_MAX_REALM_ADDRS)
+		return "too many addresses (at most 8)";
+	if (agw_sockaddr_parse_ip(item, &r->addrs[r->naddrs]))
+		return "not an IP address";
+	r->naddrs++;
+	return NULL;
+}
+
+static const char *parse_ports(const char *v, struct agw_realm_cfg *r)
+{
+	uint16_t lo, hi;
+
+	if (agw_port_range_parse(v, &lo, &hi) || !lo)
+		return "expected MIN-MAX, ports 1..65535, MIN <= MAX";
+	r->port_min = lo;
+	r->port_max = hi;
+	return NULL;
+}
+
+/* The gate's names: xdp, xdp-generic, tc (tcx, else clsact), tcx, clsact,
+ * none (lib/gate.c). */
+static const char *parse_attach(const char *v, enum agw_attach_mode *m)
+{
+	if (agw_attach_mode_parse(v, m))
+		return "expected xdp, xdp-generic, tc, tcx, clsact or none";
+	return NULL;
+}
+
+/* ---- keys ------------------------------------------------------------- */
+
+static const char *set_realm_key(struct agw_config *cfg, const char *rname,
+				 const char *key, const char *v,
+				 bool is_default)
+{
+	struct agw_realm_cfg *r = NULL;
+	unsigned int i;
+
+	if (!*rname || strlen(rname) >= AGW_CFG_NAME_MAX)
+		return "realm name missing or too long";
+	for (const char *p = rname; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return "realm name may hold only letters, digits, - and _";
+	if (!is_default && cfg->realms_from_default) {
+		cfg->nrealms = 0;
+		cfg->realms_from_default = false;
+	}
+	for (i = 0; i < cfg->nrealms; i++)
+		if (!strcmp(cfg->realms[i].name, rname))
+			r = &cfg->realms[i];
+	if (!r && strcmp(key, "interface") && strcmp(key, "addresses") &&
+	    strcmp(key, "ports") && strcmp(key, "attach"))
+		return "unknown key";
+	if (!r) {
+		if (cfg->nrealms == AGW_CFG_MAX_REALMS)
+			return "too many realms (at most 8)";
+		r = &cfg->realms[cfg->nrealms++];
+		memset(r, 0, sizeof(*r));
+		strcpy(r->name, rname);
+		r->port_min = 20000;
+		r->port_max = 39999;
+		r->attach = AGW_ATTACH_XDP_NATIVE;
+	}
+	if (!strcmp(key, "interface")) {
+		if (!*v)
+			return "empty";
+		return copy_str(v, r->ifname, sizeof(r->ifname));
+	}
+	if (!strcmp(key, "addresses")) {
+		r->naddrs = 0;
+		return for_each_item(v, r, add_realm_addr);
+	}
+	if (!strcmp(key, "ports"))
+		return parse_ports(v, r);
+	if (!strcmp(key, "attach"))
+		return parse_attach(v, &r->attach);
+	return "unknown key";
+}
+
+#define SEC(a, b) (!strcmp(section, a) && !strcmp(key, b))
+
+static const char *set_key(struct agw_config *cfg, const char *section,
+			   const char *key, const char *v, bool is_default)
+{
+	const char *why;
+	uint32_t u;
+	int x;
+
+	if (!strncmp(section, "realm ", 6))
+		return set_realm_key(cfg, section + 6, key, v, is_default);
+	if (SEC("agwd", "mid")) {
+		why = check_mid(v);
+		return why ? why : copy_str(v, cfg->mid, sizeof(cfg->mid));
+	}
+	if (SEC("agwd", "state_dir"))
+		return copy_path(v, cfg->state_dir, sizeof(cfg->state_dir));
+	if (SEC("agwd", "control_socket"))
+		return copy_path(v, cfg->control_socket,
+				 sizeof(cfg->control_socket));
+	if (SEC("h248", "mgc")) {
+		cfg->nmgc = 0;
+		why = for_each_item(v, cfg, add_mgc);
+		return why ? why : cfg->nmgc ? NULL : "empty";
+	}
+	if (SEC("h248", "transport")) {
+		cfg->udp = cfg->tcp = false;
+		why = for_each_item(v, cfg, add_transport);
+		return why ? why : (cfg->udp || cfg->tcp) ? NULL : "empty";
+	}
+	if (SEC("h248", "address")) {
+		uint16_t port = agw_sockaddr_port(&cfg->local);
+
+		if (agw_sockaddr_parse_ip(v, &cfg->local))
+			return "not an IP address";
+		agw_sockaddr_set_port(&cfg->local, port);
+		return NULL;
+	}
+	if (SEC("h248", "port")) {
+		why = parse_u32(v, 1, 65535, &u);
+		if (!why)
+			agw_sockaddr_set_port(&cfg->local, u);
+		return why;
+	}
+	if (SEC("limits", "contexts"))
+		return parse_u32(v, 1, 1 << 24, &cfg->max_contexts);
+	if (SEC("limits", "terminations"))
+		return parse_u32(v, 2, 1 << 24, &cfg->max_terminations);
+	if (SEC("timers", "pending_ms"))
+		return parse_u32(v, 10, 600000, &cfg->pending_ms);
+	if (SEC("timers", "long_timer_ms"))
+		return parse_u32(v, 1000, 3600000, &cfg->long_timer_ms);
+	if (SEC("timers", "registration_retry_ms"))
+		return parse_u32(v, 10, 3600000, &cfg->reg_retry_ms);
+	if (SEC("timers", "registration_retry_max_ms"))
+		return parse_u32(v, 10, 3600000, &cfg->reg_retry_max_ms);
+	if (SEC("timers", "heartbeat_ms"))
+		return parse_u32(v, 0, 3600000, &cfg->heartbeat_ms);
+	if (SEC("tls", "key"))
+		return copy_path(v, cfg->tls_key, sizeof(cfg->tls_key));
+	if (SEC("tls", "cert"))
+		return copy_path(v, cfg->tls_cert, sizeof(cfg->tls_cert));
+	if (SEC("log", "level")) {
+		x = agw_log_level_parse(v);
+		if (x < 0)
+			return "expected err, warning, notice, info or debug";
+		cfg->log_level = x;
+		return NULL;
+	}
+	if (SEC("log", "target")) {
+		x = agw_log_target_parse(v);
+		if (x < 0)
+			return "expected stderr, syslog or journald";
+		cfg->log_target = x;
+		return NULL;
+	}
+	if (strcmp(section, "agwd") && strcmp(section, "h248") &&
+	    strcmp(section, "limits") && strcmp(section, "timers") &&
+	    strcmp(section, "tls") && strcmp(section, "log"))
+		return "unknown section";
+	return "unknown key";
+}
+
+int agw_config_set(struct agw_config *cfg, const char *section, const char *key,
+		   const char *value, const char *where, char *err,
+		   size_t errlen)
+{
+	const char *why = set_key(cfg, section, key, value, false);
+
+	if (why)
+		return fail(err, errlen, "%s: [%s] %s = '%s': %s", where,
+			    section, key, value, why);
+	return 0;
+}
+
+/* ---- inih glue -------------------------------------------------------- */
+
+static int on_key(void *user, const char *section, const char *key,
+		  const char *value)
+{
+	struct parse_ctx *c = user;
+	const char *why = set_key(c->cfg, section, key, value, c->is_default);
+
+	if (why && !c->rc) {
+		if (!strcmp(why, "unknown section"))
+			fail(c->err, c->errlen, "%s:%d: unknown section [%s]",
+			     c->name, c->line, section);
+		else
+			fail(c->err, c->errlen, "%s:%d: [%s] %s = '%s': %s",
+			     c->name, c->line, section, key, value, why);
+		c->rc = -EINVAL;
+	}
+	return !why;
+}
+
+/* inih reads one line per call: counting calls gives the line number. */
+static char *read_string_line(char *str, int num, void *stream)
+{
+	struct parse_ctx *c = stream;
+	int n = 0;
+
+	if (!*c->pos)
+		return NULL;
+	while (n < num - 1 && c->pos[n] && c->pos[n] != '\n')
+		n++;
+	if (c->pos[n] == '\n' && n < num - 1)
+		n++;
+	memcpy(str, c->pos, n);
+	str[n] = 0;
+	c->pos += n;
+	c->line++;
+	return str;
+}
+
+static char *read_file_line(char *str, int num, void *stream)
+{
+	struct parse_ctx *c = stream;
+	char *r = fgets(str, num, c->f);
+
+	if (r)
+		c->line++;
+	return r;
+}
+
+static int finish_parse(struct parse_ctx *c, int r)
+{
+	if (c->rc)
+		return c->rc;
+	if (r > 0)
+		return fail(
+			c->err, c->errlen,
+			"%s:%d: syntax error (expected [section] or key = value)",
+			c->name, r);
+	if (r < 0)
+		return fail(c->err, c->errlen, "%s: out of memory", c->name);
+	return 0;
+}
+
+int agw_config_parse_string(struct agw_config *cfg, const char *text,
+			    const char *name, char *err, size_t errlen)
+{
+	struct parse_ctx c = { .cfg = cfg,
+			       .name = name,
+			       .pos = text,
+			       .err = err,
+			       .errlen = errlen };
+
+	return finish_parse(&c,
+			    ini_parse_stream(read_string_line, &c, on_key, &c));
+}
+
+static int parse_default(struct agw_config *cfg, char *err, size_t errlen)
+{
+	struct parse_ctx c = { .cfg = cfg,
+			       .name = "(embedded default)",
+			       .pos = agw_config_default_ini,
+			       .is_default = true,
+			       .err = err,
+			       .errlen = errlen };
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	r = finish_parse(&c,
+			 ini_parse_stream(read_string_line, &c, on_key, &c));
+	cfg->realms_from_default = true;
+	return r;
+}
+
+int agw_config_load(struct agw_config *cfg, const char *path, char *err,
+		    size_t errlen)
+{
+	struct parse_ctx c = {
+		.cfg = cfg, .name = path, .err = err, .errlen = errlen
+	};
+	int r = parse_default(cfg, err, errlen);
+
+	if (r || !path)
+		return r;
+	c.f = fopen(path, "r");
+	if (!c.f) {
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	r = finish_parse(&c, ini_parse_stream(read_file_line, &c, on_key, &c));
+	fclose(c.f);
+	return r;
+}
+
+int agw_config_validate(const struct agw_config *cfg, const char *where,
+			char *err, size_t errlen)
+{
+	if (!cfg->nmgc)
+		return fail(err, errlen, "%s: [h248] mgc: no MGC address",
+			    where);
+	if (!cfg->udp && !cfg->tcp)
+		return fail(err, errlen, "%s: [h248] transport: none", where);
+	if (cfg->reg_retry_max_ms < cfg->reg_retry_ms)
+		return fail(
+			err, errlen,
+			"%s: [timers] registration_retry_max_ms is below registration_retry_ms",
+			where);
+	if (!cfg->nrealms)
+		return fail(err, errlen, "%s: no [realm NAME] section", where);
+	for (unsigned int i = 0; i < cfg->nrealms; i++) {
+		const struct agw_realm_cfg *r = &cfg->realms[i];
+
+		if (!r->ifname[0])
+			return fail(err, errlen,
+				    "%s: [realm %s] interface: missing", where,
+				    r->name);
+		for (unsigned int j = 0; j < i; j++) {
+			const struct agw_realm_cfg *o = &cfg->realms[j];
+
+			if (!strcmp(r->ifname, o->ifname) &&
+			    r->port_min <= o->port_max &&
+			    o->port_min <= r->port_max)
+				return fail(
+					err, errlen,
+					"%s: [realm %s] ports: %u-%u overlap realm %s on the same interface %s",
+					where, r->name, r->port_min,
+					r->port_max, o->name, r->ifname);
+		}
+	}
+	return 0;
+}
+
+void agw_config_print(const struct agw_config *cfg, FILE *f)
+{
+	char a[AGW_ADDRSTRLEN];
+
+	fprintf(f, "[agwd]\nmid = %s\nstate_dir = %s\ncontrol_socket = %s\n",
+		cfg->mid, cfg->state_dir, cfg->control_socket);
+	fprintf(f, "\n[h248]\nmgc =");
+	for (unsigned int i = 0; i < cfg->nmgc; i++)
+		fprintf(f, "%s %s", i ? "," : "",
+			agw_sockaddr_str(&cfg->mgc[i], true, a, sizeof(a)));
+	fprintf(f, "\ntransport = %s\n",
+		cfg->udp && cfg->tcp ? "udp,tcp" :
+		cfg->udp	     ? "udp" :
+				       "tcp");
+	fprintf(f, "address = %s\nport = %u\n",
+		agw_sockaddr_str(&cfg->local, false, a, sizeof(a)),
+		agw_sockaddr_port(&cfg->local));
+	fprintf(f, "\n[limits]\ncontexts = %u\nterminations = %u\n",
+		cfg->max_contexts, cfg->max_terminations);
+	fprintf(f,
+		"\n[timers]\npending_ms = %u\nlong_timer_ms = %u\n"
+		"registration_retry_ms = %u\nregistration_retry_max_ms = %u\n"
+		"heartbeat_ms = %u\n",
+		cfg->pending_ms, cfg->long_timer_ms, cfg->reg_retry_ms,
+		cfg->reg_retry_max_ms, cfg->heartbeat_ms);
+	fprintf(f, "\n[tls]\nkey = %s\ncert = %s\n", cfg->tls_key,
+		cfg->tls_cert);
+	fprintf(f, "\n[log]\nlevel = %s\ntarget = %s\n",
+		agw_log_level_name(cfg->log_level),
+		agw_log_target_name(cfg->log_target));
+	for (unsigned int i = 0; i < cfg->nrealms; i++) {
+		const struct agw_realm_cfg *r = &cfg->realms[i];
+
+		fprintf(f, "\n[realm %s]\ninterface = %s\n", r->name,
+			r->ifname);
+		if (r->naddrs) {
+			fprintf(f, "addresses =");
+			for (unsigned int j = 0; j < r->naddrs; j++)
+				fprintf(f, "%s %s", j ? "," : "",
+					agw_sockaddr_str(&r->addrs[j], false, a,
+							 sizeof(a)));
+			fprintf(f, "\n");
+		}
+		fprintf(f, "ports = %u-%u\nattach = %s\n", r->port_min,
+			r->port_max, agw_attach_mode_name(r->attach));
+	}
+}
+
+const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
+					     const char *name)
+{
+	for (unsigned int i = 0; i < cfg->nrealms; i++)
+		if (!strcmp(cfg->realms[i].name, name))
+			return &cfg->realms[i];
+	return NULL;
+}
+
+bool agw_config_mgc_allowed(const struct agw_config *cfg,
+			    const struct agw_sockaddr *peer)
+{
+	for (unsigned int i = 0; i < cfg->nmgc; i++)
+		if (agw_sockaddr_same_host(&cfg->mgc[i], peer))
+			return true;
+	return false;
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * H.248 transport: UDP socket and TCP client with TPKT framing; see
+ * include/agw/h248_transport.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "agw/evloop.h"
+#include "agw/h248_transport.h"
+#include "agw/log.h"
+#include "agw/tpkt.h"
+
+#define MAX_MGC 8
+#define UDP_BURST 64 /* datagrams per wakeup, so TCP and timers get a turn */
+#define TXQ_MAX (4u << 20)
+/* A blackholed MGC would otherwise hold connect() for minutes of SYN
+ * retries before the next MGC of the list gets its turn. */
+#define CONNECT_TIMEOUT_MS_DEFAULT 10000
+
+enum tcp_state { TCP_DOWN, TCP_CONNECTING, TCP_UP };
+
+struct agw_h248_transport {
+	struct agw_evloop *loop;
+	struct agw_h248_transport_cbs cbs;
+	void *arg;
+	struct agw_sockaddr local;
+	struct agw_sockaddr mgc[MAX_MGC];
+	unsigned int nmgc;
+	uint32_t retry_ms, retry_max_ms, connect_timeout_ms;
+
+	int udp_fd;
+	struct agw_evfd udp_h;
+
+	bool tcp_enabled;
+	enum tcp_state tcp_state;
+	int tcp_fd;
+	struct agw_evfd tcp_h;
+	unsigned int mgc_idx;
+	uint32_t backoff_ms;
+	struct agw_timer retry_timer;
+	struct agw_tpkt_rx *rx;
+	uint8_t *txq;
+	size_t tx_len, tx_off, tx_cap;
+
+	struct agw_h248_transport_stats st;
+	struct agw_ratelimit drop_rl, tcp_rl;
+	uint8_t udp_buf[65536];
+};
+
+const char *agw_h248_proto_name(enum agw_h248_proto p)
+{
+	return p == AGW_H248_TCP ? "tcp" : "udp";
+}
+
+static bool allowed(const struct agw_h248_transport *t,
+		    const struct agw_sockaddr *peer)
+{
+	for (unsigned int i = 0; i < t->nmgc; i++)
+		if (agw_sockaddr_same_host(&t->mgc[i], peer))
+			return true;
+	return false;
+}
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+static void on_udp(struct agw_evfd *h, uint32_t events)
+{
+	struct agw_h248_transport *t = h->arg;
+	char a[AGW_ADDRSTRLEN];
+
+	for (int i = 0; i < UDP_BURST; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct agw_sockaddr peer;
+		ssize_t n = recvfrom(t->udp_fd, t->udp_buf, sizeof(t->udp_buf),
+				     MSG_TRUNC, (struct sockaddr *)&ss, &sl);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				agw_log_ratelimited(&t->drop_rl,
+						    AGW_LOG_WARNING,
+						    "h248 udp recv: %s",
+						    strerror(errno));
+			return;
+		}
+		agw_sockaddr_from(&peer, &ss, sl);
+		if (!allowed(t, &peer)) {
+			t->st.dropped_not_allowed++;
+			agw_log_ratelimited(
+				&t->drop_rl, AGW_LOG_WARNING,
+				"h248 udp: dropped %zd-byte datagram from %s: not an allowed MGC",
+				n, agw_sockaddr_str(&peer, true, a, sizeof(a)));
+			continue;
+		}
+		if (!n || (size_t)n > sizeof(t->udp_buf))
+			continue;
+		t->st.rx_msgs++;
+		t->cbs.on_message(t->arg, AGW_H248_UDP, &peer, t->udp_buf, n);
+	}
+}
+
+static int udp_open(struct agw_h248_transport *t)
+{
+	int one = 1, fd;
+	socklen_t sl = sizeof(t->st.udp_local.ss);
+
+	fd = socket(t->local.sa.sa_family,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, &t->local.sa, t->local.len) ||
+	    getsockname(fd, &t->st.udp_local.sa, &sl))
+		goto err;
+	t->st.udp_local.len = sl;
+	t->udp_fd = fd;
+	if (agw_evloop_add_fd(t->loop, &t->udp_h, fd, EPOLLIN, on_udp, t))
+		goto err;
+	return 0;
+err:
+	one = -errno;
+	close(fd);
+	t->udp_fd = -1;
+	return one;
+}
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+static void tcp_schedule_retry(struct agw_h248_transport *t)
+{
+	agw_timer_start(t->loop, &t->retry_timer, t->backoff_ms);
+	t->backoff_ms = t->backoff_ms * 2 > t->retry_max_ms ? t->retry_max_ms :
+							      t->backoff_ms * 2;
+}
+
+/* reset: abort with RST (after a framing error) rather than FIN. */
+static void tcp_close(struct agw_h248_transport *t, bool reset)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (t->tcp_fd < 0)
+		return;
+	agw_evloop_del_fd(t->loop, &t->tcp_h);
+	if (reset)
+		setsockopt(t->tcp_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(t->tcp_fd);
+	t->tcp_fd = -1;
+	t->tx_len = t->tx_off = 0;
+}
+
+static void tcp_lost(struct agw_h248_transport *t, bool reset, const char *why)
+{
+	char a[AGW_ADDRSTRLEN];
+	bool was_up = t->tcp_state == TCP_UP;
+	struct agw_sockaddr peer = t->mgc[t->mgc_idx];
+
+	agw_sockaddr_str(&peer, true, a, sizeof(a));
+	tcp_close(t, reset);
+	t->tcp_state = TCP_DOWN;
+	if (was_up) {
+		t->st.tcp_losses++;
+		t->st.tcp_up = false;
+		agw_warn("h248 tcp: MGC %s lost: %s", a, why);
+	} else {
+		agw_log_ratelimited(
+			&t->tcp_rl, AGW_LOG_INFO,
+			"h248 tcp: connect to MGC %s failed: %s; retry in %u ms",
+			a, why, t->backoff_ms);
+	}
+	/* next attempt goes to the next MGC in the list */
+	t->mgc_idx = (t->mgc_idx + 1) % t->nmgc;
+	tcp_schedule_retry(t);
+	if (was_up && t->cbs.on_mgc_link)
+		t->cbs.on_mgc_link(t->arg, false, &peer);
+}
+
+static int tcp_deliver(void *arg, const uint8_t *msg, size_t len)
+{
+	struct agw_h248_transport *t = arg;
+
+	t->st.rx_msgs++;
+	t->cbs.on_message(t->arg, AGW_H248_TCP, &t->mgc[t->mgc_idx], msg, len);
+	/* the callback may have lost the connection (send error) */
+	return t->tcp_state == TCP_UP ? 0 : -ECONNRESET;
+}
+
+static int tcp_flush(struct agw_h248_transport *t)
+{
+	while (t->tx_off < t->tx_len) {
+		ssize_t n = send(t->tcp_fd, t->txq + t->tx_off,
+				 t->tx_len - t->tx_off, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		t->tx_off += n;
+	}
+	if (t->tx_off == t->tx_len)
+		t->tx_off = t->tx_len = 0;
+	return agw_evloop_mod_fd(t->loop, &t->tcp_h,
+				 EPOLLIN | (t->tx_len ? EPOLLOUT : 0));
+}
+
+static void on_tcp_up(struct agw_h248_transport *t)
+{
+	char a[AGW_ADDRSTRLEN];
+
+	agw_timer_stop(t->loop, &t->retry_timer);
+	t->tcp_state = TCP_UP;
+	t->backoff_ms = t->retry_ms;
+	t->st.tcp_connects++;
+	t->st.tcp_up = true;
+	t->st.tcp_peer = t->mgc[t->mgc_idx];
+	agw_tpkt_rx_init(t->rx, t->rx->max_payload);
+	agw_evloop_mod_fd(t->loop, &t->tcp_h, EPOLLIN);
+	agw_notice("h248 tcp: connected to MGC %s",
+		   agw_sockaddr_str(&t->st.tcp_peer, true, a, sizeof(a)));
+	if (t->cbs.on_mgc_link)
+		t->cbs.on_mgc_link(t->arg, true, &t->st.tcp_peer);
+}
+
+static void on_tcp(struct agw_evfd *h, uint32_t events)
+{
+	struct agw_h248_transport *t = h->arg;
+	uint8_t buf[16384];
+	ssize_t n;
+	int err = 0, r;
+	socklen_t el = sizeof(err);
+
+	if (t->tcp_state == TCP_CONNECTING) {
+		getsockopt(t->tcp_fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		if (err) {
+			tcp_lost(t, false, strerror(err));
+			return;
+		}
+		on_tcp_up(t);
+		return;
+	}
+	if (events & EPOLLOUT) {
+		r = tcp_flush(t);
+		if (r < 0) {
+			tcp_lost(t, false, strerror(-r));
+			return;
+		}
+	}
+	if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		return;
+	n = recv(t->tcp_fd, buf, sizeof(buf), 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		tcp_lost(t, false, n ? strerror(errno) : "closed by peer");
+		return;
+	}
+	r = agw_tpkt_feed(t->rx, buf, n, tcp_deliver, t);
+	if (r == -EPROTO || r == -EMSGSIZE) {
+		t->st.tcp_framing_errors++;
+		tcp_lost(
+			t, true,
+			r == -EPROTO ?
+				"bad TPKT header (version 3, reserved 0, length > 4 expected): connection reset" :
+				"TPKT packet above the message size limit: connection reset");
+	}
+}
+
+static void tcp_connect(struct agw_h248_transport *t)
+{
+	const struct agw_sockaddr *m = &t->mgc[t->mgc_idx];
+	struct agw_sockaddr src = t->local;
+	int fd, one = 1;
+
+	fd = socket(m->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0) {
+		tcp_lost(t, false, strerror(errno));
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* From the MG's own address, so the MGC sees the MID's address. */
+	agw_sockaddr_set_port(&src, 0);
+	if (src.sa.sa_family == m->sa.sa_family && bind(fd, &src.sa, src.len)) {
+		int e = errno;
+
+		close(fd);
+		tcp_lost(t, false, strerror(e));
+		return;
+	}
+	t->tcp_fd = fd;
+	t->tcp_state = TCP_CONNECTING;
+	if (agw_evloop_add_fd(t->loop, &t->tcp_h, fd, EPOLLOUT, on_tcp, t)) {
+		tcp_lost(t, false, "epoll");
+		return;
+	}
+	if (connect(fd, &m->sa, m->len) && errno != EINPROGRESS) {
+		tcp_lost(t, false, strerror(errno));
+		return;
+	}
+	agw_timer_start(t->loop, &t->retry_timer, t->connect_timeout_ms);
+}
+
+/* The one timer serves as retry delay (DOWN) and connect timeout. */
+static void on_retry(struct agw_timer *tm)
+{
+	struct agw_h248_transport *t = tm->arg;
+
+	if (t->tcp_state == TCP_CONNECTING)
+		tcp_lost(t, false, "connect timed out");
+	else if (t->tcp_state == TCP_DOWN)
+		tcp_connect(t);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
+		  const struct agw_sockaddr *peer, const void *msg, size_t len)
+{
+	uint8_t hdr[AGW_TPKT_HDR];
+	struct iovec iov[2];
+	size_t sent = 0, need;
+	ssize_t n;
+	int r;
+
+	if (proto == AGW_H248_UDP) {
+		if (t->udp_fd < 0)
+			return -ENOTCONN;
+		if (sendto(t->udp_fd, msg, len, 0, &peer->sa, peer->len) < 0)
+			return -errno;
+		t->st.tx_msgs++;
+		return 0;
+	}
+	if (t->tcp_state != TCP_UP)
+		return -ENOTCONN;
+	r = agw_tpkt_header(hdr, len);
+	if (r)
+		return r;
+	if (!t->tx_len) {
+		iov[0] = (struct iovec){ hdr, sizeof(hdr) };
+		iov[1] = (struct iovec){ (void *)msg, len };
+		n = writev(t->tcp_fd, iov, 2);
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		sent = n < 0 ? 0 : n;
+	}
+	if (t->tx_off) {
+		/* drop what has gone out, so the queue measures what has not */
+		memmove(t->txq, t->txq + t->tx_off, t->tx_len - t->tx_off);
+		t->tx_len -= t->tx_off;
+		t->tx_off = 0;
+	}
+	need = t->tx_len + sizeof(hdr) + len - sent;
+	if (sent < sizeof(hdr) + len) {
+		if (need > TXQ_MAX)
+			return -ENOBUFS;
+		if (need > t->tx_cap) {
+			size_t cap = t->tx_cap ? t->tx_cap : 65536;
+			uint8_t *q;
+
+			while (cap < need)
+				cap *= 2;
+			q = realloc(t->txq, cap);
+			if (!q)
+				return -ENOMEM;
+			t->txq = q;
+			t->tx_cap = cap;
+		}
+		if (sent < sizeof(hdr)) {
+			memcpy(t->txq + t->tx_len, hdr + sent,
+			       sizeof(hdr) - sent);
+			t->tx_len += sizeof(hdr) - sent;
+			sent = sizeof(hdr);
+		}
+		memcpy(t->txq + t->tx_len,
+		       (const uint8_t *)msg + (sent - sizeof(hdr)),
+		       len - (sent - sizeof(hdr)));
+		t->tx_len += len - (sent - sizeof(hdr));
+		agw_evloop_mod_fd(t->loop, &t->tcp_h, EPOLLIN | EPOLLOUT);
+	}
+	t->st.tx_msgs++;
+	return 0;
+}
+
+int agw_h248_transport_new(struct agw_evloop *loop,
+			   const struct agw_h248_transport_cfg *cfg,
+			   const struct agw_h248_transport_cbs *cbs, void *arg,
+			   struct agw_h248_transport **out)
+{
+	struct agw_h248_transport *t;
+	int err;
+
+	if (!cfg->nmgc || cfg->nmgc > MAX_MGC || (!cfg->udp && !cfg->tcp) ||
+	    !cbs->on_message)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->loop = loop;
+	t->cbs = *cbs;
+	t->arg = arg;
+	t->local = cfg->local;
+	memcpy(t->mgc, cfg->mgc, cfg->nmgc * sizeof(*t->mgc));
+	t->nmgc = cfg->nmgc;
+	t->retry_ms = cfg->retry_ms ? cfg->retry_ms : 1000;
+	t->retry_max_ms = cfg->retry_max_ms > t->retry_ms ? cfg->retry_max_ms :
+							    t->retry_ms;
+	t->backoff_ms = t->retry_ms;
+	t->connect_timeout_ms = cfg->connect_timeout_ms ?
+					cfg->connect_timeout_ms :
+					CONNECT_TIMEOUT_MS_DEFAULT;
+	t->udp_fd = t->tcp_fd = -1;
+	t->drop_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(5000, 10);
+	t->tcp_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(60000, 10);
+	agw_timer_init(&t->retry_timer, on_retry, t);
+	if (cfg->udp) {
+		err = udp_open(t);
+		if (err)
+			goto err;
+	}
+	if (cfg->tcp) {
+		t->rx = malloc(sizeof(*t->rx));
+		if (!t->rx) {
+			err = -ENOMEM;
+			goto err;
+		}
+		agw_tpkt_rx_init(t->rx, cfg->max_msg);
+		t->tcp_enabled = true;
+		tcp_connect(t);
+	}
+	*out = t;
+	return 0;
+err:
+	agw_h248_transport_free(t);
+	return err;
+}
+
+void agw_h248_transport_free(struct agw_h248_transport *t)
+{
+	if (!t)
+		return;
+	agw_timer_stop(t->loop, &t->retry_timer);
+	tcp_close(t, false);
+	if (t->udp_fd >= 0) {
+		agw_evloop_del_fd(t->loop, &t->udp_h);
+		close(t->udp_fd);
+	}
+	free(t->rx);
+	free(t->txq);
+	free(t);
+}
+
+void agw_h248_transport_get_stats(const struct agw_h248_transport *t,
+				  struct agw_h248_transport_stats *st)
+{
+	*st = t->st;
+	st->tcp_queued = t->tx_len - t->tx_off;
+}

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Incoming-transaction table and reply cache; see the header. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agw/bytepool.h"
+#include "agw/h248_txn_cache.h"
+
+struct agw_txn_cache {
+	struct agw_evloop *loop;
+	struct agw_bytepool pool;
+	uint32_t long_timer_ms;
+	uint32_t capacity, used;
+	uint32_t nbuckets; /* power of two */
+	uint32_t *buckets; /* index + 1 of the first entry, 0 = empty */
+	uint32_t free_head; /* index + 1 */
+	struct agw_txn *slab;
+};
+
+uint64_t agw_txn_sender_key(const char *mid, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = mid[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch += 'a' - 'A';
+		h ^= ch;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint32_t bucket_of(const struct agw_txn_cache *c, uint64_t sender,
+			  uint32_t tid)
+{
+	uint64_t h = (sender ^ tid) * 0x9e3779b97f4a7c15ULL;
+
+	return (h >> 32) & (c->nbuckets - 1);
+}
+
+static struct agw_txn *at(struct agw_txn_cache *c, uint32_t idx1)
+{
+	return idx1 ? &c->slab[idx1 - 1] : NULL;
+}
+
+static uint32_t idx1_of(const struct agw_txn_cache *c, const struct agw_txn *t)
+{
+	return (uint32_t)(t - c->slab) + 1;
+}
+
+static struct agw_txn *find(struct agw_txn_cache *c, uint64_t sender,
+			    uint32_t tid)
+{
+	for (struct agw_txn *t = at(c, c->buckets[bucket_of(c, sender, tid)]);
+	     t; t = at(c, t->next))
+		if (t->sender == sender && t->tid == tid)
+			return t;
+	return NULL;
+}
+
+static void unlink_and_free(struct agw_txn_cache *c, struct agw_txn *txn)
+{
+	uint32_t *p = &c->buckets[bucket_of(c, txn->sender, txn->tid)];
+	uint32_t me = idx1_of(c, txn);
+
+	while (*p != me)
+		p = &at(c, *p)->next;
+	*p = txn->next;
+	agw_timer_stop(c->loop, &txn->long_timer);
+	if (txn->reply)
+		agw_bytepool_free(&c->pool, txn->reply, txn->reply_len);
+	txn->reply = NULL;
+	txn->reply_len = 0;
+	txn->next = c->free_head;
+	c->free_head = me;
+	c->used--;
+}
+
+static void on_long_timer(struct agw_timer *tm)
+{
+	struct agw_txn *txn = tm->arg;
+
+	unlink_and_free(txn->cache, txn);
+}
+
+int agw_txn_cache_new(struct agw_evloop *loop, uint32_t capacity,
+		      uint32_t long_timer_ms, struct agw_txn_cache **out)
+{
+	struct agw_txn_cache *c;
+
+	if (!capacity || capacity > (1u << 28))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->loop = loop;
+	agw_bytepool_init(&c->pool);
+	c->long_timer_ms = long_timer_ms;
+	c->capacity = capacity;
+	c->nbuckets = 16;
+	while (c->nbuckets < capacity)
+		c->nbuckets *= 2;
+	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
+	c->slab = calloc(capacity, sizeof(*c->slab));
+	if (!c->buckets || !c->slab) {
+		agw_txn_cache_free(c);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < capacity; i++) {
+		c->slab[i].cache = c;
+		c->slab[i].next = i + 2 <= capacity ? i + 2 : 0;
+		agw_timer_init(&c->slab[i].long_timer, on_long_timer,
+			       &c->slab[i]);
+	}
+	c->free_head = 1;
+	*out = c;
+	return 0;
+}
+
+void agw_txn_cache_free(struct agw_txn_cache *c)
+{
+	if (!c)
+		return;
+	if (c->slab && c->buckets) {
+		for (uint32_t b = 0; b < c->nbuckets; b++)
+			while (c->buckets[b])
+				unlink_and_free(c, at(c, c->buckets[b]));
+	}
+	agw_bytepool_fini(&c->pool);
+	free(c->slab);
+	free(c->buckets);
+	free(c);
+}
+
+int agw_txn_cache_begin(struct agw_txn_cache *c, uint64_t sender, uint32_t tid,
+			struct agw_txn **txn)
+{
+	struct agw_txn *t = find(c, sender, tid);
+	uint32_t b;
+
+	if (t) {
+		*txn = t;
+		return t->state;
+	}
+	if (!c->free_head)
+		return -ENOSPC;
+	t = at(c, c->free_head);
+	c->free_head = t->next;
+	t->sender = sender;
+	t->tid = tid;
+	t->state = AGW_TXN_EXECUTING;
+	t->reply = NULL;
+	t->reply_len = 0;
+	b = bucket_of(c, sender, tid);
+	t->next = c->buckets[b];
+	c->buckets[b] = idx1_of(c, t);
+	c->used++;
+	*txn = t;
+	return AGW_TXN_NEW;
+}
+
+int agw_txn_cache_reply(struct agw_txn_cache *c, struct agw_txn *txn,
+			const void *reply, size_t len)
+{
+	uint8_t *buf;
+
+	if (txn->state != AGW_TXN_EXECUTING || !len || len > UINT32_MAX)
+		return -EINVAL;
+	buf = agw_bytepool_alloc(&c->pool, len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, reply, len);
+	txn->reply = buf;
+	txn->reply_len = len;
+	txn->state = AGW_TXN_REPLIED;
+	return agw_timer_start(c->loop, &txn->long_timer, c->long_timer_ms);
+}
+
+void agw_txn_cache_drop(struct agw_txn_cache *c, struct agw_txn *txn)
+{
+	unlink_and_free(c, txn);
+}
+
+unsigned int agw_txn_cache_ack(struct agw_txn_cache *c, uint64_t sender,
+			       uint32_t first, uint32_t last)
+{
+	unsigned int n = 0;
+
+	if (first > last)
+		return 0;
+	/*
+	 * A range can be huge (K{1-4294967295}) while the cache holds at
+	 * most capacity entries: walk whichever is smaller.
+	 */
+	if ((uint64_t)last - first < c->capacity) {
+		for (uint64_t tid = first; tid <= last; tid++) {
+			struct agw_txn *t = find(c, sender, tid);
+
+			if (t && t->state == AGW_TXN_REPLIED) {
+				unlink_and_free(c, t);
+				n++;
+			}
+		}
+		return n;
+	}
+	for (uint32_t i = 0; i < c->capacity; i++) {
+		struct agw_txn *t = &c->slab[i];
+
+		if (t->reply && t->state == AGW_TXN_REPLIED &&
+		    t->sender == sender && t->tid >= first && t->tid <= last) {
+			unlink_and_free(c, t);
+			n++;
+		}
+	}
+	return n;
+}
+
+uint32_t agw_txn_cache_count(const struct agw_txn_cache *c)
+{
+	return c->used;
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Control socket: the server runs in an event loop thread, the client API
+ * and raw sockets talk to it over a real unix socket.
+ */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agw/ctlsock.h"
+#include "agw/evloop.h"
+
+static char path[128];
+
+static int cmd_echo(void *arg, const char *args, struct agw_strbuf *out)
+{
+	agw_strbuf_printf(out, ",\"args\":");
+	agw_strbuf_json_str(out, args);
+	agw_strbuf_printf(out, ",\"n\":%d", ++*(int *)arg);
+	return 0;
+}
+
+static int cmd_fail(void *arg, const char *args, struct agw_strbuf *out)
+{
+	if (*args)
+		agw_strbuf_printf(out, "bad: %s", args);
+	return -EPERM;
+}
+
+static const struct agw_ctl_cmd cmds[] = {
+	{ "echo", "echo the arguments", cmd_echo },
+	{ "fail", "always fails", cmd_fail },
+	{ NULL, NULL, NULL },
+};
+
+struct server {
+	pthread_t th;
+	struct agw_evloop *loop;
+	struct agw_ctlsock *cs;
+	struct agw_evfd stop_h;
+	int stop_fd;
+	int calls;
+};
+
+static void on_stop(struct agw_evfd *h, uint32_t ev)
+{
+	agw_evloop_stop(((struct server *)h->arg)->loop);
+}
+
+static void *serve(void *arg)
+{
+	struct server *s = arg;
+
+	agw_evloop_run(s->loop);
+	return NULL;
+}
+
+static void server_start(struct server *s)
+{
+	memset(s, 0, sizeof(*s));
+	ck_assert_int_eq(agw_evloop_new(&s->loop), 0);
+	ck_assert_int_eq(
+		agw_ctlsock_open(s->loop, path, cmds, &s->calls, &s->cs), 0);
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_eq(agw_evloop_add_fd(s->loop, &s->stop_h, s->stop_fd,
+					   EPOLLIN, on_stop, s),
+			 0);
+	ck_assert_int_eq(pthread_create(&s->th, NULL, serve, s), 0);
+}
+
+static void server_stop(struct server *s)
+{
+	uint64_t one = 1;
+
+	ck_assert_int_eq(write(s->stop_fd, &one, 8), 8);
+	pthread_join(s->th, NULL);
+	agw_ctlsock_close(s->cs);
+	agw_evloop_del_fd(s->loop, &s->stop_h);
+	close(s->stop_fd);
+	agw_evloop_free(s->loop);
+}
+
+static void teardown(void)
+{
+	char d[128];
+
+	snprintf(d, sizeof(d), "/tmp/agw-test-ctl-%d/sub", (int)getpid());
+	rmdir(d);
+	*strrchr(d, '/') = 0;
+	rmdir(d);
+}
+
+static void setup(void)
+{
+	snprintf(path, sizeof(path), "/tmp/agw-test-ctl-%d/sub/agwd.sock",
+		 (int)getpid());
+}
+
+START_TEST(request_reply)
+{
+	struct server s;
+	char r[512];
+
+	server_start(&s);
+	ck_assert_int_gt(
+		agw_ctl_request(path, "echo hello \"world\"", r, sizeof(r)), 0);
+	ck_assert_str_eq(
+		r, "{\"ok\":true,\"args\":\"hello \\\"world\\\"\",\"n\":1}");
+	ck_assert_int_gt(agw_ctl_request(path, "echo", r, sizeof(r)), 0);
+	ck_assert_str_eq(r, "{\"ok\":true,\"args\":\"\",\"n\":2}");
+	ck_assert_int_gt(agw_ctl_request(path, "nosuch", r, sizeof(r)), 0);
+	ck_assert_str_eq(
+		r,
+		"{\"ok\":false,\"error\":\"unknown command 'nosuch' (try help)\"}");
+	ck_assert_int_gt(agw_ctl_request(path, "fail x", r, sizeof(r)), 0);
+	ck_assert_str_eq(r, "{\"ok\":false,\"error\":\"bad: x\"}");
+	ck_assert_int_gt(agw_ctl_request(path, "fail", r, sizeof(r)), 0);
+	ck_assert_str_eq(
+		r, "{\"ok\":false,\"error\":\"Operation not permitted\"}");
+	ck_assert_int_gt(agw_ctl_request(path, "help", r, sizeof(r)), 0);
+	ck_assert_str_eq(
+		r,
+		"{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\"},{\"name\":\"fail\",\"help\":\"always fails\"}]}");
+	ck_assert_int_eq(agw_ctl_request(path, "echo", r, 10), -EMSGSIZE);
+	ck_assert_int_eq(agw_ctl_request(path, "a\nb", r, sizeof(r)), -EINVAL);
+	server_stop(&s);
+	/* the socket file is gone after close */
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(agw_ctl_request(path, "echo", r, sizeof(r)), -ENOENT);
+}
+END_TEST
+
+static int raw_connect(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(sun.sun_path, path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+static size_t read_lines(int fd, char *buf, size_t len, int lines)
+{
+	size_t have = 0;
+
+	while (lines > 0) {
+		ssize_t n = recv(fd, buf + have, len - 1 - have, 0);
+
+		ck_assert_int_gt(n, 0);
+		for (ssize_t i = 0; i < n; i++)
+			lines -= buf[have + i] == '\n';
+		have += n;
+	}
+	buf[have] = 0;
+	return have;
+}
+
+START_TEST(pipelined_split_and_oversize)
+{
+	struct server s;
+	char r[2048], big[AGW_CTL_REQ_MAX + 10];
+	int fd;
+
+	server_start(&s);
+	fd = raw_connect();
+	/* two requests in one write, the third split over two writes */
+	ck_assert_int_eq(write(fd, "echo a\necho b\r\nec", 17), 17);
+	usleep(20000);
+	ck_assert_int_eq(write(fd, "ho c\n", 5), 5);
+	read_lines(fd, r, sizeof(r), 3);
+	ck_assert_str_eq(r, "{\"ok\":true,\"args\":\"a\",\"n\":1}\n"
+			    "{\"ok\":true,\"args\":\"b\",\"n\":2}\n"
+			    "{\"ok\":true,\"args\":\"c\",\"n\":3}\n");
+	close(fd);
+
+	fd = raw_connect();
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	read_lines(fd, r, sizeof(r), 1);
+	ck_assert_str_eq(
+		r,
+		"{\"ok\":false,\"error\":\"request longer than 1023 bytes\"}\n");
+	/* and the server hung up */
+	ssize_t n = recv(fd, r, sizeof(r), 0);
+	/* FIN, or RST because the rest of the request was never read */
+	ck_assert(n == 0 || (n < 0 && errno == ECONNRESET));
+	close(fd);
+	server_stop(&s);
+}
+END_TEST
+
+START_TEST(stale_socket_replaced_live_refused)
+{
+	struct server s;
+	struct agw_evloop *l2;
+	struct agw_ctlsock *cs2;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	char r[256];
+	int fd;
+
+	/* a socket file left by a dead process */
+	server_start(&s);
+	server_stop(&s);
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	ck_assert_int_eq(access(path, F_OK), 0);
+
+	server_start(&s);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0660);
+	ck_assert_int_gt(agw_ctl_request(path, "echo", r, sizeof(r)), 0);
+	/* a second server on a live socket is refused */
+	ck_assert_int_eq(agw_evloop_new(&l2), 0);
+	ck_assert_int_eq(agw_ctlsock_open(l2, path, cmds, NULL, &cs2),
+			 -EADDRINUSE);
+	agw_evloop_free(l2);
+	ck_assert_int_gt(agw_ctl_request(path, "echo", r, sizeof(r)), 0);
+	server_stop(&s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("ctlsock");
+	TCase *tc = tcase_create("unix");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, request_reply);
+	tcase_add_test(tc, pipelined_split_and_oversize);
+	tcase_add_test(tc, stale_socket_replaced_live_refused);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
