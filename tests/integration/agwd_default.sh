@@ -66,6 +66,15 @@ for want in '"mid":"[127.0.0.1]:2944"' '"mgc":["127.0.0.1:2945"]' \
 	'"addresses":["127.0.0.1"' '"ports":{"min":20000,"max":39999,"free":20000}'; do
 	grep -qF -- "$want" <<<"$st" || fail "status lacks $want: $st"
 done
+# the operator's view of the same status: agwctl, JSON and text
+actl() { in_ns "$BUILD/agwctl" --socket "$TMP/agwd.sock" "$@"; }
+actl -j status | jq -e '.ok and .mid == "[127.0.0.1]:2944"' >/dev/null ||
+	fail "agwctl -j status: $(actl -j status)"
+actl status | grep -qxF 'mid: [127.0.0.1]:2944' || fail "agwctl status text: $(actl status)"
+actl status | grep -qxF 'mgc[0]: 127.0.0.1:2945' || fail "agwctl status list: $(actl status)"
+out=$(in_ns "$BUILD/agwctl" --socket "$TMP/none.sock" status 2>&1) &&
+	fail "agwctl status without agwd succeeded"
+grep -qF "agwd is not running" <<<"$out" || fail "agwctl without agwd: $out"
 in_ns socat -u - UDP4-SENDTO:127.0.0.1:2944,bind=127.0.0.1:2945 <<<'MEGACO/1 [127.0.0.1]:2945 T=1{}'
 in_ns socat -u - UDP4-SENDTO:127.0.0.1:2944,bind=127.0.0.2:2945 <<<'MEGACO/1 [127.0.0.2]:2945 T=2{}'
 wait_for grep -q "dropped .* from 127.0.0.2:2945: not an allowed MGC" "$TMP/agwd.log" ||

@@ -7,11 +7,14 @@
 struct agwctl {
 	bool json;
 	const char *pin_dir; /* NULL: the default */
+	const char *socket; /* agwd's control socket */
 	const char *prog; /* "agwctl" */
 };
 
 /* Each subcommand returns the process exit status. */
 int agwctl_gate(struct agwctl *ctl, int argc, char **argv);
+/* status, help and any other agwd control command */
+int agwctl_daemon(struct agwctl *ctl, int argc, char **argv);
 
 /* Prints "agwctl: CONTEXT: MESSAGE" to stderr and returns 1. */
 int agwctl_err(const struct agwctl *ctl, const char *fmt, ...)

@@ -16,7 +16,12 @@ static void usage(FILE *f)
 	      "\n"
 	      "OPTIONS: -j, --json       JSON output\n"
 	      "         --pin-dir DIR    BPF pin directory (default /sys/fs/bpf/agw)\n"
+	      "         --socket PATH    agwd's control socket (default /run/agw/agwd.sock)\n"
 	      "         -h, --help\n"
+	      "\n"
+	      "agwd (through its control socket):\n"
+	      "  status                 registration, MGC, transport, uptime, realms\n"
+	      "  help                   the commands agwd knows\n"
 	      "\n"
 	      "OBJECT gate:\n"
 	      "  gate attach DEV [xdp|xdp-generic|tc|tcx|clsact]\n"
@@ -51,10 +56,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "socket", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct agwctl ctl = { .prog = "agwctl" };
+	struct agwctl ctl = { .prog = "agwctl",
+			      .socket = "/run/agw/agwd.sock" };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
@@ -64,6 +71,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			ctl.pin_dir = optarg;
+			break;
+		case 'S':
+			ctl.socket = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -81,6 +91,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "gate"))
 		return agwctl_gate(&ctl, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "status") || !strcmp(argv[0], "help"))
+		return agwctl_daemon(&ctl, argc, argv);
 	agwctl_err(&ctl, "unknown object \"%s\"", argv[0]);
 	usage(stderr);
 	return 2;
