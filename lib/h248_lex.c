@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * H.248 text lexer: white space and comments, SafeChar words, quoted
+ * strings, raw octet bodies (SDP, digit maps) and bounded numbers.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "h248_int.h"
+
+#define S H248_C_SAFE
+#define W H248_C_WS
+#define D H248_C_DIGIT
+#define Q H248_C_QUOTED
+
+/* Annex B: SafeChar, LWSP, DIGIT and what a quotedString may hold. */
+const uint8_t h248_cclass[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, W|Q, W, 0, 0, W, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	W|Q, S|Q, 0, Q, S|Q, S|Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, S|Q, Q, S|Q, S|Q, S|Q,
+	S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q,
+	S|D|Q, S|D|Q, Q, Q, Q, Q, Q, S|Q,
+	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, Q, S|Q, Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, Q, S|Q, Q, S|Q, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+#undef S
+#undef W
+#undef D
+#undef Q
+
+void h248_fail_at(struct h248_parser *P, const char *at, int code,
+		  const char *what)
+{
+	struct h248_error *e = P->err;
+
+	e->code = code ? code : P->code;
+	e->offset = (uint32_t)(at - P->buf);
+	e->expected = what;
+	e->has_tid = P->in_trans;
+	e->trans_kind = P->trans_kind;
+	e->tid = P->tid;
+	if (!P->rc)
+		P->rc = -EINVAL;
+	longjmp(P->fail, 1);
+}
+
+void h248_fail(struct h248_parser *P, const char *what)
+{
+	h248_fail_at(P, P->p, 0, what);
+}
+
+void h248_fail_limit(struct h248_parser *P, const char *what)
+{
+	P->rc = -E2BIG;
+	h248_fail_at(P, P->p, 0, what);
+}
+
+void *h248_palloc(struct h248_parser *P, size_t size)
+{
+	void *p = h248_arena_alloc(P->a, size);
+
+	if (!p) {
+		P->rc = -ENOMEM;
+		h248_fail_at(P, P->p, H248_E_RESOURCES, "arena exhausted");
+	}
+	return p;
+}
+
+void h248_enter(struct h248_parser *P)
+{
+	if (++P->depth > P->lim->max_depth)
+		h248_fail_limit(P, "nesting too deep");
+}
+
+void h248_leave(struct h248_parser *P)
+{
+	P->depth--;
+}
+
+void h248_count(struct h248_parser *P, uint32_t *n)
+{
+	if (++*n > P->lim->max_items)
+		h248_fail_limit(P, "too many items in a list");
+}
+
+/* LWSP = *(WSP / COMMENT / EOL); COMMENT = ";" *(...) EOL */
+void h248_lwsp(struct h248_parser *P)
+{
+	const char *p = P->p, *end = P->end;
+
+	for (;;) {
+		while (p < end && (h248_cclass[(unsigned char)*p] & H248_C_WS))
+			p++;
+		if (p < end && *p == ';') {
+			while (p < end && *p != '\n' && *p != '\r') {
+				if (!*p)
+					h248_fail_at(P, p, 0, "NUL in comment");
+				p++;
+			}
+			if (p == end)
+				h248_fail_at(P, p, 0, "end of line after comment");
+			continue;
+		}
+		break;
+	}
+	P->p = p;
+}
+
+int h248_peek(struct h248_parser *P)
+{
+	h248_lwsp(P);
+	return P->p < P->end ? (unsigned char)*P->p : -1;
+}
+
+bool h248_accept(struct h248_parser *P, char c)
+{
+	if (h248_peek(P) != (unsigned char)c)
+		return false;
+	P->p++;
+	return true;
+}
+
+void h248_expect(struct h248_parser *P, char c, const char *what)
+{
+	if (!h248_accept(P, c))
+		h248_fail(P, what);
+}
+
+struct h248_str h248_word(struct h248_parser *P, const char *what)
+{
+	const char *s, *p, *end = P->end;
+
+	h248_lwsp(P);
+	s = p = P->p;
+	while (p < end && (h248_cclass[(unsigned char)*p] & H248_C_SAFE))
+		p++;
+	if (p == s)
+		h248_fail(P, what);
+	if ((size_t)(p - s) > P->lim->max_string)
+		h248_fail_limit(P, "name too long");
+	P->p = p;
+	return (struct h248_str){ s, (uint32_t)(p - s) };
+}
+
+/* quotedString = DQUOTE *(SafeChar / RestChar / WSP) DQUOTE */
+struct h248_str h248_quoted(struct h248_parser *P)
+{
+	const char *s, *p, *end = P->end;
+
+	h248_lwsp(P);
+	if (P->p >= end || *P->p != '"')
+		h248_fail(P, "expected '\"'");
+	s = p = P->p + 1;
+	while (p < end && (h248_cclass[(unsigned char)*p] & H248_C_QUOTED))
+		p++;
+	if (p == end)
+		h248_fail_at(P, s - 1, 0, "unterminated quoted string");
+	if (*p != '"')
+		h248_fail_at(P, p, 0, "character not allowed in quoted string");
+	if ((size_t)(p - s) > P->lim->max_string)
+		h248_fail_limit(P, "quoted string too long");
+	P->p = p + 1;
+	return (struct h248_str){ s, (uint32_t)(p - s) };
+}
+
+/*
+ * octetString = *(nonEscapeChar); nonEscapeChar = ("\}" / %x01-7C / %x7E-FF)
+ * The "{" has been consumed; returns the octets up to the closing "}",
+ * which is consumed too.
+ */
+struct h248_str h248_raw_body(struct h248_parser *P)
+{
+	const char *s = P->p, *p = P->p, *end = P->end;
+
+	for (; p < end; p++) {
+		if (*p == '}')
+			break;
+		if (*p == '\\' && p + 1 < end && p[1] == '}') {
+			p++;
+			continue;
+		}
+		if (!*p)
+			h248_fail_at(P, p, 0, "NUL in octet string");
+	}
+	if (p == end)
+		h248_fail_at(P, s - 1, 0, "unterminated octet string");
+	if ((size_t)(p - s) > P->lim->max_string)
+		h248_fail_limit(P, "octet string too long");
+	P->p = p + 1;
+	return (struct h248_str){ s, (uint32_t)(p - s) };
+}
+
+uint32_t h248_uint(struct h248_parser *P, struct h248_str s, uint32_t max,
+		   const char *what)
+{
+	uint64_t v = 0;
+	uint32_t i;
+
+	if (!s.len || s.len > 10)
+		h248_fail_at(P, s.ptr, 0, what);
+	for (i = 0; i < s.len; i++) {
+		if (!(h248_cclass[(unsigned char)s.ptr[i]] & H248_C_DIGIT))
+			h248_fail_at(P, s.ptr, 0, what);
+		v = v * 10 + (uint64_t)(s.ptr[i] - '0');
+	}
+	if (v > max)
+		h248_fail_at(P, s.ptr, 0, what);
+	return (uint32_t)v;
+}
