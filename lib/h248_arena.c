@@ -11,15 +11,9 @@
 
 #include "agw/h248.h"
 
-struct h248_arena_chunk {
-	struct h248_arena_chunk *next;
-	size_t size;
-	bool heap;
-	char *mem;
-};
+#include "h248_int.h"
 
 #define H248_CHUNK_MIN 16384
-#define H248_ALIGN 16
 
 void h248_arena_init(struct h248_arena *a, void *buf, size_t size)
 {
@@ -82,6 +76,15 @@ static struct h248_arena_chunk *chunk_new(struct h248_arena *a, size_t need)
 
 void *h248_arena_alloc(struct h248_arena *a, size_t size)
 {
+	void *p = h248_arena_fast(a, size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void *h248_arena_slow(struct h248_arena *a, size_t size)
+{
 	struct h248_arena_chunk *c;
 	void *p;
 
@@ -115,7 +118,6 @@ void *h248_arena_alloc(struct h248_arena *a, size_t size)
 	p = a->cur->mem + a->used;
 	a->used += size;
 	a->total += size;
-	memset(p, 0, size);
 	return p;
 }
 

@@ -468,19 +468,33 @@ static bool is_timestamp(struct h248_str w)
 	return true;
 }
 
-/* Values are collected in a small stack array and copied to the arena. */
-#define MAXV 64
+/*
+ * Values are collected in a small array in the parser's frame (most items
+ * have at most one) and spill to an arena array for long lists; the final
+ * array is copied to the arena once the item is complete.
+ */
+#define NV_INLINE 4
+#define NV_MAX 256
 
 struct vals {
-	struct h248_value v[MAXV];
-	uint32_t n;
+	struct h248_value in[NV_INLINE];
+	struct h248_value *v;
+	uint32_t n, cap;
 };
 
 static void push(struct h248_parser *P, struct vals *vs, struct h248_str s,
 		 uint16_t kw, bool quoted)
 {
-	if (vs->n >= MAXV || vs->n >= P->lim->max_items)
-		h248_fail_limit(P, "too many values");
+	struct h248_value *nv;
+
+	if (vs->n == vs->cap) {
+		if (vs->n >= NV_MAX || vs->n >= P->lim->max_items)
+			h248_fail_limit(P, "too many values");
+		nv = h248_palloc(P, NV_MAX * sizeof(*nv));
+		memcpy(nv, vs->v, vs->n * sizeof(*nv));
+		vs->v = nv;
+		vs->cap = NV_MAX;
+	}
 	vs->v[vs->n].s = s;
 	vs->v[vs->n].kw = kw;
 	vs->v[vs->n].quoted = quoted;
@@ -490,8 +504,12 @@ static void push(struct h248_parser *P, struct vals *vs, struct h248_str s,
 static void store(struct h248_parser *P, struct h248_node *n,
 		  struct vals *vs)
 {
-	n->v = h248_palloc(P, vs->n * sizeof(*n->v));
-	memcpy(n->v, vs->v, vs->n * sizeof(*n->v));
+	if (vs->v == vs->in) {
+		n->v = h248_palloc(P, vs->n * sizeof(*n->v));
+		memcpy(n->v, vs->v, vs->n * sizeof(*n->v));
+	} else {
+		n->v = vs->v; /* already in the arena */
+	}
 	n->nv = (uint16_t)vs->n;
 }
 
@@ -506,8 +524,8 @@ static void value(struct h248_parser *P, struct vals *vs)
 static void kw_value(struct h248_parser *P, struct vals *vs,
 		     const uint16_t *set, bool token_ok)
 {
-	struct h248_str w = h248_word(P, "expected a keyword value");
-	enum h248_kw kw = h248_kw_lookup(w.ptr, w.len, P->version);
+	enum h248_kw kw;
+	struct h248_str w = h248_word_kw(P, &kw, "expected a keyword value");
 
 	if (kw == H248_KW_NAME || !kw_in(set, kw)) {
 		if (!token_ok)
@@ -625,8 +643,8 @@ static void rule_value(struct h248_parser *P, const struct rule *r,
 		if (h248_peek(P) == '*') {
 			push(P, vs, h248_word(P, "expected a request ID"), 0,
 			     false);
-			if (vs->v[0].s.len != 1)
-				h248_fail_at(P, vs->v[0].s.ptr, 0,
+			if (vs->v[vs->n - 1].s.len != 1)
+				h248_fail_at(P, vs->v[vs->n - 1].s.ptr, 0,
 					     "expected a request ID");
 		} else {
 			uint_value(P, vs, UINT32_MAX);
@@ -690,6 +708,8 @@ static bool item(struct h248_parser *P, unsigned int dc, struct h248_str w,
 	int ch;
 
 	vs.n = 0;
+	vs.v = vs.in;
+	vs.cap = NV_INLINE;
 	if (!r && !c->names && !(c->ts && is_timestamp(w)))
 		return false;
 	n = h248_palloc(P, sizeof(*n));
@@ -799,6 +819,7 @@ static void list(struct h248_parser *P, unsigned int dc,
 	struct h248_node **tail = head;
 	uint32_t count = 0;
 	struct h248_str w;
+	enum h248_kw kw;
 
 	if (h248_peek(P) == '}') {
 		if (!c->empty_ok)
@@ -810,9 +831,14 @@ static void list(struct h248_parser *P, unsigned int dc,
 		h248_count(P, &count);
 		if (count > 1 && c->one)
 			h248_fail_at(P, P->p - 1, 0, "only one item allowed");
-		w = h248_word(P, c->what);
-		if (!item(P, dc, w,
-			  h248_kw_lookup(w.ptr, w.len, P->version), &tail))
+		if (c->nrules) {
+			w = h248_word_kw(P, &kw, c->what);
+		} else {
+			/* only names here: no keyword lookup */
+			w = h248_word(P, c->what);
+			kw = H248_KW_NAME;
+		}
+		if (!item(P, dc, w, kw, &tail))
 			h248_fail_at(P, w.ptr, c->code, c->what);
 	} while (h248_accept(P, ','));
 	h248_expect(P, '}', "expected ',' or '}'");

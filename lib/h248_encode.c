@@ -29,10 +29,8 @@ static void put(struct enc *e, const char *s, size_t n)
 	e->len += n;
 }
 
-static void puts_(struct enc *e, const char *s)
-{
-	put(e, s, strlen(s));
-}
+/* Literals only: the length is a compile-time constant. */
+#define puts_(e, s) put((e), (s), strlen(s))
 
 static void putc_(struct enc *e, char c)
 {
@@ -43,7 +41,7 @@ static void putc_(struct enc *e, char c)
 	e->p[e->len++] = c;
 }
 
-static void putstr(struct enc *e, struct h248_str s)
+static inline void putstr(struct enc *e, struct h248_str s)
 {
 	put(e, s.ptr, s.len);
 }
@@ -66,17 +64,22 @@ static void kw(struct enc *e, uint16_t k)
 	if (k == H248_KW_EMERGENCYOFF && !e->compact && e->version < 3)
 		puts_(e, "EmergencyOffToken");
 	else
-		puts_(e, e->compact ? h248_kw_short(k) : h248_kw_long(k));
+		putstr(e, h248_kw_str(k, e->compact));
 }
 
 static void nl(struct enc *e)
 {
-	int i;
+	static const char tabs[] = "\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+	int i = e->ind;
 
 	if (e->compact)
 		return;
-	putc_(e, '\n');
-	for (i = 0; i < e->ind; i++)
+	if (i < (int)sizeof(tabs) - 1) {
+		put(e, tabs, (size_t)i + 1);
+		return;
+	}
+	put(e, tabs, sizeof(tabs) - 1);
+	for (i -= (int)sizeof(tabs) - 2; i > 0; i--)
 		putc_(e, '\t');
 }
 

@@ -7,8 +7,37 @@
 #define AGW_H248_INT_H
 
 #include <setjmp.h>
+#include <string.h>
 
 #include "agw/h248.h"
+
+/* ---- arena fast path ---- */
+
+struct h248_arena_chunk {
+	struct h248_arena_chunk *next;
+	size_t size;
+	bool heap;
+	char *mem;
+};
+
+#define H248_ALIGN 16
+
+/* Uncleared memory; NULL when the arena limit is reached. */
+void *h248_arena_slow(struct h248_arena *a, size_t size);
+
+static inline void *h248_arena_fast(struct h248_arena *a, size_t size)
+{
+	void *p;
+
+	size = (size + H248_ALIGN - 1) & ~(size_t)(H248_ALIGN - 1);
+	if (!a->cur || a->used + size > a->cur->size ||
+	    (a->limit && a->total + size > a->limit))
+		return h248_arena_slow(a, size);
+	p = a->cur->mem + a->used;
+	a->used += size;
+	a->total += size;
+	return p;
+}
 
 /* ---- keyword hash table (lib/h248_kwtab.c, generated) ---- */
 
@@ -25,8 +54,9 @@ extern const uint32_t h248_kwtab_seed;
 extern const unsigned int h248_kwtab_probe;
 extern const struct h248_kwent h248_kwtab[H248_KWTAB_SIZE];
 
-/* Keyword for s[0..len) in a message of this version, or H248_KW_NAME. */
-enum h248_kw h248_kw_lookup(const char *s, size_t len, int version);
+/* Spelling of kw with its length, long or short. */
+struct h248_str h248_kw_str(enum h248_kw kw, bool compact);
+
 
 /* ---- character classes ---- */
 
@@ -35,6 +65,8 @@ enum {
 	H248_C_WS = 1 << 1,     /* SP, HTAB, CR, LF */
 	H248_C_DIGIT = 1 << 2,
 	H248_C_QUOTED = 1 << 3, /* allowed inside a quotedString */
+	H248_C_NOTKW = 1 << 4,  /* never inside a keyword ("/", "$", ...) */
+	H248_C_WILD = 1 << 5,   /* "$" and "*" */
 };
 
 extern const uint8_t h248_cclass[256];
@@ -56,6 +88,7 @@ struct h248_parser {
 	bool in_trans;
 	uint8_t trans_kind;
 	uint32_t tid;
+	uint8_t wclass;        /* OR of the classes of the last word's octets */
 };
 
 /*
@@ -71,14 +104,130 @@ __attribute__((noreturn)) void h248_fail(struct h248_parser *P,
 __attribute__((noreturn)) void h248_fail_limit(struct h248_parser *P,
 						const char *what);
 
-void *h248_palloc(struct h248_parser *P, size_t size);
+__attribute__((noreturn)) void h248_fail_nomem(struct h248_parser *P);
+
+/* Zeroed arena memory for the tree; unwinds when the arena is full. */
+static inline void *h248_palloc(struct h248_parser *P, size_t size)
+{
+	void *p = h248_arena_fast(P->a, size);
+
+	if (!p)
+		h248_fail_nomem(P);
+	memset(p, 0, size);
+	return p;
+}
 
 /* lexer (lib/h248_lex.c) */
-void h248_lwsp(struct h248_parser *P);
-int h248_peek(struct h248_parser *P);  /* next char after LWSP; -1 at end */
-bool h248_accept(struct h248_parser *P, char c);
-void h248_expect(struct h248_parser *P, char c, const char *what);
-struct h248_str h248_word(struct h248_parser *P, const char *what);
+void h248_lwsp_slow(struct h248_parser *P);
+
+static inline void h248_lwsp(struct h248_parser *P)
+{
+	if (P->p < P->end && !(h248_cclass[(unsigned char)*P->p] &
+			       H248_C_WS) && *P->p != ';')
+		return;
+	h248_lwsp_slow(P);
+}
+
+/* next char after LWSP; -1 at end */
+static inline int h248_peek(struct h248_parser *P)
+{
+	h248_lwsp(P);
+	return P->p < P->end ? (unsigned char)*P->p : -1;
+}
+
+static inline bool h248_accept(struct h248_parser *P, char c)
+{
+	if (h248_peek(P) != (unsigned char)c)
+		return false;
+	P->p++;
+	return true;
+}
+
+
+/*
+ * The hot lexer functions are inline: the decoder calls them for every
+ * token, and across files (no LTO) a call costs as much as the work.
+ */
+static inline void h248_expect(struct h248_parser *P, char c,
+			       const char *what)
+{
+	if (!h248_accept(P, c))
+		h248_fail(P, what);
+}
+
+static inline struct h248_str h248_word(struct h248_parser *P,
+					const char *what)
+{
+	const char *s, *p, *end = P->end;
+	uint8_t acc = 0, cl;
+
+	h248_lwsp(P);
+	s = p = P->p;
+	while (p < end &&
+	       ((cl = h248_cclass[(unsigned char)*p]) & H248_C_SAFE)) {
+		acc |= cl;
+		p++;
+	}
+	P->wclass = acc;
+	if (p == s)
+		h248_fail(P, what);
+	if ((size_t)(p - s) > P->lim->max_string)
+		h248_fail_limit(P, "name too long");
+	P->p = p;
+	return (struct h248_str){ s, (uint32_t)(p - s) };
+}
+
+/* Keyword for s[0..len) in a message of this version, or H248_KW_NAME. */
+static inline enum h248_kw h248_kw_lookup(const char *s, size_t len,
+					  int version)
+{
+	uint32_t h = h248_kwtab_seed;
+	const struct h248_kwent *e;
+	unsigned int i, n, j;
+
+	/*
+	 * The longest keyword has 22 octets and none starts with a digit,
+	 * which rules out IDs and numbers before hashing. OR-ing 0x20 folds
+	 * letters to lower case; the other octets of keywords (digits, "!",
+	 * "&") already have that bit, and no other SafeChar folds onto a
+	 * letter, so the folded compare below is exact. The hash is the
+	 * sampled FNV-1a of mk/h248-kwgen.py.
+	 */
+	if (len > 22 || len == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return H248_KW_NAME;
+	h = (h ^ (uint32_t)len) * 16777619u;
+	h = (h ^ ((unsigned char)s[0] | 0x20)) * 16777619u;
+	h = (h ^ ((unsigned char)s[len > 1] | 0x20)) * 16777619u;
+	h = (h ^ ((unsigned char)s[len / 2] | 0x20)) * 16777619u;
+	h = (h ^ ((unsigned char)s[len - 1] | 0x20)) * 16777619u;
+	i = h & (H248_KWTAB_SIZE - 1);
+	for (n = 0; n <= h248_kwtab_probe; n++) {
+		e = &h248_kwtab[(i + n) & (H248_KWTAB_SIZE - 1)];
+		if (!e->lower)
+			return H248_KW_NAME;
+		if (e->len != len)
+			continue;
+		for (j = 0; j < len; j++)
+			if (((unsigned char)s[j] | 0x20) !=
+			    (unsigned char)e->lower[j])
+				break;
+		if (j == len)
+			return e->minver <= version ? (enum h248_kw)e->kw :
+						      H248_KW_NAME;
+	}
+	return H248_KW_NAME;
+}
+
+/* h248_word() and its keyword, skipping the lookup when it cannot be one */
+static inline struct h248_str h248_word_kw(struct h248_parser *P,
+					   enum h248_kw *kw, const char *what)
+{
+	struct h248_str w = h248_word(P, what);
+
+	*kw = (P->wclass & H248_C_NOTKW) ? H248_KW_NAME :
+		h248_kw_lookup(w.ptr, w.len, P->version);
+	return w;
+}
 struct h248_str h248_quoted(struct h248_parser *P);
 struct h248_str h248_raw_body(struct h248_parser *P);
 uint32_t h248_uint(struct h248_parser *P, struct h248_str s, uint32_t max,

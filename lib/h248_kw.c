@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* H.248 keyword spellings and the case-insensitive keyword lookup. */
 #include <string.h>
-#include <strings.h>
 
 #include "h248_int.h"
 
@@ -19,6 +18,27 @@ static const char *const kw_short[H248_KW_COUNT] = {
 #undef H248_KW
 };
 
+static const uint8_t kw_long_len[H248_KW_COUNT] = {
+#define H248_KW(id, l, s, v) [H248_KW_##id] = sizeof(l) - 1,
+#include "agw/h248_kw.h"
+#undef H248_KW
+};
+
+static const uint8_t kw_short_len[H248_KW_COUNT] = {
+#define H248_KW(id, l, s, v) [H248_KW_##id] = sizeof(s) - 1,
+#include "agw/h248_kw.h"
+#undef H248_KW
+};
+
+struct h248_str h248_kw_str(enum h248_kw kw, bool compact)
+{
+	if ((unsigned int)kw >= H248_KW_COUNT)
+		return (struct h248_str){ "", 0 };
+	if (compact)
+		return (struct h248_str){ kw_short[kw], kw_short_len[kw] };
+	return (struct h248_str){ kw_long[kw], kw_long_len[kw] };
+}
+
 const char *h248_kw_long(enum h248_kw kw)
 {
 	return (unsigned int)kw < H248_KW_COUNT ? kw_long[kw] : "";
@@ -27,31 +47,4 @@ const char *h248_kw_long(enum h248_kw kw)
 const char *h248_kw_short(enum h248_kw kw)
 {
 	return (unsigned int)kw < H248_KW_COUNT ? kw_short[kw] : "";
-}
-
-enum h248_kw h248_kw_lookup(const char *s, size_t len, int version)
-{
-	uint32_t h = h248_kwtab_seed;
-	const struct h248_kwent *e;
-	unsigned int i, n;
-
-	/* The longest keyword is 22 octets; names with "/" never match. */
-	if (len > 24 || len == 0)
-		return H248_KW_NAME;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 16777619u;
-	}
-	i = h & (H248_KWTAB_SIZE - 1);
-	for (n = 0; n <= h248_kwtab_probe; n++) {
-		e = &h248_kwtab[(i + n) & (H248_KWTAB_SIZE - 1)];
-		if (!e->lower)
-			return H248_KW_NAME;
-		if (e->len == len && !strncasecmp(e->lower, s, len))
-			return e->minver <= version ? e->kw : H248_KW_NAME;
-	}
-	return H248_KW_NAME;
 }

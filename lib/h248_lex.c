@@ -12,6 +12,8 @@
 #define W H248_C_WS
 #define D H248_C_DIGIT
 #define Q H248_C_QUOTED
+#define N H248_C_NOTKW
+#define X H248_C_WILD
 
 /* Annex B: SafeChar, LWSP, DIGIT and what a quotedString may hold. */
 const uint8_t h248_cclass[256] = {
@@ -19,18 +21,18 @@ const uint8_t h248_cclass[256] = {
 	0, W|Q, W, 0, 0, W, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
-	W|Q, S|Q, 0, Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, S|Q, Q, S|Q, S|Q, S|Q,
+	W|Q, S|Q, 0, Q, S|Q|N|X, S|Q|N, S|Q, S|Q|N,
+	S|Q|N, S|Q|N, S|Q|N|X, S|Q|N, Q, S|Q|N, S|Q|N, S|Q|N,
 	S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q,
-	S|D|Q, S|D|Q, Q, Q, Q, Q, Q, S|Q,
+	S|D|Q, S|D|Q, Q, Q, Q, Q, Q, S|Q|N,
+	S|Q|N, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
 	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
 	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
+	S|Q, S|Q, S|Q, Q, S|Q|N, Q, S|Q|N, S|Q|N,
+	S|Q|N, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
 	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, Q, S|Q, Q, S|Q, S|Q,
 	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, Q, S|Q, Q, S|Q, 0,
+	S|Q, S|Q, S|Q, Q, S|Q|N, Q, S|Q|N, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
@@ -53,6 +55,8 @@ const uint8_t h248_cclass[256] = {
 #undef W
 #undef D
 #undef Q
+#undef N
+#undef X
 
 void h248_fail_at(struct h248_parser *P, const char *at, int code,
 		  const char *what)
@@ -81,15 +85,10 @@ void h248_fail_limit(struct h248_parser *P, const char *what)
 	h248_fail_at(P, P->p, 0, what);
 }
 
-void *h248_palloc(struct h248_parser *P, size_t size)
+void h248_fail_nomem(struct h248_parser *P)
 {
-	void *p = h248_arena_alloc(P->a, size);
-
-	if (!p) {
-		P->rc = -ENOMEM;
-		h248_fail_at(P, P->p, H248_E_RESOURCES, "arena exhausted");
-	}
-	return p;
+	P->rc = -ENOMEM;
+	h248_fail_at(P, P->p, H248_E_RESOURCES, "arena exhausted");
 }
 
 void h248_enter(struct h248_parser *P)
@@ -110,7 +109,7 @@ void h248_count(struct h248_parser *P, uint32_t *n)
 }
 
 /* LWSP = *(WSP / COMMENT / EOL); COMMENT = ";" *(...) EOL */
-void h248_lwsp(struct h248_parser *P)
+void h248_lwsp_slow(struct h248_parser *P)
 {
 	const char *p = P->p, *end = P->end;
 
@@ -130,42 +129,6 @@ void h248_lwsp(struct h248_parser *P)
 		break;
 	}
 	P->p = p;
-}
-
-int h248_peek(struct h248_parser *P)
-{
-	h248_lwsp(P);
-	return P->p < P->end ? (unsigned char)*P->p : -1;
-}
-
-bool h248_accept(struct h248_parser *P, char c)
-{
-	if (h248_peek(P) != (unsigned char)c)
-		return false;
-	P->p++;
-	return true;
-}
-
-void h248_expect(struct h248_parser *P, char c, const char *what)
-{
-	if (!h248_accept(P, c))
-		h248_fail(P, what);
-}
-
-struct h248_str h248_word(struct h248_parser *P, const char *what)
-{
-	const char *s, *p, *end = P->end;
-
-	h248_lwsp(P);
-	s = p = P->p;
-	while (p < end && (h248_cclass[(unsigned char)*p] & H248_C_SAFE))
-		p++;
-	if (p == s)
-		h248_fail(P, what);
-	if ((size_t)(p - s) > P->lim->max_string)
-		h248_fail_limit(P, "name too long");
-	P->p = p;
-	return (struct h248_str){ s, (uint32_t)(p - s) };
 }
 
 /* quotedString = DQUOTE *(SafeChar / RestChar / WSP) DQUOTE */

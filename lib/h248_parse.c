@@ -24,10 +24,7 @@ void h248_limits_default(struct h248_limits *l)
 static struct h248_str word_kw(struct h248_parser *P, enum h248_kw *kw,
 			       const char *what)
 {
-	struct h248_str w = h248_word(P, what);
-
-	*kw = h248_kw_lookup(w.ptr, w.len, P->version);
-	return w;
+	return h248_word_kw(P, kw, what);
 }
 
 /* ---- mId ---- */
@@ -51,6 +48,29 @@ static void parse_port(struct h248_parser *P, struct h248_mid *mid)
 	mid->has_port = true;
 }
 
+/* dotted quad, each part 0-255 without leading zeros beyond one digit */
+static bool ip4(const char *p, const char *end)
+{
+	unsigned int parts = 0, v, n;
+
+	while (parts < 4) {
+		v = 0;
+		n = 0;
+		while (p < end && *p >= '0' && *p <= '9' && n < 4) {
+			v = v * 10 + (unsigned int)(*p++ - '0');
+			n++;
+		}
+		if (!n || n > 3 || v > 255)
+			return false;
+		if (++parts < 4) {
+			if (p >= end || *p != '.')
+				return false;
+			p++;
+		}
+	}
+	return p == end;
+}
+
 void h248_parse_mid(struct h248_parser *P, struct h248_mid *mid)
 {
 	const char *s, *p;
@@ -62,19 +82,23 @@ void h248_parse_mid(struct h248_parser *P, struct h248_mid *mid)
 	s = P->p;
 	if (c == '[') {
 		p = ++P->p;
-		while (p < P->end && *p != ']' && p - P->p < 60 &&
-		       (isxdigit((unsigned char)*p) || *p == ':' || *p == '.'))
+		/* IPv4 or IPv6 (hex, ":", "." for an embedded IPv4) */
+		while (p < P->end && p - P->p < 60 &&
+		       ((h248_cclass[(unsigned char)*p] & H248_C_SAFE) ||
+			*p == ':'))
 			p++;
 		if (p >= P->end || *p != ']')
 			h248_fail_at(P, p, 0, "expected an IP address and ']'");
-		memcpy(tmp, P->p, (size_t)(p - P->p));
-		tmp[p - P->p] = 0;
-		if (inet_pton(AF_INET, tmp, &a6) == 1)
+		if (ip4(P->p, p)) {
 			mid->kind = H248_MID_IP4;
-		else if (inet_pton(AF_INET6, tmp, &a6) == 1)
+		} else {
+			memcpy(tmp, P->p, (size_t)(p - P->p));
+			tmp[p - P->p] = 0;
+			if (!memchr(tmp, ':', (size_t)(p - P->p)) ||
+			    inet_pton(AF_INET6, tmp, &a6) != 1)
+				h248_fail_at(P, s, 0, "invalid IP address");
 			mid->kind = H248_MID_IP6;
-		else
-			h248_fail_at(P, s, 0, "invalid IP address");
+		}
 		mid->addr = (struct h248_str){ P->p, (uint32_t)(p - P->p) };
 		P->p = p + 1;
 		parse_port(P, mid);
@@ -153,6 +177,8 @@ static void termid(struct h248_parser *P, struct h248_termid *t)
 	t->flags = 0;
 	if (t->s.len == 4 && !strncasecmp(t->s.ptr, "ROOT", 4))
 		t->flags |= H248_TID_ROOT;
+	if (!(P->wclass & H248_C_WILD))
+		return;
 	for (i = 0; i < t->s.len; i++) {
 		if (t->s.ptr[i] == '$')
 			t->flags |= H248_TID_CHOOSE;
@@ -614,8 +640,15 @@ int h248_decode(const char *buf, size_t len, const struct h248_limits *lim,
 		err->expected = "message too large";
 		return -E2BIG;
 	}
-	memset(&P, 0, sizeof(P));
+	/* field by field: P holds a jmp_buf not worth clearing */
 	P.buf = P.p = buf;
+	P.rc = 0;
+	P.version = 3;
+	P.depth = 0;
+	P.in_trans = false;
+	P.trans_kind = 0;
+	P.tid = 0;
+	P.wclass = 0;
 	P.end = buf + len;
 	P.lim = lim;
 	P.a = a;

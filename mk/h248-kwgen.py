@@ -14,6 +14,8 @@ for m in re.finditer(r'^H248_KW\((\w+), "([^"]*)", "([^"]*)", (\d)\)',
                      open(src).read(), re.M):
     kws.append((m.group(1), m.group(2), m.group(3), int(m.group(4))))
 
+# The lexer hashes each octet OR 0x20, which lower-cases letters and leaves
+# the other octets of a keyword (digits, "!", "&") unchanged.
 # Extra spellings accepted on input: the v2 ABNF's "EmergencyOffToken",
 # the pre-v3a "Direction"/"DI" and "RequestID"/"RQ", "IterationToken".
 aliases = [("EMERGENCYOFF", "EmergencyOffToken", 2),
@@ -32,8 +34,13 @@ SIZE = 1024
 
 
 def fnv(s, seed):
+    # Must match h248_kw_lookup(): FNV-1a over the length and the octets
+    # at 0, 1, len/2 and len-1 (a keyword is told apart by those).
+    b = s.encode()
+    n = len(b)
     h = seed
-    for c in s.encode():
+    for c in (n, b[0] | 0x20, b[min(1, n - 1)] | 0x20, b[n // 2] | 0x20,
+              b[n - 1] | 0x20):
         h ^= c
         h = (h * 16777619) & 0xffffffff
     return h
