@@ -245,7 +245,8 @@ static int command(struct enc *e, const struct h248_command *c)
 	bool first = true;
 	unsigned int i;
 
-	if (!c->cmd || c->cmd > H248_CMD_SERVICECHANGE || !c->ntids)
+	if (!c->cmd || c->cmd > H248_CMD_SERVICECHANGE ||
+	    (!c->ntids && !(c->flags & H248_CMDF_CTX_AUDIT && c->desc)))
 		return -EINVAL;
 	if (c->flags & H248_CMDF_OPTIONAL)
 		puts_(e, "O-");

@@ -227,6 +227,43 @@ static void cmd_body(struct h248_parser *P, struct h248_command *c,
 	h248_desc_list(P, dc, &c->desc);
 }
 
+/*
+ * contextTerminationAudit = EQUAL CtxToken ( terminationIDList /
+ *			     LBRKT errorDescriptor RBRKT )
+ * Returns false (nothing consumed) if the reply is not of that form.
+ */
+static bool context_audit(struct h248_parser *P, struct h248_command *c)
+{
+	const char *s, *open;
+	enum h248_kw kw;
+
+	h248_lwsp(P);
+	s = P->p;
+	if (h248_peek(P) == '[')
+		return false;
+	h248_word_kw(P, &kw, "expected a termination ID");
+	if (kw != H248_KW_CONTEXT) {
+		P->p = s;
+		return false;
+	}
+	c->flags |= H248_CMDF_CTX_AUDIT;
+	h248_lwsp(P);
+	open = P->p;
+	h248_expect(P, '{', "expected '{'");
+	h248_lwsp(P);
+	s = P->p;
+	h248_word_kw(P, &kw, "expected a termination ID or Error");
+	P->p = s;
+	if (kw == H248_KW_ERROR) {
+		c->flags |= H248_CMDF_BODY;
+		h248_desc_list(P, H248_DC_ERROR_ONLY, &c->desc);
+	} else {
+		P->p = open; /* termid_list wants its "{" */
+		termid_list(P, c, '{', '}');
+	}
+	return true;
+}
+
 static struct h248_command *command(struct h248_parser *P,
 				    struct h248_str w, uint8_t flags,
 				    enum h248_kw kw, bool reply)
@@ -240,36 +277,9 @@ static struct h248_command *command(struct h248_parser *P,
 	P->code = H248_E_SYNTAX_COMMAND;
 	h248_expect(P, '=', "expected '=' after the command");
 	if (reply && (c->cmd == H248_CMD_AUDITVALUE ||
-		      c->cmd == H248_CMD_AUDITCAP)) {
-		const char *s = P->p;
-		struct h248_str cw;
-		enum h248_kw ck = H248_KW_NAME;
-
-		if (h248_peek(P) != '[') {
-			cw = word_kw(P, &ck, "expected a termination ID");
-			P->p = s;
-			(void)cw;
-		}
-		if (ck == H248_KW_CONTEXT) {
-			/* contextTerminationAudit */
-			h248_word(P, "");
-			c->flags |= H248_CMDF_CTX_AUDIT;
-			h248_expect(P, '{', "expected '{'");
-			h248_lwsp(P);
-			s = P->p;
-			cw = word_kw(P, &ck, "expected a termination ID");
-			P->p = s;
-			if (ck == H248_KW_ERROR) {
-				c->flags |= H248_CMDF_BODY;
-				h248_desc_list(P, H248_DC_ERROR_ONLY,
-					       &c->desc);
-			} else {
-				P->p--; /* termid_list wants its "{" */
-				termid_list(P, c, '{', '}');
-			}
-			P->code = H248_E_SYNTAX_MESSAGE;
-			return c;
-		}
+		      c->cmd == H248_CMD_AUDITCAP) && context_audit(P, c)) {
+		P->code = H248_E_SYNTAX_MESSAGE;
+		return c;
 	}
 	termid_list(P, c, '[', ']');
 	switch (c->cmd) {
