@@ -14,6 +14,7 @@ struct enc {
 	char *p;
 	size_t len, cap;
 	bool overflow;
+	bool invalid;        /* the tree has an item the grammar cannot hold */
 	bool compact;
 	int version;
 	int ind;
@@ -168,8 +169,13 @@ static void node(struct enc *e, const struct h248_node *n)
 			putstr(e, n->name);
 		}
 	} else {
+		if (!n->name.len)
+			e->invalid = true;
 		putstr(e, n->name);
 	}
+	if (n->nv && (!n->v || (n->op == H248_OP_NONE &&
+				!(n->flags & H248_NF_BRACKET))))
+		e->invalid = true;
 	values(e, n);
 	if (n->kw == H248_KW_ERROR) {
 		puts_(e, e->compact ? "{" : " {");
@@ -451,7 +457,7 @@ ssize_t h248_encode(const struct h248_message *m, unsigned int flags,
 		.compact = flags & H248_ENC_COMPACT,
 	};
 
-	if (message(&e, m))
+	if (message(&e, m) || e.invalid)
 		return -EINVAL;
 	if (e.overflow)
 		return -ENOSPC;

@@ -27,13 +27,24 @@ static bool value_eq(const struct h248_value *a, const struct h248_value *b)
 	return a->kw ? true : h248_str_eq(a->s, b->s);
 }
 
+/* "{ }" is implied by children, so built and decoded trees compare equal */
+static uint8_t node_flags(const struct h248_node *n)
+{
+	return n->child ? n->flags | H248_NF_BODY : n->flags;
+}
+
+static uint8_t cmd_flags(const struct h248_command *c)
+{
+	return c->desc ? c->flags | H248_CMDF_BODY : c->flags;
+}
+
 static bool nodes_eq(const struct h248_node *a, const struct h248_node *b)
 {
 	unsigned int i;
 
 	for (; a && b; a = a->next, b = b->next) {
 		if (a->kw != b->kw || a->op != b->op || a->vform != b->vform ||
-		    a->flags != b->flags || a->nv != b->nv)
+		    node_flags(a) != node_flags(b) || a->nv != b->nv)
 			return false;
 		if (!a->kw && !h248_str_eq(a->name, b->name))
 			return false;
@@ -55,7 +66,7 @@ static bool cmds_eq(const struct h248_command *a,
 	unsigned int i;
 
 	for (; a && b; a = a->next, b = b->next) {
-		if (a->cmd != b->cmd || a->flags != b->flags ||
+		if (a->cmd != b->cmd || cmd_flags(a) != cmd_flags(b) ||
 		    a->ntids != b->ntids)
 			return false;
 		for (i = 0; i < a->ntids; i++)
