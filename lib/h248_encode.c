@@ -412,6 +412,7 @@ static int transaction(struct enc *e, const struct h248_transaction *t)
 static int message(struct enc *e, const struct h248_message *m)
 {
 	const struct h248_transaction *t;
+	int prev_kind = 0;
 
 	if (m->version < 1 || m->version > 3 || (!m->trans && !m->error))
 		return -EINVAL;
@@ -440,8 +441,11 @@ static int message(struct enc *e, const struct h248_message *m)
 		return 0;
 	}
 	for (t = m->trans; t; t = t->next) {
-		if (t != m->trans && !e->compact)
-			putc_(e, '\n');
+		/* a segment reply ends in a word, so it needs a separator */
+		if (t != m->trans &&
+		    (!e->compact || prev_kind == H248_TR_SEGMENT_REPLY))
+			putc_(e, e->compact ? ' ' : '\n');
+		prev_kind = t->kind;
 		if (transaction(e, t))
 			return -EINVAL;
 	}

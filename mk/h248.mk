@@ -17,3 +17,20 @@ $(H248_BINS): | $(BUILD)/.h248-dirs
 $(BUILD)/.h248-dirs:
 	$(Q)mkdir -p $(BUILD)/unit $(BUILD)/helpers $(BUILD)/benchbin
 	$(Q)touch $@
+
+# ---- fuzzing ---------------------------------------------------------------
+# make fuzz builds build-fuzz/fuzz_h248 (libFuzzer + ASan + UBSan) straight
+# from the codec sources; tests/integration/h248_fuzz.sh runs it bounded.
+H248_FUZZ_DIR := build-fuzz
+H248_FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -std=gnu11 \
+	-D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude
+H248_FUZZ_SRCS := $(wildcard lib/h248_*.c)
+
+$(H248_FUZZ_DIR)/fuzz_h248: tests/fuzz/fuzz_h248.c $(H248_FUZZ_SRCS) \
+		lib/h248_int.h include/agw/h248.h include/agw/h248_kw.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(H248_FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+
+fuzz: $(H248_FUZZ_DIR)/fuzz_h248
