@@ -490,7 +490,7 @@ static void push(struct h248_parser *P, struct vals *vs, struct h248_str s,
 	if (vs->n == vs->cap) {
 		if (vs->n >= NV_MAX || vs->n >= P->lim->max_items)
 			h248_fail_limit(P, "too many values");
-		nv = h248_palloc(P, NV_MAX * sizeof(*nv));
+		nv = h248_palloc_fill(P, NV_MAX * sizeof(*nv));
 		memcpy(nv, vs->v, vs->n * sizeof(*nv));
 		vs->v = nv;
 		vs->cap = NV_MAX;
@@ -505,7 +505,7 @@ static void store(struct h248_parser *P, struct h248_node *n,
 		  struct vals *vs)
 {
 	if (vs->v == vs->in) {
-		n->v = h248_palloc(P, vs->n * sizeof(*n->v));
+		n->v = h248_palloc_fill(P, vs->n * sizeof(*n->v));
 		memcpy(n->v, vs->v, vs->n * sizeof(*n->v));
 	} else {
 		n->v = vs->v; /* already in the arena */

@@ -17,17 +17,26 @@ struct enc {
 	bool invalid;        /* the tree has an item the grammar cannot hold */
 	bool compact;
 	int version;
-	int ind;
+	unsigned int ind;
 };
 
-static void put(struct enc *e, const char *s, size_t n)
+static inline void put(struct enc *e, const char *s, size_t n)
 {
+	char *d;
+
 	if (e->len + n > e->cap) {
 		e->overflow = true;
 		return;
 	}
-	memcpy(e->p + e->len, s, n);
+	d = e->p + e->len;
 	e->len += n;
+	/* most pieces are short tokens: a loop beats a call to memcpy */
+	if (n > 24) {
+		memcpy(d, s, n);
+		return;
+	}
+	while (n--)
+		*d++ = *s++;
 }
 
 /* Literals only: the length is a compile-time constant. */
@@ -59,28 +68,29 @@ static void putu(struct enc *e, uint32_t v)
 	put(e, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
-static void kw(struct enc *e, uint16_t k)
+static inline void kw(struct enc *e, uint16_t k)
 {
 	/* v2's ABNF spells it "EmergencyOffToken"; "EmergencyOff" is v3 */
 	if (k == H248_KW_EMERGENCYOFF && !e->compact && e->version < 3)
 		puts_(e, "EmergencyOffToken");
 	else
-		putstr(e, h248_kw_str(k, e->compact));
+		putstr(e, k < H248_KW_COUNT ? h248_kw_spelling[e->compact][k] :
+					 h248_kw_spelling[0][0]);
 }
 
 static void nl(struct enc *e)
 {
 	static const char tabs[] = "\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
-	int i = e->ind;
+	unsigned int i = e->ind;
 
 	if (e->compact)
 		return;
-	if (i < (int)sizeof(tabs) - 1) {
-		put(e, tabs, (size_t)i + 1);
+	if (i <= 16) {
+		put(e, tabs, i + 1);
 		return;
 	}
 	put(e, tabs, sizeof(tabs) - 1);
-	for (i -= (int)sizeof(tabs) - 2; i > 0; i--)
+	for (i -= 16; i; i--)
 		putc_(e, '\t');
 }
 

@@ -54,8 +54,8 @@ extern const uint32_t h248_kwtab_seed;
 extern const unsigned int h248_kwtab_probe;
 extern const struct h248_kwent h248_kwtab[H248_KWTAB_SIZE];
 
-/* Spelling of kw with its length, long or short. */
-struct h248_str h248_kw_str(enum h248_kw kw, bool compact);
+/* Spelling of each keyword with its length: [0] long, [1] short. */
+extern const struct h248_str h248_kw_spelling[2][H248_KW_COUNT];
 
 
 /* ---- character classes ---- */
@@ -106,14 +106,47 @@ __attribute__((noreturn)) void h248_fail_limit(struct h248_parser *P,
 
 __attribute__((noreturn)) void h248_fail_nomem(struct h248_parser *P);
 
-/* Zeroed arena memory for the tree; unwinds when the arena is full. */
-static inline void *h248_palloc(struct h248_parser *P, size_t size)
+/* Uncleared arena memory for arrays the caller fills completely. */
+static inline void *h248_palloc_fill(struct h248_parser *P, size_t size)
 {
 	void *p = h248_arena_fast(P->a, size);
 
 	if (!p)
 		h248_fail_nomem(P);
-	memset(p, 0, size);
+	return p;
+}
+
+typedef uint64_t h248_v16 __attribute__((vector_size(16)));
+
+/*
+ * Zeroed arena memory for the tree; unwinds when the arena is full. The
+ * blocks are 16-byte aligned and small, and 16-byte stores clear them
+ * faster than the "rep stos" GCC picks for memset() of a node.
+ */
+static inline void *h248_palloc(struct h248_parser *P, size_t size)
+{
+	const h248_v16 z = { 0, 0 };
+	char *p = h248_arena_fast(P->a, size);
+
+	if (!p)
+		h248_fail_nomem(P);
+	if (!__builtin_constant_p(size) || size > 128) {
+		memset(p, 0, size);
+		return p;
+	}
+	/* straight-line stores: a loop here is turned back into memset() */
+#define H248_Z(off) \
+	if (size > (off)) \
+		*(h248_v16 *)(void *)(p + (off)) = z
+	H248_Z(0);
+	H248_Z(16);
+	H248_Z(32);
+	H248_Z(48);
+	H248_Z(64);
+	H248_Z(80);
+	H248_Z(96);
+	H248_Z(112);
+#undef H248_Z
 	return p;
 }
 
@@ -122,10 +155,13 @@ void h248_lwsp_slow(struct h248_parser *P);
 
 static inline void h248_lwsp(struct h248_parser *P)
 {
-	if (P->p < P->end && !(h248_cclass[(unsigned char)*P->p] &
-			       H248_C_WS) && *P->p != ';')
-		return;
-	h248_lwsp_slow(P);
+	const char *p = P->p;
+
+	while (p < P->end && (h248_cclass[(unsigned char)*p] & H248_C_WS))
+		p++;
+	P->p = p;
+	if (p < P->end && *p == ';')
+		h248_lwsp_slow(P);
 }
 
 /* next char after LWSP; -1 at end */
@@ -232,9 +268,23 @@ struct h248_str h248_quoted(struct h248_parser *P);
 struct h248_str h248_raw_body(struct h248_parser *P);
 uint32_t h248_uint(struct h248_parser *P, struct h248_str s, uint32_t max,
 		   const char *what);
-void h248_enter(struct h248_parser *P);
-void h248_leave(struct h248_parser *P);
-void h248_count(struct h248_parser *P, uint32_t *n);
+
+static inline void h248_enter(struct h248_parser *P)
+{
+	if (++P->depth > P->lim->max_depth)
+		h248_fail_limit(P, "nesting too deep");
+}
+
+static inline void h248_leave(struct h248_parser *P)
+{
+	P->depth--;
+}
+
+static inline void h248_count(struct h248_parser *P, uint32_t *n)
+{
+	if (++*n > P->lim->max_items)
+		h248_fail_limit(P, "too many items in a list");
+}
 
 /* descriptor grammar (lib/h248_desc.c): the item lists inside commands */
 enum h248_dctx {

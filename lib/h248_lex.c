@@ -91,24 +91,8 @@ void h248_fail_nomem(struct h248_parser *P)
 	h248_fail_at(P, P->p, H248_E_RESOURCES, "arena exhausted");
 }
 
-void h248_enter(struct h248_parser *P)
-{
-	if (++P->depth > P->lim->max_depth)
-		h248_fail_limit(P, "nesting too deep");
-}
-
-void h248_leave(struct h248_parser *P)
-{
-	P->depth--;
-}
-
-void h248_count(struct h248_parser *P, uint32_t *n)
-{
-	if (++*n > P->lim->max_items)
-		h248_fail_limit(P, "too many items in a list");
-}
-
 /* LWSP = *(WSP / COMMENT / EOL); COMMENT = ";" *(...) EOL */
+/* LWSP = *(WSP / COMMENT / EOL); the inline h248_lwsp() skips the WSP */
 void h248_lwsp_slow(struct h248_parser *P)
 {
 	const char *p = P->p, *end = P->end;

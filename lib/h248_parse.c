@@ -195,7 +195,7 @@ static void termid_list(struct h248_parser *P, struct h248_command *c,
 	uint32_t n = 0;
 
 	if (!h248_accept(P, open)) {
-		c->tids = h248_palloc(P, sizeof(*c->tids));
+		c->tids = h248_palloc_fill(P, sizeof(*c->tids));
 		termid(P, c->tids);
 		c->ntids = 1;
 		return;
@@ -210,7 +210,7 @@ static void termid_list(struct h248_parser *P, struct h248_command *c,
 	h248_expect(P, close, close == ']' ? "expected ',' or ']'" :
 					     "expected ',' or '}'");
 	h248_leave(P);
-	c->tids = h248_palloc(P, n * sizeof(*c->tids));
+	c->tids = h248_palloc_fill(P, n * sizeof(*c->tids));
 	memcpy(c->tids, tmp, n * sizeof(*c->tids));
 	c->ntids = (uint16_t)n;
 }
@@ -510,7 +510,7 @@ static void response_ack(struct h248_parser *P, struct h248_transaction *t)
 	} while (h248_accept(P, ','));
 	h248_expect(P, '}', "expected ',' or '}'");
 	h248_leave(P);
-	t->acks = h248_palloc(P, n * sizeof(*t->acks));
+	t->acks = h248_palloc_fill(P, n * sizeof(*t->acks));
 	memcpy(t->acks, tmp, n * sizeof(*t->acks));
 	t->nacks = (uint16_t)n;
 }
