@@ -37,6 +37,7 @@ enum rule_flags {
 	R_IFF = 1 << 0, /* value present if and only if body present */
 	R_ONE = 1 << 1, /* value or body (or both) required */
 	R_NE = 1 << 2,  /* "#" allowed in place of "=" */
+	R_ALONE = 1 << 3, /* must be the only item of its list */
 };
 
 enum names_mode {
@@ -409,7 +410,7 @@ static const struct dctx dctx[DC_COUNT] = {
 	},
 	[DC_CTXATTR] = {
 		"context attribute",
-		RULES({ K(CONTEXTLIST), VAL_REQ, VT_UINTALT, B_NO, 0, 0, NULL }),
+		RULES({ K(CONTEXTLIST), VAL_REQ, VT_UINTALT, B_NO, R_ALONE, 0, NULL }),
 		.names = N_PARM,
 	},
 	[DC_CTXAUDIT] = {
@@ -720,6 +721,8 @@ static bool item(struct h248_parser *P, unsigned int dc, struct h248_str w,
 
 	if (r) {
 		n->kw = kw;
+		if (r->flags & R_ALONE)
+			P->alone = true;
 		ch = h248_peek(P);
 		if (r->val != VAL_NO &&
 		    (ch == '=' || (ch == '#' && (r->flags & R_NE)) ||
@@ -840,8 +843,12 @@ static void list(struct h248_parser *P, unsigned int dc,
 		}
 		if (!item(P, dc, w, kw, &tail))
 			h248_fail_at(P, w.ptr, c->code, c->what);
+		if (P->alone && count > 1)
+			h248_fail_at(P, w.ptr, 0,
+				     "ContextList must be alone in ContextAttr");
 	} while (h248_accept(P, ','));
 	h248_expect(P, '}', "expected ',' or '}'");
+	P->alone = false;
 }
 
 bool h248_desc_item(struct h248_parser *P, enum h248_dctx dc,

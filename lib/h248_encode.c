@@ -58,14 +58,15 @@ static inline void putstr(struct enc *e, struct h248_str s)
 
 static void putu(struct enc *e, uint32_t v)
 {
-	char tmp[12];
-	int i = sizeof(tmp);
+	char tmp[10];
+	unsigned int i = sizeof(tmp);
 
 	do {
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
-	} while (v);
-	put(e, tmp + i, sizeof(tmp) - (size_t)i);
+	} while (v && i);
+	while (i < sizeof(tmp))
+		putc_(e, tmp[i++]);
 }
 
 static inline void kw(struct enc *e, uint16_t k)

@@ -89,6 +89,7 @@ struct h248_parser {
 	uint8_t trans_kind;
 	uint32_t tid;
 	uint8_t wclass;        /* OR of the classes of the last word's octets */
+	bool alone;            /* the current list holds an R_ALONE item */
 };
 
 /*
@@ -266,8 +267,25 @@ static inline struct h248_str h248_word_kw(struct h248_parser *P,
 }
 struct h248_str h248_quoted(struct h248_parser *P);
 struct h248_str h248_raw_body(struct h248_parser *P);
-uint32_t h248_uint(struct h248_parser *P, struct h248_str s, uint32_t max,
-		   const char *what);
+
+/* s as a decimal number <= max, or fail with what at s */
+static inline uint32_t h248_uint(struct h248_parser *P, struct h248_str s,
+				 uint32_t max, const char *what)
+{
+	uint64_t v = 0;
+	uint32_t i;
+
+	if (!s.len || s.len > 10)
+		h248_fail_at(P, s.ptr, 0, what);
+	for (i = 0; i < s.len; i++) {
+		if (!(h248_cclass[(unsigned char)s.ptr[i]] & H248_C_DIGIT))
+			h248_fail_at(P, s.ptr, 0, what);
+		v = v * 10 + (uint64_t)(s.ptr[i] - '0');
+	}
+	if (v > max)
+		h248_fail_at(P, s.ptr, 0, what);
+	return (uint32_t)v;
+}
 
 static inline void h248_enter(struct h248_parser *P)
 {

@@ -162,21 +162,3 @@ struct h248_str h248_raw_body(struct h248_parser *P)
 	P->p = p + 1;
 	return (struct h248_str){ s, (uint32_t)(p - s) };
 }
-
-uint32_t h248_uint(struct h248_parser *P, struct h248_str s, uint32_t max,
-		   const char *what)
-{
-	uint64_t v = 0;
-	uint32_t i;
-
-	if (!s.len || s.len > 10)
-		h248_fail_at(P, s.ptr, 0, what);
-	for (i = 0; i < s.len; i++) {
-		if (!(h248_cclass[(unsigned char)s.ptr[i]] & H248_C_DIGIT))
-			h248_fail_at(P, s.ptr, 0, what);
-		v = v * 10 + (uint64_t)(s.ptr[i] - '0');
-	}
-	if (v > max)
-		h248_fail_at(P, s.ptr, 0, what);
-	return (uint32_t)v;
-}

@@ -559,6 +559,22 @@ static struct h248_transaction *transaction(struct h248_parser *P,
 
 /* ---- message ---- */
 
+/* "0x" min..max HEXDIG, as the authentication header's fields are */
+static struct h248_str hex_word(struct h248_parser *P, uint32_t min,
+				uint32_t max, const char *what)
+{
+	struct h248_str w = h248_word(P, what);
+	uint32_t i;
+
+	if (w.len < 2 + min || w.len > 2 + max || w.ptr[0] != '0' ||
+	    (w.ptr[1] != 'x' && w.ptr[1] != 'X'))
+		h248_fail_at(P, w.ptr, 0, what);
+	for (i = 2; i < w.len; i++)
+		if (!isxdigit((unsigned char)w.ptr[i]))
+			h248_fail_at(P, w.ptr, 0, what);
+	return w;
+}
+
 static void header(struct h248_parser *P, struct h248_message *m)
 {
 	enum h248_kw kw;
@@ -571,11 +587,14 @@ static void header(struct h248_parser *P, struct h248_message *m)
 		/* AuthenticationHeader = AuthToken EQUAL SecurityParmIndex
 		 * COLON SequenceNum COLON AuthData SEP */
 		h248_expect(P, '=', "expected '='");
-		m->auth.spi = h248_word(P, "expected a security parameter index");
+		m->auth.spi = hex_word(P, 8, 8,
+				       "expected 0x and 8 hex digits (SPI)");
 		h248_expect(P, ':', "expected ':'");
-		m->auth.seq = h248_word(P, "expected a sequence number");
+		m->auth.seq = hex_word(P, 8, 8,
+				       "expected 0x and 8 hex digits (sequence)");
 		h248_expect(P, ':', "expected ':'");
-		m->auth.data = h248_word(P, "expected authentication data");
+		m->auth.data = hex_word(P, 24, 64,
+					"expected 0x and 24 to 64 hex digits");
 		m->has_auth = true;
 		w = word_kw(P, &kw, "expected MEGACO");
 	}
@@ -659,6 +678,7 @@ int h248_decode(const char *buf, size_t len, const struct h248_limits *lim,
 	P.trans_kind = 0;
 	P.tid = 0;
 	P.wclass = 0;
+	P.alone = false;
 	P.end = buf + len;
 	P.lim = lim;
 	P.a = a;

@@ -26,9 +26,27 @@ main(["verify", Corpus, Dir]) ->
     Bad = length(Res) - Ok,
     io:format("megaco: ~p ok, ~p failed~n", [Ok, Bad]),
     halt(if Bad =:= 0, Ok > 0 -> 0; true -> 1 end);
+main(["accept", Dir]) ->
+    Files = filelib:wildcard(filename:join(Dir, "*.pretty")) ++
+        filelib:wildcard(filename:join(Dir, "*.compact")),
+    Bad = [F || F <- Files, not accepts(F)],
+    io:format("megaco accepts: ~p ok, ~p failed~n",
+              [length(Files) - length(Bad), length(Bad)]),
+    halt(if Bad =:= [], Files =/= [] -> 0; true -> 1 end);
 main(_) ->
     io:format("usage: h248_megaco.escript extract|verify CORPUS DIR~n"),
     halt(2).
+
+accepts(F) ->
+    {ok, Bin} = file:read_file(F),
+    Mod = case filename:extension(F) of
+              ".pretty" -> megaco_pretty_text_encoder;
+              ".compact" -> megaco_compact_text_encoder
+          end,
+    case catch Mod:decode_message([], dynamic, Bin) of
+        {ok, _} -> true;
+        Err -> io:format("~s: ~P~n", [F, Err, 20]), false
+    end.
 
 msgs(Corpus) ->
     {ok, Terms} = file:consult(Corpus),

@@ -191,7 +191,7 @@ START_TEST(descriptors)
 		"Transaction = 2 { Context = 3 {\n"
 		" Priority = 15, Emergency, IEPSCall = ON,\n"
 		" Topology { ip/1, ip/2, OnewayExternal, ip/3, ip/4, Stream = 2, Isolate },\n"
-		" ContextAttr { tdmc/gain = 2, ContextList = { 1, 2 } },\n"
+		" ContextAttr { tdmc/gain = 2 }, ContextAttr { ContextList = { 1, 2 } },\n"
 		" ContextAudit { Topology, Emergency, IEPSCall, Priority = 2, EmergencyValue = EmergencyOff, ORLgc, ContextAttr { a/b = 1 } },\n"
 		" Modify = ip/1 {\n"
 		"  Media { TerminationState { ServiceStates = InService, Buffer = LockStep, tcprm/x = 1 },\n"
@@ -224,8 +224,10 @@ START_TEST(descriptors)
 	ck_assert_ptr_nonnull(n);
 	ck_assert_int_eq(n->child->next->next->kw, H248_KW_ONEWAYEXTERNAL);
 	n = h248_node_find(a->props, H248_KW_CONTEXTATTR);
-	ck_assert_int_eq(n->child->next->vform, H248_VF_ALT);
-	ck_assert_int_eq(n->child->next->nv, 2);
+	n = h248_node_find(n->next, H248_KW_CONTEXTATTR);
+	ck_assert_int_eq(n->child->kw, H248_KW_CONTEXTLIST);
+	ck_assert_int_eq(n->child->vform, H248_VF_ALT);
+	ck_assert_int_eq(n->child->nv, 2);
 	n = h248_node_find(c->desc, H248_KW_MEDIA);
 	lc = h248_node_find(n->child->next->child, H248_KW_LOCALCONTROL);
 	ck_assert_int_eq(h248_node_find_name(lc->child, "p/a")->op, H248_OP_NE);
@@ -261,7 +263,7 @@ START_TEST(mids_and_header)
 		"!/3 <mg1> T=1{C=-{N=root{OE=1{g/sc}}}}",
 		"!/3 mg/device_1 T=1{C=-{N=root{OE=1{g/sc}}}}",
 		"!/3 MTP{0a1B} T=1{C=-{N=root{OE=1{g/sc}}}}",
-		"Authentication = 0x1234:5:0xab01\n!/3 [1.2.3.4] T=1{C=-{N=root{OE=1{g/sc}}}}",
+		"Authentication = 0x12345678:0x00000005:0x0123456789abcdef01234567\n!/3 [1.2.3.4] T=1{C=-{N=root{OE=1{g/sc}}}}",
 		"  ; leading comment\n!/3 [1.2.3.4] ; comment after mId\n T ; c\n = 1 { C=-{N=root{OE=1{g/sc}}} }  ; trailing\n",
 		"!/1 [1.2.3.4] ER=400{\"bad message\"}",
 		"!/1 [1.2.3.4] Transaction = { Context = * { AuditValue = * } }",
@@ -285,7 +287,7 @@ START_TEST(mids_and_header)
 	ck_assert_int_eq(m->mid.port, 2944);
 	m = decode_ok(&A, ok[7]);
 	ck_assert(m->has_auth);
-	ck_assert_str_slice(m->auth.data, "0xab01");
+	ck_assert_str_slice(m->auth.data, "0x0123456789abcdef01234567");
 	m = decode_ok(&A, ok[9]);
 	ck_assert_ptr_nonnull(m->error);
 	ck_assert_ptr_null(m->trans);

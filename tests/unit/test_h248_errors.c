@@ -202,6 +202,12 @@ START_TEST(unterminated)
 	t = "!/3 [1.2.3.4] T=1{C=-{SC=ROOT{SV{RE=\"a\nb\"}}}}";
 	e = err_of(t);
 	ck_assert_str_eq(e.expected, "character not allowed in quoted string");
+	t = "!/3 [1.2.3.4] T=1{C=1{CT{a/b=1,CLT={1,2}},MF=x}}";
+	e = err_of(t);
+	ck_assert_str_eq(e.expected, "ContextList must be alone in ContextAttr");
+	t = "Authentication = 0x1234:0x00000001:0x0123456789abcdef01234567 !/3 [1.2.3.4] T=1{C=1{MF=x}}";
+	e = err_of(t);
+	ck_assert_uint_eq(e.offset, off_of(t, "0x1234"));
 	t = "!/3 [1.2.3.4] ; comment without end of line";
 	e = err_of(t);
 	ck_assert_int_eq(e.code, 400);
