@@ -42,7 +42,7 @@ static inline void put(struct enc *e, const char *s, size_t n)
 /* Literals only: the length is a compile-time constant. */
 #define puts_(e, s) put((e), (s), strlen(s))
 
-static void putc_(struct enc *e, char c)
+static inline void putc_(struct enc *e, char c)
 {
 	if (e->len + 1 > e->cap) {
 		e->overflow = true;
@@ -56,7 +56,7 @@ static inline void putstr(struct enc *e, struct h248_str s)
 	put(e, s.ptr, s.len);
 }
 
-static void putu(struct enc *e, uint32_t v)
+static inline void putu(struct enc *e, uint32_t v)
 {
 	char tmp[10];
 	unsigned int i = sizeof(tmp);
@@ -79,7 +79,7 @@ static inline void kw(struct enc *e, uint16_t k)
 					 h248_kw_spelling[0][0]);
 }
 
-static void nl(struct enc *e)
+static inline void nl(struct enc *e)
 {
 	static const char tabs[] = "\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
 	unsigned int i = e->ind;
@@ -95,25 +95,25 @@ static void nl(struct enc *e)
 		putc_(e, '\t');
 }
 
-static void eq(struct enc *e)
+static inline void eq(struct enc *e)
 {
 	puts_(e, e->compact ? "=" : " = ");
 }
 
-static void open_(struct enc *e)
+static inline void open_(struct enc *e)
 {
 	puts_(e, e->compact ? "{" : " {");
 	e->ind++;
 }
 
-static void close_(struct enc *e)
+static inline void close_(struct enc *e)
 {
 	e->ind--;
 	nl(e);
 	putc_(e, '}');
 }
 
-static void sepr(struct enc *e, bool *first)
+static inline void sepr(struct enc *e, bool *first)
 {
 	if (!*first)
 		putc_(e, ',');
@@ -121,7 +121,7 @@ static void sepr(struct enc *e, bool *first)
 	nl(e);
 }
 
-static void value(struct enc *e, const struct h248_value *v)
+static inline void value(struct enc *e, const struct h248_value *v)
 {
 	if (v->quoted) {
 		putc_(e, '"');
@@ -134,7 +134,7 @@ static void value(struct enc *e, const struct h248_value *v)
 	}
 }
 
-static void values(struct enc *e, const struct h248_node *n)
+static inline void values(struct enc *e, const struct h248_node *n)
 {
 	static const char *const ops[] = { "", "=", "#", "<", ">" };
 	char open = '[', close = ']', sep = ',';
