@@ -138,6 +138,30 @@ struct dctx {
 	{ K(PACKAGES), VAL_NO, VT_NONE, B_OPT, 0, DC_PACKAGES, NULL }, \
 	{ K(ERROR), VAL_REQ, VT_UINT16, B_ERRTEXT, 0, 0, NULL }
 
+/* auditItem: in Audit descriptors and (v3) ServiceChange parameters */
+#define AUDIT_ITEM_RULES \
+	{ K(MEDIA), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_MEDIA, NULL }, \
+	BARE(MUX), BARE(MODEM), BARE(OBSERVEDEVENTS), \
+	{ K(PACKAGES), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_NAME, NULL }, \
+	{ K(STATISTICS), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_NAME, NULL }, \
+	{ K(SIGNALS), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_SIGNALS, NULL }, \
+	{ K(EVENTBUFFER), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_EVBUF, NULL }, \
+	{ K(EVENTS), VAL_OPT, VT_REQID, B_OPT, 0, DC_IA_NAME, NULL }, \
+	{ K(DIGITMAP), VAL_OPT, VT_TOKEN, B_NO, 0, 0, NULL }
+
+/*
+ * eventParameter; an embedded (second) event may embed only signals, so
+ * the two differ in what Embed holds.
+ */
+#define EVPARM_RULES(embed) \
+	BARE(KEEPACTIVE), \
+	{ K(EMBED), VAL_NO, VT_NONE, B_REQ, 0, (embed), NULL }, \
+	{ K(DIGITMAP), VAL_OPT, VT_TOKEN, B_RAW_OPT, R_ONE, 0, NULL }, \
+	{ K(STREAM), VAL_REQ, VT_UINT16, B_NO, 0, 0, NULL }, \
+	BARE(IMMEDIATENOTIFY), BARE(NEVERNOTIFY), \
+	{ K(REGULATEDNOTIFY), VAL_NO, VT_NONE, B_OPT, 0, DC_REGNOTIFY, NULL }, \
+	BARE(RESETEVENTS)
+
 #define CTX_PROP_RULES \
 	{ K(PRIORITY), VAL_REQ, VT_UINT16, B_NO, 0, 0, NULL }, \
 	BARE(EMERGENCY), BARE(EMERGENCYOFF), \
@@ -237,15 +261,7 @@ static const struct dctx dctx[DC_COUNT] = {
 		"requested event", .names = N_EVENT, .name_sub = DC_EVPARM,
 	},
 	[DC_EVPARM] = {
-		"event parameter",
-		RULES(BARE(KEEPACTIVE),
-		      { K(EMBED), VAL_NO, VT_NONE, B_REQ, 0, DC_EMBED, NULL },
-		      { K(DIGITMAP), VAL_OPT, VT_TOKEN, B_RAW_OPT, R_ONE, 0, NULL },
-		      { K(STREAM), VAL_REQ, VT_UINT16, B_NO, 0, 0, NULL },
-		      BARE(IMMEDIATENOTIFY), BARE(NEVERNOTIFY),
-		      { K(REGULATEDNOTIFY), VAL_NO, VT_NONE, B_OPT, 0, DC_REGNOTIFY, NULL },
-		      BARE(RESETEVENTS)),
-		.names = N_PARM,
+		"event parameter", RULES(EVPARM_RULES(DC_EMBED)), .names = N_PARM,
 	},
 	[DC_EMBED] = {
 		"Signals or Events in Embed",
@@ -256,14 +272,7 @@ static const struct dctx dctx[DC_COUNT] = {
 		"requested event", .names = N_EVENT, .name_sub = DC_EVPARM2,
 	},
 	[DC_EVPARM2] = {
-		"event parameter",
-		RULES(BARE(KEEPACTIVE),
-		      { K(EMBED), VAL_NO, VT_NONE, B_REQ, 0, DC_EMBED_SIG, NULL },
-		      { K(DIGITMAP), VAL_OPT, VT_TOKEN, B_RAW_OPT, R_ONE, 0, NULL },
-		      { K(STREAM), VAL_REQ, VT_UINT16, B_NO, 0, 0, NULL },
-		      BARE(IMMEDIATENOTIFY), BARE(NEVERNOTIFY),
-		      { K(REGULATEDNOTIFY), VAL_NO, VT_NONE, B_OPT, 0, DC_REGNOTIFY, NULL },
-		      BARE(RESETEVENTS)),
+		"event parameter", RULES(EVPARM_RULES(DC_EMBED_SIG)),
 		.names = N_PARM,
 	},
 	[DC_EMBED_SIG] = {
@@ -316,14 +325,7 @@ static const struct dctx dctx[DC_COUNT] = {
 	},
 	[DC_AUDIT] = {
 		"audit item",
-		RULES({ K(MEDIA), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_MEDIA, NULL },
-		      BARE(MUX), BARE(MODEM), BARE(OBSERVEDEVENTS),
-		      { K(PACKAGES), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_NAME, NULL },
-		      { K(STATISTICS), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_NAME, NULL },
-		      { K(SIGNALS), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_SIGNALS, NULL },
-		      { K(EVENTBUFFER), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_EVBUF, NULL },
-		      { K(EVENTS), VAL_OPT, VT_REQID, B_OPT, 0, DC_IA_NAME, NULL },
-		      { K(DIGITMAP), VAL_OPT, VT_TOKEN, B_NO, 0, 0, NULL }),
+		RULES(AUDIT_ITEM_RULES),
 		.empty_ok = true, .code = H248_E_UNKNOWN_DESCRIPTOR,
 	},
 	[DC_IA_MEDIA] = {
@@ -383,14 +385,7 @@ static const struct dctx dctx[DC_COUNT] = {
 		      { K(VERSION), VAL_REQ, VT_UINT, B_NO, 0, 0, NULL },
 		      { K(MGCIDTOTRY), VAL_REQ, VT_MID, B_NO, 0, 0, NULL },
 		      BARE(SERVICECHANGEINC),
-		      { K(MEDIA), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_MEDIA, NULL },
-		      BARE(MUX), BARE(MODEM), BARE(OBSERVEDEVENTS),
-		      { K(PACKAGES), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_NAME, NULL },
-		      { K(STATISTICS), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_NAME, NULL },
-		      { K(SIGNALS), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_SIGNALS, NULL },
-		      { K(EVENTBUFFER), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_EVBUF, NULL },
-		      { K(EVENTS), VAL_OPT, VT_REQID, B_OPT, 0, DC_IA_NAME, NULL },
-		      { K(DIGITMAP), VAL_OPT, VT_TOKEN, B_NO, 0, 0, NULL }),
+		      AUDIT_ITEM_RULES),
 		.names = N_PARM, .ts = true,
 	},
 	[DC_SC_REPLY_PARMS] = {

@@ -421,30 +421,35 @@ static void trans_id(struct h248_parser *P, struct h248_transaction *t,
 	}
 }
 
-static void request(struct h248_parser *P, struct h248_transaction *t)
+/* actionRequest/actionReply *(COMMA ...) */
+static void actions(struct h248_parser *P, struct h248_transaction *t,
+		    bool reply)
 {
 	struct h248_action **tail = &t->actions;
 	uint32_t count = 0;
 
+	do {
+		h248_count(P, &count);
+		*tail = action(P, reply);
+		tail = &(*tail)->next;
+	} while (h248_accept(P, ','));
+}
+
+static void request(struct h248_parser *P, struct h248_transaction *t)
+{
 	if (h248_accept(P, '=')) {
 		if (h248_peek(P) != '{')
 			trans_id(P, t, false);
 	}
 	h248_expect(P, '{', "expected '{'");
 	h248_enter(P);
-	do {
-		h248_count(P, &count);
-		*tail = action(P, false);
-		tail = &(*tail)->next;
-	} while (h248_accept(P, ','));
+	actions(P, t, false);
 	h248_expect(P, '}', "expected ',' or '}'");
 	h248_leave(P);
 }
 
 static void reply(struct h248_parser *P, struct h248_transaction *t)
 {
-	struct h248_action **tail = &t->actions;
-	uint32_t count = 0;
 	enum h248_kw kw;
 	struct h248_str w;
 	const char *s;
@@ -469,11 +474,7 @@ static void reply(struct h248_parser *P, struct h248_transaction *t)
 		h248_desc_item(P, H248_DC_ERROR_ONLY, w, kw, &et);
 	} else {
 		P->p = s;
-		do {
-			h248_count(P, &count);
-			*tail = action(P, true);
-			tail = &(*tail)->next;
-		} while (h248_accept(P, ','));
+		actions(P, t, true);
 	}
 	h248_expect(P, '}', "expected ',' or '}'");
 	h248_leave(P);

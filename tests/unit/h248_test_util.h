@@ -73,4 +73,16 @@ static inline bool str_is(struct h248_str s, const char *lit)
 	ck_assert_msg(str_is((s), (lit)), "got \"%.*s\", want \"%s\"", \
 		      (int)(s).len, (s).ptr ? (s).ptr : "", (lit))
 
+/* main() of every H.248 unit test: run the suite, exit 1 on failure */
+static inline int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
+
 #endif
