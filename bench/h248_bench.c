@@ -99,11 +99,11 @@ static double time_decode(struct msg *msgs, int n, bool compact, long rounds,
 		for (i = 0; i < n; i++) {
 			h248_arena_reset(a);
 			if (compact)
-				h248_decode(msgs[i].compact, msgs[i].clen,
-					    NULL, a, &m, &err);
-			else
-				h248_decode(msgs[i].buf, msgs[i].len, NULL,
+				h248_decode(msgs[i].compact, msgs[i].clen, NULL,
 					    a, &m, &err);
+			else
+				h248_decode(msgs[i].buf, msgs[i].len, NULL, a,
+					    &m, &err);
 		}
 	}
 	return (now_ns() - t0) / (double)(rounds * n);

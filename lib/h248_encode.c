@@ -14,7 +14,7 @@ struct enc {
 	char *p;
 	size_t len, cap;
 	bool overflow;
-	bool invalid;        /* the tree has an item the grammar cannot hold */
+	bool invalid; /* the tree has an item the grammar cannot hold */
 	bool compact;
 	int version;
 	unsigned int ind;
@@ -76,7 +76,7 @@ static inline void kw(struct enc *e, uint16_t k)
 		puts_(e, "EmergencyOffToken");
 	else
 		putstr(e, k < H248_KW_COUNT ? h248_kw_spelling[e->compact][k] :
-					 h248_kw_spelling[0][0]);
+					      h248_kw_spelling[0][0]);
 }
 
 static inline void nl(struct enc *e)
@@ -184,8 +184,8 @@ static void node(struct enc *e, const struct h248_node *n)
 			e->invalid = true;
 		putstr(e, n->name);
 	}
-	if (n->nv && (!n->v || (n->op == H248_OP_NONE &&
-				!(n->flags & H248_NF_BRACKET))))
+	if (n->nv &&
+	    (!n->v || (n->op == H248_OP_NONE && !(n->flags & H248_NF_BRACKET))))
 		e->invalid = true;
 	values(e, n);
 	if (n->kw == H248_KW_ERROR) {
@@ -463,8 +463,8 @@ static int message(struct enc *e, const struct h248_message *m)
 	return 0;
 }
 
-ssize_t h248_encode(const struct h248_message *m, unsigned int flags,
-		    char *buf, size_t size)
+ssize_t h248_encode(const struct h248_message *m, unsigned int flags, char *buf,
+		    size_t size)
 {
 	struct enc e = {
 		.p = buf,

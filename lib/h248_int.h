@@ -44,7 +44,7 @@ static inline void *h248_arena_fast(struct h248_arena *a, size_t size)
 #define H248_KWTAB_SIZE 1024
 
 struct h248_kwent {
-	const char *lower;  /* spelling in lower case; NULL = empty slot */
+	const char *lower; /* spelling in lower case; NULL = empty slot */
 	uint8_t len;
 	uint16_t kw;
 	uint8_t minver;
@@ -57,16 +57,15 @@ extern const struct h248_kwent h248_kwtab[H248_KWTAB_SIZE];
 /* Spelling of each keyword with its length: [0] long, [1] short. */
 extern const struct h248_str h248_kw_spelling[2][H248_KW_COUNT];
 
-
 /* ---- character classes ---- */
 
 enum {
-	H248_C_SAFE = 1 << 0,   /* SafeChar of the ABNF */
-	H248_C_WS = 1 << 1,     /* SP, HTAB, CR, LF */
+	H248_C_SAFE = 1 << 0, /* SafeChar of the ABNF */
+	H248_C_WS = 1 << 1, /* SP, HTAB, CR, LF */
 	H248_C_DIGIT = 1 << 2,
 	H248_C_QUOTED = 1 << 3, /* allowed inside a quotedString */
-	H248_C_NOTKW = 1 << 4,  /* never inside a keyword ("/", "$", ...) */
-	H248_C_WILD = 1 << 5,   /* "$" and "*" */
+	H248_C_NOTKW = 1 << 4, /* never inside a keyword ("/", "$", ...) */
+	H248_C_WILD = 1 << 5, /* "$" and "*" */
 };
 
 extern const uint8_t h248_cclass[256];
@@ -80,16 +79,16 @@ struct h248_parser {
 	const struct h248_limits *lim;
 	struct h248_arena *a;
 	struct h248_error *err;
-	jmp_buf fail;          /* every syntax error unwinds to h248_decode */
-	int rc;                /* -errno for the unwind */
+	jmp_buf fail; /* every syntax error unwinds to h248_decode */
+	int rc; /* -errno for the unwind */
 	int version;
 	unsigned int depth;
-	int code;              /* error code for the current location */
+	int code; /* error code for the current location */
 	bool in_trans;
 	uint8_t trans_kind;
 	uint32_t tid;
-	uint8_t wclass;        /* OR of the classes of the last word's octets */
-	bool alone;            /* the current list holds an R_ALONE item */
+	uint8_t wclass; /* OR of the classes of the last word's octets */
+	bool alone; /* the current list holds an R_ALONE item */
 };
 
 /*
@@ -97,13 +96,12 @@ struct h248_parser {
  * needs freeing on the way out and every parse function stays a straight
  * line of grammar instead of a ladder of error checks.
  */
-__attribute__((noreturn)) void h248_fail_at(struct h248_parser *P,
-					     const char *at, int code,
-					     const char *what);
+__attribute__((noreturn)) void
+h248_fail_at(struct h248_parser *P, const char *at, int code, const char *what);
 __attribute__((noreturn)) void h248_fail(struct h248_parser *P,
-					  const char *what);
+					 const char *what);
 __attribute__((noreturn)) void h248_fail_limit(struct h248_parser *P,
-						const char *what);
+					       const char *what);
 
 __attribute__((noreturn)) void h248_fail_nomem(struct h248_parser *P);
 
@@ -136,9 +134,9 @@ static inline void *h248_palloc(struct h248_parser *P, size_t size)
 		return p;
 	}
 	/* straight-line stores: a loop here is turned back into memset() */
-#define H248_Z(off) \
+#define H248_Z(off)       \
 	if (size > (off)) \
-		*(h248_v16 *)(void *)(p + (off)) = z
+	*(h248_v16 *)(void *)(p + (off)) = z
 	H248_Z(0);
 	H248_Z(16);
 	H248_Z(32);
@@ -180,20 +178,17 @@ static inline bool h248_accept(struct h248_parser *P, char c)
 	return true;
 }
 
-
 /*
  * The hot lexer functions are inline: the decoder calls them for every
  * token, and across files (no LTO) a call costs as much as the work.
  */
-static inline void h248_expect(struct h248_parser *P, char c,
-			       const char *what)
+static inline void h248_expect(struct h248_parser *P, char c, const char *what)
 {
 	if (!h248_accept(P, c))
 		h248_fail(P, what);
 }
 
-static inline struct h248_str h248_word(struct h248_parser *P,
-					const char *what)
+static inline struct h248_str h248_word(struct h248_parser *P, const char *what)
 {
 	const char *s, *p, *end = P->end;
 	uint8_t acc = 0, cl;
@@ -261,8 +256,9 @@ static inline struct h248_str h248_word_kw(struct h248_parser *P,
 {
 	struct h248_str w = h248_word(P, what);
 
-	*kw = (P->wclass & H248_C_NOTKW) ? H248_KW_NAME :
-		h248_kw_lookup(w.ptr, w.len, P->version);
+	*kw = (P->wclass & H248_C_NOTKW) ?
+		      H248_KW_NAME :
+		      h248_kw_lookup(w.ptr, w.len, P->version);
 	return w;
 }
 struct h248_str h248_quoted(struct h248_parser *P);
@@ -306,16 +302,16 @@ static inline void h248_count(struct h248_parser *P, uint32_t *n)
 
 /* descriptor grammar (lib/h248_desc.c): the item lists inside commands */
 enum h248_dctx {
-	H248_DC_AMM_REQ,      /* Add, Modify, Move request */
-	H248_DC_AUDIT_REQ,    /* Subtract, AuditValue, AuditCapability req */
+	H248_DC_AMM_REQ, /* Add, Modify, Move request */
+	H248_DC_AUDIT_REQ, /* Subtract, AuditValue, AuditCapability req */
 	H248_DC_NOTIFY_REQ,
 	H248_DC_SC_REQ,
-	H248_DC_TERM_AUDIT,   /* reply of Add..AuditCapability */
-	H248_DC_ERROR_ONLY,   /* Notify reply, AuditValue = Context {Error} */
+	H248_DC_TERM_AUDIT, /* reply of Add..AuditCapability */
+	H248_DC_ERROR_ONLY, /* Notify reply, AuditValue = Context {Error} */
 	H248_DC_SC_REPLY,
 	H248_DC_ACTION_PROPS, /* context properties and ContextAudit */
-	H248_DC_REPLY_PROPS,  /* context properties in an action reply */
-	H248_DC_TERMLIST,     /* termination IDs (AuditValue = Context {}) */
+	H248_DC_REPLY_PROPS, /* context properties in an action reply */
+	H248_DC_TERMLIST, /* termination IDs (AuditValue = Context {}) */
 };
 
 /*
@@ -323,9 +319,8 @@ enum h248_dctx {
  * parse the rest of the item, append it at **tail and return true;
  * otherwise return false having consumed nothing more.
  */
-bool h248_desc_item(struct h248_parser *P, enum h248_dctx dc,
-		    struct h248_str w, enum h248_kw kw,
-		    struct h248_node ***tail);
+bool h248_desc_item(struct h248_parser *P, enum h248_dctx dc, struct h248_str w,
+		    enum h248_kw kw, struct h248_node ***tail);
 /* Parse "item, item ... }" of dc (the "{" is consumed) into *list. */
 void h248_desc_list(struct h248_parser *P, enum h248_dctx dc,
 		    struct h248_node **list);

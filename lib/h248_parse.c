@@ -121,7 +121,8 @@ void h248_parse_mid(struct h248_parser *P, struct h248_mid *mid)
 		while (p < P->end && isxdigit((unsigned char)*p))
 			p++;
 		if (p - P->p < 4 || p - P->p > 8 || p >= P->end || *p != '}')
-			h248_fail_at(P, p, 0, "expected 4 to 8 hex digits and '}'");
+			h248_fail_at(P, p, 0,
+				     "expected 4 to 8 hex digits and '}'");
 		mid->kind = H248_MID_MTP;
 		mid->addr = (struct h248_str){ P->p, (uint32_t)(p - P->p) };
 		P->p = p + 1;
@@ -136,15 +137,24 @@ void h248_parse_mid(struct h248_parser *P, struct h248_mid *mid)
 static enum h248_cmd cmd_of(enum h248_kw kw)
 {
 	switch (kw) {
-	case H248_KW_ADD: return H248_CMD_ADD;
-	case H248_KW_MODIFY: return H248_CMD_MODIFY;
-	case H248_KW_SUBTRACT: return H248_CMD_SUBTRACT;
-	case H248_KW_MOVE: return H248_CMD_MOVE;
-	case H248_KW_AUDITVALUE: return H248_CMD_AUDITVALUE;
-	case H248_KW_AUDITCAP: return H248_CMD_AUDITCAP;
-	case H248_KW_NOTIFY: return H248_CMD_NOTIFY;
-	case H248_KW_SERVICECHANGE: return H248_CMD_SERVICECHANGE;
-	default: return 0;
+	case H248_KW_ADD:
+		return H248_CMD_ADD;
+	case H248_KW_MODIFY:
+		return H248_CMD_MODIFY;
+	case H248_KW_SUBTRACT:
+		return H248_CMD_SUBTRACT;
+	case H248_KW_MOVE:
+		return H248_CMD_MOVE;
+	case H248_KW_AUDITVALUE:
+		return H248_CMD_AUDITVALUE;
+	case H248_KW_AUDITCAP:
+		return H248_CMD_AUDITCAP;
+	case H248_KW_NOTIFY:
+		return H248_CMD_NOTIFY;
+	case H248_KW_SERVICECHANGE:
+		return H248_CMD_SERVICECHANGE;
+	default:
+		return 0;
 	}
 }
 
@@ -207,8 +217,9 @@ static void termid_list(struct h248_parser *P, struct h248_command *c,
 			h248_fail_limit(P, "too many termination IDs");
 		termid(P, &tmp[n++]);
 	} while (h248_accept(P, ','));
-	h248_expect(P, close, close == ']' ? "expected ',' or ']'" :
-					     "expected ',' or '}'");
+	h248_expect(P, close,
+		    close == ']' ? "expected ',' or ']'" :
+				   "expected ',' or '}'");
 	h248_leave(P);
 	c->tids = h248_palloc_fill(P, n * sizeof(*c->tids));
 	memcpy(c->tids, tmp, n * sizeof(*c->tids));
@@ -264,9 +275,8 @@ static bool context_audit(struct h248_parser *P, struct h248_command *c)
 	return true;
 }
 
-static struct h248_command *command(struct h248_parser *P,
-				    struct h248_str w, uint8_t flags,
-				    enum h248_kw kw, bool reply)
+static struct h248_command *command(struct h248_parser *P, struct h248_str w,
+				    uint8_t flags, enum h248_kw kw, bool reply)
 {
 	struct h248_command *c = h248_palloc(P, sizeof(*c));
 	enum h248_dctx dc;
@@ -276,8 +286,9 @@ static struct h248_command *command(struct h248_parser *P,
 	c->offset = (uint32_t)(w.ptr - P->buf);
 	P->code = H248_E_SYNTAX_COMMAND;
 	h248_expect(P, '=', "expected '=' after the command");
-	if (reply && (c->cmd == H248_CMD_AUDITVALUE ||
-		      c->cmd == H248_CMD_AUDITCAP) && context_audit(P, c)) {
+	if (reply &&
+	    (c->cmd == H248_CMD_AUDITVALUE || c->cmd == H248_CMD_AUDITCAP) &&
+	    context_audit(P, c)) {
 		P->code = H248_E_SYNTAX_MESSAGE;
 		return c;
 	}
@@ -321,8 +332,8 @@ static void context_id(struct h248_parser *P, struct h248_action *a)
 	else if (w.len == 1 && w.ptr[0] == '*')
 		a->ctx_kind = H248_CTX_ALL;
 	else
-		a->ctx_id = h248_uint(P, w, UINT32_MAX,
-				      "expected a context ID");
+		a->ctx_id =
+			h248_uint(P, w, UINT32_MAX, "expected a context ID");
 }
 
 static struct h248_action *action(struct h248_parser *P, bool reply)
@@ -371,8 +382,9 @@ static struct h248_action *action(struct h248_parser *P, bool reply)
 			a->error = e;
 			break;
 		}
-		if (h248_desc_item(P, reply ? H248_DC_REPLY_PROPS :
-					      H248_DC_ACTION_PROPS,
+		if (h248_desc_item(P,
+				   reply ? H248_DC_REPLY_PROPS :
+					   H248_DC_ACTION_PROPS,
 				   w, kw, &ptail))
 			continue;
 		h248_fail_at(P, w.ptr, H248_E_UNKNOWN_COMMAND,
@@ -408,8 +420,8 @@ static void trans_id(struct h248_parser *P, struct h248_transaction *t,
 	slash = memchr(part.ptr, '/', part.len);
 	if (slash)
 		part.len = (uint32_t)(slash - part.ptr);
-	t->segment = h248_uint(P, part, UINT16_MAX,
-			       "expected a segment number");
+	t->segment =
+		h248_uint(P, part, UINT16_MAX, "expected a segment number");
 	t->has_segment = true;
 	if (slash) {
 		part.ptr = slash + 1;
@@ -517,8 +529,7 @@ static void response_ack(struct h248_parser *P, struct h248_transaction *t)
 }
 
 static struct h248_transaction *transaction(struct h248_parser *P,
-					    struct h248_str w,
-					    enum h248_kw kw)
+					    struct h248_str w, enum h248_kw kw)
 {
 	struct h248_transaction *t = h248_palloc(P, sizeof(*t));
 
@@ -588,11 +599,11 @@ static void header(struct h248_parser *P, struct h248_message *m)
 		/* AuthenticationHeader = AuthToken EQUAL SecurityParmIndex
 		 * COLON SequenceNum COLON AuthData SEP */
 		h248_expect(P, '=', "expected '='");
-		m->auth.spi = hex_word(P, 8, 8,
-				       "expected 0x and 8 hex digits (SPI)");
+		m->auth.spi =
+			hex_word(P, 8, 8, "expected 0x and 8 hex digits (SPI)");
 		h248_expect(P, ':', "expected ':'");
-		m->auth.seq = hex_word(P, 8, 8,
-				       "expected 0x and 8 hex digits (sequence)");
+		m->auth.seq = hex_word(
+			P, 8, 8, "expected 0x and 8 hex digits (sequence)");
 		h248_expect(P, ':', "expected ':'");
 		m->auth.data = hex_word(P, 24, 64,
 					"expected 0x and 24 to 64 hex digits");
@@ -601,8 +612,8 @@ static void header(struct h248_parser *P, struct h248_message *m)
 	}
 	/* "MEGACO/1" and "!/1" are one word: SafeChar includes "!" and "/" */
 	s = memchr(w.ptr, '/', w.len);
-	if (!s || h248_kw_lookup(w.ptr, (size_t)(s - w.ptr), 3) !=
-			  H248_KW_MEGACO)
+	if (!s ||
+	    h248_kw_lookup(w.ptr, (size_t)(s - w.ptr), 3) != H248_KW_MEGACO)
 		h248_fail_at(P, w.ptr, 0, "expected MEGACO/version");
 	s++;
 	if (w.ptr + w.len - s != 1 || s[0] < '1' || s[0] > '9')

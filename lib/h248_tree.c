@@ -60,8 +60,7 @@ static bool nodes_eq(const struct h248_node *a, const struct h248_node *b)
 	return !a && !b;
 }
 
-static bool cmds_eq(const struct h248_command *a,
-		    const struct h248_command *b)
+static bool cmds_eq(const struct h248_command *a, const struct h248_command *b)
 {
 	unsigned int i;
 
@@ -79,8 +78,7 @@ static bool cmds_eq(const struct h248_command *a,
 	return !a && !b;
 }
 
-static bool actions_eq(const struct h248_action *a,
-		       const struct h248_action *b)
+static bool actions_eq(const struct h248_action *a, const struct h248_action *b)
 {
 	for (; a && b; a = a->next, b = b->next) {
 		if (a->ctx_kind != b->ctx_kind || a->ctx_id != b->ctx_id ||
@@ -128,8 +126,7 @@ bool h248_message_equal(const struct h248_message *a,
 
 /* ---- lookup ---- */
 
-struct h248_node *h248_node_find(const struct h248_node *list,
-				 enum h248_kw kw)
+struct h248_node *h248_node_find(const struct h248_node *list, enum h248_kw kw)
 {
 	for (; list; list = list->next)
 		if (list->kw == kw)
@@ -141,7 +138,8 @@ struct h248_node *h248_node_find_name(const struct h248_node *list,
 				      const char *name)
 {
 	for (; list; list = list->next)
-		if (list->kw == H248_KW_NAME && h248_str_eq_lit(list->name, name))
+		if (list->kw == H248_KW_NAME &&
+		    h248_str_eq_lit(list->name, name))
 			return (struct h248_node *)list;
 	return NULL;
 }
@@ -237,26 +235,27 @@ struct h248_command *h248_build_command(struct h248_arena *a,
 	return c;
 }
 
-struct h248_node *h248_build_node(struct h248_arena *a,
-				  struct h248_node **list, enum h248_kw kw,
-				  struct h248_str name)
+struct h248_node *h248_build_node(struct h248_arena *a, struct h248_node **list,
+				  enum h248_kw kw, struct h248_str name)
 {
 	struct h248_node *n = h248_arena_alloc(a, sizeof(*n)), **p;
 
 	if (!n)
 		return NULL;
 	n->kw = (uint16_t)kw;
-	n->name = kw == H248_KW_NAME ? name :
-		(struct h248_str){ h248_kw_long(kw),
-				   (uint32_t)strlen(h248_kw_long(kw)) };
+	n->name =
+		kw == H248_KW_NAME ?
+			name :
+			(struct h248_str){ h248_kw_long(kw),
+					   (uint32_t)strlen(h248_kw_long(kw)) };
 	for (p = list; *p; p = &(*p)->next)
 		;
 	*p = n;
 	return n;
 }
 
-int h248_build_value(struct h248_arena *a, struct h248_node *n,
-		     enum h248_op op, struct h248_str value, bool quoted)
+int h248_build_value(struct h248_arena *a, struct h248_node *n, enum h248_op op,
+		     struct h248_str value, bool quoted)
 {
 	struct h248_value *v = h248_arena_alloc(a, sizeof(*v));
 

@@ -78,8 +78,8 @@ static int check_one(const char *in, const char *out_base)
 	}
 	for (f = 0; f < 2; f++) {
 		h248_arena_reset(&b);
-		rc = h248_encode_arena(m, f ? H248_ENC_COMPACT :
-					      H248_ENC_PRETTY, &b, &enc);
+		rc = h248_encode_arena(
+			m, f ? H248_ENC_COMPACT : H248_ENC_PRETTY, &b, &enc);
 		if (rc) {
 			printf("%s: encode %s: %s\n", in, ext[f],
 			       strerror(-rc));

@@ -34,8 +34,8 @@ static inline struct h248_error decode_err(struct h248_arena *a,
 	struct h248_error err;
 	int rc = h248_decode(text, len, lim, a, &m, &err);
 
-	ck_assert_msg(rc < 0, "decode accepted invalid input:\n%.*s",
-		      (int)len, text);
+	ck_assert_msg(rc < 0, "decode accepted invalid input:\n%.*s", (int)len,
+		      text);
 	ck_assert_ptr_null(m);
 	ck_assert_int_ne(err.code, 0);
 	ck_assert_uint_le(err.offset, len);
@@ -56,7 +56,8 @@ static inline void roundtrip(struct h248_arena *a, const struct h248_message *m)
 		n = h248_encode(m, f ? H248_ENC_COMPACT : H248_ENC_PRETTY, buf,
 				sizeof(buf));
 		ck_assert_int_gt(n, 0);
-		ck_assert_msg(h248_decode(buf, (size_t)n, NULL, a, &m2, &err) == 0,
+		ck_assert_msg(h248_decode(buf, (size_t)n, NULL, a, &m2, &err) ==
+				      0,
 			      "re-decode failed at %u (%s):\n%.*s", err.offset,
 			      err.expected, (int)n, buf);
 		ck_assert_msg(h248_message_equal(m, m2),
@@ -69,7 +70,7 @@ static inline bool str_is(struct h248_str s, const char *lit)
 	return s.len == strlen(lit) && !memcmp(s.ptr, lit, s.len);
 }
 
-#define ck_assert_str_slice(s, lit) \
+#define ck_assert_str_slice(s, lit)                                    \
 	ck_assert_msg(str_is((s), (lit)), "got \"%.*s\", want \"%s\"", \
 		      (int)(s).len, (s).ptr ? (s).ptr : "", (lit))
 

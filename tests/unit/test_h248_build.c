@@ -10,7 +10,9 @@
 #include "h248_test_util.h"
 
 static const struct h248_mid MID = {
-	.kind = H248_MID_IP4, .has_port = true, .port = 2944,
+	.kind = H248_MID_IP4,
+	.has_port = true,
+	.port = 2944,
 	.addr = { "192.0.2.10", 10 },
 };
 
@@ -24,7 +26,8 @@ START_TEST(build_add_reply)
 	struct h248_command *c;
 	struct h248_node *media = NULL, *st, *loc, *n;
 	struct h248_error err;
-	const char *sdp = "\nv=0\nc=IN IP4 192.0.2.10\nm=message 40000 TCP/MSRP *\n";
+	const char *sdp =
+		"\nv=0\nc=IN IP4 192.0.2.10\nm=message 40000 TCP/MSRP *\n";
 	char out[2048];
 	ssize_t len;
 	unsigned int f;
@@ -37,7 +40,8 @@ START_TEST(build_add_reply)
 	ck_assert_ptr_nonnull(c);
 	media = h248_build_node(&a, &c->desc, H248_KW_MEDIA, H248_STR(""));
 	st = h248_build_node(&a, &media->child, H248_KW_STREAM, H248_STR(""));
-	ck_assert_int_eq(h248_build_value(&a, st, H248_OP_EQ, H248_STR("1"), false), 0);
+	ck_assert_int_eq(
+		h248_build_value(&a, st, H248_OP_EQ, H248_STR("1"), false), 0);
 	loc = h248_build_node(&a, &st->child, H248_KW_LOCAL, H248_STR(""));
 	h248_build_body(loc, (struct h248_str){ sdp, (uint32_t)strlen(sdp) });
 	n = h248_build_node(&a, &c->desc, H248_KW_NAME, H248_STR(""));
@@ -45,7 +49,8 @@ START_TEST(build_add_reply)
 	/* a statistics descriptor with a package property */
 	n = h248_build_node(&a, &c->desc, H248_KW_STATISTICS, H248_STR(""));
 	n = h248_build_node(&a, &n->child, H248_KW_NAME, H248_STR("nt/os"));
-	h248_build_value(&a, n, H248_OP_EQ, h248_arena_printf(&a, "%u", 1234u), false);
+	h248_build_value(&a, n, H248_OP_EQ, h248_arena_printf(&a, "%u", 1234u),
+			 false);
 	/* the caller buffer was enough: no heap */
 	ck_assert_uint_eq(a.heap_allocs, 0);
 
@@ -56,19 +61,23 @@ START_TEST(build_add_reply)
 	/* drop it and encode again */
 	c->desc->next = c->desc->next->next;
 	for (f = 0; f < 2; f++) {
-		len = h248_encode(m, f ? H248_ENC_COMPACT : H248_ENC_PRETTY, out,
-				  sizeof(out));
+		len = h248_encode(m, f ? H248_ENC_COMPACT : H248_ENC_PRETTY,
+				  out, sizeof(out));
 		ck_assert_int_gt(len, 0);
 		h248_arena_reset(&b);
-		ck_assert_int_eq(h248_decode(out, (size_t)len, NULL, &b, &d, &err), 0);
+		ck_assert_int_eq(
+			h248_decode(out, (size_t)len, NULL, &b, &d, &err), 0);
 		ck_assert_int_eq(d->trans->kind, H248_TR_REPLY);
 		ck_assert_uint_eq(d->trans->id, 12);
 		ck_assert_uint_eq(d->trans->actions->ctx_id, 5);
 		c = d->trans->actions->cmds;
 		ck_assert_str_slice(c->tids[0].s, "ip/17");
-		loc = h248_node_find(h248_node_find(h248_node_find(c->desc,
-				H248_KW_MEDIA)->child, H248_KW_STREAM)->child,
-				H248_KW_LOCAL);
+		loc = h248_node_find(
+			h248_node_find(
+				h248_node_find(c->desc, H248_KW_MEDIA)->child,
+				H248_KW_STREAM)
+				->child,
+			H248_KW_LOCAL);
 		ck_assert_str_slice(loc->body, sdp);
 		n = h248_node_find(c->desc, H248_KW_STATISTICS);
 		ck_assert_str_slice(n->child->v[0].s, "1234");
@@ -91,13 +100,17 @@ START_TEST(error_reply)
 	struct h248_str out;
 
 	h248_arena_init(&a, NULL, 0);
-	ck_assert_int_eq(h248_decode(bad, strlen(bad), NULL, &a, &m, &err), -EINVAL);
+	ck_assert_int_eq(h248_decode(bad, strlen(bad), NULL, &a, &m, &err),
+			 -EINVAL);
 	ck_assert(err.has_tid);
 	m = h248_build_message(&a, 3, &MID);
 	t = h248_build_transaction(&a, m, H248_TR_REPLY, err.tid);
-	ck_assert_ptr_nonnull(h248_build_error(&a, &t->error, err.code, err.expected));
+	ck_assert_ptr_nonnull(
+		h248_build_error(&a, &t->error, err.code, err.expected));
 	ck_assert_int_eq(h248_encode_arena(m, H248_ENC_COMPACT, &a, &out), 0);
-	ck_assert_str_slice(out, "!/3 [192.0.2.10]:2944 P=41{ER=442{\"value not allowed here\"}}");
+	ck_assert_str_slice(
+		out,
+		"!/3 [192.0.2.10]:2944 P=41{ER=442{\"value not allowed here\"}}");
 	ck_assert_int_eq(h248_decode(out.ptr, out.len, NULL, &a, &d, &err), 0);
 	ck_assert(h248_message_equal(m, d));
 	h248_arena_release(&a);
@@ -143,7 +156,8 @@ START_TEST(arena_reuse)
 	ck_assert_uint_ge(chunks, 1);
 	for (i = 0; i < 1000; i++) {
 		h248_arena_reset(&a);
-		ck_assert_int_eq(h248_decode(t, strlen(t), NULL, &a, &m, &err), 0);
+		ck_assert_int_eq(h248_decode(t, strlen(t), NULL, &a, &m, &err),
+				 0);
 	}
 	ck_assert_uint_eq(a.heap_allocs, chunks);
 	/* a large block gets its own chunk, kept for the next round */

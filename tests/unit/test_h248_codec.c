@@ -72,8 +72,11 @@ START_TEST(add_with_sdp)
 	loc = h248_node_find(st->child, H248_KW_LOCAL);
 	rem = h248_node_find(st->child, H248_KW_REMOTE);
 	ck_assert(loc->flags & H248_NF_RAW);
-	ck_assert_str_slice(loc->body, "\nv=0\nc=IN IP4 $\nm=message $ TCP/MSRP *\n");
-	ck_assert_str_slice(rem->body, "\nv=0\nc=IN IP4 192.0.2.7\nm=message 7394 TCP/TLS/MSRP *\na=setup:active\n");
+	ck_assert_str_slice(loc->body,
+			    "\nv=0\nc=IN IP4 $\nm=message $ TCP/MSRP *\n");
+	ck_assert_str_slice(
+		rem->body,
+		"\nv=0\nc=IN IP4 192.0.2.7\nm=message 7394 TCP/TLS/MSRP *\na=setup:active\n");
 	/* the SDP slices point into the input buffer */
 	ck_assert(loc->body.ptr > t && loc->body.ptr < t + strlen(t));
 	roundtrip(&A, m);
@@ -89,9 +92,9 @@ START_TEST(all_commands)
 		"SC=ROOT{SV{MT=RS,RE=\"901 Cold Boot\",AD=2944,PF=agw/1,V=3,DL=10}},"
 		"O-A=a/6,W-S=*}}";
 	static const int want[] = {
-		H248_CMD_MODIFY, H248_CMD_SUBTRACT, H248_CMD_MOVE,
-		H248_CMD_AUDITVALUE, H248_CMD_AUDITCAP, H248_CMD_NOTIFY,
-		H248_CMD_SERVICECHANGE, H248_CMD_ADD, H248_CMD_SUBTRACT,
+		H248_CMD_MODIFY,	H248_CMD_SUBTRACT, H248_CMD_MOVE,
+		H248_CMD_AUDITVALUE,	H248_CMD_AUDITCAP, H248_CMD_NOTIFY,
+		H248_CMD_SERVICECHANGE, H248_CMD_ADD,	   H248_CMD_SUBTRACT,
 	};
 	struct h248_message *m = decode_ok(&A, t);
 	struct h248_command *c = m->trans->actions->cmds;
@@ -111,9 +114,14 @@ START_TEST(all_commands)
 		if (c->cmd == H248_CMD_SERVICECHANGE) {
 			ck_assert(c->tids[0].flags & H248_TID_ROOT);
 			sv = h248_node_find(c->desc, H248_KW_SERVICES);
-			ck_assert_int_eq(h248_node_find(sv->child, H248_KW_METHOD)->v[0].kw,
+			ck_assert_int_eq(h248_node_find(sv->child,
+							H248_KW_METHOD)
+						 ->v[0]
+						 .kw,
 					 H248_KW_RESTART);
-			ck_assert(h248_node_find(sv->child, H248_KW_REASON)->v[0].quoted);
+			ck_assert(h248_node_find(sv->child, H248_KW_REASON)
+					  ->v[0]
+					  .quoted);
 		}
 	}
 	ck_assert_ptr_null(c);
@@ -121,7 +129,8 @@ START_TEST(all_commands)
 	for (i = 0; i < 7; i++)
 		c = c->next;
 	ck_assert_int_eq(c->flags & H248_CMDF_OPTIONAL, H248_CMDF_OPTIONAL);
-	ck_assert_int_eq(c->next->flags & H248_CMDF_WILDREPLY, H248_CMDF_WILDREPLY);
+	ck_assert_int_eq(c->next->flags & H248_CMDF_WILDREPLY,
+			 H248_CMDF_WILDREPLY);
 	ck_assert_int_eq(c->next->tids[0].flags, H248_TID_ALL);
 	roundtrip(&A, m);
 }
@@ -233,9 +242,12 @@ START_TEST(descriptors)
 	ck_assert_int_eq(h248_node_find_name(lc->child, "p/a")->op, H248_OP_NE);
 	ck_assert_int_eq(h248_node_find_name(lc->child, "p/b")->op, H248_OP_LT);
 	ck_assert_int_eq(h248_node_find_name(lc->child, "p/c")->op, H248_OP_GT);
-	ck_assert_int_eq(h248_node_find_name(lc->child, "p/d")->vform, H248_VF_ALL);
-	ck_assert_int_eq(h248_node_find_name(lc->child, "p/e")->vform, H248_VF_RANGE);
-	ck_assert_int_eq(h248_node_find_name(lc->child, "p/f")->vform, H248_VF_ALT);
+	ck_assert_int_eq(h248_node_find_name(lc->child, "p/d")->vform,
+			 H248_VF_ALL);
+	ck_assert_int_eq(h248_node_find_name(lc->child, "p/e")->vform,
+			 H248_VF_RANGE);
+	ck_assert_int_eq(h248_node_find_name(lc->child, "p/f")->vform,
+			 H248_VF_ALT);
 	ck_assert(h248_node_find_name(lc->child, "p/g")->v[0].quoted);
 	n = h248_node_find(c->desc, H248_KW_MODEM);
 	ck_assert(n->flags & H248_NF_BRACKET);
@@ -246,7 +258,9 @@ START_TEST(descriptors)
 	n = h248_node_find(c->desc, H248_KW_SIGNALS);
 	ck_assert_int_eq(n->child->kw, H248_KW_SIGNALLIST);
 	ck_assert_int_eq(h248_node_find(n->child->next->child,
-					H248_KW_NOTIFYCOMPLETION)->nv, 5);
+					H248_KW_NOTIFYCOMPLETION)
+				 ->nv,
+			 5);
 	ck_assert(c->next->desc->flags & H248_NF_BODY);
 	ck_assert_ptr_null(c->next->desc->child);
 	roundtrip(&A, m);
@@ -269,9 +283,9 @@ START_TEST(mids_and_header)
 		"!/1 [1.2.3.4] Transaction = { Context = * { AuditValue = * } }",
 	};
 	static const int kinds[] = {
-		H248_MID_IP4, H248_MID_IP6, H248_MID_IP6, H248_MID_DOMAIN,
+		H248_MID_IP4,	 H248_MID_IP6,	  H248_MID_IP6, H248_MID_DOMAIN,
 		H248_MID_DOMAIN, H248_MID_DEVICE, H248_MID_MTP, H248_MID_IP4,
-		H248_MID_IP4, H248_MID_IP4, H248_MID_IP4,
+		H248_MID_IP4,	 H248_MID_IP4,	  H248_MID_IP4,
 	};
 	struct h248_message *m;
 	unsigned int i;
@@ -300,11 +314,14 @@ END_TEST
 /* Long and short tokens, any case, give the same tree. */
 START_TEST(long_short_case)
 {
-	const char *l = "MEGACO/3 [1.2.3.4]:5 Transaction = 9 { Context = 1 { "
+	const char *l =
+		"MEGACO/3 [1.2.3.4]:5 Transaction = 9 { Context = 1 { "
 		"Modify = t/1 { Media { Stream = 1 { LocalControl { Mode = SendOnly } } }, "
 		"Signals { SignalList = 1 { a/b { SignalType = TimeOut } } } } } }";
-	const char *s = "!/3 [1.2.3.4]:5 t=9{c=1{mf=t/1{m{st=1{o{mo=so}}},sg{sl=1{a/b{sy=to}}}}}}";
-	const char *u = "megaco/3 [1.2.3.4]:5 TRANSACTION=9{CONTEXT=1{MODIFY=t/1{MEDIA{STREAM=1{LOCALCONTROL{MODE=SENDONLY}}},SIGNALS{SIGNALLIST=1{a/b{SIGNALTYPE=TIMEOUT}}}}}}";
+	const char *s =
+		"!/3 [1.2.3.4]:5 t=9{c=1{mf=t/1{m{st=1{o{mo=so}}},sg{sl=1{a/b{sy=to}}}}}}";
+	const char *u =
+		"megaco/3 [1.2.3.4]:5 TRANSACTION=9{CONTEXT=1{MODIFY=t/1{MEDIA{STREAM=1{LOCALCONTROL{MODE=SENDONLY}}},SIGNALS{SIGNALLIST=1{a/b{SIGNALTYPE=TIMEOUT}}}}}}";
 	struct h248_message *a = decode_ok(&A, l), *b = decode_ok(&A, s),
 			    *c = decode_ok(&A, u);
 
@@ -323,9 +340,12 @@ START_TEST(versions)
 
 	e = decode_err(&A, v1, strlen(v1), NULL);
 	ck_assert_int_eq(e.code, 443);
-	m = decode_ok(&A, "!/3 [1.2.3.4] T=1{C=1{IEPSCall=ON,N=t{OE=1{g/sc}}}}");
+	m = decode_ok(&A,
+		      "!/3 [1.2.3.4] T=1{C=1{IEPSCall=ON,N=t{OE=1{g/sc}}}}");
 	ck_assert_int_eq(m->trans->actions->props->kw, H248_KW_IEPS);
-	m = decode_ok(&A, "MEGACO/2 [1.2.3.4] T=1{C=1{EmergencyOffToken,N=t{OE=1{g/sc}}}}");
+	m = decode_ok(
+		&A,
+		"MEGACO/2 [1.2.3.4] T=1{C=1{EmergencyOffToken,N=t{OE=1{g/sc}}}}");
 	ck_assert_int_eq(m->trans->actions->props->kw, H248_KW_EMERGENCYOFF);
 	roundtrip(&A, m);
 }
@@ -335,7 +355,8 @@ END_TEST
 START_TEST(encode_forms)
 {
 	const char *t = "!/3 [1.2.3.4]:5 P=7{C=1{A=ip/1{M{ST=1{L{\nv=0\n}}}}}}";
-	const char *pretty = "MEGACO/3 [1.2.3.4]:5\nReply = 7 {\n\tContext = 1 {\n"
+	const char *pretty =
+		"MEGACO/3 [1.2.3.4]:5\nReply = 7 {\n\tContext = 1 {\n"
 		"\t\tAdd = ip/1 {\n\t\t\tMedia {\n\t\t\t\tStream = 1 {\n"
 		"\t\t\t\t\tLocal {\nv=0\n}\n\t\t\t\t}\n\t\t\t}\n\t\t}\n\t}\n}";
 	struct h248_message *m = decode_ok(&A, t);

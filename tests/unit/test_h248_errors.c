@@ -204,7 +204,8 @@ START_TEST(unterminated)
 	ck_assert_str_eq(e.expected, "character not allowed in quoted string");
 	t = "!/3 [1.2.3.4] T=1{C=1{CT{a/b=1,CLT={1,2}},MF=x}}";
 	e = err_of(t);
-	ck_assert_str_eq(e.expected, "ContextList must be alone in ContextAttr");
+	ck_assert_str_eq(e.expected,
+			 "ContextList must be alone in ContextAttr");
 	t = "Authentication = 0x1234:0x00000001:0x0123456789abcdef01234567 !/3 [1.2.3.4] T=1{C=1{MF=x}}";
 	e = err_of(t);
 	ck_assert_uint_eq(e.offset, off_of(t, "0x1234"));
@@ -296,7 +297,9 @@ START_TEST(transaction_attribution)
 	ck_assert_int_eq(e.trans_kind, H248_TR_REQUEST);
 	ck_assert_uint_eq(e.offset, off_of(t, "XX"));
 	h248_error_format(&e, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "error 442 at offset 40 (transaction 77): value not allowed here");
+	ck_assert_str_eq(
+		buf,
+		"error 442 at offset 40 (transaction 77): value not allowed here");
 	/* the second transaction is blamed, not the first */
 	t = "!/3 [1.2.3.4] T=1{C=1{MF=a}} P=9{C=1{MF=a{M{ST=x}}}}";
 	e = err_of(t);
