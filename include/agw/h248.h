@@ -340,6 +340,20 @@ struct h248_node *h248_node_find_name(const struct h248_node *list,
 /* Value 0 of n as an unsigned number; -EINVAL if absent/not a number. */
 int h248_node_uint(const struct h248_node *n, uint32_t *out);
 
+/*
+ * Stream stream_id of command c's Media descriptor: the Stream node, or the
+ * Media node itself when it holds one stream's parameters directly (then
+ * only stream 1 exists). NULL if absent.
+ */
+const struct h248_node *h248_cmd_stream(const struct h248_command *c,
+					uint32_t stream_id);
+/* The SDP octets of the stream's Local or Remote (which = H248_KW_LOCAL or
+ * H248_KW_REMOTE): 0, -ENOENT if the stream has none, -EINVAL. */
+int h248_stream_sdp(const struct h248_node *stream, enum h248_kw which,
+		    struct h248_str *sdp);
+/* LocalControl Mode of the stream (H248_KW_SENDRECEIVE, ...), -ENOENT. */
+int h248_stream_mode(const struct h248_node *stream, enum h248_kw *mode);
+
 /* ---- builder -------------------------------------------------------- */
 /*
  * Build a message (typically a reply) in an arena, then h248_encode() it.

@@ -83,6 +83,43 @@ START_TEST(add_with_sdp)
 }
 END_TEST
 
+/* The typed views agwd uses: streams, their SDP and mode. */
+START_TEST(stream_access)
+{
+	const char *t = HDR "T=1{C=1{"
+		"MF=a{M{ST=1{O{MO=SO},R{\nv=0\n}},ST=2{L{\nv=1\n}}}},"
+		"MF=b{M{O{MO=RC},L{\nv=2\n}}},MF=c{E=1{g/sc}}}}";
+	struct h248_message *m = decode_ok(&A, t);
+	struct h248_command *c = m->trans->actions->cmds;
+	const struct h248_node *s;
+	struct h248_str sdp;
+	enum h248_kw mode;
+
+	s = h248_cmd_stream(c, 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(h248_stream_sdp(s, H248_KW_REMOTE, &sdp), 0);
+	ck_assert_str_slice(sdp, "\nv=0\n");
+	ck_assert_int_eq(h248_stream_sdp(s, H248_KW_LOCAL, &sdp), -ENOENT);
+	ck_assert_int_eq(h248_stream_mode(s, &mode), 0);
+	ck_assert_int_eq(mode, H248_KW_SENDONLY);
+	s = h248_cmd_stream(c, 2);
+	ck_assert_int_eq(h248_stream_sdp(s, H248_KW_LOCAL, &sdp), 0);
+	ck_assert_str_slice(sdp, "\nv=1\n");
+	ck_assert_int_eq(h248_stream_mode(s, &mode), -ENOENT);
+	ck_assert_ptr_null(h248_cmd_stream(c, 3));
+	/* single stream directly in Media */
+	s = h248_cmd_stream(c->next, 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(h248_stream_sdp(s, H248_KW_LOCAL, &sdp), 0);
+	ck_assert_str_slice(sdp, "\nv=2\n");
+	ck_assert_int_eq(h248_stream_mode(s, &mode), 0);
+	ck_assert_int_eq(mode, H248_KW_RECEIVEONLY);
+	ck_assert_ptr_null(h248_cmd_stream(c->next, 2));
+	ck_assert_ptr_null(h248_cmd_stream(c->next->next, 1));
+	ck_assert_int_eq(h248_stream_sdp(NULL, H248_KW_LOCAL, &sdp), -EINVAL);
+}
+END_TEST
+
 START_TEST(all_commands)
 {
 	const char *t = HDR
@@ -380,6 +417,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, add_with_sdp);
+	tcase_add_test(tc, stream_access);
 	tcase_add_test(tc, all_commands);
 	tcase_add_test(tc, all_replies);
 	tcase_add_test(tc, descriptors);
