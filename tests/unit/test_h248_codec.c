@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "../../lib/h248_int.h"
 #include "h248_test_util.h"
 
 static struct h248_arena A;
@@ -410,12 +411,47 @@ START_TEST(encode_forms)
 }
 END_TEST
 
+/* The generated hash table knows every spelling of h248_kw.h, any case. */
+START_TEST(keyword_table)
+{
+	static const char *const alias[][2] = {
+		{ "EmergencyOffToken", "EmergencyOff" }, { "Direction", "SPADirection" },
+		{ "DI", "SPADirection" }, { "RequestID", "SPARequestID" },
+		{ "RQ", "SPARequestID" }, { "IterationToken", "Iteration" },
+	};
+	char up[32];
+	unsigned int k, i, f;
+
+	for (k = 1; k < H248_KW_COUNT; k++) {
+		for (f = 0; f < 2; f++) {
+			const char *sp = f ? h248_kw_short(k) : h248_kw_long(k);
+			size_t n = strlen(sp);
+
+			ck_assert_int_eq(h248_kw_lookup(sp, n, 3), k);
+			for (i = 0; i <= n; i++)
+				up[i] = (char)((sp[i] >= 'a' && sp[i] <= 'z') ?
+						       sp[i] - 32 :
+						       sp[i]);
+			ck_assert_int_eq(h248_kw_lookup(up, n, 3), k);
+		}
+	}
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		ck_assert_int_eq(h248_kw_lookup(alias[i][0], strlen(alias[i][0]), 3),
+				 h248_kw_lookup(alias[i][1], strlen(alias[i][1]), 3));
+	ck_assert_int_eq(h248_kw_lookup("tdmc/gain", 9, 3), H248_KW_NAME);
+	ck_assert_int_eq(h248_kw_lookup("Adds", 4, 3), H248_KW_NAME);
+	ck_assert_int_eq(h248_kw_lookup("Ad", 2, 3), H248_KW_SERVICECHANGEADDRESS);
+	ck_assert_int_eq(h248_kw_lookup("IEPSCall", 8, 2), H248_KW_NAME);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("h248_codec");
 	TCase *tc = tcase_create("codec");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, keyword_table);
 	tcase_add_test(tc, add_with_sdp);
 	tcase_add_test(tc, stream_access);
 	tcase_add_test(tc, all_commands);
