@@ -87,7 +87,8 @@ END_TEST
 /* The typed views agwd uses: streams, their SDP and mode. */
 START_TEST(stream_access)
 {
-	const char *t = HDR "T=1{C=1{"
+	const char *t = HDR
+		"T=1{C=1{"
 		"MF=a{M{ST=1{O{MO=SO},R{\nv=0\n}},ST=2{L{\nv=1\n}}}},"
 		"MF=b{M{O{MO=RC},L{\nv=2\n}}},MF=c{E=1{g/sc}}}}";
 	struct h248_message *m = decode_ok(&A, t);
@@ -415,9 +416,12 @@ END_TEST
 START_TEST(keyword_table)
 {
 	static const char *const alias[][2] = {
-		{ "EmergencyOffToken", "EmergencyOff" }, { "Direction", "SPADirection" },
-		{ "DI", "SPADirection" }, { "RequestID", "SPARequestID" },
-		{ "RQ", "SPARequestID" }, { "IterationToken", "Iteration" },
+		{ "EmergencyOffToken", "EmergencyOff" },
+		{ "Direction", "SPADirection" },
+		{ "DI", "SPADirection" },
+		{ "RequestID", "SPARequestID" },
+		{ "RQ", "SPARequestID" },
+		{ "IterationToken", "Iteration" },
 	};
 	char up[32];
 	unsigned int k, i, f;
@@ -436,11 +440,13 @@ START_TEST(keyword_table)
 		}
 	}
 	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
-		ck_assert_int_eq(h248_kw_lookup(alias[i][0], strlen(alias[i][0]), 3),
-				 h248_kw_lookup(alias[i][1], strlen(alias[i][1]), 3));
+		ck_assert_int_eq(
+			h248_kw_lookup(alias[i][0], strlen(alias[i][0]), 3),
+			h248_kw_lookup(alias[i][1], strlen(alias[i][1]), 3));
 	ck_assert_int_eq(h248_kw_lookup("tdmc/gain", 9, 3), H248_KW_NAME);
 	ck_assert_int_eq(h248_kw_lookup("Adds", 4, 3), H248_KW_NAME);
-	ck_assert_int_eq(h248_kw_lookup("Ad", 2, 3), H248_KW_SERVICECHANGEADDRESS);
+	ck_assert_int_eq(h248_kw_lookup("Ad", 2, 3),
+			 H248_KW_SERVICECHANGEADDRESS);
 	ck_assert_int_eq(h248_kw_lookup("IEPSCall", 8, 2), H248_KW_NAME);
 }
 END_TEST
