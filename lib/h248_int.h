@@ -41,18 +41,17 @@ static inline void *h248_arena_fast(struct h248_arena *a, size_t size)
 
 /* ---- keyword hash table (lib/h248_kwtab.c, generated) ---- */
 
-#define H248_KWTAB_SIZE 512
-#define H248_KWTAB_PROBE 3 /* the generator keeps every probe within this */
+#define H248_KWTAB_SIZE 1024
 
-/* 32 bytes with the spelling inline: one cache line per probe */
 struct h248_kwent {
-	char lower[24]; /* spelling in lower case; len 0 = empty slot */
+	const char *lower; /* spelling in lower case; NULL = empty slot */
 	uint8_t len;
-	uint8_t minver;
 	uint16_t kw;
+	uint8_t minver;
 };
 
 extern const uint32_t h248_kwtab_seed;
+extern const unsigned int h248_kwtab_probe;
 extern const struct h248_kwent h248_kwtab[H248_KWTAB_SIZE];
 
 /* Spelling of each keyword with its length: [0] long, [1] short. */
@@ -234,9 +233,9 @@ static inline enum h248_kw h248_kw_lookup(const char *s, size_t len,
 	h = (h ^ ((unsigned char)s[len / 2] | 0x20)) * 16777619u;
 	h = (h ^ ((unsigned char)s[len - 1] | 0x20)) * 16777619u;
 	i = h & (H248_KWTAB_SIZE - 1);
-	for (n = 0; n <= H248_KWTAB_PROBE; n++) {
+	for (n = 0; n <= h248_kwtab_probe; n++) {
 		e = &h248_kwtab[(i + n) & (H248_KWTAB_SIZE - 1)];
-		if (!e->len)
+		if (!e->lower)
 			return H248_KW_NAME;
 		if (e->len != len)
 			continue;
