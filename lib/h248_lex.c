@@ -64,6 +64,15 @@ void h248_fail_at(struct h248_parser *P, const char *at, int code,
 	struct h248_error *e = P->err;
 
 	e->code = code ? code : P->code;
+	/* H.248.8 names the transaction kind for errors outside commands */
+	if (e->code == H248_E_SYNTAX_MESSAGE && P->in_trans) {
+		if (P->trans_kind == H248_TR_REQUEST)
+			e->code = H248_E_SYNTAX_TRANS_REQUEST;
+		else if (P->trans_kind == H248_TR_REPLY)
+			e->code = H248_E_SYNTAX_TRANS_REPLY;
+		else if (P->trans_kind == H248_TR_PENDING)
+			e->code = H248_E_SYNTAX_TRANS_PENDING;
+	}
 	e->offset = (uint32_t)(at - P->buf);
 	e->expected = what;
 	e->has_tid = P->in_trans;
