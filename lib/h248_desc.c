@@ -40,6 +40,12 @@ enum rule_flags {
 	R_ALONE = 1 << 3, /* must be the only item of its list */
 };
 
+enum name_form {
+	NF_ANY,     /* eventParameterName, extensions: any word */
+	NF_PKGD,    /* pkgdName: (NAME / "*") "/" (NAME / "*") */
+	NF_PKGITEM, /* packagesItem: NAME "-" UINT16 */
+};
+
 enum names_mode {
 	N_NO,
 	N_BARE,     /* pkgdName */
@@ -77,6 +83,7 @@ enum {
 	DC_IA_LC,
 	DC_IA_TS,
 	DC_IA_NAME,
+	DC_IA_PKG,
 	DC_IA_EVBUF,
 	DC_IA_EVSPEC,
 	DC_IA_SIGNALS,
@@ -108,6 +115,7 @@ struct dctx {
 	bool ts;                 /* bare time stamps allowed (Services) */
 	bool empty_ok;           /* "{ }" allowed */
 	bool one;                /* exactly one item */
+	uint8_t nform;           /* enum name_form of name items */
 	uint16_t code;           /* error code for unknown items */
 };
 
@@ -142,7 +150,7 @@ struct dctx {
 #define AUDIT_ITEM_RULES \
 	{ K(MEDIA), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_MEDIA, NULL }, \
 	BARE(MUX), BARE(MODEM), BARE(OBSERVEDEVENTS), \
-	{ K(PACKAGES), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_NAME, NULL }, \
+	{ K(PACKAGES), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_PKG, NULL }, \
 	{ K(STATISTICS), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_NAME, NULL }, \
 	{ K(SIGNALS), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_SIGNALS, NULL }, \
 	{ K(EVENTBUFFER), VAL_NO, VT_NONE, B_OPT, 0, DC_IA_EVBUF, NULL }, \
@@ -249,6 +257,7 @@ static const struct dctx dctx[DC_COUNT] = {
 		      { K(RESERVEDGROUP), VAL_REQ, VT_KW, B_NO, 0, 0, ONOFF },
 		      { K(RESERVEDVALUE), VAL_REQ, VT_KW, B_NO, 0, 0, ONOFF }),
 		.names = N_PARM,
+		.nform = NF_PKGD,
 	},
 	[DC_TS] = {
 		"TerminationState item",
@@ -256,9 +265,11 @@ static const struct dctx dctx[DC_COUNT] = {
 		      { K(BUFFER), VAL_REQ, VT_KW, B_NO, 0, 0,
 			KWS(K(OFF), K(LOCKSTEP)) }),
 		.names = N_PARM,
+		.nform = NF_PKGD,
 	},
 	[DC_EVENTS] = {
 		"requested event", .names = N_EVENT, .name_sub = DC_EVPARM,
+		.nform = NF_PKGD,
 	},
 	[DC_EVPARM] = {
 		"event parameter", RULES(EVPARM_RULES(DC_EMBED)), .names = N_PARM,
@@ -270,6 +281,7 @@ static const struct dctx dctx[DC_COUNT] = {
 	},
 	[DC_EVENTS2] = {
 		"requested event", .names = N_EVENT, .name_sub = DC_EVPARM2,
+		.nform = NF_PKGD,
 	},
 	[DC_EVPARM2] = {
 		"event parameter", RULES(EVPARM_RULES(DC_EMBED_SIG)),
@@ -289,9 +301,11 @@ static const struct dctx dctx[DC_COUNT] = {
 		"signal",
 		RULES({ K(SIGNALLIST), VAL_REQ, VT_UINT16, B_REQ, 0, DC_SIGLIST, NULL }),
 		.names = N_EVENT, .name_sub = DC_SIGPARM, .empty_ok = true,
+		.nform = NF_PKGD,
 	},
 	[DC_SIGLIST] = {
 		"signal", .names = N_EVENT, .name_sub = DC_SIGPARM,
+		.nform = NF_PKGD,
 	},
 	[DC_SIGPARM] = {
 		"signal parameter",
@@ -311,6 +325,7 @@ static const struct dctx dctx[DC_COUNT] = {
 	},
 	[DC_OBSEVENTS] = {
 		"observed event", .names = N_OBS, .name_sub = DC_OBSPARM,
+		.nform = NF_PKGD,
 	},
 	[DC_OBSPARM] = {
 		"observed event parameter",
@@ -319,9 +334,11 @@ static const struct dctx dctx[DC_COUNT] = {
 	},
 	[DC_STATS] = {
 		"statistic", .names = N_STAT,
+		.nform = NF_PKGD,
 	},
 	[DC_PACKAGES] = {
 		"package", .names = N_BARE,
+		.nform = NF_PKGITEM,
 	},
 	[DC_AUDIT] = {
 		"audit item",
@@ -348,19 +365,26 @@ static const struct dctx dctx[DC_COUNT] = {
 		RULES({ K(MODE), VAL_OPT, VT_KW, B_NO, R_NE, 0, STREAMMODES },
 		      BARE(RESERVEDGROUP), BARE(RESERVEDVALUE)),
 		.names = N_PARM_OPT,
+		.nform = NF_PKGD,
 	},
 	[DC_IA_TS] = {
 		"audited TerminationState item",
 		RULES({ K(SERVICESTATES), VAL_OPT, VT_KW, B_NO, R_NE, 0, SVCSTATES },
 		      BARE(BUFFER)),
 		.names = N_PARM_OPT, .one = true,
+		.nform = NF_PKGD,
 	},
 	[DC_IA_NAME] = {
 		"package item name", .names = N_BARE, .one = true,
+		.nform = NF_PKGD,
+	},
+	[DC_IA_PKG] = {
+		"package", .names = N_BARE, .one = true, .nform = NF_PKGITEM,
 	},
 	[DC_IA_EVBUF] = {
 		"event name", .names = N_EVENT, .name_sub = DC_IA_EVSPEC,
 		.one = true,
+		.nform = NF_PKGD,
 	},
 	[DC_IA_EVSPEC] = {
 		"Stream or event parameter name",
@@ -372,6 +396,7 @@ static const struct dctx dctx[DC_COUNT] = {
 		RULES({ K(SIGNALLIST), VAL_REQ, VT_UINT16, B_OPT, 0, DC_SIGLIST, NULL }),
 		.names = N_EVENT, .name_sub = DC_SIGPARM, .empty_ok = true,
 		.one = true,
+		.nform = NF_PKGD,
 	},
 	[DC_SERVICES] = {
 		"ServiceChange parameter",
@@ -407,6 +432,7 @@ static const struct dctx dctx[DC_COUNT] = {
 		"context attribute",
 		RULES({ K(CONTEXTLIST), VAL_REQ, VT_UINTALT, B_NO, R_ALONE, 0, NULL }),
 		.names = N_PARM,
+		.nform = NF_PKGD,
 	},
 	[DC_CTXAUDIT] = {
 		"context audit item",
@@ -419,9 +445,11 @@ static const struct dctx dctx[DC_COUNT] = {
 		      BARE(ANDLGC), BARE(ORLGC),
 		      { K(CONTEXTATTR), VAL_NO, VT_NONE, B_REQ, 0, DC_CTXATTR, NULL }),
 		.names = N_PARM_OPT,
+		.nform = NF_PKGD,
 	},
 	[DC_PROPS] = {
 		"property", .names = N_PARM,
+		.nform = NF_PKGD,
 	},
 };
 
@@ -443,6 +471,92 @@ static bool kw_in(const uint16_t *set, uint16_t kw)
 		if (*set == kw)
 			return true;
 	return false;
+}
+
+/* NAME = ALPHA *63(ALPHA / DIGIT / "_"), or "*" where wild is allowed */
+static bool is_name(const char *p, const char *end, bool wild)
+{
+	if (wild && end - p == 1 && *p == '*')
+		return true;
+	if (p == end || end - p > 64 ||
+	    !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return false;
+	for (p++; p < end; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+static void check_name(struct h248_parser *P, uint8_t nform,
+		       struct h248_str w)
+{
+	const char *end = w.ptr + w.len, *sep;
+	uint32_t i;
+
+	switch (nform) {
+	case NF_PKGD:
+		sep = memchr(w.ptr, '/', w.len);
+		if (!sep || !is_name(w.ptr, sep, true) ||
+		    !is_name(sep + 1, end, true))
+			h248_fail_at(P, w.ptr, 0, "expected package/item");
+		break;
+	case NF_PKGITEM:
+		sep = memchr(w.ptr, '-', w.len);
+		if (!sep || !is_name(w.ptr, sep, false) || sep + 1 == end ||
+		    end - sep > 6)
+			h248_fail_at(P, w.ptr, 0, "expected package-version");
+		for (i = 1; sep + i < end; i++)
+			if (sep[i] < '0' || sep[i] > '9')
+				h248_fail_at(P, w.ptr, 0,
+					     "expected package-version");
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * digitMapValue: timers ("T:", "S:", "L:", "Z:" and a number) and a digit
+ * map of digits, "#", "*", letters A-K, L, S, T, X, Z in either case, and
+ * ". | ( ) [ ] -", with white space.
+ */
+static void check_digitmap(struct h248_parser *P, struct h248_str b)
+{
+	static const char ok[] = "0123456789#*abcdefghijklstxzABCDEFGHIJKLSTXZ"
+				 ".|()[]-:, \t\r\n";
+	uint32_t i;
+
+	for (i = 0; i < b.len; i++)
+		if (!b.ptr[i] || !strchr(ok, b.ptr[i]))
+			h248_fail_at(P, b.ptr + i, 0,
+				     "character not allowed in a digit map");
+}
+
+/*
+ * topologyTriple = terminationA COMMA terminationB COMMA topologyDirection
+ * followed (v3) by an optional OnewayExternal/OnewayBoth extension and an
+ * optional eventStream, the triple repeated.
+ */
+static void check_topology(struct h248_parser *P, const struct h248_node *n)
+{
+	bool dir;
+
+	while (n) {
+		if (n->kw != H248_KW_NAME || !n->next ||
+		    n->next->kw != H248_KW_NAME)
+			goto bad;
+		dir = false;
+		for (n = n->next->next; n && n->kw != H248_KW_NAME; n = n->next)
+			if (n->kw != H248_KW_STREAM)
+				dir = true;
+		if (!dir)
+			goto bad;
+	}
+	return;
+bad:
+	h248_fail_at(P, n ? P->buf + n->offset : P->p, 0,
+		     "expected terminationA, terminationB, direction");
 }
 
 static bool is_timestamp(struct h248_str w)
@@ -733,10 +847,14 @@ static bool item(struct h248_parser *P, unsigned int dc, struct h248_str w,
 			if (r->body == B_RAW_OPT || r->body == B_RAW_REQ) {
 				n->body = h248_raw_body(P);
 				n->flags |= H248_NF_RAW;
+				if (kw == H248_KW_DIGITMAP)
+					check_digitmap(P, n->body);
 			} else if (r->body == B_ERRTEXT) {
 				error_text(P, n);
 			} else {
 				list(P, r->sub, &n->child);
+				if (kw == H248_KW_TOPOLOGY)
+					check_topology(P, n->child);
 			}
 			h248_leave(P);
 		} else if (r->body == B_REQ || r->body == B_RAW_REQ ||
@@ -759,6 +877,8 @@ static bool item(struct h248_parser *P, unsigned int dc, struct h248_str w,
 		n->flags |= H248_NF_TS;
 		return true;
 	}
+	if (c->nform && c->names != N_OBS)
+		check_name(P, c->nform, w);
 	switch (c->names) {
 	case N_OBS:
 		if (h248_peek(P) == ':') {
@@ -771,6 +891,7 @@ static bool item(struct h248_parser *P, unsigned int dc, struct h248_str w,
 			n->name = h248_word(P, "expected an event name");
 			n->offset = (uint32_t)(n->name.ptr - P->buf);
 		}
+		check_name(P, c->nform, n->name);
 		/* fall through */
 	case N_EVENT:
 		if (h248_accept(P, '{')) {

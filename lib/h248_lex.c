@@ -110,9 +110,12 @@ void h248_lwsp_slow(struct h248_parser *P)
 		while (p < end && (h248_cclass[(unsigned char)*p] & H248_C_WS))
 			p++;
 		if (p < end && *p == ';') {
+			/* COMMENT = ";" *(SafeChar / RestChar / WSP / DQUOTE) EOL */
 			while (p < end && *p != '\n' && *p != '\r') {
-				if (!*p)
-					h248_fail_at(P, p, 0, "NUL in comment");
+				if (!(h248_cclass[(unsigned char)*p] &
+				      H248_C_QUOTED) && *p != '"')
+					h248_fail_at(P, p, 0,
+						     "character not allowed in a comment");
 				p++;
 			}
 			if (p == end)

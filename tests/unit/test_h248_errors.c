@@ -323,6 +323,44 @@ START_TEST(transaction_attribution)
 }
 END_TEST
 
+/* Names, digit maps, topology and comments are checked against the ABNF. */
+START_TEST(grammar_details)
+{
+	static const struct {
+		const char *msg, *at, *what;
+	} bad[] = {
+		{ "!/3 [1.2.3.4] T=1{C=1{MF=a{E=1{alof}}}}", "alof",
+		  "expected package/item" },
+		{ "!/3 [1.2.3.4] T=1{C=1{MF=a{E=1{al/o-f}}}}", "al/o-f",
+		  "expected package/item" },
+		{ "!/3 [1.2.3.4] T=1{C=1{MF=a{M{O{1x/y=2}}}}}", "1x/y",
+		  "expected package/item" },
+		{ "!/3 [1.2.3.4] P=1{C=1{AV=a{PG{nt}}}}", "nt}",
+		  "expected package-version" },
+		{ "!/3 [1.2.3.4] P=1{C=1{AV=a{PG{nt-x}}}}", "nt-x",
+		  "expected package-version" },
+		{ "!/3 [1.2.3.4] T=1{C=1{MF=a{DM=d{(0s|1y)}}}}", "y)",
+		  "character not allowed in a digit map" },
+		{ "!/3 [1.2.3.4] T=1{C=1{TP{a,b},MF=a}}", "b}",
+		  "expected terminationA, terminationB, direction" },
+		{ "!/3 [1.2.3.4] T=1{C=1{TP{a,BW,b},MF=a}}", "a,BW",
+		  "expected terminationA, terminationB, direction" },
+		{ "!/3 [1.2.3.4] ; caf\xc3\xa9\n T=1{C=1{MF=a}}", "\xc3",
+		  "character not allowed in a comment" },
+	};
+	struct h248_error e;
+	const char *t = bad[_i].msg;
+
+	e = err_of(t);
+	ck_assert_str_eq(e.expected, bad[_i].what);
+	if (strcmp(bad[_i].at, "b}"))
+		ck_assert_uint_eq(e.offset, off_of(t, bad[_i].at));
+	/* the same shapes, valid */
+	decode_ok(&A, "!/3 [1.2.3.4] T=1{C=1{TP{a,b,OW,OWE,ST=1,c,d,IS},"
+		      "MF=a{E=1{*/*,al/*},DM=d{T:1,(0s|[1-7]xx|#E.)}}}}");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("h248_errors");
@@ -339,6 +377,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, unterminated);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, transaction_attribution);
+	tcase_add_loop_test(tc, grammar_details, 0, 9);
 	suite_add_tcase(s, tc);
 	return s;
 }
