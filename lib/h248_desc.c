@@ -473,47 +473,55 @@ static bool kw_in(const uint16_t *set, uint16_t kw)
 	return false;
 }
 
-/* NAME = ALPHA *63(ALPHA / DIGIT / "_"), or "*" where wild is allowed */
-static bool is_name(const char *p, const char *end, bool wild)
+/*
+ * NAME = ALPHA *63(ALPHA / DIGIT / "_"), or "*" where wild is allowed, at
+ * p; returns the end of it or NULL.
+ */
+static const char *name_end(const char *p, const char *end, bool wild)
 {
-	if (wild && end - p == 1 && *p == '*')
-		return true;
-	if (p == end || end - p > 64 ||
-	    !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-		return false;
-	for (p++; p < end; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_'))
-			return false;
-	return true;
+	const char *s = p;
+
+	if (p == end)
+		return NULL;
+	if (wild && *p == '*')
+		return p + 1;
+	if (!(h248_cclass[(unsigned char)*p] & H248_C_ALPHA))
+		return NULL;
+	for (p++; p < end && (h248_cclass[(unsigned char)*p] & H248_C_NAMECH);)
+		p++;
+	return p - s <= 64 ? p : NULL;
 }
 
 static void check_name(struct h248_parser *P, uint8_t nform,
 		       struct h248_str w)
 {
-	const char *end = w.ptr + w.len, *sep;
-	uint32_t i;
+	const char *end = w.ptr + w.len, *p;
+	uint32_t n;
 
 	switch (nform) {
-	case NF_PKGD:
-		sep = memchr(w.ptr, '/', w.len);
-		if (!sep || !is_name(w.ptr, sep, true) ||
-		    !is_name(sep + 1, end, true))
-			h248_fail_at(P, w.ptr, 0, "expected package/item");
+	case NF_PKGD: /* (NAME / "*") "/" (NAME / "*") */
+		p = name_end(w.ptr, end, true);
+		if (!p || p == end || *p != '/')
+			break;
+		p = name_end(p + 1, end, true);
+		if (p == end)
+			return;
 		break;
-	case NF_PKGITEM:
-		sep = memchr(w.ptr, '-', w.len);
-		if (!sep || !is_name(w.ptr, sep, false) || sep + 1 == end ||
-		    end - sep > 6)
-			h248_fail_at(P, w.ptr, 0, "expected package-version");
-		for (i = 1; sep + i < end; i++)
-			if (sep[i] < '0' || sep[i] > '9')
-				h248_fail_at(P, w.ptr, 0,
-					     "expected package-version");
+	case NF_PKGITEM: /* NAME "-" UINT16 */
+		p = name_end(w.ptr, end, false);
+		if (!p || p == end || *p != '-' || end - p < 2 || end - p > 6)
+			break;
+		for (n = 0, p++; p < end && *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (uint32_t)(*p - '0');
+		if (p == end && n <= 65535)
+			return;
 		break;
 	default:
-		break;
+		return;
 	}
+	h248_fail_at(P, w.ptr, 0,
+		     nform == NF_PKGD ? "expected package/item" :
+					"expected package-version");
 }
 
 /*
@@ -521,14 +529,25 @@ static void check_name(struct h248_parser *P, uint8_t nform,
  * map of digits, "#", "*", letters A-K, L, S, T, X, Z in either case, and
  * ". | ( ) [ ] -", with white space.
  */
-static void check_digitmap(struct h248_parser *P, struct h248_str b)
+static __attribute__((noinline)) void
+check_digitmap(struct h248_parser *P, struct h248_str b)
 {
-	static const char ok[] = "0123456789#*abcdefghijklstxzABCDEFGHIJKLSTXZ"
-				 ".|()[]-:, \t\r\n";
+	static const uint8_t digitmap_ok[256] = {
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+		['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['#'] = 1, ['*'] = 1,
+		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+		['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+		['s'] = 1, ['t'] = 1, ['x'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1,
+		['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+		['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['S'] = 1, ['T'] = 1,
+		['X'] = 1, ['Z'] = 1, ['.'] = 1, ['|'] = 1, ['('] = 1, [')'] = 1,
+		['['] = 1, [']'] = 1, ['-'] = 1, [':'] = 1, [','] = 1, [' '] = 1,
+		['\t'] = 1, ['\r'] = 1, ['\n'] = 1
+	};
 	uint32_t i;
 
 	for (i = 0; i < b.len; i++)
-		if (!b.ptr[i] || !strchr(ok, b.ptr[i]))
+		if (!digitmap_ok[(unsigned char)b.ptr[i]])
 			h248_fail_at(P, b.ptr + i, 0,
 				     "character not allowed in a digit map");
 }
@@ -538,7 +557,8 @@ static void check_digitmap(struct h248_parser *P, struct h248_str b)
  * followed (v3) by an optional OnewayExternal/OnewayBoth extension and an
  * optional eventStream, the triple repeated.
  */
-static void check_topology(struct h248_parser *P, const struct h248_node *n)
+static __attribute__((noinline)) void
+check_topology(struct h248_parser *P, const struct h248_node *n)
 {
 	bool dir;
 

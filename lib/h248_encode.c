@@ -20,6 +20,37 @@ struct enc {
 	unsigned int ind;
 };
 
+/*
+ * Copy n bytes with two possibly overlapping fixed-size moves, as memcpy()
+ * does for short sizes, but inline: most pieces are short tokens and a call
+ * costs more than the copy.
+ */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+	uint16_t u, v;
+
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n >= 2) {
+		memcpy(&u, s, 2);
+		memcpy(&v, s + n - 2, 2);
+		memcpy(d, &u, 2);
+		memcpy(d + n - 2, &v, 2);
+	} else if (n) {
+		*d = *s;
+	}
+}
+
 static inline void put(struct enc *e, const char *s, size_t n)
 {
 	char *d;
@@ -30,13 +61,10 @@ static inline void put(struct enc *e, const char *s, size_t n)
 	}
 	d = e->p + e->len;
 	e->len += n;
-	/* most pieces are short tokens: a loop beats a call to memcpy */
-	if (n > 24) {
+	if (n <= 16)
+		copy_short(d, s, n);
+	else
 		memcpy(d, s, n);
-		return;
-	}
-	while (n--)
-		*d++ = *s++;
 }
 
 /* Literals only: the length is a compile-time constant. */

@@ -66,6 +66,8 @@ enum {
 	H248_C_QUOTED = 1 << 3, /* allowed inside a quotedString */
 	H248_C_NOTKW = 1 << 4, /* never inside a keyword ("/", "$", ...) */
 	H248_C_WILD = 1 << 5, /* "$" and "*" */
+	H248_C_NAMECH = 1 << 6, /* ALPHA / DIGIT / "_": NAME after its first */
+	H248_C_ALPHA = 1 << 7,
 };
 
 extern const uint8_t h248_cclass[256];

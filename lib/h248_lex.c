@@ -14,6 +14,8 @@
 #define Q H248_C_QUOTED
 #define N H248_C_NOTKW
 #define X H248_C_WILD
+#define M H248_C_NAMECH
+#define A H248_C_ALPHA
 
 /* Annex B: SafeChar, LWSP, DIGIT and what a quotedString may hold. */
 const uint8_t h248_cclass[256] = {
@@ -23,16 +25,16 @@ const uint8_t h248_cclass[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0,
 	W|Q, S|Q, 0, Q, S|Q|N|X, S|Q|N, S|Q, S|Q|N,
 	S|Q|N, S|Q|N, S|Q|N|X, S|Q|N, Q, S|Q|N, S|Q|N, S|Q|N,
-	S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q, S|D|Q,
-	S|D|Q, S|D|Q, Q, Q, Q, Q, Q, S|Q|N,
-	S|Q|N, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, Q, S|Q|N, Q, S|Q|N, S|Q|N,
-	S|Q|N, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q, S|Q,
-	S|Q, S|Q, S|Q, Q, S|Q|N, Q, S|Q|N, 0,
+	S|D|Q|M, S|D|Q|M, S|D|Q|M, S|D|Q|M, S|D|Q|M, S|D|Q|M, S|D|Q|M, S|D|Q|M,
+	S|D|Q|M, S|D|Q|M, Q, Q, Q, Q, Q, S|Q|N,
+	S|Q|N, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A,
+	S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A,
+	S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A,
+	S|Q|M|A, S|Q|M|A, S|Q|M|A, Q, S|Q|N, Q, S|Q|N, S|Q|N|M,
+	S|Q|N, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A,
+	S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A,
+	S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A, S|Q|M|A,
+	S|Q|M|A, S|Q|M|A, S|Q|M|A, Q, S|Q|N, Q, S|Q|N, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
@@ -57,6 +59,8 @@ const uint8_t h248_cclass[256] = {
 #undef Q
 #undef N
 #undef X
+#undef M
+#undef A
 
 void h248_fail_at(struct h248_parser *P, const char *at, int code,
 		  const char *what)
