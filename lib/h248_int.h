@@ -211,13 +211,48 @@ static inline struct h248_str h248_word(struct h248_parser *P, const char *what)
 	return (struct h248_str){ s, (uint32_t)(p - s) };
 }
 
+/*
+ * s[0..n) OR 0x20 equals the lower-case k[0..n), compared a word at a time
+ * with overlapping loads (n is at most 22; both sides have n readable bytes).
+ */
+static inline bool h248_fold_eq(const char *s, const char *k, size_t n)
+{
+	uint64_t a, b, c, d;
+	uint32_t x, y, z, w;
+
+	if (n >= 8) {
+		size_t i;
+
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&a, s + i, 8);
+			memcpy(&b, k + i, 8);
+			if ((a | 0x2020202020202020ull) != b)
+				return false;
+		}
+		memcpy(&c, s + n - 8, 8);
+		memcpy(&d, k + n - 8, 8);
+		return (c | 0x2020202020202020ull) == d;
+	}
+	if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, k, 4);
+		memcpy(&z, s + n - 4, 4);
+		memcpy(&w, k + n - 4, 4);
+		return (x | 0x20202020u) == y && (z | 0x20202020u) == w;
+	}
+	for (; n; n--, s++, k++)
+		if (((unsigned char)*s | 0x20) != (unsigned char)*k)
+			return false;
+	return true;
+}
+
 /* Keyword for s[0..len) in a message of this version, or H248_KW_NAME. */
 static inline enum h248_kw h248_kw_lookup(const char *s, size_t len,
 					  int version)
 {
 	uint32_t h = h248_kwtab_seed;
 	const struct h248_kwent *e;
-	unsigned int i, n, j;
+	unsigned int i, n;
 
 	/*
 	 * The longest keyword has 22 octets and none starts with a digit,
@@ -241,11 +276,7 @@ static inline enum h248_kw h248_kw_lookup(const char *s, size_t len,
 			return H248_KW_NAME;
 		if (e->len != len)
 			continue;
-		for (j = 0; j < len; j++)
-			if (((unsigned char)s[j] | 0x20) !=
-			    (unsigned char)e->lower[j])
-				break;
-		if (j == len)
+		if (h248_fold_eq(s, e->lower, len))
 			return e->minver <= version ? (enum h248_kw)e->kw :
 						      H248_KW_NAME;
 	}
