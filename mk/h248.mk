@@ -28,7 +28,7 @@ H248_FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 H248_FUZZ_SRCS := $(wildcard lib/h248_*.c)
 
 $(H248_FUZZ_DIR)/fuzz_h248: tests/fuzz/fuzz_h248.c $(H248_FUZZ_SRCS) \
-		lib/h248_int.h include/agw/h248.h include/agw/h248_kw.h
+		$(wildcard lib/h248_*.h) include/agw/h248.h include/agw/h248_kw.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(H248_FUZZ_FLAGS) -o $@ $(filter %.c,$^)
