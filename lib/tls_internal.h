@@ -18,7 +18,7 @@ struct agw_tls_ctx {
 	bool ktls;
 };
 
-#define AGW_TLS_REASON_MAX 160
+#define AGW_TLS_REASON_MAX 256
 
 struct agw_tls_session {
 	SSL *ssl;

@@ -86,7 +86,7 @@ static void sess_verify(struct agw_tls_session *s)
 	if (!sess_leaf_matches(s, leaf)) {
 		sess_describe_leaf(s, leaf, got, sizeof(got));
 		sess_fail(s, AGW_TLS_FAIL_MISMATCH,
-			  "peer certificate fingerprint mismatch (got %.100s)",
+			  "peer certificate fingerprint mismatch (got %.210s)",
 			  got);
 		sess_abort(s);
 		return;
@@ -114,7 +114,7 @@ static int sess_verify_cb(int preverify_ok, X509_STORE_CTX *xs)
 		return 1;
 	sess_describe_leaf(s, cert, got, sizeof(got));
 	sess_fail(s, AGW_TLS_FAIL_MISMATCH,
-		  "peer certificate fingerprint mismatch (got %.100s)", got);
+		  "peer certificate fingerprint mismatch (got %.210s)", got);
 	X509_STORE_CTX_set_error(xs, X509_V_ERR_APPLICATION_VERIFICATION);
 	return 0;
 }
