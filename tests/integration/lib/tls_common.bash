@@ -91,7 +91,7 @@ wait_listen() { # wait_listen PORT: until something listens on it
 # start_core CASE: the plain core peer; sets CORE_PORT, CORE_PID.
 start_core() {
 	rm -f "$T/$1.cport"
-	python3 "$CORE_PEER" --port-file "$T/$1.cport" --send "$T/B" \
+	python3 "$CORE_PEER" --port-file "$T/$1.cport" --send "${CORE_SEND:-$T/B}" \
 		--recv "$T/$1.core.recv" --expect "${CORE_EXPECT:-$SIZE_A}" \
 		2>"$T/$1.core.err" &
 	CORE_PID=$!
