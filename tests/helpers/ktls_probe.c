@@ -1,0 +1,1307 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ktls_probe: proof that the running kernel performs TLS record processing
+ * (kTLS) for OpenSSL 3.0 sockets, and the TLS relay the VM benchmark drives.
+ *
+ *   ktls_probe check [-u]
+ *	TLS 1.2 (AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305) and TLS 1.3
+ *	over loopback TCP with SSL_OP_ENABLE_KTLS: offload asserted with
+ *	BIO_get_ktls_send/recv and /proc/net/tls_stat, data byte-exact through
+ *	OpenSSL, through raw syscalls and through a splice() relay to plain
+ *	TCP in both directions, close_notify under kTLS receive without
+ *	losing the bytes before it. Exit 0 when every check passed, 1 if
+ *	not. With -u a kernel without TLS prints "kTLS unavailable" and exits
+ *	3 instead of failing.
+ *   ktls_probe sink -l PORT -b BYTES
+ *	plain TCP server: per connection, reads BYTES, answers with the
+ *	count (8 bytes, little endian), waits for EOF. Serves forever.
+ *   ktls_probe relay -l PORT -t PORT -m ktls|user [-3]
+ *	TLS-terminating relay to plain 127.0.0.1:PORT; "ktls" moves bytes
+ *	with splice() through kTLS (fails if the kernel did not take over),
+ *	"user" uses SSL_read/SSL_write. Serves connections one after another.
+ *   ktls_probe client -c PORT -b BYTES [-3]
+ *	TLS client that pushes BYTES, waits for the sink's count and prints
+ *	"client: bytes=N seconds=S".
+ * -3 selects TLS 1.3 (default TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/opensslv.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#ifdef OPENSSL_NO_KTLS
+#error "this OpenSSL has no kTLS support"
+#endif
+
+#define EXIT_KTLS_UNAVAILABLE 3
+#define TLS_STAT_PATH "/proc/net/tls_stat"
+#define PIPE_BYTES (1 << 20)
+#define COPY_BYTES (64 << 10)
+#define IO_TIMEOUT_MS 60000
+
+static int failures;
+
+#define CHECK(cond, ...)                 \
+	do {                             \
+		if (cond) {              \
+			printf("ok   "); \
+		} else {                 \
+			printf("FAIL "); \
+			failures++;      \
+		}                        \
+		printf(__VA_ARGS__);     \
+		putchar('\n');           \
+		fflush(stdout);          \
+	} while (0)
+
+static void ssl_errors(const char *what)
+{
+	unsigned long e;
+	char buf[256];
+
+	fprintf(stderr, "ktls_probe: %s failed\n", what);
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		fprintf(stderr, "  %s\n", buf);
+	}
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- identity and contexts ----------------------------------------------- */
+
+struct identity {
+	EVP_PKEY *key;
+	X509 *cert;
+};
+
+static void identity_free(struct identity *id)
+{
+	X509_free(id->cert);
+	EVP_PKEY_free(id->key);
+}
+
+/* A throw-away self-signed ECDSA P-256 certificate. */
+static int identity_make(struct identity *id)
+{
+	X509_NAME *name;
+
+	id->cert = NULL;
+	id->key = EVP_EC_gen("P-256");
+	if (!id->key)
+		goto fail;
+	id->cert = X509_new();
+	if (!id->cert || !X509_set_version(id->cert, 2) ||
+	    !ASN1_INTEGER_set(X509_get_serialNumber(id->cert), 1) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(id->cert), -3600) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(id->cert), 86400) ||
+	    !X509_set_pubkey(id->cert, id->key))
+		goto fail;
+	name = X509_get_subject_name(id->cert);
+	if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+					(const unsigned char *)"ktls-probe", -1,
+					-1, 0) ||
+	    !X509_set_issuer_name(id->cert, name) ||
+	    !X509_sign(id->cert, id->key, EVP_sha256()))
+		goto fail;
+	return 0;
+fail:
+	ssl_errors("certificate generation");
+	identity_free(id);
+	return -EINVAL;
+}
+
+struct tls_params {
+	int version; /* TLS1_2_VERSION or TLS1_3_VERSION */
+	const char *ciphers; /* cipher list (1.2) or suites (1.3) */
+	bool ktls; /* SSL_OP_ENABLE_KTLS */
+};
+
+static SSL_CTX *ctx_make(const struct tls_params *p,
+			 const struct identity *server_id)
+{
+	SSL_CTX *ctx;
+	int ok;
+
+	ctx = SSL_CTX_new(server_id ? TLS_server_method() :
+				      TLS_client_method());
+	if (!ctx)
+		goto fail;
+	ok = SSL_CTX_set_min_proto_version(ctx, p->version) &&
+	     SSL_CTX_set_max_proto_version(ctx, p->version);
+	if (ok && p->version == TLS1_2_VERSION)
+		ok = SSL_CTX_set_cipher_list(ctx, p->ciphers);
+	else if (ok)
+		ok = SSL_CTX_set_ciphersuites(ctx, p->ciphers);
+	if (ok && server_id)
+		ok = SSL_CTX_use_certificate(ctx, server_id->cert) &&
+		     SSL_CTX_use_PrivateKey(ctx, server_id->key);
+	if (!ok)
+		goto fail;
+	if (p->ktls)
+		SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
+	/* Peers are anonymous throw-away identities: nothing to verify. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+fail:
+	ssl_errors("SSL_CTX setup");
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* ---- sockets ------------------------------------------------------------- */
+
+static int set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
+}
+
+static int tcp_listen(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	int fd, one = 1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 16) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int tcp_connect(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	int fd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* A connected loopback TCP pair: *a connected, *b accepted. */
+static int tcp_pair(int *a, int *b)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int lfd, err;
+
+	lfd = tcp_listen(0);
+	if (lfd < 0)
+		return lfd;
+	if (getsockname(lfd, (struct sockaddr *)&sa, &len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	*a = tcp_connect(ntohs(sa.sin_port));
+	if (*a < 0) {
+		err = *a;
+		goto out;
+	}
+	*b = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	err = *b < 0 ? -errno : 0;
+	if (err)
+		close(*a);
+out:
+	close(lfd);
+	return err;
+}
+
+/* Works on blocking and non-blocking sockets alike. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (poll(&pfd, 1, IO_TIMEOUT_MS) <= 0)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* ---- /proc/net/tls_stat -------------------------------------------------- */
+
+/* Value of one tls_stat counter, or -1 when the kernel has none. */
+static long long tls_stat(const char *name)
+{
+	char line[128], key[64];
+	long long v, found = -1;
+	FILE *f = fopen(TLS_STAT_PATH, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lld", key, &v) == 2 &&
+		    !strcmp(key, name)) {
+			found = v;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* ---- handshake ----------------------------------------------------------- */
+
+struct tls_link {
+	SSL_CTX *cctx, *sctx;
+	SSL *client, *server;
+	int cfd, sfd;
+};
+
+static void link_close(struct tls_link *l)
+{
+	SSL_free(l->client);
+	SSL_free(l->server);
+	SSL_CTX_free(l->cctx);
+	SSL_CTX_free(l->sctx);
+	if (l->cfd >= 0)
+		close(l->cfd);
+	if (l->sfd >= 0)
+		close(l->sfd);
+	memset(l, 0, sizeof(*l));
+	l->cfd = l->sfd = -1;
+}
+
+/* SSL call r only needs the socket to become ready again. */
+static bool ssl_wants_io(SSL *ssl, int r)
+{
+	int e = SSL_get_error(ssl, r);
+
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+}
+
+/* Both ends in one thread: non-blocking handshake steps until both finish. */
+static int handshake_pair(SSL *client, SSL *server, int cfd, int sfd)
+{
+	struct pollfd pfd[2] = { { .fd = cfd, .events = POLLIN },
+				 { .fd = sfd, .events = POLLIN } };
+	double deadline = now_seconds() + 30;
+	bool cdone = false, sdone = false;
+	int r;
+
+	set_nonblock(cfd, true);
+	set_nonblock(sfd, true);
+	while (!cdone || !sdone) {
+		if (!cdone) {
+			r = SSL_connect(client);
+			if (r == 1)
+				cdone = true;
+			else if (!ssl_wants_io(client, r))
+				goto fail;
+		}
+		if (!sdone) {
+			r = SSL_accept(server);
+			if (r == 1)
+				sdone = true;
+			else if (!ssl_wants_io(server, r))
+				goto fail;
+		}
+		if (now_seconds() > deadline)
+			goto fail;
+		if (!cdone || !sdone)
+			poll(pfd, 2, 100);
+	}
+	set_nonblock(cfd, false);
+	set_nonblock(sfd, false);
+	return 0;
+fail:
+	ssl_errors("handshake");
+	return -EPROTO;
+}
+
+static int link_open(struct tls_link *l, const struct tls_params *p,
+		     const struct identity *id)
+{
+	memset(l, 0, sizeof(*l));
+	l->cfd = l->sfd = -1;
+	l->cctx = ctx_make(p, NULL);
+	l->sctx = ctx_make(p, id);
+	if (!l->cctx || !l->sctx || tcp_pair(&l->cfd, &l->sfd) < 0)
+		goto fail;
+	l->client = SSL_new(l->cctx);
+	l->server = SSL_new(l->sctx);
+	if (!l->client || !l->server || !SSL_set_fd(l->client, l->cfd) ||
+	    !SSL_set_fd(l->server, l->sfd))
+		goto fail;
+	if (handshake_pair(l->client, l->server, l->cfd, l->sfd) < 0)
+		goto fail;
+	return 0;
+fail:
+	link_close(l);
+	return -EPROTO;
+}
+
+static bool ktls_send(SSL *ssl)
+{
+	return BIO_get_ktls_send(SSL_get_wbio(ssl)) == 1;
+}
+
+static bool ktls_recv(SSL *ssl)
+{
+	return BIO_get_ktls_recv(SSL_get_rbio(ssl)) == 1;
+}
+
+/* ---- payload and digests ------------------------------------------------- */
+
+/* Deterministic pseudo-random bytes (xorshift), different per seed. */
+static uint8_t *payload_make(size_t len, uint64_t seed)
+{
+	uint8_t *buf = malloc(len);
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL | 1;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		buf[i] = x >> 24;
+	}
+	return buf;
+}
+
+struct digest {
+	EVP_MD_CTX *md;
+	uint64_t bytes;
+};
+
+static int digest_init(struct digest *d)
+{
+	d->bytes = 0;
+	d->md = EVP_MD_CTX_new();
+	if (!d->md || !EVP_DigestInit_ex(d->md, EVP_sha256(), NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+static void digest_add(struct digest *d, const void *p, size_t n)
+{
+	EVP_DigestUpdate(d->md, p, n);
+	d->bytes += n;
+}
+
+static void digest_final(struct digest *d, uint8_t out[32])
+{
+	EVP_DigestFinal_ex(d->md, out, NULL);
+	EVP_MD_CTX_free(d->md);
+	d->md = NULL;
+}
+
+static void sha256(const void *p, size_t n, uint8_t out[32])
+{
+	EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
+}
+
+/* ---- the relay ----------------------------------------------------------- */
+
+/*
+ * One direction of a TLS <-> plain relay. With kTLS for that direction the
+ * bytes go socket -> pipe -> socket with splice() and never reach user
+ * space; otherwise they are copied through buf with SSL_read/SSL_write.
+ */
+struct relay_dir {
+	int in, out; /* file descriptors */
+	bool from_tls; /* in is the TLS socket */
+	bool splice;
+	int pipe[2];
+	size_t cap; /* pipe or buf capacity */
+	size_t pending; /* bytes in the pipe or buf */
+	uint8_t *buf;
+	size_t off;
+	bool eof, done;
+	uint64_t spliced, copied;
+	uint64_t empty_reads; /* woken without a whole record to splice */
+	bool close_notify; /* from_tls: the peer's close_notify arrived */
+};
+
+struct relay_stats {
+	uint64_t spliced[2], copied[2]; /* [0] TLS->plain, [1] plain->TLS */
+	uint64_t polls, empty_reads;
+	bool close_notify;
+};
+
+static void dir_clear(struct relay_dir *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->pipe[0] = d->pipe[1] = -1;
+}
+
+static int dir_init(struct relay_dir *d, int in, int out, bool from_tls,
+		    bool use_splice)
+{
+	int r;
+
+	d->in = in;
+	d->out = out;
+	d->from_tls = from_tls;
+	d->splice = use_splice;
+	if (use_splice) {
+		if (pipe2(d->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+			return -errno;
+		fcntl(d->pipe[1], F_SETPIPE_SZ, PIPE_BYTES);
+		r = fcntl(d->pipe[1], F_GETPIPE_SZ);
+		d->cap = r > 0 ? r : 4096;
+		return 0;
+	}
+	d->cap = COPY_BYTES;
+	d->buf = malloc(COPY_BYTES);
+	return d->buf ? 0 : -ENOMEM;
+}
+
+static void dir_free(struct relay_dir *d)
+{
+	if (d->pipe[0] >= 0)
+		close(d->pipe[0]);
+	if (d->pipe[1] >= 0)
+		close(d->pipe[1]);
+	free(d->buf);
+}
+
+/*
+ * A record that is not application data (alert, handshake) stops splice()
+ * with EINVAL and stays queued; OpenSSL's SSL_read() consumes it through
+ * recvmsg() with a control message. Any data it returns is copied on.
+ */
+static int tls_read_copy(SSL *ssl, struct relay_dir *d, uint8_t *buf,
+			 size_t cap)
+{
+	int n = SSL_read(ssl, buf, cap);
+
+	if (n > 0)
+		return n;
+	if (ssl_wants_io(ssl, n))
+		return -EAGAIN;
+	switch (SSL_get_error(ssl, n)) {
+	case SSL_ERROR_ZERO_RETURN:
+		d->close_notify = true;
+		return 0;
+	default:
+		ssl_errors("SSL_read");
+		return -EPROTO;
+	}
+}
+
+/* Bytes into the pipe or buffer. Returns >0 moved, 0 nothing, -errno. */
+static int dir_fill(SSL *ssl, struct relay_dir *d)
+{
+	ssize_t n;
+
+	if (d->eof || d->pending >= (d->splice ? d->cap : 1))
+		return 0;
+	if (d->splice) {
+		n = splice(d->in, NULL, d->pipe[1], NULL, d->cap - d->pending,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			d->pending += n;
+			d->spliced += n;
+			return 1;
+		}
+		if (n == 0) {
+			d->eof = true;
+			return 1;
+		}
+		if (errno == EAGAIN) {
+			d->empty_reads++;
+			return 0;
+		}
+		if (!d->from_tls || (errno != EINVAL && errno != EIO))
+			return -errno;
+		/* A control record: drain the pipe first to keep order. */
+		if (d->pending > 0)
+			return 0;
+		if (!d->buf && !(d->buf = malloc(COPY_BYTES)))
+			return -ENOMEM;
+		n = tls_read_copy(ssl, d, d->buf, COPY_BYTES);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			d->eof = true;
+			return 1;
+		}
+		d->copied += n;
+		return write_all(d->out, d->buf, n) ?: 1;
+	}
+	if (d->from_tls) {
+		n = tls_read_copy(ssl, d, d->buf, COPY_BYTES);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0)
+			return n;
+	} else {
+		n = read(d->in, d->buf, COPY_BYTES);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+	}
+	if (n == 0) {
+		d->eof = true;
+		return 1;
+	}
+	d->pending = n;
+	d->off = 0;
+	d->copied += n;
+	return 1;
+}
+
+/* Bytes out of the pipe or buffer. Returns >0 moved, 0 nothing, -errno. */
+static int dir_drain(SSL *ssl, struct relay_dir *d)
+{
+	ssize_t n;
+	int r;
+
+	if (d->pending == 0)
+		return 0;
+	if (d->splice) {
+		n = splice(d->pipe[0], NULL, d->out, NULL, d->pending,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		d->pending -= n;
+		return n > 0;
+	}
+	if (d->from_tls) {
+		n = write(d->out, d->buf + d->off, d->pending);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+	} else {
+		r = SSL_write(ssl, d->buf + d->off, d->pending);
+		if (r <= 0) {
+			if (ssl_wants_io(ssl, r))
+				return 0;
+			ssl_errors("SSL_write");
+			return -EPROTO;
+		}
+		n = r;
+	}
+	d->off += n;
+	d->pending -= n;
+	return n > 0;
+}
+
+/* End of one direction: half-close toward the plain side, close_notify
+ * toward the TLS side (through the kernel when it sends for us). */
+static void dir_finish(SSL *ssl, struct relay_dir *d)
+{
+	if (d->done || !d->eof || d->pending > 0)
+		return;
+	d->done = true;
+	if (d->from_tls)
+		shutdown(d->out, SHUT_WR);
+	else
+		SSL_shutdown(ssl);
+}
+
+/*
+ * Relay between the TLS connection ssl (socket tfd) and the plain socket
+ * pfd until both directions have ended. Splices the directions kTLS owns.
+ *
+ * Edge-triggered epoll, because a kTLS socket polls readable as soon as
+ * part of a record is queued while splice() waits for the whole record:
+ * level-triggered poll() would spin. The kernel's TLS parser wakes epoll
+ * only when a record is complete. Every step is retried until nothing
+ * moves, so each fd we then wait on has returned EAGAIN.
+ */
+static int relay_run(SSL *ssl, int tfd, int pfd, bool allow_splice,
+		     struct relay_stats *st)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET };
+	struct relay_dir d[2];
+	int r = 0, progress, ep;
+
+	memset(st, 0, sizeof(*st));
+	dir_clear(&d[0]);
+	dir_clear(&d[1]);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -errno;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev) < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &ev) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (dir_init(&d[0], tfd, pfd, true, allow_splice && ktls_recv(ssl)) ||
+	    dir_init(&d[1], pfd, tfd, false, allow_splice && ktls_send(ssl))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	set_nonblock(tfd, true);
+	set_nonblock(pfd, true);
+	while (!d[0].done || !d[1].done) {
+		progress = 0;
+		for (int i = 0; i < 2; i++) {
+			if (d[i].done)
+				continue;
+			r = dir_fill(ssl, &d[i]);
+			if (r < 0)
+				goto out;
+			progress += r;
+			r = dir_drain(ssl, &d[i]);
+			if (r < 0)
+				goto out;
+			progress += r;
+			dir_finish(ssl, &d[i]);
+		}
+		if (progress || (!d[0].splice && SSL_pending(ssl) > 0))
+			continue;
+		/* Every fd we stopped on said EAGAIN: wait for an edge. */
+		st->polls++;
+		r = epoll_wait(ep, &ev, 1, IO_TIMEOUT_MS);
+		if (r == 0) {
+			fprintf(stderr, "ktls_probe: relay idle for %d ms\n",
+				IO_TIMEOUT_MS);
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		if (r < 0 && errno != EINTR) {
+			r = -errno;
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		st->spliced[i] = d[i].spliced;
+		st->copied[i] = d[i].copied;
+		st->empty_reads += d[i].empty_reads;
+		dir_free(&d[i]);
+	}
+	st->close_notify = d[0].close_notify;
+	close(ep);
+	set_nonblock(tfd, false);
+	set_nonblock(pfd, false);
+	return r;
+}
+
+/* ---- check: peers in threads --------------------------------------------- */
+
+/*
+ * The UE side: sends its payload and close_notify, then reads until the
+ * relay's close_notify. One thread, as an SSL object is not thread-safe;
+ * the relay meanwhile must keep the upstream moving although the UE does
+ * not read what is coming down.
+ */
+struct tls_peer {
+	SSL *ssl;
+	const uint8_t *out;
+	size_t out_len;
+	struct digest in;
+	int err;
+};
+
+static void *tls_peer_main(void *arg)
+{
+	struct tls_peer *p = arg;
+	uint8_t *buf = malloc(COPY_BYTES);
+	size_t off = 0;
+	int n;
+
+	p->err = buf ? 0 : -ENOMEM;
+	while (!p->err && off < p->out_len) {
+		size_t chunk = p->out_len - off < 16384 ? p->out_len - off :
+							  16384;
+
+		if (SSL_write(p->ssl, p->out + off, chunk) <= 0)
+			p->err = -EPIPE;
+		off += chunk;
+	}
+	/* close_notify; the peer's comes later, after its data. */
+	if (!p->err && SSL_shutdown(p->ssl) < 0)
+		p->err = -EPIPE;
+	while (!p->err) {
+		n = SSL_read(p->ssl, buf, COPY_BYTES);
+		if (n > 0) {
+			digest_add(&p->in, buf, n);
+			continue;
+		}
+		if (SSL_get_error(p->ssl, n) != SSL_ERROR_ZERO_RETURN)
+			p->err = -EPROTO;
+		break;
+	}
+	free(buf);
+	return NULL;
+}
+
+/*
+ * The core side: sends its payload and half-closes while it reads until
+ * EOF, so both directions cross the relay at the same time.
+ */
+struct plain_peer {
+	int fd;
+	const uint8_t *out;
+	size_t out_len;
+	struct digest in;
+	int err, write_err;
+};
+
+static void *plain_writer_main(void *arg)
+{
+	struct plain_peer *p = arg;
+
+	p->write_err = write_all(p->fd, p->out, p->out_len);
+	shutdown(p->fd, SHUT_WR);
+	return NULL;
+}
+
+static void *plain_peer_main(void *arg)
+{
+	struct plain_peer *p = arg;
+	uint8_t *buf = malloc(COPY_BYTES);
+	pthread_t writer;
+	ssize_t n;
+
+	p->err = buf ? 0 : -ENOMEM;
+	if (p->err || pthread_create(&writer, NULL, plain_writer_main, p)) {
+		free(buf);
+		p->err = -ENOMEM;
+		return NULL;
+	}
+	while (!p->err && (n = read(p->fd, buf, COPY_BYTES)) != 0) {
+		if (n < 0)
+			p->err = -errno;
+		else
+			digest_add(&p->in, buf, n);
+	}
+	pthread_join(writer, NULL);
+	p->err = p->err ?: p->write_err;
+	free(buf);
+	return NULL;
+}
+
+/*
+ * UE --TLS--> relay (server end of l) --plain--> core and back: bytes must
+ * arrive exact both ways, and with kTLS entirely by splice().
+ */
+static void check_relay(struct tls_link *l, const char *what, bool allow_splice)
+{
+	const size_t up_len = (4 << 20) + 12345, down_len = (3 << 20) + 777;
+	uint8_t *up = payload_make(up_len, 1),
+		*down = payload_make(down_len, 2);
+	uint8_t want[32], got[32];
+	struct tls_peer ue = { .ssl = l->client, .out = up, .out_len = up_len };
+	struct plain_peer core = { .fd = -1, .out = down, .out_len = down_len };
+	struct relay_stats st;
+	int relay_in = -1, r;
+	pthread_t t1, t2;
+	bool rx = ktls_recv(l->server), tx = ktls_send(l->server);
+
+	if (!up || !down || digest_init(&ue.in) || digest_init(&core.in) ||
+	    tcp_pair(&relay_in, &core.fd) < 0) {
+		CHECK(false, "%s: relay setup", what);
+		goto out;
+	}
+	pthread_create(&t1, NULL, tls_peer_main, &ue);
+	pthread_create(&t2, NULL, plain_peer_main, &core);
+	r = relay_run(l->server, l->sfd, relay_in, allow_splice, &st);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	CHECK(r == 0 && ue.err == 0 && core.err == 0,
+	      "%s: relay and peers finished (relay %d, ue %d, core %d)", what,
+	      r, ue.err, core.err);
+
+	sha256(up, up_len, want);
+	digest_final(&core.in, got);
+	CHECK(core.in.bytes == up_len && !memcmp(want, got, 32),
+	      "%s: TLS->plain byte-exact (%llu of %zu bytes, sha256 %s)", what,
+	      (unsigned long long)core.in.bytes, up_len,
+	      memcmp(want, got, 32) ? "differs" : "equal");
+	sha256(down, down_len, want);
+	digest_final(&ue.in, got);
+	CHECK(ue.in.bytes == down_len && !memcmp(want, got, 32),
+	      "%s: plain->TLS byte-exact (%llu of %zu bytes, sha256 %s)", what,
+	      (unsigned long long)ue.in.bytes, down_len,
+	      memcmp(want, got, 32) ? "differs" : "equal");
+	CHECK(st.close_notify,
+	      "%s: close_notify after the data handled under %s receive", what,
+	      rx ? "kTLS" : "user-space");
+	if (allow_splice) {
+		CHECK(rx ? st.spliced[0] == up_len && st.copied[0] == 0 :
+			   st.spliced[0] == 0 && st.copied[0] == up_len,
+		      "%s: TLS->plain %s (spliced %llu, copied %llu)", what,
+		      rx ? "all by splice from the kTLS socket" :
+			   "copied (no kTLS receive)",
+		      (unsigned long long)st.spliced[0],
+		      (unsigned long long)st.copied[0]);
+		CHECK(tx && st.spliced[1] == down_len && st.copied[1] == 0,
+		      "%s: plain->TLS all by splice into the kTLS socket "
+		      "(spliced %llu, copied %llu)",
+		      what, (unsigned long long)st.spliced[1],
+		      (unsigned long long)st.copied[1]);
+	}
+out:
+	EVP_MD_CTX_free(ue.in.md);
+	EVP_MD_CTX_free(core.in.md);
+	if (relay_in >= 0)
+		close(relay_in);
+	if (core.fd >= 0)
+		close(core.fd);
+	free(up);
+	free(down);
+}
+
+struct ssl_writer {
+	SSL *ssl;
+	const uint8_t *buf;
+	size_t len;
+	bool ok;
+};
+
+static void *ssl_writer_main(void *arg)
+{
+	struct ssl_writer *w = arg;
+	size_t done;
+
+	w->ok = SSL_write_ex(w->ssl, w->buf, w->len, &done) == 1 &&
+		done == w->len;
+	return NULL;
+}
+
+/* SSL_write on one end, SSL_read on the other, in both directions. */
+static void check_ssl_io(struct tls_link *l, const char *what)
+{
+	const size_t len = 1 << 20;
+	uint8_t *msg = payload_make(len, 3), *buf = malloc(len);
+	SSL *ends[2] = { l->client, l->server };
+	struct ssl_writer w;
+	pthread_t t;
+	size_t got;
+	bool ok;
+
+	for (int i = 0; i < 2 && msg && buf; i++) {
+		w = (struct ssl_writer){ ends[i], msg, len, false };
+		pthread_create(&t, NULL, ssl_writer_main, &w);
+		for (got = 0, ok = true; ok && got < len;) {
+			int n = SSL_read(ends[!i], buf + got, len - got);
+
+			ok = n > 0;
+			got += ok ? n : 0;
+		}
+		pthread_join(t, NULL);
+		CHECK(ok && w.ok && !memcmp(msg, buf, len),
+		      "%s: SSL_write/SSL_read %s->%s byte-exact (%zu bytes)",
+		      what, i ? "server" : "client", i ? "client" : "server",
+		      len);
+	}
+	free(msg);
+	free(buf);
+}
+
+/*
+ * The kernel really does the record layer: plaintext written with write()
+ * on a kTLS send socket decrypts at the OpenSSL peer, and plaintext comes
+ * out of read() on a kTLS receive socket.
+ */
+static void check_raw_syscalls(struct tls_link *l, const char *what)
+{
+	static const char hello[] = "plaintext in, TLS record out";
+	char buf[64] = "";
+	ssize_t n;
+
+	if (ktls_send(l->client)) {
+		n = write(l->cfd, hello, sizeof(hello));
+		CHECK(n == sizeof(hello) &&
+			      SSL_read(l->server, buf, sizeof(buf)) ==
+				      sizeof(hello) &&
+			      !memcmp(buf, hello, sizeof(hello)),
+		      "%s: write() on the kTLS send socket decrypts at the peer",
+		      what);
+	}
+	if (ktls_recv(l->server)) {
+		memset(buf, 0, sizeof(buf));
+		n = SSL_write(l->client, hello, sizeof(hello));
+		CHECK(n == sizeof(hello) &&
+			      read(l->sfd, buf, sizeof(buf)) == sizeof(hello) &&
+			      !memcmp(buf, hello, sizeof(hello)),
+		      "%s: read() on the kTLS receive socket gives plaintext",
+		      what);
+	}
+}
+
+struct tls_counts {
+	long long tx, rx;
+};
+
+static void check_connection(const struct identity *id, int version,
+			     const char *ciphers, struct tls_counts *expect)
+{
+	struct tls_params p = { version, ciphers, true };
+	bool tls12 = version == TLS1_2_VERSION;
+	long long tx0 = tls_stat("TlsCurrTxSw"), rx0 = tls_stat("TlsCurrRxSw");
+	bool want_rx = tls12 || OPENSSL_VERSION_NUMBER >= 0x30200000L;
+	struct tls_link l;
+	char what[96];
+	int n_tx, n_rx;
+
+	snprintf(what, sizeof(what), "TLS 1.%d %s", tls12 ? 2 : 3, ciphers);
+	if (link_open(&l, &p, id) < 0) {
+		CHECK(false, "%s: handshake over loopback TCP", what);
+		return;
+	}
+	CHECK(!strcmp(SSL_get_cipher_name(l.server), ciphers),
+	      "%s: negotiated %s", what, SSL_get_cipher_name(l.server));
+	CHECK(ktls_send(l.client) && ktls_send(l.server),
+	      "%s: BIO_get_ktls_send on client and server", what);
+	if (want_rx)
+		CHECK(ktls_recv(l.client) && ktls_recv(l.server),
+		      "%s: BIO_get_ktls_recv on client and server", what);
+	else
+		CHECK(!ktls_recv(l.client) && !ktls_recv(l.server),
+		      "%s: receive stays in user space (OpenSSL %s)", what,
+		      OPENSSL_VERSION_TEXT);
+	n_tx = ktls_send(l.client) + ktls_send(l.server);
+	n_rx = ktls_recv(l.client) + ktls_recv(l.server);
+	expect->tx += n_tx;
+	expect->rx += n_rx;
+	CHECK(tls_stat("TlsCurrTxSw") - tx0 == n_tx &&
+		      tls_stat("TlsCurrRxSw") - rx0 == n_rx,
+	      "%s: tls_stat TlsCurrTxSw +%lld, TlsCurrRxSw +%lld", what,
+	      tls_stat("TlsCurrTxSw") - tx0, tls_stat("TlsCurrRxSw") - rx0);
+
+	check_ssl_io(&l, what);
+	check_raw_syscalls(&l, what);
+	check_relay(&l, what, true);
+	link_close(&l);
+	CHECK(tls_stat("TlsCurrTxSw") == tx0 && tls_stat("TlsCurrRxSw") == rx0,
+	      "%s: tls_stat current counters back after close", what);
+}
+
+/* The same relay with kTLS off: the baseline the benchmark compares to. */
+static void check_user_space(const struct identity *id)
+{
+	struct tls_params p = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256",
+				false };
+	const char *what = "TLS 1.2 user-space relay";
+	struct tls_link l;
+
+	if (link_open(&l, &p, id) < 0) {
+		CHECK(false, "%s: handshake", what);
+		return;
+	}
+	CHECK(!ktls_send(l.server) && !ktls_recv(l.server),
+	      "%s: no kTLS without SSL_OP_ENABLE_KTLS", what);
+	check_relay(&l, what, false);
+	link_close(&l);
+}
+
+static const char *const tls_counters[] = { "TlsTxSw", "TlsRxSw",
+					    "TlsDecryptError" };
+
+static int cmd_check(bool unavailable_ok)
+{
+	static const char *const tls12[] = {
+		"ECDHE-ECDSA-AES128-GCM-SHA256",
+		"ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-ECDSA-CHACHA20-POLY1305",
+	};
+	static const char *const tls13[] = {
+		"TLS_AES_128_GCM_SHA256",
+		"TLS_AES_256_GCM_SHA384",
+		"TLS_CHACHA20_POLY1305_SHA256",
+	};
+	long long before[3], after[3];
+	struct tls_counts expect = { 0, 0 };
+	struct identity id;
+
+	if (access(TLS_STAT_PATH, R_OK) != 0) {
+		printf("kTLS unavailable: this kernel has no TLS (no %s)\n",
+		       TLS_STAT_PATH);
+		return unavailable_ok ? EXIT_KTLS_UNAVAILABLE : 1;
+	}
+	printf("ktls_probe: %s\n", OpenSSL_version(OPENSSL_VERSION));
+	if (identity_make(&id) < 0)
+		return 1;
+	for (int i = 0; i < 3; i++)
+		before[i] = tls_stat(tls_counters[i]);
+	for (size_t i = 0; i < sizeof(tls12) / sizeof(tls12[0]); i++)
+		check_connection(&id, TLS1_2_VERSION, tls12[i], &expect);
+	for (size_t i = 0; i < sizeof(tls13) / sizeof(tls13[0]); i++)
+		check_connection(&id, TLS1_3_VERSION, tls13[i], &expect);
+	check_user_space(&id);
+	for (int i = 0; i < 3; i++)
+		after[i] = tls_stat(tls_counters[i]);
+	CHECK(after[0] - before[0] == expect.tx,
+	      "tls_stat TlsTxSw moved by %lld (kTLS send sockets: %lld)",
+	      after[0] - before[0], expect.tx);
+	CHECK(after[1] - before[1] == expect.rx,
+	      "tls_stat TlsRxSw moved by %lld (kTLS receive sockets: %lld)",
+	      after[1] - before[1], expect.rx);
+	CHECK(after[2] == before[2],
+	      "tls_stat TlsDecryptError unchanged (%lld)", after[2]);
+	identity_free(&id);
+	printf("ktls_probe: %s\n", failures ? "FAILED" : "all checks passed");
+	return failures ? 1 : 0;
+}
+
+/* ---- benchmark roles ----------------------------------------------------- */
+
+static int accept_loop_fd(uint16_t port)
+{
+	int lfd = tcp_listen(port);
+
+	if (lfd < 0)
+		fprintf(stderr, "ktls_probe: listen on %u: %s\n", port,
+			strerror(-lfd));
+	return lfd;
+}
+
+static int cmd_sink(uint16_t port, uint64_t bytes)
+{
+	uint8_t *buf = malloc(COPY_BYTES);
+	int lfd = accept_loop_fd(port), fd;
+	uint64_t got;
+	ssize_t n;
+
+	if (lfd < 0 || !buf)
+		return 1;
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		for (got = 0; got < bytes; got += n) {
+			n = read(fd, buf, COPY_BYTES);
+			if (n <= 0)
+				break;
+		}
+		/* Little-endian count: the client checks it. */
+		for (int i = 0; i < 8; i++)
+			buf[i] = got >> (8 * i);
+		write_all(fd, buf, 8);
+		while (read(fd, buf, COPY_BYTES) > 0)
+			;
+		close(fd);
+	}
+}
+
+static int cmd_relay(uint16_t port, uint16_t to, bool use_ktls, int version)
+{
+	struct tls_params p = { version,
+				version == TLS1_2_VERSION ?
+					"ECDHE-ECDSA-AES128-GCM-SHA256" :
+					"TLS_AES_128_GCM_SHA256",
+				use_ktls };
+	int lfd = accept_loop_fd(port), tfd, pfd;
+	struct relay_stats st;
+	struct identity id;
+	SSL_CTX *ctx;
+	SSL *ssl;
+
+	if (lfd < 0 || identity_make(&id) < 0 || !(ctx = ctx_make(&p, &id)))
+		return 1;
+	for (;;) {
+		tfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (tfd < 0)
+			continue;
+		pfd = tcp_connect(to);
+		ssl = SSL_new(ctx);
+		if (pfd < 0 || !ssl || !SSL_set_fd(ssl, tfd) ||
+		    SSL_accept(ssl) != 1) {
+			ssl_errors("relay accept");
+			goto next;
+		}
+		if (use_ktls && !ktls_send(ssl)) {
+			fprintf(stderr, "ktls_probe: the kernel did not take "
+					"over: not measuring kTLS\n");
+			return 1;
+		}
+		fprintf(stderr, "relay: ktls send %d recv %d\n", ktls_send(ssl),
+			ktls_recv(ssl));
+		if (relay_run(ssl, tfd, pfd, use_ktls, &st) < 0)
+			fprintf(stderr, "ktls_probe: relay failed\n");
+		fprintf(stderr,
+			"relay: spliced %llu/%llu copied %llu/%llu bytes, "
+			"%llu polls, %llu empty splices\n",
+			(unsigned long long)st.spliced[0],
+			(unsigned long long)st.spliced[1],
+			(unsigned long long)st.copied[0],
+			(unsigned long long)st.copied[1],
+			(unsigned long long)st.polls,
+			(unsigned long long)st.empty_reads);
+next:
+		SSL_free(ssl);
+		if (pfd >= 0)
+			close(pfd);
+		close(tfd);
+	}
+}
+
+static int cmd_client(uint16_t port, uint64_t bytes, int version)
+{
+	struct tls_params p = { version,
+				version == TLS1_2_VERSION ?
+					"ECDHE-ECDSA-AES128-GCM-SHA256" :
+					"TLS_AES_128_GCM_SHA256",
+				true };
+	uint8_t *buf = payload_make(COPY_BYTES, 4), ack[8];
+	uint64_t sent = 0, count = 0;
+	SSL_CTX *ctx = ctx_make(&p, NULL);
+	SSL *ssl = NULL;
+	int fd = -1, rc = 1, n;
+	size_t got = 0;
+	double t0;
+
+	fd = tcp_connect(port);
+	if (!buf || !ctx || fd < 0 || !(ssl = SSL_new(ctx)) ||
+	    !SSL_set_fd(ssl, fd) || SSL_connect(ssl) != 1) {
+		ssl_errors("client connect");
+		goto out;
+	}
+	t0 = now_seconds();
+	while (sent < bytes) {
+		size_t chunk = bytes - sent < 16384 ? bytes - sent : 16384;
+
+		if (SSL_write(ssl, buf, chunk) <= 0) {
+			ssl_errors("client SSL_write");
+			goto out;
+		}
+		sent += chunk;
+	}
+	while (got < sizeof(ack)) {
+		n = SSL_read(ssl, ack + got, sizeof(ack) - got);
+		if (n <= 0) {
+			ssl_errors("client SSL_read");
+			goto out;
+		}
+		got += n;
+	}
+	for (int i = 0; i < 8; i++)
+		count |= (uint64_t)ack[i] << (8 * i);
+	printf("client: bytes=%llu seconds=%.6f ktls_send=%d\n",
+	       (unsigned long long)count, now_seconds() - t0, ktls_send(ssl));
+	if (count != bytes)
+		fprintf(stderr, "ktls_probe: sink got %llu of %llu bytes\n",
+			(unsigned long long)count, (unsigned long long)bytes);
+	else
+		rc = 0;
+	SSL_shutdown(ssl);
+out:
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr,
+		"usage: ktls_probe check [-u]\n"
+		"       ktls_probe sink -l PORT -b BYTES\n"
+		"       ktls_probe relay -l PORT -t PORT -m ktls|user [-3]\n"
+		"       ktls_probe client -c PORT -b BYTES [-3]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long port = 0, to = 0;
+	unsigned long long bytes = 0;
+	int version = TLS1_2_VERSION, opt;
+	bool unavailable_ok = false, use_ktls = true;
+	const char *cmd;
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
+	while ((opt = getopt(argc, argv, "ul:t:c:b:m:3")) != -1) {
+		switch (opt) {
+		case 'u':
+			unavailable_ok = true;
+			break;
+		case 'l':
+		case 'c':
+			port = strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			to = strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			bytes = strtoull(optarg, NULL, 10);
+			break;
+		case 'm':
+			if (strcmp(optarg, "ktls") && strcmp(optarg, "user"))
+				usage();
+			use_ktls = !strcmp(optarg, "ktls");
+			break;
+		case '3':
+			version = TLS1_3_VERSION;
+			break;
+		default:
+			usage();
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(unavailable_ok);
+	if (port == 0 || port > 65535)
+		usage();
+	if (!strcmp(cmd, "sink") && bytes)
+		return cmd_sink(port, bytes);
+	if (!strcmp(cmd, "relay") && to && to <= 65535)
+		return cmd_relay(port, to, use_ktls, version);
+	if (!strcmp(cmd, "client") && bytes)
+		return cmd_client(port, bytes, version);
+	usage();
+}
