@@ -422,6 +422,14 @@ void agw_tls_relay_watch(const struct agw_tls_relay *r,
 	w[0].events = r->up.want_src | r->down.want_dst;
 	w[1].fd = r->plain_fd;
 	w[1].events = r->up.want_dst | r->down.want_src;
+	/* Edge-triggered: a kTLS receive socket polls readable as soon as
+	 * part of a record is queued while splice() still says EAGAIN, so
+	 * level-triggered would spin. Every step runs each pump to EAGAIN,
+	 * which is what edge triggering needs. */
+	if (w[0].events)
+		w[0].events |= EPOLLET;
+	if (w[1].events)
+		w[1].events |= EPOLLET;
 }
 
 enum agw_tls_relay_mode agw_tls_relay_mode(const struct agw_tls_relay *r)

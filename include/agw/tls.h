@@ -178,7 +178,7 @@ struct agw_tls_relay_stats {
 
 struct agw_tls_relay_watch {
 	int fd;
-	uint32_t events; /* EPOLLIN / EPOLLOUT, level-triggered */
+	uint32_t events; /* EPOLLIN / EPOLLOUT | EPOLLET: register as is */
 };
 
 struct agw_tls_relay;

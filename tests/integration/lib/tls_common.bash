@@ -9,7 +9,7 @@ set -u
 : "${BUILD:?BUILD must be set}"
 : "${AGW_SRC:?AGW_SRC must be set}"
 RELAY=$BUILD/helpers/tls_relay
-CORE_PEER=$AGW_SRC/tests/integration/lib/core_peer.py
+CORE_PEER=$BUILD/helpers/tls_core_peer
 T=$(mktemp -d /tmp/agw-tls-test.XXXXXX)
 PIDS=()
 FAILS=0
@@ -23,10 +23,12 @@ tls_cleanup() {
 }
 trap tls_cleanup EXIT
 
-for t in openssl python3; do
+for t in openssl; do
 	command -v $t >/dev/null || { echo "missing $t"; exit 1; }
 done
-[ -x "$RELAY" ] || { echo "missing $RELAY (make test-bins)"; exit 1; }
+for t in "$RELAY" "$CORE_PEER"; do
+	[ -x "$t" ] || { echo "missing $t (make test-bins)"; exit 1; }
+done
 
 # Payloads: sizes not multiples of a record, so partial records happen.
 head -c 1048573 /dev/urandom >"$T/A" # UE -> core
@@ -91,9 +93,8 @@ wait_listen() { # wait_listen PORT: until something listens on it
 # start_core CASE: the plain core peer; sets CORE_PORT, CORE_PID.
 start_core() {
 	rm -f "$T/$1.cport"
-	python3 "$CORE_PEER" --port-file "$T/$1.cport" --send "${CORE_SEND:-$T/B}" \
-		--recv "$T/$1.core.recv" --expect "${CORE_EXPECT:-$SIZE_A}" \
-		2>"$T/$1.core.err" &
+	"$CORE_PEER" "$T/$1.cport" "${CORE_SEND:-$T/B}" "$T/$1.core.recv" \
+		"${CORE_EXPECT:-$SIZE_A}" 90 2>"$T/$1.core.err" &
 	CORE_PID=$!
 	PIDS+=($CORE_PID)
 	wait_file "$T/$1.cport" || return 1
