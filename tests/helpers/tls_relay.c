@@ -8,7 +8,7 @@
  *
  * Events go to stdout, one line each, prefixed "event: ", for tests:
  *   local-fingerprint, listening, accepted, handshake-done, verified,
- *   relay, tls-failure, done.
+ *   relay, tls-failure, done, rusage (the process's CPU time at exit).
  * Exit status: 0 relayed and closed cleanly, 2 TLS failure (the event the
  * MGC would get), 1 anything else.
  *
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -463,6 +464,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = run(&o, ctx);
+	/* The process ends with the flow: its CPU use, for benchmarks. */
+	{
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		printf("event: rusage user_us=%lld sys_us=%lld\n",
+		       (long long)ru.ru_utime.tv_sec * 1000000 +
+			       ru.ru_utime.tv_usec,
+		       (long long)ru.ru_stime.tv_sec * 1000000 +
+			       ru.ru_stime.tv_usec);
+	}
 	agw_tls_ctx_free(ctx);
 	agw_tls_cert_free(cert);
 	return ret;

@@ -96,6 +96,21 @@ expect_exact server-late "$T/server-late.ue.recv"
 late_server_case server-late-wrong "$(fp other sha-256)"
 expect_refused server-late-wrong fingerprint-mismatch "$RC"
 
+# TLS 1.3 KeyUpdate (update_requested) every 64 KiB from the UE: agw must
+# rekey both directions mid-stream without losing a byte.
+c=server-tls1.3-keyupdate
+start_core $c
+start_relay $c active 127.0.0.1:0 --fp "$(fp ue sha-256)"
+wait_file "$T/$c.port"
+timeout 60 "$BUILD/helpers/tls_ue" -c "$(cat "$T/$c.port")" -3 -u 65536 \
+	-C "$T/ue.crt" -K "$T/ue.key" -s "$T/A" -r "$T/$c.ue.recv" 2>"$T/$c.ue.err" ||
+	bad "$c: UE failed: $(cat "$T/$c.ue.err")"
+relay_stdin_close
+wait_pid "$RELAY_PID" 60
+wait_pid "$CORE_PID" 30
+grep -q 'key updates 1[0-9]' "$T/$c.ue.err" || bad "$c: UE sent no key updates"
+expect_exact $c "$T/$c.ue.recv"
+
 # agw as TLS client: the UE is a=setup:passive and runs s_server, which
 # asks for agw's certificate. Its stdin is a fifo held open until the end,
 # since s_server drops the connection when its stdin ends.
