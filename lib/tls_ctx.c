@@ -38,6 +38,7 @@ int agw_tls_ctx_new(const struct agw_tls_cert *cert,
 	op = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
 	     SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE;
 	ctx->ktls = !opts->no_ktls;
+	ctx->ktls13_tx = opts->ktls13_tx;
 	if (ctx->ktls)
 		op |= SSL_OP_ENABLE_KTLS;
 	SSL_CTX_set_options(sc, op);

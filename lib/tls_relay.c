@@ -46,6 +46,7 @@ struct agw_tls_relay {
 	void *arg;
 	struct agw_tls_relay_stats st;
 	char reason[AGW_TLS_REASON_MAX];
+	const char *end_reason;
 	struct relay_dir up;   /* TLS -> plain */
 	struct relay_dir down; /* plain -> TLS */
 };
@@ -80,12 +81,18 @@ static void relay_pick_mode(struct agw_tls_relay *r)
 			       : "kernel refused the receive key");
 	} else {
 		r->mode = AGW_TLS_RELAY_USER;
-		if (!(SSL_get_options(ssl) & SSL_OP_ENABLE_KTLS))
+		if (!(SSL_get_options(ssl) & SSL_OP_ENABLE_KTLS) &&
+		    !r->sess->ktls13_dropped)
 			snprintf(r->reason, sizeof(r->reason),
 				 "kTLS disabled by configuration");
 		else if (!relay_kernel_has_tls())
 			snprintf(r->reason, sizeof(r->reason),
 				 "kernel has no TLS (no /proc/net/tls_stat)");
+		else if (r->sess->ktls13_dropped)
+			snprintf(r->reason, sizeof(r->reason),
+				 "TLS 1.3: kTLS send not opted in (OpenSSL "
+				 "3.0 cannot rekey it on a peer KeyUpdate), "
+				 "receive needs OpenSSL 3.2");
 		else
 			snprintf(r->reason, sizeof(r->reason),
 				 "kernel refused the keys for %s %s",
@@ -386,6 +393,12 @@ static int relay_pump_down(struct agw_tls_relay *r)
 static int relay_finish(struct agw_tls_relay *r, int err)
 {
 	r->finished = true;
+	r->end_reason = "";
+	if (err && r->sess->keyupdate_cut) {
+		err = -EOPNOTSUPP;
+		r->end_reason = "peer sent KeyUpdate: kTLS send cannot be "
+				"rekeyed (TLS 1.3, OpenSSL 3.0); flow cut";
+	}
 	r->up.want_src = r->up.want_dst = 0;
 	r->down.want_src = r->down.want_dst = 0;
 	if (r->done)
@@ -400,6 +413,9 @@ int agw_tls_relay_step(struct agw_tls_relay *r)
 	if (r->finished)
 		return 0;
 	ret = relay_pump_up(r);
+	/* The cut looks like EOF to the pumps: never end it as clean. */
+	if (r->sess->keyupdate_cut)
+		return relay_finish(r, -EOPNOTSUPP);
 	if (ret < 0)
 		return relay_finish(r, ret);
 	ret = relay_pump_down(r);
@@ -459,4 +475,9 @@ const struct agw_tls_relay_stats *
 agw_tls_relay_stats(const struct agw_tls_relay *r)
 {
 	return &r->st;
+}
+
+const char *agw_tls_relay_end_reason(const struct agw_tls_relay *r)
+{
+	return r->end_reason ? r->end_reason : "";
 }

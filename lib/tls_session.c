@@ -119,6 +119,40 @@ static int sess_verify_cb(int preverify_ok, X509_STORE_CTX *xs)
 	return 0;
 }
 
+/*
+ * Handshake messages as OpenSSL sees them. Two jobs, both about TLS 1.3
+ * with kTLS send under OpenSSL 3.0, which cannot rekey the kernel:
+ * - unless opted in, switch kTLS off once TLS 1.3 is known (before the
+ *   application keys exist, which is when OpenSSL would install them);
+ * - if opted in, a KeyUpdate from the peer would make OpenSSL answer and
+ *   switch keys while the kernel keeps encrypting with the old ones: cut
+ *   the connection before anything is sent with mismatched keys.
+ */
+static void sess_msg_cb(int write_p, int version, int content_type,
+			const void *buf, size_t len, SSL *ssl, void *arg)
+{
+	struct agw_tls_session *s = arg;
+	const unsigned char *msg = buf;
+
+	if (content_type != SSL3_RT_HANDSHAKE || !len)
+		return;
+	/* The version is settled once the server sent its ServerHello, and
+	 * on the client when EncryptedExtensions (TLS 1.3 only) arrives;
+	 * before that SSL_version() says only what may be negotiated. */
+	if (((write_p && msg[0] == SSL3_MT_SERVER_HELLO) ||
+	     (!write_p && msg[0] == SSL3_MT_ENCRYPTED_EXTENSIONS)) &&
+	    SSL_version(ssl) == TLS1_3_VERSION && !s->ktls13_tx &&
+	    (SSL_get_options(ssl) & SSL_OP_ENABLE_KTLS)) {
+		SSL_clear_options(ssl, SSL_OP_ENABLE_KTLS);
+		s->ktls13_dropped = true;
+	}
+	if (!write_p && msg[0] == SSL3_MT_KEY_UPDATE &&
+	    BIO_get_ktls_send(SSL_get_wbio(ssl)) > 0) {
+		s->keyupdate_cut = true;
+		shutdown(s->fd, SHUT_RDWR);
+	}
+}
+
 int agw_tls_session_new(struct agw_tls_ctx *ctx, int fd,
 			enum agw_tls_role role, struct agw_tls_session **out)
 {
@@ -142,6 +176,11 @@ int agw_tls_session_new(struct agw_tls_ctx *ctx, int fd,
 		return -ENOMEM;
 	}
 	SSL_set_app_data(s->ssl, s);
+	s->ktls13_tx = ctx->ktls13_tx;
+	if (ctx->ktls) {
+		SSL_set_msg_callback(s->ssl, sess_msg_cb);
+		SSL_set_msg_callback_arg(s->ssl, s);
+	}
 	/* The server must ask for the client certificate and refuse a
 	 * handshake without one; a client always gets the server's. */
 	SSL_set_verify(s->ssl,

@@ -83,6 +83,12 @@ struct agw_tls_opts {
 	int min_version;	  /* TLS1_2_VERSION (default) or TLS1_3_VERSION */
 	int max_version;	  /* 0: the library's newest */
 	bool no_ktls;		  /* leave SSL_OP_ENABLE_KTLS off */
+	/* Opt in to TLS 1.3 send offload. Off by default: with OpenSSL 3.0
+	 * a peer's KeyUpdate(update_requested) makes OpenSSL switch keys
+	 * while the kernel keeps the old ones, so the peer sees bad record
+	 * MACs. With this on, such a KeyUpdate ends the flow cleanly
+	 * (agw_tls_relay_end_reason) before anything bad is sent. */
+	bool ktls13_tx;
 	const char *ciphers;	  /* TLS 1.2 list; NULL: OpenSSL default */
 	const char *ciphersuites; /* TLS 1.3 list; NULL: OpenSSL default */
 };
@@ -210,5 +216,8 @@ const char *agw_tls_relay_mode_name(enum agw_tls_relay_mode mode);
 const char *agw_tls_relay_mode_reason(const struct agw_tls_relay *r);
 const struct agw_tls_relay_stats *
 agw_tls_relay_stats(const struct agw_tls_relay *r);
+/* Why the relay stopped with an error ("" when it did not, or when the
+ * errno says it all). */
+const char *agw_tls_relay_end_reason(const struct agw_tls_relay *r);
 
 #endif

@@ -68,7 +68,8 @@ static void usage(void)
 		"usage: tls_relay --ue-setup active|passive --ue HOST:PORT "
 		"--core HOST:PORT\n"
 		"  [--state-dir DIR | --cert PEM --key PEM] [--fp 'HASH HEX']...\n"
-		"  [--fp-stdin] [--tls 1.2|1.3] [--no-ktls] [--ciphers LIST]\n"
+		"  [--fp-stdin] [--tls 1.2|1.3] [--no-ktls] [--ktls13-tx]\n"
+		"  [--ciphers LIST]\n"
 		"  [--local-hash sha-256] [--port-file F] [--timeout S]\n");
 	exit(1);
 }
@@ -188,6 +189,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "tls", 1, NULL, 't' },       { "no-ktls", 0, NULL, 'n' },
 		{ "ciphers", 1, NULL, 'x' },   { "port-file", 1, NULL, 'p' },
 		{ "timeout", 1, NULL, 'T' },   { "local-hash", 1, NULL, 'H' },
+		{ "ktls13-tx", 0, NULL, '3' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum agw_fp_hash h;
@@ -214,6 +216,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 				parse_version(optarg);
 			break;
 		case 'n': o->tls.no_ktls = true; break;
+		case '3': o->tls.ktls13_tx = true; break;
 		case 'x':
 			o->tls.ciphers = optarg;
 			o->tls.ciphersuites = optarg;
@@ -257,6 +260,9 @@ static void on_relay_done(struct agw_tls_relay *r, int err, void *arg)
 
 	fl->done = true;
 	fl->done_err = err;
+	if (*agw_tls_relay_end_reason(r))
+		printf("event: relay-ended reason=%s\n",
+		       agw_tls_relay_end_reason(r));
 	printf("event: done err=%d tls_to_plain=%llu plain_to_tls=%llu "
 	       "spliced_to_plain=%llu spliced_to_tls=%llu control=%llu\n",
 	       err, (unsigned long long)st->tls_to_plain,
