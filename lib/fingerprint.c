@@ -145,8 +145,8 @@ static int fp_parse_hex(const char *value, size_t len,
 		}
 		if (n == want) {
 			fp_fail(err, AGW_FP_ERR_SYNTAX,
-				"fingerprint longer than %zu bytes of %s",
-				want, fp_hashes[out->hash].name);
+				"fingerprint longer than %zu bytes of %s", want,
+				fp_hashes[out->hash].name);
 			return -EINVAL;
 		}
 		out->digest[n++] = (uint8_t)(hi << 4 | lo);
@@ -243,8 +243,7 @@ int agw_fp_format(const struct agw_fingerprint *fp, char *buf, size_t size)
 	return (int)(need - 1);
 }
 
-int agw_fp_format_attr(const struct agw_fingerprint *fp, char *buf,
-		       size_t size)
+int agw_fp_format_attr(const struct agw_fingerprint *fp, char *buf, size_t size)
 {
 	const char *name = agw_fp_hash_name(fp->hash);
 	size_t nl;

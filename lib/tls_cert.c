@@ -125,8 +125,7 @@ static X509 *cert_self_sign(EVP_PKEY *pkey)
 	if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
 					(const unsigned char *)"agw", -1, -1,
 					0) ||
-	    !X509_set_issuer_name(x, name) ||
-	    !X509_sign(x, pkey, EVP_sha256()))
+	    !X509_set_issuer_name(x, name) || !X509_sign(x, pkey, EVP_sha256()))
 		goto err;
 	BN_free(bn);
 	return x;
@@ -159,8 +158,8 @@ static int cert_write_pem(const char *path, mode_t mode, X509 *x,
 		unlink(tmp);
 		return e;
 	}
-	ok = x ? PEM_write_X509(f, x)
-	       : PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL);
+	ok = x ? PEM_write_X509(f, x) :
+		 PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL);
 	ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
 	if (fclose(f) != 0)
 		ok = 0;

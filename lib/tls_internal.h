@@ -29,9 +29,9 @@ struct agw_tls_session {
 	enum agw_tls_failure failure;
 	uint32_t want;
 	bool have_fps;
-	bool ktls13_tx;	      /* TLS 1.3 send offload allowed */
-	bool ktls13_dropped;  /* kTLS switched off because TLS 1.3 */
-	bool keyupdate_cut;   /* peer KeyUpdate under kTLS send: cut */
+	bool ktls13_tx; /* TLS 1.3 send offload allowed */
+	bool ktls13_dropped; /* kTLS switched off because TLS 1.3 */
+	bool keyupdate_cut; /* peer KeyUpdate under kTLS send: cut */
 	struct agw_fp_set fps;
 	char reason[AGW_TLS_REASON_MAX];
 };

@@ -23,14 +23,14 @@
 #include "agw/tls.h"
 #include "tls_internal.h"
 
-#define RELAY_BUF 16384	   /* one TLS record of plaintext */
+#define RELAY_BUF 16384 /* one TLS record of plaintext */
 #define RELAY_SPLICE 65536 /* default pipe capacity */
 
 struct relay_dir {
-	bool splice;	 /* kernel path for this direction */
-	bool eof;	 /* source finished */
-	bool shut;	 /* destination write side closed */
-	int pipe[2];	 /* splice: bytes in flight */
+	bool splice; /* kernel path for this direction */
+	bool eof; /* source finished */
+	bool shut; /* destination write side closed */
+	int pipe[2]; /* splice: bytes in flight */
 	size_t in_pipe;
 	size_t off, len; /* user path: buf[off, off+len) pending */
 	uint32_t want_src, want_dst;
@@ -47,7 +47,7 @@ struct agw_tls_relay {
 	struct agw_tls_relay_stats st;
 	char reason[AGW_TLS_REASON_MAX];
 	const char *end_reason;
-	struct relay_dir up;   /* TLS -> plain */
+	struct relay_dir up; /* TLS -> plain */
 	struct relay_dir down; /* plain -> TLS */
 };
 
@@ -55,7 +55,6 @@ static bool relay_kernel_has_tls(void)
 {
 	return access("/proc/net/tls_stat", F_OK) == 0;
 }
-
 
 static void relay_pick_mode(struct agw_tls_relay *r)
 {
@@ -74,11 +73,12 @@ static void relay_pick_mode(struct agw_tls_relay *r)
 			 SSL_get_version(ssl), cipher);
 	} else if (tx) {
 		r->mode = AGW_TLS_RELAY_KTLS_TX;
-		snprintf(r->reason, sizeof(r->reason),
-			 "kTLS send only (%s %s): %s", SSL_get_version(ssl),
-			 cipher,
-			 tls13 ? "OpenSSL 3.0 does not offload TLS 1.3 receive"
-			       : "kernel refused the receive key");
+		snprintf(
+			r->reason, sizeof(r->reason),
+			"kTLS send only (%s %s): %s", SSL_get_version(ssl),
+			cipher,
+			tls13 ? "OpenSSL 3.0 does not offload TLS 1.3 receive" :
+				"kernel refused the receive key");
 	} else {
 		r->mode = AGW_TLS_RELAY_USER;
 		if (!(SSL_get_options(ssl) & SSL_OP_ENABLE_KTLS) &&

@@ -17,7 +17,8 @@ static const struct agw_tls_role_rule role_rules[AGW_SETUP_COUNT] = {
 		.agw_connects = false,
 		.role = AGW_TLS_SERVER,
 		.handshake_on_establish = false,
-		.why = "UE opens TCP and starts TLS: agw accepts and is TLS server",
+		.why = "UE opens TCP and starts TLS: agw accepts and is "
+		       "TLS server",
 	},
 	[AGW_SETUP_PASSIVE] = {
 		.peer_setup = AGW_SETUP_PASSIVE,

@@ -18,7 +18,8 @@
 #include "tls_internal.h"
 
 static void sess_fail(struct agw_tls_session *s, enum agw_tls_failure f,
-		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Record the first failure only: the verify callback knows better than
  * the generic handshake error that follows it. */
@@ -58,8 +59,8 @@ static bool sess_leaf_matches(struct agw_tls_session *s, X509 *leaf)
 	return ok;
 }
 
-static void sess_describe_leaf(struct agw_tls_session *s, X509 *leaf,
-			       char *buf, size_t size)
+static void sess_describe_leaf(struct agw_tls_session *s, X509 *leaf, char *buf,
+			       size_t size)
 {
 	struct agw_fingerprint fp;
 	enum agw_fp_hash h = agw_fp_set_answer_hash(&s->fps);
@@ -153,8 +154,8 @@ static void sess_msg_cb(int write_p, int version, int content_type,
 	}
 }
 
-int agw_tls_session_new(struct agw_tls_ctx *ctx, int fd,
-			enum agw_tls_role role, struct agw_tls_session **out)
+int agw_tls_session_new(struct agw_tls_ctx *ctx, int fd, enum agw_tls_role role,
+			struct agw_tls_session **out)
 {
 	struct agw_tls_session *s;
 

@@ -62,8 +62,7 @@ struct agw_fp_error {
 const char *agw_fp_hash_name(enum agw_fp_hash hash);
 size_t agw_fp_hash_len(enum agw_fp_hash hash);
 /* 0, -ENOENT (unknown token) or -EPROTONOSUPPORT (md5/md2, refused). */
-int agw_fp_hash_from_name(const char *name, size_t len,
-			  enum agw_fp_hash *out);
+int agw_fp_hash_from_name(const char *name, size_t len, enum agw_fp_hash *out);
 
 /* Parse (hash name, hex value); 0 or -EINVAL with *err filled (err may be
  * NULL). */

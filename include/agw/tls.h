@@ -39,7 +39,8 @@ int agw_tls_cert_load_or_create(const char *state_dir,
 				struct agw_tls_cert **out);
 void agw_tls_cert_free(struct agw_tls_cert *cert);
 int agw_tls_cert_fingerprint(const struct agw_tls_cert *cert,
-			     enum agw_fp_hash hash, struct agw_fingerprint *out);
+			     enum agw_fp_hash hash,
+			     struct agw_fingerprint *out);
 
 /* ---- roles (RFC 4145 a=setup, 3GPP TS 23.334 e2ae) --------------------- */
 
@@ -60,7 +61,7 @@ enum agw_tls_role {
 struct agw_tls_role_rule {
 	enum agw_setup peer_setup;
 	const char *peer_setup_name;
-	bool agw_connects;	/* agw opens the TCP connection */
+	bool agw_connects; /* agw opens the TCP connection */
 	enum agw_tls_role role; /* agw's TLS role */
 	/* The handshake waits for the MGC's "Establish TLS session". */
 	bool handshake_on_establish;
@@ -80,16 +81,16 @@ const char *agw_tls_role_name(enum agw_tls_role role);
 /* ---- context ----------------------------------------------------------- */
 
 struct agw_tls_opts {
-	int min_version;	  /* TLS1_2_VERSION (default) or TLS1_3_VERSION */
-	int max_version;	  /* 0: the library's newest */
-	bool no_ktls;		  /* leave SSL_OP_ENABLE_KTLS off */
+	int min_version; /* TLS1_2_VERSION (default) or TLS1_3_VERSION */
+	int max_version; /* 0: the library's newest */
+	bool no_ktls; /* leave SSL_OP_ENABLE_KTLS off */
 	/* Opt in to TLS 1.3 send offload. Off by default: with OpenSSL 3.0
 	 * a peer's KeyUpdate(update_requested) makes OpenSSL switch keys
 	 * while the kernel keeps the old ones, so the peer sees bad record
 	 * MACs. With this on, such a KeyUpdate ends the flow cleanly
 	 * (agw_tls_relay_end_reason) before anything bad is sent. */
 	bool ktls13_tx;
-	const char *ciphers;	  /* TLS 1.2 list; NULL: OpenSSL default */
+	const char *ciphers; /* TLS 1.2 list; NULL: OpenSSL default */
 	const char *ciphersuites; /* TLS 1.3 list; NULL: OpenSSL default */
 };
 
@@ -104,27 +105,27 @@ void agw_tls_ctx_free(struct agw_tls_ctx *ctx);
 
 enum agw_tls_state {
 	AGW_TLS_HANDSHAKE, /* want agw_tls_session_events() on the fd */
-	AGW_TLS_AWAIT_FP,  /* handshake done, fingerprints not yet given */
-	AGW_TLS_VERIFIED,  /* peer leaf certificate matched: relay may start */
-	AGW_TLS_FAILED,	   /* aborted; see failure and reason */
+	AGW_TLS_AWAIT_FP, /* handshake done, fingerprints not yet given */
+	AGW_TLS_VERIFIED, /* peer leaf certificate matched: relay may start */
+	AGW_TLS_FAILED, /* aborted; see failure and reason */
 };
 
 enum agw_tls_failure {
 	AGW_TLS_FAIL_NONE,
-	AGW_TLS_FAIL_HANDSHAKE,	   /* protocol error, alert, version... */
-	AGW_TLS_FAIL_NO_CERT,	   /* the peer sent no certificate */
-	AGW_TLS_FAIL_MISMATCH,	   /* no expected fingerprint matched */
-	AGW_TLS_FAIL_FINGERPRINT,  /* unknown hash or malformed fingerprint */
-	AGW_TLS_FAIL_PEER_CLOSED,  /* TCP closed during the handshake */
-	AGW_TLS_FAIL_INTERNAL,	   /* out of memory and the like */
+	AGW_TLS_FAIL_HANDSHAKE, /* protocol error, alert, version... */
+	AGW_TLS_FAIL_NO_CERT, /* the peer sent no certificate */
+	AGW_TLS_FAIL_MISMATCH, /* no expected fingerprint matched */
+	AGW_TLS_FAIL_FINGERPRINT, /* unknown hash or malformed fingerprint */
+	AGW_TLS_FAIL_PEER_CLOSED, /* TCP closed during the handshake */
+	AGW_TLS_FAIL_INTERNAL, /* out of memory and the like */
 };
 
 struct agw_tls_session;
 
 /* Take ownership of the connected non-blocking socket fd (closed by
  * agw_tls_session_free) and prepare a handshake in the given role. */
-int agw_tls_session_new(struct agw_tls_ctx *ctx, int fd,
-			enum agw_tls_role role, struct agw_tls_session **out);
+int agw_tls_session_new(struct agw_tls_ctx *ctx, int fd, enum agw_tls_role role,
+			struct agw_tls_session **out);
 void agw_tls_session_free(struct agw_tls_session *s);
 
 /* Drive the handshake; returns the new state. Call it once after _new and
@@ -168,18 +169,18 @@ struct ssl_st *agw_tls_session_ssl(struct agw_tls_session *s);
 /* ---- relay ---------------------------------------------------------- */
 
 enum agw_tls_relay_mode {
-	AGW_TLS_RELAY_USER,	  /* both directions through OpenSSL */
-	AGW_TLS_RELAY_KTLS_TX,	  /* send in the kernel (splice), receive in
+	AGW_TLS_RELAY_USER, /* both directions through OpenSSL */
+	AGW_TLS_RELAY_KTLS_TX, /* send in the kernel (splice), receive in
 				   * user space: TLS 1.3 on OpenSSL 3.0 */
 	AGW_TLS_RELAY_KTLS_SPLICE, /* both directions in the kernel, splice */
 };
 
 struct agw_tls_relay_stats {
-	uint64_t tls_to_plain;	   /* application bytes UE -> core */
-	uint64_t plain_to_tls;	   /* application bytes core -> UE */
+	uint64_t tls_to_plain; /* application bytes UE -> core */
+	uint64_t plain_to_tls; /* application bytes core -> UE */
 	uint64_t spliced_to_plain; /* of which moved by splice */
 	uint64_t spliced_to_tls;
-	uint64_t control_records;  /* non-data records seen under kTLS rx */
+	uint64_t control_records; /* non-data records seen under kTLS rx */
 };
 
 struct agw_tls_relay_watch {

@@ -57,7 +57,8 @@ int main(int argc, char **argv)
 	struct stat st;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: %s PORT_FILE SEND RECV EXPECT [TIMEOUT]\n",
+		fprintf(stderr,
+			"usage: %s PORT_FILE SEND RECV EXPECT [TIMEOUT]\n",
 			argv[0]);
 		return 2;
 	}

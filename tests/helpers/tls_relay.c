@@ -38,7 +38,7 @@
 #define MAX_FPS AGW_FP_SET_MAX
 
 struct opts {
-	const char *ue;	  /* host:port to listen on or connect to */
+	const char *ue; /* host:port to listen on or connect to */
 	const char *core; /* host:port */
 	enum agw_setup ue_setup;
 	const char *state_dir, *cert, *key;
@@ -189,8 +189,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "tls", 1, NULL, 't' },       { "no-ktls", 0, NULL, 'n' },
 		{ "ciphers", 1, NULL, 'x' },   { "port-file", 1, NULL, 'p' },
 		{ "timeout", 1, NULL, 'T' },   { "local-hash", 1, NULL, 'H' },
-		{ "ktls13-tx", 0, NULL, '3' },
-		{ NULL, 0, NULL, 0 },
+		{ "ktls13-tx", 0, NULL, '3' }, { NULL, 0, NULL, 0 },
 	};
 	enum agw_fp_hash h;
 	int c;
@@ -200,35 +199,58 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	o->ue_setup = AGW_SETUP_COUNT;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'u': o->ue = optarg; break;
-		case 'c': o->core = optarg; break;
+		case 'u':
+			o->ue = optarg;
+			break;
+		case 'c':
+			o->core = optarg;
+			break;
 		case 's':
 			if (agw_setup_from_name(optarg, &o->ue_setup))
 				usage();
 			break;
-		case 'd': o->state_dir = optarg; break;
-		case 'C': o->cert = optarg; break;
-		case 'K': o->key = optarg; break;
-		case 'f': add_fp(o, optarg); break;
-		case 'F': o->fp_stdin = true; break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'C':
+			o->cert = optarg;
+			break;
+		case 'K':
+			o->key = optarg;
+			break;
+		case 'f':
+			add_fp(o, optarg);
+			break;
+		case 'F':
+			o->fp_stdin = true;
+			break;
 		case 't':
 			o->tls.min_version = o->tls.max_version =
 				parse_version(optarg);
 			break;
-		case 'n': o->tls.no_ktls = true; break;
-		case '3': o->tls.ktls13_tx = true; break;
+		case 'n':
+			o->tls.no_ktls = true;
+			break;
+		case '3':
+			o->tls.ktls13_tx = true;
+			break;
 		case 'x':
 			o->tls.ciphers = optarg;
 			o->tls.ciphersuites = optarg;
 			break;
-		case 'p': o->port_file = optarg; break;
-		case 'T': o->timeout = atoi(optarg); break;
+		case 'p':
+			o->port_file = optarg;
+			break;
+		case 'T':
+			o->timeout = atoi(optarg);
+			break;
 		case 'H':
 			if (agw_fp_hash_from_name(optarg, strlen(optarg), &h))
 				usage();
 			o->local_hash = h;
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (!o->ue || !o->core || o->ue_setup == AGW_SETUP_COUNT ||
@@ -453,8 +475,8 @@ int main(int argc, char **argv)
 	parse_opts(&o, argc, argv);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	ret = o.state_dir ? agw_tls_cert_load_or_create(o.state_dir, &cert)
-			  : agw_tls_cert_load(o.cert, o.key, &cert);
+	ret = o.state_dir ? agw_tls_cert_load_or_create(o.state_dir, &cert) :
+			    agw_tls_cert_load(o.cert, o.key, &cert);
 	if (ret) {
 		fprintf(stderr, "certificate: %s\n", strerror(-ret));
 		return 1;

@@ -54,14 +54,29 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "c:C:K:s:r:3u:")) != -1) {
 		switch (c) {
-		case 'c': port = atoi(optarg); break;
-		case 'C': cert = optarg; break;
-		case 'K': key = optarg; break;
-		case 's': send_path = optarg; break;
-		case 'r': recv_path = optarg; break;
-		case '3': tls13 = true; break;
-		case 'u': every = strtoull(optarg, NULL, 10); break;
-		default: return 2;
+		case 'c':
+			port = atoi(optarg);
+			break;
+		case 'C':
+			cert = optarg;
+			break;
+		case 'K':
+			key = optarg;
+			break;
+		case 's':
+			send_path = optarg;
+			break;
+		case 'r':
+			recv_path = optarg;
+			break;
+		case '3':
+			tls13 = true;
+			break;
+		case 'u':
+			every = strtoull(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!port || !cert || !key || !send_path || !recv_path)
@@ -77,13 +92,14 @@ int main(int argc, char **argv)
 		return fail("files");
 
 	ctx = SSL_CTX_new(TLS_client_method());
-	if (!ctx || !SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM) ||
+	if (!ctx ||
+	    !SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM) ||
 	    !SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM))
 		return fail("certificate");
-	SSL_CTX_set_min_proto_version(ctx, tls13 ? TLS1_3_VERSION
-						 : TLS1_2_VERSION);
-	SSL_CTX_set_max_proto_version(ctx, tls13 ? TLS1_3_VERSION
-						 : TLS1_2_VERSION);
+	SSL_CTX_set_min_proto_version(ctx,
+				      tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(ctx,
+				      tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	sa.sin_port = htons((uint16_t)port);

@@ -54,8 +54,9 @@ START_TEST(digest_format_parse_roundtrip)
 	struct agw_fp_error err;
 
 	colonize(vectors[_i].abc_hex, want);
-	ck_assert_int_eq(agw_fp_of_der(vectors[_i].hash,
-				       (const uint8_t *)"abc", 3, &fp), 0);
+	ck_assert_int_eq(agw_fp_of_der(vectors[_i].hash, (const uint8_t *)"abc",
+				       3, &fp),
+			 0);
 	ck_assert_uint_eq(fp.len, agw_fp_hash_len(vectors[_i].hash));
 	ck_assert_int_eq(agw_fp_format(&fp, got, sizeof(got)),
 			 (int)strlen(want));
@@ -63,8 +64,7 @@ START_TEST(digest_format_parse_roundtrip)
 
 	ck_assert_int_eq(agw_fp_format_attr(&fp, attr, sizeof(attr)),
 			 (int)(strlen(vectors[_i].name) + 1 + strlen(want)));
-	snprintf(want_attr, sizeof(want_attr), "%s %s", vectors[_i].name,
-		 want);
+	snprintf(want_attr, sizeof(want_attr), "%s %s", vectors[_i].name, want);
 	ck_assert_str_eq(attr, want_attr);
 
 	ck_assert_int_eq(agw_fp_parse(vectors[_i].name, want, &back, &err), 0);
@@ -80,8 +80,9 @@ START_TEST(compare_detects_every_byte)
 	struct agw_fingerprint a, b;
 	size_t i;
 
-	ck_assert_int_eq(agw_fp_of_der(vectors[_i].hash,
-				       (const uint8_t *)"abc", 3, &a), 0);
+	ck_assert_int_eq(agw_fp_of_der(vectors[_i].hash, (const uint8_t *)"abc",
+				       3, &a),
+			 0);
 	for (i = 0; i < a.len; i++) {
 		b = a;
 		b.digest[i] ^= 0x01;
@@ -123,17 +124,21 @@ START_TEST(lower_case_hex_accepted)
 
 	ck_assert_int_eq(agw_fp_parse_attr("sha-1 A9:99:3E:36:47:06:81:6A:BA:"
 					   "3E:25:71:78:50:C2:6C:9C:D0:D8:9D",
-					   &a, NULL), 0);
+					   &a, NULL),
+			 0);
 	strcpy(lower, "a9:99:3e:36:47:06:81:6a:ba:3e:25:71:78:50:c2:6c:9c:d0:"
 		      "d8:9d");
 	ck_assert_int_eq(agw_fp_parse("SHA-1", lower, &b, NULL), 0);
 	ck_assert(agw_fp_equal(&a, &b));
 	for (i = 0; lower[i]; i++)
-		ck_assert(lower[i] == ':' || (lower[i] >= '0' && lower[i] <= 'f'));
+		ck_assert(lower[i] == ':' ||
+			  (lower[i] >= '0' && lower[i] <= 'f'));
 	/* SDP line endings are stripped. */
-	ck_assert_int_eq(agw_fp_parse_attr("sha-1 A9:99:3E:36:47:06:81:6A:BA:"
-					   "3E:25:71:78:50:C2:6C:9C:D0:D8:9D\r\n",
-					   &b, NULL), 0);
+	ck_assert_int_eq(
+		agw_fp_parse_attr("sha-1 A9:99:3E:36:47:06:81:6A:BA:"
+				  "3E:25:71:78:50:C2:6C:9C:D0:D8:9D\r\n",
+				  &b, NULL),
+		0);
 	ck_assert(agw_fp_equal(&a, &b));
 }
 END_TEST
@@ -156,7 +161,8 @@ static const struct {
 	{ "sha-1 ", 474, "empty" },
 	{ "sh@1 AB:CD", 474, "malformed hash" },
 	{ "sha-1 A9:99:3E", 474, "needs 20" },
-	{ "sha-1 A9993E364706816ABA3E25717850C26C9CD0D89D", 474, "not followed" },
+	{ "sha-1 A9993E364706816ABA3E25717850C26C9CD0D89D", 474,
+	  "not followed" },
 	{ "sha-1 A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9D:",
 	  474, "ends with" },
 	{ "sha-1 A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9D:00",
@@ -205,8 +211,8 @@ START_TEST(format_buffer_too_small)
 	struct agw_fingerprint fp;
 	char buf[AGW_FP_ATTR_MAX];
 
-	ck_assert_int_eq(agw_fp_of_der(AGW_FP_SHA512, (const uint8_t *)"x", 1,
-				       &fp), 0);
+	ck_assert_int_eq(
+		agw_fp_of_der(AGW_FP_SHA512, (const uint8_t *)"x", 1, &fp), 0);
 	ck_assert_int_eq(agw_fp_format(&fp, buf, 64 * 3 - 1), -ENOSPC);
 	ck_assert_int_eq(agw_fp_format(&fp, buf, 64 * 3), 64 * 3 - 1);
 	ck_assert_int_eq(agw_fp_format_attr(&fp, buf, 8 + 64 * 3 - 1), -ENOSPC);
@@ -227,8 +233,8 @@ START_TEST(set_match_and_answer_hash)
 	ck_assert_int_eq(agw_fp_set_answer_hash(NULL), AGW_FP_SHA256);
 	ck_assert(!agw_fp_set_match_der(&set, cert, sizeof(cert)));
 
-	ck_assert_int_eq(agw_fp_of_der(AGW_FP_SHA1, other, sizeof(other),
-				       &wrong), 0);
+	ck_assert_int_eq(
+		agw_fp_of_der(AGW_FP_SHA1, other, sizeof(other), &wrong), 0);
 	ck_assert_int_eq(agw_fp_set_add(&set, &wrong), 0);
 	ck_assert_int_eq(agw_fp_set_answer_hash(&set), AGW_FP_SHA1);
 	ck_assert(!agw_fp_set_match_der(&set, cert, sizeof(cert)));

@@ -199,8 +199,7 @@ START_TEST(cert_store)
 		ck_assert_int_eq(agw_tls_cert_load(path, path, &c), -EBADMSG);
 		/* Key without certificate: do not silently make a new one. */
 		ck_assert_int_eq(unlink(cert), 0);
-		ck_assert_int_eq(agw_tls_cert_load_or_create(dir, &c),
-				 -ENOENT);
+		ck_assert_int_eq(agw_tls_cert_load_or_create(dir, &c), -ENOENT);
 	}
 	rm_dir(dir);
 }
@@ -275,8 +274,8 @@ START_TEST(mismatch_up_front_aborts_handshake)
 	drive(p.agw, p.ue, 200);
 	ck_assert_int_eq(agw_tls_session_state(p.agw), AGW_TLS_FAILED);
 	ck_assert_int_eq(agw_tls_session_failure(p.agw), AGW_TLS_FAIL_MISMATCH);
-	ck_assert_ptr_nonnull(strstr(agw_tls_session_reason(p.agw),
-				     "fingerprint mismatch"));
+	ck_assert_ptr_nonnull(
+		strstr(agw_tls_session_reason(p.agw), "fingerprint mismatch"));
 	/* The UE gets the alert and EOF, never data: in TLS 1.3 a client
 	 * finishes before the server judged its certificate, so it learns
 	 * on its first read. */
@@ -297,8 +296,7 @@ START_TEST(late_after_handshake)
 {
 	enum agw_tls_role role = _i & 2 ? AGW_TLS_CLIENT : AGW_TLS_SERVER;
 	bool wrong = _i & 4;
-	struct agw_fp_set s =
-		set_of(wrong ? cert_other : cert_ue, AGW_FP_SHA1);
+	struct agw_fp_set s = set_of(wrong ? cert_other : cert_ue, AGW_FP_SHA1);
 	struct pair p;
 
 	pair_new(&p, role, versions[_i & 1]);
@@ -406,8 +404,8 @@ START_TEST(fingerprint_strings)
 		ck_assert_int_eq(agw_tls_session_set_fingerprint_strs(p.agw, h,
 								      v, 1),
 				 AGW_TLS_FAILED);
-		ck_assert_ptr_nonnull(strstr(agw_tls_session_reason(p.agw),
-					     "malformed"));
+		ck_assert_ptr_nonnull(
+			strstr(agw_tls_session_reason(p.agw), "malformed"));
 		break;
 	default:
 		h[0] = "sha-3";
@@ -502,8 +500,7 @@ START_TEST(relay_user_space_exact)
 	drive(p.agw, p.ue, 200);
 	ck_assert_int_eq(agw_tls_session_state(p.agw), AGW_TLS_VERIFIED);
 	tcp_pair(&core_agw, &core);
-	ck_assert_int_eq(agw_tls_relay_new(p.agw, core_agw, on_done, &done,
-					   &r),
+	ck_assert_int_eq(agw_tls_relay_new(p.agw, core_agw, on_done, &done, &r),
 			 0);
 	p.agw = NULL;
 	if (_i & 4)
