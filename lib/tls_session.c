@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -233,10 +235,31 @@ static void sess_handshake_error(struct agw_tls_session *s, int ret)
 	sess_abort(s);
 }
 
+/* While waiting for the fingerprint nothing is read, so a UE that gave
+ * up is only visible in the TCP state: FIN received (CLOSE_WAIT) or
+ * reset. Buffered data does not hide it, unlike a peeking read. */
+static void sess_check_peer_gone(struct agw_tls_session *s)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return;
+	if (ti.tcpi_state == TCP_CLOSE_WAIT || ti.tcpi_state == TCP_CLOSE ||
+	    ti.tcpi_state == TCP_LAST_ACK) {
+		sess_fail(s, AGW_TLS_FAIL_PEER_CLOSED,
+			  "peer closed the connection before its fingerprint "
+			  "was known");
+		sess_abort(s);
+	}
+}
+
 enum agw_tls_state agw_tls_session_step(struct agw_tls_session *s)
 {
 	int ret;
 
+	if (s->state == AGW_TLS_AWAIT_FP)
+		sess_check_peer_gone(s);
 	if (s->state != AGW_TLS_HANDSHAKE)
 		return s->state;
 	ERR_clear_error();
@@ -267,6 +290,8 @@ enum agw_tls_state agw_tls_session_step(struct agw_tls_session *s)
 
 uint32_t agw_tls_session_events(const struct agw_tls_session *s)
 {
+	if (s->state == AGW_TLS_AWAIT_FP)
+		return EPOLLRDHUP | EPOLLET;
 	return s->state == AGW_TLS_HANDSHAKE ? s->want : 0;
 }
 

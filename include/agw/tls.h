@@ -131,8 +131,10 @@ void agw_tls_session_free(struct agw_tls_session *s);
 /* Drive the handshake; returns the new state. Call it once after _new and
  * whenever the fd reports an event from agw_tls_session_events(). */
 enum agw_tls_state agw_tls_session_step(struct agw_tls_session *s);
-/* EPOLLIN / EPOLLOUT wanted on the fd; 0 when the session waits for
- * nothing on it (AWAIT_FP, VERIFIED, FAILED). */
+/* EPOLLIN / EPOLLOUT wanted on the fd during the handshake; in AWAIT_FP
+ * EPOLLRDHUP | EPOLLET, so that a UE hanging up while the fingerprint is
+ * awaited fails the session (PEER_CLOSED) on the next step; 0 once
+ * VERIFIED or FAILED. */
 uint32_t agw_tls_session_events(const struct agw_tls_session *s);
 
 /* The expected peer fingerprints; may come before, during or after the

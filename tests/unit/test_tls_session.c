@@ -302,7 +302,7 @@ START_TEST(late_after_handshake)
 	pair_new(&p, role, versions[_i & 1]);
 	drive(p.agw, p.ue, 200);
 	ck_assert_int_eq(agw_tls_session_state(p.agw), AGW_TLS_AWAIT_FP);
-	ck_assert_uint_eq(agw_tls_session_events(p.agw), 0);
+	ck_assert_uint_eq(agw_tls_session_events(p.agw), EPOLLRDHUP | EPOLLET);
 	ck_assert_int_eq(agw_tls_session_state(p.ue), AGW_TLS_VERIFIED);
 	/* Waiting must not move anything forward by itself. */
 	ck_assert_int_eq(agw_tls_session_step(p.agw), AGW_TLS_AWAIT_FP);
@@ -333,6 +333,37 @@ START_TEST(late_during_handshake)
 	drive(p.agw, p.ue, 200);
 	ck_assert_int_eq(agw_tls_session_state(p.agw),
 			 wrong ? AGW_TLS_FAILED : AGW_TLS_VERIFIED);
+	pair_free(&p);
+}
+END_TEST
+
+/* The UE sends data and hangs up while agw waits for its fingerprint:
+ * agw notices through EPOLLRDHUP and fails the session. */
+START_TEST(peer_gone_while_awaiting)
+{
+	struct pollfd pf;
+	struct pair p;
+	int i;
+
+	pair_new(&p, _i & 2 ? AGW_TLS_CLIENT : AGW_TLS_SERVER,
+		 versions[_i & 1]);
+	drive(p.agw, p.ue, 200);
+	ck_assert_int_eq(agw_tls_session_state(p.agw), AGW_TLS_AWAIT_FP);
+	SSL_write(agw_tls_session_ssl(p.ue), "hello", 5);
+	agw_tls_session_free(p.ue);
+	p.ue = NULL;
+	pf.fd = agw_tls_session_fd(p.agw);
+	pf.events = POLLRDHUP;
+	ck_assert_int_eq(poll(&pf, 1, 5000), 1);
+	for (i = 0; i < 100 && busy(p.agw) == false &&
+		    agw_tls_session_state(p.agw) == AGW_TLS_AWAIT_FP;
+	     i++) {
+		agw_tls_session_step(p.agw);
+		usleep(10000);
+	}
+	ck_assert_int_eq(agw_tls_session_state(p.agw), AGW_TLS_FAILED);
+	ck_assert_int_eq(agw_tls_session_failure(p.agw),
+			 AGW_TLS_FAIL_PEER_CLOSED);
 	pair_free(&p);
 }
 END_TEST
@@ -612,6 +643,7 @@ int main(void)
 	tcase_add_loop_test(tc, late_after_handshake, 0, 8);
 	tcase_add_loop_test(tc, late_during_handshake, 0, 2);
 	tcase_add_loop_test(tc, late_during_handshake, 4, 6);
+	tcase_add_loop_test(tc, peer_gone_while_awaiting, 0, 4);
 	tcase_add_loop_test(tc, no_client_certificate, 0, 2);
 	tcase_add_loop_test(tc, fingerprint_strings, 0, 3);
 	tcase_add_test(tc, relay_refuses_unverified);
