@@ -69,10 +69,11 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/benchbin/%,$(BENCH_SRCS))
 
 ALL_TARGETS := $(LIBAGW) $(TOOLS) $(AGWD)
 
-.PHONY: all clean check asan-check bench install fuzz configure deps test-bins
+.PHONY: all clean check asan-check bench install fuzz deps test-bins
 .DEFAULT_GOAL := all
+.SECONDARY: $(BPF_OBJS)
 
-all: $(BUILD)/config.mk $(ALL_TARGETS)
+all: $(BUILD)/config.mk $(SKELS) $(ALL_TARGETS)
 
 # configure probes the toolchain and kernel and stops with a clear message
 # when something is missing; its result is cached in $(BUILD)/config.mk.
@@ -80,7 +81,6 @@ $(BUILD)/config.mk: configure
 	$(Q)mkdir -p $(BUILD)
 	$(Q)./configure --output $@
 
-configure: ; @true
 
 deps:
 	$(Q)./scripts/install-deps
@@ -110,22 +110,27 @@ $(LIBAGW): $(LIB_OBJS)
 .SECONDEXPANSION:
 $(TOOLS): $(BUILD)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard tools/$$*/*.c)) $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/agwd: $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 $(BUILD)/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/benchbin/%: $(BUILD)/bench/%.o $(LIBAGW)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 test-bins: all $(UNIT_BINS) $(TEST_HELPERS) $(BENCH_BINS)
@@ -136,13 +141,14 @@ test-bins: all $(UNIT_BINS) $(TEST_HELPERS) $(BENCH_BINS)
 check: test-bins
 	$(Q)BUILD=$(abspath $(BUILD)) ./tests/run $(TESTS)
 
-# The same unit tests and fuzz-free integration tests under ASan/UBSan.
+# Every test against a build with ASan/UBSan (integration scripts marked
+# "# asan: no" excepted).
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 asan-check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" test-bins
-	$(Q)BUILD=$(abspath build-asan) AGW_ASAN=1 ./tests/run unit
+	$(Q)BUILD=$(abspath build-asan) AGW_ASAN=1 ./tests/run $(TESTS)
 
 bench: test-bins
 	$(Q)BUILD=$(abspath $(BUILD)) ./bench/run $(BENCHES)
@@ -152,8 +158,8 @@ install: all
 		$(DESTDIR)$(DOCDIR)
 	$(if $(AGWD),install -m 0755 $(AGWD) $(DESTDIR)$(SBINDIR)/agwd)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(wildcard Documentation/man/*.8) $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 $(wildcard Documentation/*.md) $(DESTDIR)$(DOCDIR)/
+	$(if $(wildcard Documentation/man/*.8),install -m 0644 $(wildcard Documentation/man/*.8) $(DESTDIR)$(MANDIR)/man8/)
+	$(if $(wildcard Documentation/*.md),install -m 0644 $(wildcard Documentation/*.md) $(DESTDIR)$(DOCDIR)/)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * SYN gate maps: the one definition of every key and value shared by the
- * BPF program (bpf/gate.bpf.c) and user space (lib/gate.c, agwctl).
+ * BPF program (bpf/syn_gate.bpf.c) and user space (lib/gate.c, agwctl).
  *
  * Addresses are always 16 bytes: IPv4 is stored IPv4-mapped
  * (::ffff:a.b.c.d), so one key type and one compare serve both families.
@@ -21,6 +21,7 @@
 #define AGW_MAP_GSTATS "agw_gate_stats"
 #define AGW_MAP_CONFIG "agw_gate_cfg"
 #define AGW_MAP_IFACES "agw_ifaces"
+#define AGW_MAP_SLOTS "agw_slots"
 
 #define AGW_TERMS_DEFAULT 131072
 /* Allow rules per termination: H.248 gm gives one address/mask and one
@@ -74,7 +75,7 @@ struct agw_allow_list {
 struct agw_term_stats {
 	__u64 syn_admitted;
 	__u64 syn_dropped;
-	__u64 last_syn_ns; /* bpf_ktime_get_coarse_ns() of the last SYN */
+	__u64 last_syn_jiffies; /* jiffies64 at the last SYN */
 	__u8 last_src[16];
 	__be16 last_sport;
 	__u8 last_admitted; /* verdict of the last SYN */
@@ -86,7 +87,6 @@ enum agw_gate_counter {
 	AGW_G_NO_TERM_DROP, /* SYN into the media range, no termination */
 	AGW_G_FRAGMENTS, /* IP fragments seen */
 	AGW_G_FRAG_SYN_DROP, /* SYN carried in a fragment: dropped */
-	AGW_G_SYN_SEEN, /* SYNs parsed */
 	AGW_G_SYN_PASS_OTHER, /* SYNs outside the media range, passed */
 	AGW_G_MAX,
 };
@@ -111,13 +111,30 @@ enum agw_attach_mode {
 	AGW_ATTACH_NONE = 0,
 	AGW_ATTACH_XDP_NATIVE = 1,
 	AGW_ATTACH_XDP_GENERIC = 2,
-	AGW_ATTACH_TC = 3,
+	AGW_ATTACH_TC = 3, /* clsact + cls_bpf direct-action */
+	AGW_ATTACH_TCX = 4, /* tcx link, kernel >= 6.6 */
+	AGW_ATTACH_TC_AUTO = 5, /* request only: tcx, else clsact */
 };
 
-/* agw_ifaces: ifindex -> where the gate is attached, for show/unload. */
+enum agw_iface_flags {
+	/* we created clsact: remove it at detach */
+	AGW_IFACE_OWN_QDISC = 1 << 0,
+};
+
+/* agw_ifaces: where the gate is attached, for show, detach and unload.
+ * An ifindex means nothing outside its network namespace. */
+struct agw_iface_key {
+	__u64 netns; /* inode of the network namespace */
+	__u32 ifindex;
+	__u32 pad;
+};
+
 struct agw_iface {
 	__u32 mode; /* enum agw_attach_mode */
 	__u32 prog_id;
+	__u32 flags; /* enum agw_iface_flags */
+	__u32 pad;
+	char ifname[16];
 };
 
 #ifndef __bpf__
@@ -131,7 +148,8 @@ AGW_ASSERT_LAYOUT(struct agw_allow_list, 4 + 36 * AGW_ALLOW_MAX);
 AGW_ASSERT_LAYOUT(struct agw_term_stats, 48);
 AGW_ASSERT_LAYOUT(struct agw_gate_stats, 8 * AGW_G_MAX);
 AGW_ASSERT_LAYOUT(struct agw_gate_cfg, 8);
-AGW_ASSERT_LAYOUT(struct agw_iface, 8);
+AGW_ASSERT_LAYOUT(struct agw_iface_key, 16);
+AGW_ASSERT_LAYOUT(struct agw_iface, 32);
 _Static_assert(offsetof(struct agw_term_key, port) == 16, "key port");
 _Static_assert(offsetof(struct agw_term, slot) == 4, "term slot");
 _Static_assert(offsetof(struct agw_allow_rule, port_lo) == 32, "rule port");

@@ -15,10 +15,12 @@
  *   ktls_probe sink -l PORT -b BYTES
  *	plain TCP server: per connection, reads BYTES, answers with the
  *	count (8 bytes, little endian), waits for EOF. Serves forever.
- *   ktls_probe relay -l PORT -t PORT -m ktls|user [-3]
+ *   ktls_probe relay -l PORT -t PORT -m ktls|ktls-copy|user [-3]
  *	TLS-terminating relay to plain 127.0.0.1:PORT; "ktls" moves bytes
  *	with splice() through kTLS (fails if the kernel did not take over),
- *	"user" uses SSL_read/SSL_write. Serves connections one after another.
+ *	"ktls-copy" uses kTLS with SSL_read/SSL_write (plain recvmsg/sendmsg
+ *	on the kTLS socket), "user" uses OpenSSL's record layer. Serves
+ *	connections one after another.
  *   ktls_probe client -c PORT -b BYTES [-3]
  *	TLS client that pushes BYTES, waits for the sink's count and prints
  *	"client: bytes=N seconds=S".
@@ -369,12 +371,13 @@ fail:
 	return -EPROTO;
 }
 
+/* cp: the client's parameters when they differ from the server's p. */
 static int link_open(struct tls_link *l, const struct tls_params *p,
-		     const struct identity *id)
+		     const struct tls_params *cp, const struct identity *id)
 {
 	memset(l, 0, sizeof(*l));
 	l->cfd = l->sfd = -1;
-	l->cctx = ctx_make(p, NULL);
+	l->cctx = ctx_make(cp ? cp : p, NULL);
 	l->sctx = ctx_make(p, id);
 	if (!l->cctx || !l->sctx || tcp_pair(&l->cfd, &l->sfd) < 0)
 		goto fail;
@@ -993,7 +996,7 @@ static void check_connection(const struct identity *id, int version,
 	int n_tx, n_rx;
 
 	snprintf(what, sizeof(what), "TLS 1.%d %s", tls12 ? 2 : 3, ciphers);
-	if (link_open(&l, &p, id) < 0) {
+	if (link_open(&l, &p, NULL, id) < 0) {
 		CHECK(false, "%s: handshake over loopback TCP", what);
 		return;
 	}
@@ -1025,6 +1028,82 @@ static void check_connection(const struct identity *id, int version,
 	      "%s: tls_stat current counters back after close", what);
 }
 
+/*
+ * One round of TLS 1.3 KeyUpdate from a UE without kTLS toward our end,
+ * whose sending key lives in the kernel. Returns what the UE read after
+ * it (bytes, or -1 when its SSL_read failed) and checks our side.
+ */
+static int key_update_round(const struct identity *id, int type, bool ktls,
+			    const char *what, char *down, size_t down_cap,
+			    struct tls_counts *expect)
+{
+	struct tls_params p = { TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256",
+				ktls };
+	struct tls_params ue = { TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256",
+				 false };
+	char up[8] = "";
+	struct tls_link l;
+	int n;
+
+	if (link_open(&l, &p, &ue, id) < 0) {
+		CHECK(false, "%s: handshake", what);
+		return -1;
+	}
+	expect->tx += ktls_send(l.server);
+	CHECK(ktls_send(l.server) == ktls && !ktls_send(l.client),
+	      "%s: kTLS send %s", what, ktls ? "on our end only" : "off");
+	n = SSL_key_update(l.client, type) == 1 &&
+			    SSL_write(l.client, "up", 2) == 2 ?
+		    SSL_read(l.server, up, sizeof(up)) :
+		    -1;
+	CHECK(n == 2 && !memcmp(up, "up", 2),
+	      "%s: data after the UE's KeyUpdate arrives exact", what);
+	if (SSL_write(l.server, "down", 4) != 4)
+		CHECK(false, "%s: SSL_write after the KeyUpdate", what);
+	n = SSL_read(l.client, down, down_cap);
+	ERR_clear_error();
+	link_close(&l);
+	return n;
+}
+
+/*
+ * A KeyUpdate that does not ask for ours only rekeys our receive side (user
+ * space in OpenSSL 3.0): must work. One that asks for ours needs the
+ * kernel's send key replaced, which neither Linux 6.1 nor OpenSSL 3.0 do:
+ * the UE then must see a failure, never wrong bytes. Reported as found.
+ */
+static void check_key_update(const struct identity *id,
+			     struct tls_counts *expect)
+{
+	const char *what = "TLS 1.3 KeyUpdate (update_not_requested)";
+	char down[16] = "";
+	int n;
+
+	n = key_update_round(id, SSL_KEY_UPDATE_NOT_REQUESTED, true, what, down,
+			     sizeof(down), expect);
+	CHECK(n == 4 && !memcmp(down, "down", 4),
+	      "%s: our kTLS send direction still works", what);
+	/* The control: in user space the exchange below works. */
+	what = "TLS 1.3 KeyUpdate (update_requested, no kTLS)";
+	memset(down, 0, sizeof(down));
+	n = key_update_round(id, SSL_KEY_UPDATE_REQUESTED, false, what, down,
+			     sizeof(down), expect);
+	CHECK(n == 4 && !memcmp(down, "down", 4),
+	      "%s: both sides rekeyed, data exact", what);
+	what = "TLS 1.3 KeyUpdate (update_requested)";
+	memset(down, 0, sizeof(down));
+	n = key_update_round(id, SSL_KEY_UPDATE_REQUESTED, true, what, down,
+			     sizeof(down), expect);
+	CHECK(n < 0 || (n == 4 && !memcmp(down, "down", 4)),
+	      "%s: the UE gets exact data or an error, never wrong bytes",
+	      what);
+	printf("info %s: %s\n", what,
+	       n == 4 ? "kTLS send direction rekeyed, data exact" :
+			"breaks the kTLS send direction (the UE fails to "
+			"decrypt): keep TLS 1.3 send in user space unless "
+			"KeyUpdate is handled");
+}
+
 /* The same relay with kTLS off: the baseline the benchmark compares to. */
 static void check_user_space(const struct identity *id)
 {
@@ -1033,7 +1112,7 @@ static void check_user_space(const struct identity *id)
 	const char *what = "TLS 1.2 user-space relay";
 	struct tls_link l;
 
-	if (link_open(&l, &p, id) < 0) {
+	if (link_open(&l, &p, NULL, id) < 0) {
 		CHECK(false, "%s: handshake", what);
 		return;
 	}
@@ -1077,6 +1156,7 @@ static int cmd_check(bool unavailable_ok)
 	for (size_t i = 0; i < sizeof(tls13) / sizeof(tls13[0]); i++)
 		check_connection(&id, TLS1_3_VERSION, tls13[i], &expect);
 	check_user_space(&id);
+	check_key_update(&id, &expect);
 	for (int i = 0; i < 3; i++)
 		after[i] = tls_stat(tls_counters[i]);
 	CHECK(after[0] - before[0] == expect.tx,
@@ -1132,13 +1212,16 @@ static int cmd_sink(uint16_t port, uint64_t bytes)
 	}
 }
 
-static int cmd_relay(uint16_t port, uint16_t to, bool use_ktls, int version)
+/* mode: "ktls" (kTLS + splice), "ktls-copy" (kTLS, read/write through user
+ * space: the kernel decrypts into our buffer), "user" (OpenSSL only). */
+static int cmd_relay(uint16_t port, uint16_t to, const char *mode, int version)
 {
 	struct tls_params p = { version,
 				version == TLS1_2_VERSION ?
 					"ECDHE-ECDSA-AES128-GCM-SHA256" :
 					"TLS_AES_128_GCM_SHA256",
-				use_ktls };
+				strcmp(mode, "user") != 0 };
+	bool use_ktls = p.ktls, use_splice = !strcmp(mode, "ktls");
 	int lfd = accept_loop_fd(port), tfd, pfd;
 	struct relay_stats st;
 	struct identity id;
@@ -1165,7 +1248,7 @@ static int cmd_relay(uint16_t port, uint16_t to, bool use_ktls, int version)
 		}
 		fprintf(stderr, "relay: ktls send %d recv %d\n", ktls_send(ssl),
 			ktls_recv(ssl));
-		if (relay_run(ssl, tfd, pfd, use_ktls, &st) < 0)
+		if (relay_run(ssl, tfd, pfd, use_splice, &st) < 0)
 			fprintf(stderr, "ktls_probe: relay failed\n");
 		fprintf(stderr,
 			"relay: spliced %llu/%llu copied %llu/%llu bytes, "
@@ -1247,7 +1330,7 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: ktls_probe check [-u]\n"
 		"       ktls_probe sink -l PORT -b BYTES\n"
-		"       ktls_probe relay -l PORT -t PORT -m ktls|user [-3]\n"
+		"       ktls_probe relay -l PORT -t PORT -m ktls|ktls-copy|user [-3]\n"
 		"       ktls_probe client -c PORT -b BYTES [-3]\n");
 	exit(2);
 }
@@ -1257,7 +1340,8 @@ int main(int argc, char **argv)
 	unsigned long port = 0, to = 0;
 	unsigned long long bytes = 0;
 	int version = TLS1_2_VERSION, opt;
-	bool unavailable_ok = false, use_ktls = true;
+	bool unavailable_ok = false;
+	const char *mode = "ktls";
 	const char *cmd;
 
 	if (argc < 2)
@@ -1280,9 +1364,10 @@ int main(int argc, char **argv)
 			bytes = strtoull(optarg, NULL, 10);
 			break;
 		case 'm':
-			if (strcmp(optarg, "ktls") && strcmp(optarg, "user"))
+			if (strcmp(optarg, "ktls") && strcmp(optarg, "user") &&
+			    strcmp(optarg, "ktls-copy"))
 				usage();
-			use_ktls = !strcmp(optarg, "ktls");
+			mode = optarg;
 			break;
 		case '3':
 			version = TLS1_3_VERSION;
@@ -1300,7 +1385,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "sink") && bytes)
 		return cmd_sink(port, bytes);
 	if (!strcmp(cmd, "relay") && to && to <= 65535)
-		return cmd_relay(port, to, use_ktls, version);
+		return cmd_relay(port, to, mode, version);
 	if (!strcmp(cmd, "client") && bytes)
 		return cmd_client(port, bytes, version);
 	usage();

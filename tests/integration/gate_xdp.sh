@@ -1,0 +1,8 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# timeout: 240
+# The SYN gate attached as xdp: immediate and delayed establishment,
+# source filters, a termination deleted under a retrying client; IPv4
+# and IPv6 through the real TCP stack.
+. "$AGW_SRC/tests/integration/lib/gate_scenarios.sh"
+gate_run_all xdp gxdp

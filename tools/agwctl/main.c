@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * agwctl: the operator's command line for agw. Subcommands follow the
+ * iproute2 pattern (OBJECT COMMAND ARGS) and -j switches to JSON.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agwctl.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: agwctl [OPTIONS] OBJECT COMMAND [ARGS]\n"
+	      "\n"
+	      "OPTIONS: -j, --json       JSON output\n"
+	      "         --pin-dir DIR    BPF pin directory (default /sys/fs/bpf/agw)\n"
+	      "         -h, --help\n"
+	      "\n"
+	      "OBJECT gate:\n"
+	      "  gate attach DEV [xdp|xdp-generic|tc|tcx|clsact]\n"
+	      "  gate detach DEV\n"
+	      "  gate unload\n"
+	      "  gate config [range LO-HI] [unmatched drop|pass]\n"
+	      "  gate term add ADDR PORT open|ignore|filter\n"
+	      "  gate term mode ADDR PORT open|ignore|filter\n"
+	      "  gate term del ADDR PORT\n"
+	      "  gate allow add ADDR PORT REMOTE[/PREFIXLEN] [RPORT[-RPORT2]]\n"
+	      "  gate allow del ADDR PORT REMOTE[/PREFIXLEN] [RPORT[-RPORT2]]\n"
+	      "  gate show [ADDR PORT]\n"
+	      "\n"
+	      "See agwctl(8).\n",
+	      f);
+}
+
+int agwctl_err(const struct agwctl *ctl, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", ctl->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct agwctl ctl = { .prog = "agwctl" };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'P':
+			ctl.pin_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[0], "gate"))
+		return agwctl_gate(&ctl, argc - 1, argv + 1);
+	agwctl_err(&ctl, "unknown object \"%s\"", argv[0]);
+	usage(stderr);
+	return 2;
+}
