@@ -634,7 +634,8 @@ int main(void)
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
-	tcase_add_checked_fixture(tc, setup_certs, teardown_certs);
+	/* Once, in the parent: the directories go away even when a test fails. */
+	tcase_add_unchecked_fixture(tc, setup_certs, teardown_certs);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, cert_store);
 	tcase_add_test(tc, role_table);
