@@ -502,34 +502,11 @@ int agw_gate_allow_set(struct agw_gate *g, const struct agw_addr *local,
 	return allow_publish(g, &k, &t, &al);
 }
 
-int agw_gate_allow_add(struct agw_gate *g, const struct agw_addr *local,
-		       uint16_t port, const struct agw_allow *rule)
-{
-	struct agw_allow_list al;
-	struct agw_allow_rule r;
-	struct agw_term_key k;
-	struct agw_term t;
-	unsigned int i;
-	int err;
-
-	err = rule_from_allow(rule, &r);
-	if (!err)
-		err = term_lookup(g, local, port, &k, &t);
-	if (!err)
-		err = allow_read(g, &t, &al);
-	if (err)
-		return err;
-	for (i = 0; i < al.count; i++)
-		if (!memcmp(&al.rules[i], &r, sizeof(r)))
-			return -EEXIST;
-	if (al.count >= AGW_ALLOW_MAX)
-		return -ENOSPC;
-	al.rules[al.count++] = r;
-	return allow_publish(g, &k, &t, &al);
-}
-
-int agw_gate_allow_del(struct agw_gate *g, const struct agw_addr *local,
-		       uint16_t port, const struct agw_allow *rule)
+/* One rule change: read the current list, let edit() change it, publish. */
+static int allow_edit(struct agw_gate *g, const struct agw_addr *local,
+		      uint16_t port, const struct agw_allow *rule,
+		      int (*edit)(struct agw_allow_list *al,
+				  const struct agw_allow_rule *r, int found))
 {
 	struct agw_allow_list al;
 	struct agw_allow_rule r;
@@ -548,13 +525,45 @@ int agw_gate_allow_del(struct agw_gate *g, const struct agw_addr *local,
 	for (i = 0; i < al.count; i++)
 		if (!memcmp(&al.rules[i], &r, sizeof(r)))
 			break;
-	if (i == al.count)
-		return -ENOENT;
-	memmove(&al.rules[i], &al.rules[i + 1],
-		(al.count - i - 1) * sizeof(al.rules[0]));
-	al.count--;
-	memset(&al.rules[al.count], 0, sizeof(al.rules[0]));
+	err = edit(&al, &r, i < al.count ? (int)i : -1);
+	if (err)
+		return err;
 	return allow_publish(g, &k, &t, &al);
+}
+
+static int rule_append(struct agw_allow_list *al,
+		       const struct agw_allow_rule *r, int found)
+{
+	if (found >= 0)
+		return -EEXIST;
+	if (al->count >= AGW_ALLOW_MAX)
+		return -ENOSPC;
+	al->rules[al->count++] = *r;
+	return 0;
+}
+
+static int rule_remove(struct agw_allow_list *al,
+		       const struct agw_allow_rule *r, int found)
+{
+	if (found < 0)
+		return -ENOENT;
+	memmove(&al->rules[found], &al->rules[found + 1],
+		(al->count - found - 1) * sizeof(al->rules[0]));
+	al->count--;
+	memset(&al->rules[al->count], 0, sizeof(al->rules[0]));
+	return 0;
+}
+
+int agw_gate_allow_add(struct agw_gate *g, const struct agw_addr *local,
+		       uint16_t port, const struct agw_allow *rule)
+{
+	return allow_edit(g, local, port, rule, rule_append);
+}
+
+int agw_gate_allow_del(struct agw_gate *g, const struct agw_addr *local,
+		       uint16_t port, const struct agw_allow *rule)
+{
+	return allow_edit(g, local, port, rule, rule_remove);
 }
 
 /* ---- counters -------------------------------------------------------------*/
