@@ -561,10 +561,44 @@ static void init_flow(struct agw_relay_engine *e, struct relay_flow *f,
 	}
 }
 
+/*
+ * The verdict program is handed whole skbs: one the caller has partly
+ * read would be forwarded again from its start. So before insertion,
+ * read exactly what is queued (SIOCINQ), which consumes every queued skb
+ * to its end; it goes out with the pre-read bytes, before the insertion.
+ */
+static int take_queued(struct relay_flow *f)
+{
+	int i, q;
+	ssize_t n;
+
+	for (i = 0; i < 2; i++) {
+		struct relay_half *h = &f->h[i];
+
+		if (ioctl(f->fd[i], SIOCINQ, &q) < 0)
+			return -errno;
+		if (q <= 0)
+			continue;
+		if (h->cap < h->len + (size_t)q) {
+			char *b = realloc(h->buf, h->len + (size_t)q);
+
+			if (!b)
+				return -ENOMEM;
+			h->buf = b;
+			h->cap = h->len + (size_t)q;
+		}
+		n = recv(f->fd[i], h->buf + h->len, (size_t)q, MSG_DONTWAIT);
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		if (n > 0)
+			h->len += (size_t)n;
+	}
+	return 0;
+}
+
 static int choose_path(struct agw_relay_engine *e, struct relay_flow *f,
 		       const struct agw_relay_flow_opts *o)
 {
-	bool pre = o->pre_a_len || o->pre_b_len;
 	int ret;
 
 	f->path = o->path ? o->path : e->cfg.path;
@@ -573,9 +607,11 @@ static int choose_path(struct agw_relay_engine *e, struct relay_flow *f,
 		if (!e->bpf)
 			return fall_back(f, AGW_RELAY_WHY_NO_BPF);
 		ret = ensure_buffers(f, RELAY_BUF_SIZE);
+		if (!ret)
+			ret = take_queued(f);
 		if (ret < 0)
 			return ret;
-		if (pre) {
+		if (f->h[0].len || f->h[1].len) {
 			f->state = RF_PRELUDE;
 			return 0;
 		}

@@ -283,7 +283,7 @@ static void flow_sizes(struct flow *f, uint64_t up, uint64_t down)
 
 static bool peer_done(const struct peer *p)
 {
-	return p->fd < 0 || ((p->tx_shut || p->rst_after_tx) && p->rx_eof);
+	return p->fd < 0 || (p->tx_shut && p->rx_eof);
 }
 
 static bool peer_may_send(const struct peer *p)
