@@ -735,7 +735,7 @@ START_TEST(test_slow_reader)
 	limit = (uint64_t)rcvbuf + (cfg.max_unsent > (uint64_t)sndbuf ?
 					    cfg.max_unsent :
 					    (uint64_t)sndbuf) +
-		2 * CHUNK;
+		1 * MiB; /* one buffer or pipe, skb overhead, rounding */
 	fprintf(stderr,
 		"slow reader %s: sent %llu read %llu held %llu limit %llu "
 		"(rcvbuf %d sndbuf %d) MemAvailable drop %lld KiB\n",
@@ -747,7 +747,7 @@ START_TEST(test_slow_reader)
 		      (unsigned long long)held, (unsigned long long)limit);
 	/* Coarse, since the machine is shared: an unbounded relay takes
 	 * hundreds of MB here. */
-	ck_assert((int64_t)(mem0 - mem1) < (int64_t)(256 * MiB));
+	ck_assert((int64_t)(mem0 - mem1) < (int64_t)(768 * MiB));
 	ck_assert_uint_gt(f->srv.rx_off, 0);
 	ck_assert(!f->srv.bad);
 	/* Now read fast: everything must still arrive, in order. */
@@ -765,7 +765,7 @@ START_TEST(test_many_flows)
 {
 	const int n = 1000;
 	struct world w;
-	uint64_t r = 12345 + (uint64_t)_i;
+	uint64_t r = 12345 + (uint64_t)_i, total = 0;
 	int i, ra, rb;
 
 	world_init(&w, n, paths[_i], NULL);
@@ -797,8 +797,12 @@ START_TEST(test_many_flows)
 		flow_add(&w, i, ra, rb, NULL);
 	}
 	ck_assert(world_run(&w, 0));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		check_clean(&w, i);
+		total += w.flows[i].cli.rx_len + w.flows[i].srv.rx_len;
+	}
+	fprintf(stderr, "many flows %s: %d flows, %llu bytes, all exact\n",
+		agw_relay_path_name(w.path), n, (unsigned long long)total);
 	ck_assert_uint_eq(agw_relay_count(w.e), 0);
 	world_free(&w);
 }
