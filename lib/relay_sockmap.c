@@ -154,6 +154,29 @@ static int dst_progress(int fd, uint64_t *acked, uint64_t *accepted)
 	return 0;
 }
 
+/*
+ * The verdict's bound: the configured one, but never more than half the
+ * destination's send buffer. Redirected chunks reach the destination
+ * through its psock backlog; if they wait there (send buffer full), chunks
+ * the verdict passes up on that socket queue behind them, uncharged to
+ * any socket, so TCP flow control no longer holds the sender back. Keeping
+ * the forwarded-unacked bytes well inside the send buffer keeps that
+ * backlog moving.
+ */
+static uint64_t dir_limit(const struct relay_half *h)
+{
+	int sndbuf = 0;
+	socklen_t len = sizeof(sndbuf);
+	uint64_t half;
+
+	if (getsockopt(h->dst, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0)
+		return h->limit;
+	half = (uint64_t)sndbuf / 2;
+	if (half < 65536)
+		half = 65536;
+	return half < h->limit ? half : h->limit;
+}
+
 static uint64_t user_bytes(const struct relay_half *h)
 {
 	return h->bytes - h->user_base;
@@ -204,7 +227,7 @@ int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f)
 		h->user_base = h->bytes;
 		h->user_read = 0;
 		memset(d, 0, sizeof(*d));
-		d->limit = h->limit;
+		d->limit = dir_limit(h);
 		if (bpf_map_update_elem(b->index_fd, &f->cookie[i], &s,
 					BPF_ANY) < 0)
 			goto undo;
@@ -332,7 +355,11 @@ void relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f)
 		struct agw_relay_dir *d = dir_of(e, h);
 		uint64_t handed = load64(&d->fwd_bytes) + user_bytes(h);
 
-		if (h->shut || (int64_t)handed <= (int64_t)load64(&d->peer_acked))
+		if (h->shut)
+			continue;
+		/* The send buffer grows with the connection (autotuning). */
+		store64(&d->limit, dir_limit(h));
+		if ((int64_t)handed <= (int64_t)load64(&d->peer_acked))
 			continue;
 		if (dst_progress(h->dst, &acked, NULL) == 0)
 			store64(&d->peer_acked, acked - h->acked_base);
@@ -353,6 +380,7 @@ void relay_sockmap_stats(const struct agw_relay_engine *e,
 		st->dir[i].bytes = h->bytes + load64(&d->fwd_bytes);
 		st->dir[i].user_bytes = h->bytes;
 		st->dir[i].stalls = h->stalls + d->stalls;
+		st->limit[i] = load64(&d->limit);
 		if (last > st->dir[i].last_ns)
 			st->dir[i].last_ns = last;
 	}
