@@ -201,8 +201,9 @@ static double cpu_pid(int pid)
 	fclose(fp);
 	p = strrchr(buf, ')');
 	/* fields after ")": state(3) ... utime(14) stime(15) */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -238,8 +239,9 @@ static int run_bulk(int fd, double seconds)
 
 int main(int argc, char **argv)
 {
-	struct bench b = { .via = "direct", .test = "bulk", .size = 64,
-			   .seconds = 2 };
+	struct bench b = {
+		.via = "direct", .test = "bulk", .size = 64, .seconds = 2
+	};
 	pthread_t srv, rel;
 	int i, fd, port, relay_port = 0, has_relay;
 	char name[64];
@@ -278,7 +280,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (has_relay && pthread_create(&rel, NULL, relay_main, &b))
 		return 1;
-	port = has_relay ? relay_port :
+	port = has_relay		   ? relay_port :
 	       !strncmp(b.via, "port:", 5) ? atoi(b.via + 5) :
 					     b.server_port;
 	fd = connect_to(port);
@@ -287,8 +289,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_nodelay(fd);
-	snprintf(name, sizeof(name), "%s", strncmp(b.via, "port:", 5) ?
-						   b.via : "haproxy");
+	snprintf(name, sizeof(name), "%s",
+		 strncmp(b.via, "port:", 5) ? b.via : "haproxy");
 	if (!strcmp(b.test, "bulk")) {
 		c0 = cpu_self() + cpu_pid(b.extra_pid);
 		t0 = now_s();

@@ -58,8 +58,8 @@ int agw_relay_verdict(struct __sk_buff *skb)
 	    unacked + (__s64)len <= (__s64)d->limit) {
 		/* Flag 0: out of the peer's send side. SK_DROP here only
 		 * means the peer left the map; user space takes over. */
-		if (bpf_sk_redirect_hash(skb, &agw_relay_socks,
-					 &s->peer_cookie, 0) == SK_PASS) {
+		if (bpf_sk_redirect_hash(skb, &agw_relay_socks, &s->peer_cookie,
+					 0) == SK_PASS) {
 			d->fwd_bytes += len;
 			d->passing = 0;
 			return SK_PASS;

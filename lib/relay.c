@@ -738,7 +738,8 @@ int agw_relay_new(const struct agw_relay_config *cfg,
 	e->timer_end.idx = -1;
 	e->kick_end.idx = -2;
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	e->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	e->timerfd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	e->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ret = -errno;
 	if (e->epfd < 0 || e->timerfd < 0 || e->kickfd < 0)

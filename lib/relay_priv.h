@@ -101,8 +101,8 @@ int relay_bpf_open(struct agw_relay_engine *e);
 void relay_bpf_close(struct agw_relay_engine *e);
 int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f);
 void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f);
-int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f,
-		       int i, size_t *moved, int *side);
+int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		       size_t *moved, int *side);
 void relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f);
 void relay_sockmap_stats(const struct agw_relay_engine *e,
 			 const struct relay_flow *f,

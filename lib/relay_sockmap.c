@@ -88,7 +88,8 @@ int relay_bpf_open(struct agw_relay_engine *e)
 	if (ret)
 		goto err;
 	b->dirs_len = ((size_t)b->nslots * sizeof(struct agw_relay_dir) +
-		       (size_t)page - 1) & ~((size_t)page - 1);
+		       (size_t)page - 1) &
+		      ~((size_t)page - 1);
 	b->dirs = mmap(NULL, b->dirs_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       b->dirs_fd, 0);
 	if (b->dirs == MAP_FAILED) {
@@ -267,8 +268,8 @@ void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f)
 	f->in_sockmap = false;
 }
 
-int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f,
-		       int i, size_t *moved, int *side)
+int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		       size_t *moved, int *side)
 {
 	struct relay_half *h = &f->h[i];
 	struct agw_relay_dir *d = dir_of(e, h);
@@ -355,12 +356,13 @@ void relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f)
 		struct agw_relay_dir *d = dir_of(e, h);
 		uint64_t handed = load64(&d->fwd_bytes) + user_bytes(h);
 
-		if (h->shut)
+		/* Idle directions cost no system call. */
+		if (h->shut ||
+		    ((int64_t)handed <= (int64_t)load64(&d->peer_acked) &&
+		     !d->passing))
 			continue;
 		/* The send buffer grows with the connection (autotuning). */
 		store64(&d->limit, dir_limit(h));
-		if ((int64_t)handed <= (int64_t)load64(&d->peer_acked))
-			continue;
 		if (dst_progress(h->dst, &acked, NULL) == 0)
 			store64(&d->peer_acked, acked - h->acked_base);
 	}
