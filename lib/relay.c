@@ -43,19 +43,27 @@ static uint64_t default_max_unsent(void)
 static void set_ticking(struct agw_relay_engine *e, struct relay_flow *f,
 			bool on);
 
+/*
+ * The timer serves draining flows and sockmap flows (acknowledgement
+ * refresh, ordering waits). It ticks every millisecond while bytes move
+ * and slows down once nothing has moved for a while, so idle flows cost
+ * almost nothing; the bound only gets more conservative meanwhile.
+ */
 static void timer_update(struct agw_relay_engine *e)
 {
 	struct itimerspec its = { 0 };
-	bool want = e->nwaiting > 0;
+	uint64_t want = 0;
 
-	if (want == e->timer_armed)
+	if (e->nwaiting)
+		want = e->idle_ticks > RELAY_IDLE_AFTER ? RELAY_IDLE_TICK_NS :
+							  RELAY_TICK_NS;
+	if (want == e->tick_ns)
 		return;
-	if (want) {
-		its.it_value.tv_nsec = RELAY_TICK_NS;
-		its.it_interval.tv_nsec = RELAY_TICK_NS;
-	}
+	its.it_value.tv_sec = (time_t)(want / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(want % 1000000000ULL);
+	its.it_interval = its.it_value;
 	if (timerfd_settime(e->timerfd, 0, &its, NULL) == 0)
-		e->timer_armed = want;
+		e->tick_ns = want;
 }
 
 static void kick(struct agw_relay_engine *e)
@@ -342,6 +350,8 @@ static void step(struct agw_relay_engine *e, struct relay_flow *f)
 		}
 		if (moved >= RELAY_STEP_BUDGET)
 			queue_flow(e, f);
+		if (f->h[i].waiting)
+			e->idle_ticks = 0;
 	}
 	if (f->h[0].shut && f->h[1].shut)
 		start_drain(e, f);
@@ -349,6 +359,7 @@ static void step(struct agw_relay_engine *e, struct relay_flow *f)
 
 static void tick(struct agw_relay_engine *e)
 {
+	bool busy = false;
 	uint64_t n;
 	uint32_t i;
 
@@ -361,13 +372,16 @@ static void tick(struct agw_relay_engine *e)
 		if (!f->ticking)
 			continue;
 		if (f->state == RF_DRAIN) {
+			busy = true;
 			drain_check(e, f);
 		} else if (f->state == RF_RUN && f->in_sockmap) {
-			relay_sockmap_tick(e, f);
+			if (relay_sockmap_tick(e, f))
+				busy = true;
 			if (f->h[0].waiting || f->h[1].waiting)
 				step(e, f);
 		}
 	}
+	e->idle_ticks = busy ? 0 : e->idle_ticks + 1;
 }
 
 static void handle(struct agw_relay_engine *e, struct relay_end *end,
@@ -676,6 +690,7 @@ int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
 		*id = ((uint64_t)f->gen << 32) | idx;
 	/* First step from dispatch: bytes may already be queued. */
 	queue_flow(e, f);
+	e->idle_ticks = 0;
 	kick(e);
 	timer_update(e);
 	return 0;

@@ -11,7 +11,9 @@
 
 #define RELAY_BUF_SIZE (64 * 1024) /* copy buffer, also pipe size */
 #define RELAY_STEP_BUDGET (1024 * 1024) /* bytes per half per turn */
-#define RELAY_TICK_NS 1000000ULL /* timer period while a flow waits */
+#define RELAY_TICK_NS 1000000ULL /* timer period while bytes are moving */
+#define RELAY_IDLE_TICK_NS 20000000ULL /* ... and once nothing moved */
+#define RELAY_IDLE_AFTER 100 /* ticks without work before slowing down */
 
 enum relay_state {
 	RF_FREE = 0,
@@ -69,7 +71,8 @@ struct relay_bpf;
 struct agw_relay_engine {
 	struct agw_relay_config cfg;
 	int epfd, timerfd, kickfd;
-	bool timer_armed;
+	uint64_t tick_ns; /* armed timer period, 0 = disarmed */
+	uint32_t idle_ticks; /* consecutive ticks that found nothing to do */
 	struct relay_end timer_end, kick_end;
 	struct relay_flow *flows;
 	uint32_t nflows, nused;
@@ -103,7 +106,8 @@ int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f);
 void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f);
 int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		       size_t *moved, int *side);
-void relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f);
+/* Returns whether any direction had bytes in flight. */
+bool relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f);
 void relay_sockmap_stats(const struct agw_relay_engine *e,
 			 const struct relay_flow *f,
 			 struct agw_relay_flow_stats *st);

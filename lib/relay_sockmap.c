@@ -346,8 +346,9 @@ int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 }
 
 /* Keep peer_acked fresh for the directions that have bytes in flight. */
-void relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f)
+bool relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f)
 {
+	bool busy = false;
 	uint64_t acked;
 	int i;
 
@@ -361,11 +362,13 @@ void relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f)
 		    ((int64_t)handed <= (int64_t)load64(&d->peer_acked) &&
 		     !d->passing))
 			continue;
+		busy = true;
 		/* The send buffer grows with the connection (autotuning). */
 		store64(&d->limit, dir_limit(h));
 		if (dst_progress(h->dst, &acked, NULL) == 0)
 			store64(&d->peer_acked, acked - h->acked_base);
 	}
+	return busy;
 }
 
 void relay_sockmap_stats(const struct agw_relay_engine *e,
