@@ -6,7 +6,9 @@
 # splice-response) and not relayed at all (direct), in one run. Each
 # measurement is repeated REPS times, interleaved, and the median printed.
 #   bulk: Gbit/s and CPU-seconds per GiB (client + server + relay
-#         process, user + system; kernel worker threads not included)
+#         process, user + system; kernel worker threads not included),
+#         and machine_cpu: the whole machine's busy CPU per GiB (includes
+#         kernel workers, but also whatever else runs on the machine)
 #   rr64 / rr1k: request/response round trip, 64 B and 1 KiB, p50 and p99
 # Env: RELAY_BENCH_SECONDS (per bulk run, default 1), RELAY_BENCH_REPS (3).
 set -u
@@ -16,7 +18,7 @@ bin=$BUILD/benchbin/relay_bench
 command -v haproxy >/dev/null || { echo "haproxy not installed"; exit 1; }
 secs=${RELAY_BENCH_SECONDS:-1}
 reps=${RELAY_BENCH_REPS:-3}
-default=splice # the engine default (Documentation/relay.md)
+default=copy # the engine default (Documentation/relay.md)
 
 tmp=$(mktemp -d)
 hpid=
@@ -82,6 +84,7 @@ for p in sockmap splice copy; do
 	ratio "relay_bulk_${p}_vs_haproxy" "relay_bulk_${p}_gbps" relay_bulk_haproxy_gbps
 	ratio "relay_bulk_${p}_vs_direct" "relay_bulk_${p}_gbps" relay_bulk_direct_gbps
 	ratio "relay_cpu_${p}_vs_haproxy" "relay_bulk_${p}_cpu" relay_bulk_haproxy_cpu
+	ratio "relay_machine_cpu_${p}_vs_haproxy" "relay_bulk_${p}_machine_cpu" relay_bulk_haproxy_machine_cpu
 	for s in 64 1024; do
 		ratio "relay_rr${s}_${p}_vs_haproxy" "relay_rr${s}_${p}_p50" "relay_rr${s}_haproxy_p50"
 	done

@@ -144,18 +144,12 @@ static int ensure_buffers(struct relay_flow *f, size_t cap)
 	return 0;
 }
 
-/* Move a flow to splice (or copy when no pipe can be had). */
+/* Move a flow off sockmap to the copy path, which needs nothing. */
 static int fall_back(struct relay_flow *f, enum agw_relay_why why)
 {
 	f->why = why;
-	f->path = AGW_RELAY_PATH_SPLICE;
-	if (open_pipes(f) == 0)
-		return 0;
-	close_pipes(&f->h[0]);
-	close_pipes(&f->h[1]);
 	f->path = AGW_RELAY_PATH_COPY;
-	f->why = AGW_RELAY_WHY_NO_PIPE;
-	return ensure_buffers(f, RELAY_BUF_SIZE);
+	return 0;
 }
 
 static void fill_stats(const struct agw_relay_engine *e,
@@ -201,9 +195,7 @@ static void release_flow(struct agw_relay_engine *e, struct relay_flow *f,
 			close(f->fd[i]);
 		f->fd[i] = -1;
 		close_pipes(&f->h[i]);
-		free(f->h[i].buf);
-		f->h[i].buf = NULL;
-		f->h[i].cap = 0;
+		relay_drop_buf(e, &f->h[i]);
 	}
 }
 
@@ -343,7 +335,7 @@ static void step(struct agw_relay_engine *e, struct relay_flow *f)
 		if (f->path == AGW_RELAY_PATH_SOCKMAP)
 			ret = relay_step_sockmap(e, f, i, &moved, &side);
 		else
-			ret = relay_step_stream(f, i, &moved, &side);
+			ret = relay_step_stream(e, f, i, &moved, &side);
 		if (ret < 0) {
 			fail(e, f, side, -ret);
 			return;
@@ -642,7 +634,7 @@ static int choose_path(struct agw_relay_engine *e, struct relay_flow *f,
 		f->path = AGW_RELAY_PATH_COPY;
 		f->why = AGW_RELAY_WHY_NO_PIPE;
 	}
-	return ensure_buffers(f, RELAY_BUF_SIZE);
+	return 0; /* copy takes its buffers when bytes come */
 }
 
 int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
@@ -702,7 +694,7 @@ err:
 		if (f->in_epoll[i])
 			epoll_ctl(e->epfd, EPOLL_CTL_DEL, f->fd[i], NULL);
 		close_pipes(&f->h[i]);
-		free(f->h[i].buf);
+		relay_drop_buf(e, &f->h[i]);
 	}
 	gen = f->gen;
 	memset(f, 0, sizeof(*f));
@@ -732,7 +724,7 @@ int agw_relay_new(const struct agw_relay_config *cfg,
 	e->cfg = *cfg;
 	e->epfd = e->timerfd = e->kickfd = -1;
 	if (!e->cfg.path)
-		e->cfg.path = AGW_RELAY_PATH_SPLICE;
+		e->cfg.path = AGW_RELAY_PATH_COPY;
 	if (!e->cfg.max_unsent)
 		e->cfg.max_unsent = default_max_unsent();
 	if (!e->cfg.max_flows)
@@ -744,8 +736,9 @@ int agw_relay_new(const struct agw_relay_config *cfg,
 	e->free_stack = calloc(e->nflows, sizeof(uint32_t));
 	e->dead = calloc(e->nflows, sizeof(uint32_t));
 	e->runq = calloc(e->nflows, sizeof(uint32_t));
+	e->pool = calloc(RELAY_POOL_KEEP, sizeof(char *));
 	ret = -ENOMEM;
-	if (!e->flows || !e->free_stack || !e->dead || !e->runq)
+	if (!e->flows || !e->free_stack || !e->dead || !e->runq || !e->pool)
 		goto err;
 	for (i = 0; i < e->nflows; i++)
 		e->free_stack[i] = e->nflows - 1 - i;
@@ -795,5 +788,8 @@ void agw_relay_free(struct agw_relay_engine *e)
 	free(e->free_stack);
 	free(e->dead);
 	free(e->runq);
+	while (e->npool)
+		free(e->pool[--e->npool]);
+	free(e->pool);
 	free(e);
 }

@@ -10,6 +10,7 @@
 #include "agw/relay.h"
 
 #define RELAY_BUF_SIZE (64 * 1024) /* copy buffer, also pipe size */
+#define RELAY_POOL_KEEP 64 /* idle copy buffers kept for reuse */
 #define RELAY_STEP_BUDGET (1024 * 1024) /* bytes per half per turn */
 #define RELAY_TICK_NS 1000000ULL /* timer period while bytes are moving */
 #define RELAY_IDLE_TICK_NS 20000000ULL /* ... and once nothing moved */
@@ -80,6 +81,8 @@ struct agw_relay_engine {
 	uint32_t *dead, ndead;
 	uint32_t *runq, nrunq;
 	uint32_t nwaiting; /* flows the timer has to look at */
+	char **pool; /* idle RELAY_BUF_SIZE buffers */
+	uint32_t npool;
 	struct relay_bpf *bpf;
 	int bpf_err;
 };
@@ -96,7 +99,10 @@ void relay_account(struct relay_half *h, size_t n);
 int relay_half_flush(struct relay_half *h);
 /* Copy and splice paths: move what can move now. Returns 0 or -errno and
  * then *side is the socket (0 = a, 1 = b) that failed. */
-int relay_step_stream(struct relay_flow *f, int i, size_t *moved, int *side);
+int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		      size_t *moved, int *side);
+/* Give an empty buffer back (to the pool when it has the pool's size). */
+void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h);
 int relay_shut_dst(struct relay_half *h);
 
 /* sockmap path (lib/relay_sockmap.c) */

@@ -3,9 +3,13 @@
  * Relay copy and splice paths: one direction at a time, read only when
  * the previous chunk has been fully written, so what the relay holds per
  * direction is one buffer (or one pipe) and the TCP window does the rest.
+ * A copy buffer is taken from the engine's pool when bytes are to be read
+ * and given back once it is empty and the source has nothing more, so an
+ * idle flow holds no buffer.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,8 +73,32 @@ int relay_shut_dst(struct relay_half *h)
 	return 0;
 }
 
+void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h)
+{
+	if (!h->buf)
+		return;
+	if (h->cap == RELAY_BUF_SIZE && e->npool < RELAY_POOL_KEEP)
+		e->pool[e->npool++] = h->buf;
+	else
+		free(h->buf);
+	h->buf = NULL;
+	h->cap = h->off = h->len = 0;
+}
+
+static int take_buf(struct agw_relay_engine *e, struct relay_half *h)
+{
+	if (h->buf)
+		return 0;
+	h->buf = e->npool ? e->pool[--e->npool] : malloc(RELAY_BUF_SIZE);
+	if (!h->buf)
+		return -ENOMEM;
+	h->cap = RELAY_BUF_SIZE;
+	return 0;
+}
+
 /* One read from src into the buffer or the pipe: > 0, 0 (EOF) or -errno. */
-static ssize_t half_fill(struct relay_half *h, enum agw_relay_path path)
+static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h,
+			 enum agw_relay_path path)
 {
 	ssize_t n;
 
@@ -80,6 +108,8 @@ static ssize_t half_fill(struct relay_half *h, enum agw_relay_path path)
 		if (n > 0)
 			h->in_pipe = (size_t)n;
 	} else {
+		if (take_buf(e, h) < 0)
+			return -ENOMEM;
 		n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
 		if (n > 0) {
 			h->off = 0;
@@ -89,7 +119,8 @@ static ssize_t half_fill(struct relay_half *h, enum agw_relay_path path)
 	return n < 0 ? -errno : n;
 }
 
-int relay_step_stream(struct relay_flow *f, int i, size_t *moved, int *side)
+int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		      size_t *moved, int *side)
 {
 	struct relay_half *h = &f->h[i];
 	ssize_t n;
@@ -108,7 +139,12 @@ int relay_step_stream(struct relay_flow *f, int i, size_t *moved, int *side)
 			return 0;
 		}
 		h->blocked = false;
+		/* Empty now; splice only ever used it for pre-read bytes. */
+		if (h->buf && (f->path != AGW_RELAY_PATH_COPY ||
+			       h->cap != RELAY_BUF_SIZE))
+			relay_drop_buf(e, h);
 		if (h->src_eof) {
+			relay_drop_buf(e, h);
 			ret = relay_shut_dst(h);
 			if (ret < 0)
 				*side = !i;
@@ -116,11 +152,13 @@ int relay_step_stream(struct relay_flow *f, int i, size_t *moved, int *side)
 		}
 		if (*moved >= RELAY_STEP_BUDGET)
 			return 0;
-		n = half_fill(h, f->path);
+		n = half_fill(e, h, f->path);
 		if (n == -EINTR)
 			continue;
-		if (n == -EAGAIN)
+		if (n == -EAGAIN) {
+			relay_drop_buf(e, h);
 			return 0;
+		}
 		if (n < 0) {
 			*side = i;
 			return (int)n;

@@ -885,26 +885,44 @@ START_TEST(test_stats_abort)
 }
 END_TEST
 
-/* sockmap requested without the BPF program: splice, and says why. */
+/* sockmap requested without the BPF program: copy, and says why. */
 START_TEST(test_fallback)
 {
 	struct agw_relay_config cfg = { .no_bpf = true };
 	struct world w;
 	int ra, rb;
 
-	world_init(&w, 1, AGW_RELAY_PATH_SPLICE, &cfg);
+	world_init(&w, 1, AGW_RELAY_PATH_COPY, &cfg);
 	ck_assert_int_ne(agw_relay_sockmap_status(w.e), 0);
 	flow_connect(&w, 0, &ra, &rb);
 	flow_sizes(&w.flows[0], 70 * KiB, 1);
 	w.path = AGW_RELAY_PATH_SOCKMAP;
 	flow_add(&w, 0, ra, rb, NULL);
-	w.path = AGW_RELAY_PATH_SPLICE;
+	w.path = AGW_RELAY_PATH_COPY;
 	ck_assert(world_run(&w, 0));
 	check_clean(&w, 0);
 	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_NO_BPF);
 	ck_assert_int_eq(agw_relay_add(w.e, 0, 0, NULL, NULL), -EINVAL);
 	ck_assert_int_eq(agw_relay_add(w.e, w.lr.fd, STDERR_FILENO, NULL, NULL),
 			 -ENOTSOCK);
+	world_free(&w);
+}
+END_TEST
+
+/* A flow that asks for no path gets the engine's measured default. */
+START_TEST(test_default_path)
+{
+	struct world w;
+	int ra, rb;
+
+	world_init(&w, 1, AGW_RELAY_PATH_AUTO, NULL);
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(&w.flows[0], 200 * KiB, 100 * KiB);
+	flow_add(&w, 0, ra, rb, NULL);
+	ck_assert(world_run(&w, 0));
+	w.path = AGW_RELAY_PATH_COPY;
+	check_clean(&w, 0);
+	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_DEFAULT);
 	world_free(&w);
 }
 END_TEST
@@ -981,6 +999,7 @@ static Suite *relay_suite(void)
 	add_case(s, "many_flows", test_many_flows, np);
 	add_case(s, "stats_abort", test_stats_abort, np);
 	add_case(s, "fallback", test_fallback, 1);
+	add_case(s, "default_path", test_default_path, 1);
 	add_case(s, "pin_dir", test_pin_dir, 1);
 	return s;
 }
