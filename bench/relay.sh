@@ -28,34 +28,52 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sport=$((20000 + RANDOM % 20000))
-hport=$((sport + 1))
-cat >"$tmp/haproxy.cfg" <<CFG
-global
-	maxconn 64
-defaults
-	mode tcp
-	timeout connect 5s
-	timeout client 60s
-	timeout server 60s
-	option splice-request
-	option splice-response
-listen relay
-	bind 127.0.0.1:$hport
-	server s1 127.0.0.1:$sport
-CFG
-haproxy -f "$tmp/haproxy.cfg" -db >"$tmp/haproxy.log" 2>&1 &
-hpid=$!
-sleep 0.3
-kill -0 "$hpid" || { cat "$tmp/haproxy.log"; exit 1; }
+start_haproxy() {
+	cat >"$tmp/haproxy.cfg" <<-CFG
+	global
+		maxconn 64
+	defaults
+		mode tcp
+		timeout connect 5s
+		timeout client 60s
+		timeout server 60s
+		option splice-request
+		option splice-response
+	listen relay
+		bind 127.0.0.1:$hport
+		server s1 127.0.0.1:$sport
+	CFG
+	haproxy -f "$tmp/haproxy.cfg" -db >"$tmp/haproxy.log" 2>&1 &
+	hpid=$!
+	sleep 0.3
+	kill -0 "$hpid" 2>/dev/null && return 0
+	hpid=
+	return 1
+}
+# Ports below the ephemeral range, not in use; retried if HAProxy cannot
+# bind (another job may take the port meanwhile).
+lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
+for _ in 1 2 3 4 5; do
+	sport=$((10000 + RANDOM % (lo - 10002)))
+	hport=$((sport + 1))
+	ss -Htan | awk '{ print $4 }' | grep -qE ":($sport|$hport)\$" && continue
+	start_haproxy && break
+done
+[ -n "$hpid" ] || { echo "could not start haproxy"; cat "$tmp/haproxy.log"; exit 1; }
 
 vias="direct sockmap splice copy port:$hport"
 for ((r = 0; r < reps; r++)); do
 	for via in $vias; do
 		common=(--via "$via" --server-port "$sport" --extra-pid "$hpid")
-		"$bin" "${common[@]}" --test bulk --seconds "$secs" || exit 1
-		"$bin" "${common[@]}" --test rr --size 64 --seconds 0.5 || exit 1
-		"$bin" "${common[@]}" --test rr --size 1024 --seconds 0.5 || exit 1
+		for t in "bulk --seconds $secs" "rr --size 64 --seconds 0.5" \
+			"rr --size 1024 --seconds 0.5"; do
+			# shellcheck disable=SC2086
+			"$bin" "${common[@]}" --test $t 2>>"$tmp/err" || {
+				echo "relay_bench ${common[*]} --test $t failed:" >&2
+				cat "$tmp/err" >&2
+				exit 1
+			}
+		done
 	done
 done >"$tmp/raw"
 
