@@ -885,6 +885,46 @@ START_TEST(test_stats_abort)
 }
 END_TEST
 
+/*
+ * An idle sockmap flow must not keep the engine busy: once nothing moves
+ * its timer slows down (1 ms ticks would be 2,000 wakeups in 2 s).
+ */
+START_TEST(test_idle_wakeups)
+{
+	struct pollfd pfd;
+	struct world w;
+	struct flow *f;
+	uint64_t end;
+	int ra, rb, wakeups = 0;
+
+	world_init(&w, 1, AGW_RELAY_PATH_SOCKMAP, NULL);
+	f = &w.flows[0];
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(f, 10 * KiB, 10 * KiB);
+	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 3600 * 1000000000ULL;
+	flow_add(&w, 0, ra, rb, NULL);
+	while (f->cli.rx_off < f->cli.rx_len || f->srv.rx_off < f->srv.rx_len)
+		ck_assert(!world_run(&w, now_ns() + 10000000));
+	ck_assert(!world_run(&w, now_ns() + 500000000ULL)); /* settle */
+	pfd.fd = agw_relay_fd(w.e);
+	pfd.events = POLLIN;
+	end = now_ns() + 2000000000ULL;
+	while (now_ns() < end) {
+		if (poll(&pfd, 1, 100) > 0) {
+			wakeups++;
+			ck_assert_int_ge(agw_relay_dispatch(w.e, 0), 0);
+		}
+	}
+	fprintf(stderr, "idle sockmap flow: %d wakeups in 2 s\n", wakeups);
+	ck_assert_int_lt(wakeups, 400);
+	ck_assert(!f->ended);
+	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 0;
+	ck_assert(world_run(&w, 0));
+	check_clean(&w, 0);
+	world_free(&w);
+}
+END_TEST
+
 /* sockmap requested without the BPF program: copy, and says why. */
 START_TEST(test_fallback)
 {
@@ -1000,6 +1040,7 @@ static Suite *relay_suite(void)
 	add_case(s, "stats_abort", test_stats_abort, np);
 	add_case(s, "fallback", test_fallback, 1);
 	add_case(s, "default_path", test_default_path, 1);
+	add_case(s, "idle_wakeups", test_idle_wakeups, 1);
 	add_case(s, "pin_dir", test_pin_dir, 1);
 	return s;
 }
