@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Relay benchmark: one TCP flow client -> [relay] -> server on loopback,
+ * in one process (client, server and relay engine each in a thread).
+ *
+ *   relay_bench --via direct|sockmap|splice|copy|port:N --test bulk|rr
+ *               [--size BYTES] [--seconds S] [--server-port N]
+ *               [--extra-pid PID]
+ *
+ * "port:N" sends to an external relay (HAProxy) listening on N that
+ * forwards to --server-port. bulk prints Gbit/s and CPU-seconds per GiB
+ * (this process plus --extra-pid, user + system); rr prints the median
+ * and 99th percentile round trip of --size byte messages echoed back.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include "agw/relay.h"
+
+#define CHUNK (64 * 1024)
+#define MAX_SAMPLES (4 * 1024 * 1024)
+
+struct bench {
+	const char *via;
+	const char *test;
+	size_t size;
+	double seconds;
+	int server_port, extra_pid;
+	int srv_listen, relay_listen;
+	uint64_t srv_bytes;
+	int rc;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int listen_on(int port, int *out_port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 16) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		close(fd);
+		return -errno;
+	}
+	if (out_port)
+		*out_port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static int connect_to(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int i;
+
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < 100; i++) { /* HAProxy may still be starting */
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		if (errno != ECONNREFUSED)
+			break;
+		usleep(20000);
+	}
+	close(fd);
+	return -errno;
+}
+
+static int set_nodelay(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static int read_full(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = recv(fd, buf + got, n - got, 0);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static void *server_main(void *arg)
+{
+	struct bench *b = arg;
+	char *buf = malloc(CHUNK);
+	int fd = accept4(b->srv_listen, NULL, NULL, SOCK_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || !buf)
+		goto out;
+	set_nodelay(fd);
+	if (!strcmp(b->test, "bulk")) {
+		while ((n = recv(fd, buf, CHUNK, 0)) > 0)
+			b->srv_bytes += (uint64_t)n;
+	} else {
+		while (read_full(fd, buf, b->size) == 0)
+			if (send(fd, buf, b->size, MSG_NOSIGNAL) !=
+			    (ssize_t)b->size)
+				break;
+	}
+	close(fd);
+out:
+	free(buf);
+	return NULL;
+}
+
+static void *relay_main(void *arg)
+{
+	struct bench *b = arg;
+	struct agw_relay_config cfg = { 0 };
+	struct agw_relay_flow_opts o = { 0 };
+	struct agw_relay_engine *e = NULL;
+	int fa = -1, fb = -1, ret;
+
+	o.path = agw_relay_path_parse(b->via);
+	ret = agw_relay_new(&cfg, &e);
+	if (ret < 0)
+		goto err;
+	fa = accept4(b->relay_listen, NULL, NULL, SOCK_CLOEXEC);
+	fb = connect_to(b->server_port);
+	if (fa < 0 || fb < 0) {
+		ret = -EIO;
+		goto err;
+	}
+	set_nodelay(fa);
+	set_nodelay(fb);
+	ret = agw_relay_add(e, fa, fb, &o, NULL);
+	if (ret < 0)
+		goto err;
+	fa = fb = -1;
+	ret = agw_relay_run(e, NULL);
+err:
+	if (ret < 0) {
+		fprintf(stderr, "relay: %s\n", strerror(-ret));
+		b->rc = 1;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	agw_relay_free(e);
+	return NULL;
+}
+
+static double cpu_self(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static double cpu_pid(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *fp;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return 0;
+	if (!fgets(buf, sizeof(buf), fp))
+		buf[0] = 0;
+	fclose(fp);
+	p = strrchr(buf, ')');
+	/* fields after ")": state(3) ... utime(14) stime(15) */
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Busy CPU-seconds of the whole machine: includes kernel workers (the
+ * sockmap backlog) but also every other job on the machine. */
+static double cpu_machine(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *fp = fopen("/proc/stat", "re");
+	int n = 0;
+
+	if (fp) {
+		n = fscanf(fp, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]);
+		fclose(fp);
+	}
+	if (n != 8)
+		return 0;
+	/* user nice system [idle iowait] irq softirq steal */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
+	       (double)sysconf(_SC_CLK_TCK);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int run_bulk(int fd, double seconds)
+{
+	char *buf = calloc(1, CHUNK);
+	uint64_t sent = 0;
+	double t0 = now_s();
+	ssize_t n;
+
+	if (!buf)
+		return 1;
+	while (now_s() - t0 < seconds) {
+		n = send(fd, buf, CHUNK, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		sent += (uint64_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, buf, CHUNK, 0) > 0)
+		;
+	free(buf);
+	return sent == 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = {
+		.via = "direct", .test = "bulk", .size = 64, .seconds = 2
+	};
+	pthread_t srv, rel;
+	int i, fd, port, relay_port = 0, has_relay;
+	char name[64];
+	double t0, c0, t, c, m0, m, gib;
+
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--via"))
+			b.via = argv[i + 1];
+		else if (!strcmp(argv[i], "--test"))
+			b.test = argv[i + 1];
+		else if (!strcmp(argv[i], "--size"))
+			b.size = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--seconds"))
+			b.seconds = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--server-port"))
+			b.server_port = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--extra-pid"))
+			b.extra_pid = atoi(argv[i + 1]);
+		else
+			goto usage;
+	}
+	if (i != argc || !b.size || b.size > CHUNK)
+		goto usage;
+	b.srv_listen = listen_on(b.server_port, &b.server_port);
+	if (b.srv_listen < 0)
+		return 1;
+	has_relay = agw_relay_path_parse(b.via) > 0;
+	if (strncmp(b.via, "port:", 5) && strcmp(b.via, "direct") && !has_relay)
+		goto usage;
+	if (has_relay) {
+		b.relay_listen = listen_on(0, &relay_port);
+		if (b.relay_listen < 0)
+			return 1;
+	}
+	if (pthread_create(&srv, NULL, server_main, &b))
+		return 1;
+	if (has_relay && pthread_create(&rel, NULL, relay_main, &b))
+		return 1;
+	port = has_relay		   ? relay_port :
+	       !strncmp(b.via, "port:", 5) ? atoi(b.via + 5) :
+					     b.server_port;
+	fd = connect_to(port);
+	if (fd < 0) {
+		fprintf(stderr, "connect: %s\n", strerror(-fd));
+		return 1;
+	}
+	set_nodelay(fd);
+	snprintf(name, sizeof(name), "%s",
+		 strncmp(b.via, "port:", 5) ? b.via : "haproxy");
+	if (!strcmp(b.test, "bulk")) {
+		c0 = cpu_self() + cpu_pid(b.extra_pid);
+		m0 = cpu_machine();
+		t0 = now_s();
+		b.rc |= run_bulk(fd, b.seconds);
+		close(fd);
+		pthread_join(srv, NULL);
+		t = now_s() - t0;
+		c = cpu_self() + cpu_pid(b.extra_pid) - c0;
+		m = cpu_machine() - m0;
+		gib = (double)b.srv_bytes / (1024.0 * 1024 * 1024);
+		printf("bench: relay_bulk_%s_gbps = %.2f Gbit/s\n", name,
+		       (double)b.srv_bytes * 8 / t / 1e9);
+		printf("bench: relay_bulk_%s_cpu = %.3f CPU-s/GiB\n", name,
+		       gib > 0 ? c / gib : 0);
+		printf("bench: relay_bulk_%s_machine_cpu = %.3f CPU-s/GiB\n",
+		       name, gib > 0 ? m / gib : 0);
+	} else {
+		double *lat = malloc(MAX_SAMPLES * sizeof(double));
+		char *buf = calloc(1, b.size);
+		size_t n = 0;
+
+		if (!lat || !buf)
+			return 1;
+		t0 = now_s();
+		while (n < MAX_SAMPLES && (t = now_s()) - t0 < b.seconds) {
+			if (send(fd, buf, b.size, MSG_NOSIGNAL) !=
+				    (ssize_t)b.size ||
+			    read_full(fd, buf, b.size)) {
+				b.rc = 1;
+				break;
+			}
+			lat[n++] = (now_s() - t) * 1e6;
+		}
+		close(fd);
+		pthread_join(srv, NULL);
+		qsort(lat, n, sizeof(*lat), cmp_double);
+		if (n) {
+			printf("bench: relay_rr%zu_%s_p50 = %.1f us\n", b.size,
+			       name, lat[n / 2]);
+			printf("bench: relay_rr%zu_%s_p99 = %.1f us\n", b.size,
+			       name, lat[n * 99 / 100]);
+		} else {
+			b.rc = 1;
+		}
+		free(lat);
+		free(buf);
+	}
+	if (has_relay)
+		pthread_join(rel, NULL);
+	close(b.srv_listen);
+	if (has_relay)
+		close(b.relay_listen);
+	return b.rc;
+usage:
+	fprintf(stderr, "usage: relay_bench --via direct|sockmap|splice|copy|"
+			"port:N --test bulk|rr [--size N] [--seconds S] "
+			"[--server-port N] [--extra-pid PID]\n");
+	return 2;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Relay engine: moves bytes both ways between the two connected TCP
+ * sockets of a flow until both directions are closed, over one of three
+ * paths (sockmap, splice through pipes, user-space copy), many flows in one
+ * thread. See Documentation/relay.md for the paths, the memory bound and
+ * the close rule.
+ *
+ * Threading: an engine is used from one thread at a time. It is driven
+ * either by agw_relay_run() or from the caller's own epoll loop: add
+ * agw_relay_fd() to the caller's epoll set (EPOLLIN) and call
+ * agw_relay_dispatch(e, 0) whenever it is readable.
+ */
+#ifndef AGW_RELAY_H
+#define AGW_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The engine; (struct agw_relay is the BPF skeleton's name.) */
+struct agw_relay_engine;
+
+enum agw_relay_path {
+	AGW_RELAY_PATH_AUTO = 0, /* the engine's default (per flow: config) */
+	AGW_RELAY_PATH_SOCKMAP, /* sk_skb stream verdict redirect */
+	AGW_RELAY_PATH_SPLICE, /* splice() through a pipe per direction */
+	AGW_RELAY_PATH_COPY, /* recv()/send() through a user buffer */
+	AGW_RELAY_PATH_MAX,
+};
+
+/* Why a flow runs on its path. */
+enum agw_relay_why {
+	AGW_RELAY_WHY_REQUESTED = 0, /* the flow asked for it */
+	AGW_RELAY_WHY_DEFAULT, /* the engine's configured default */
+	AGW_RELAY_WHY_NO_BPF, /* sockmap wanted, BPF program not loaded */
+	AGW_RELAY_WHY_SOCKMAP_REFUSED, /* socket insert failed (kTLS, ...) */
+	AGW_RELAY_WHY_NO_PIPE, /* splice wanted, pipe() failed */
+	AGW_RELAY_WHY_MAX,
+};
+
+enum agw_relay_event {
+	/* Both directions closed (FIN each way) and every forwarded byte
+	 * acknowledged by the remote peers; err is 0, or ETIMEDOUT when the
+	 * peers did not acknowledge within drain_timeout_ms. */
+	AGW_RELAY_EV_CLOSED = 0,
+	/* Side `side` was reset; the other side has been reset too. */
+	AGW_RELAY_EV_RESET,
+	/* Error err on side `side`; both sides reset. Also after abort. */
+	AGW_RELAY_EV_ERROR,
+};
+
+struct agw_relay_dir_stats {
+	uint64_t bytes; /* forwarded into the destination socket */
+	uint64_t user_bytes; /* of which through user space (sockmap path) */
+	uint64_t stalls; /* times the destination could take no more */
+	uint64_t last_ns; /* CLOCK_MONOTONIC of the last byte, 0 if none */
+	bool closed; /* FIN forwarded */
+};
+
+struct agw_relay_flow_stats {
+	enum agw_relay_path path;
+	enum agw_relay_why why;
+	struct agw_relay_dir_stats dir[2]; /* [0]: a -> b, [1]: b -> a */
+	uint64_t last_ns; /* newest of dir[].last_ns */
+	uint64_t limit[2]; /* memory bound of each direction, bytes */
+};
+
+/* Called from dispatch when a flow ends. The engine has closed (or reset)
+ * both sockets before the call and forgets the flow after it returns. */
+typedef void (*agw_relay_event_fn)(void *arg, uint64_t flow_id, void *ctx,
+				   enum agw_relay_event ev, int side, int err,
+				   const struct agw_relay_flow_stats *st);
+
+struct agw_relay_config {
+	enum agw_relay_path path; /* default for AUTO flows; AUTO = copy */
+	/* Bound per direction on bytes forwarded but not yet accepted by the
+	 * destination's peer; 0 = twice the largest TCP send buffer
+	 * (tcp_wmem[2]). Splice and copy are bounded by their pipe/buffer
+	 * plus the socket buffers and ignore it. */
+	size_t max_unsent;
+	unsigned int max_flows; /* 0 = 4096 */
+	unsigned int drain_timeout_ms; /* close rule limit; 0 = 30000 */
+	bool no_bpf; /* do not load the sockmap program */
+	const char *pin_dir; /* pin the relay maps here; NULL = no pinning */
+	agw_relay_event_fn on_event;
+	void *arg;
+};
+
+struct agw_relay_flow_opts {
+	enum agw_relay_path path; /* AUTO = the engine's default */
+	/* Bytes the caller already read from a (to go to b) and from b. */
+	const void *pre_a;
+	size_t pre_a_len;
+	const void *pre_b;
+	size_t pre_b_len;
+	void *ctx; /* handed back in events */
+};
+
+int agw_relay_new(const struct agw_relay_config *cfg,
+		  struct agw_relay_engine **out);
+void agw_relay_free(struct agw_relay_engine *e);
+
+/* Relay between connected TCP sockets fd_a and fd_b. On success the
+ * engine owns both descriptors (and makes them non-blocking); on error
+ * the caller keeps them. *id (optional) identifies the flow. */
+int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
+		  const struct agw_relay_flow_opts *opts, uint64_t *id);
+/* Reset both sockets of a flow now; reports AGW_RELAY_EV_ERROR/ECANCELED. */
+int agw_relay_abort(struct agw_relay_engine *e, uint64_t id);
+int agw_relay_stats(struct agw_relay_engine *e, uint64_t id,
+		    struct agw_relay_flow_stats *st);
+unsigned int agw_relay_count(const struct agw_relay_engine *e);
+
+/* External loop: an fd that is readable when dispatch has work. */
+int agw_relay_fd(const struct agw_relay_engine *e);
+/* Handle ready events, waiting at most timeout_ms (0: do not wait).
+ * Returns the number of events handled or -errno. */
+int agw_relay_dispatch(struct agw_relay_engine *e, int timeout_ms);
+/* Standalone loop: until *stop is set, or (stop == NULL) no flow is left. */
+int agw_relay_run(struct agw_relay_engine *e, const volatile int *stop);
+
+/* Whether the sockmap program is loaded, and if not, why (-errno). */
+int agw_relay_sockmap_status(const struct agw_relay_engine *e);
+
+const char *agw_relay_path_name(enum agw_relay_path p);
+const char *agw_relay_why_name(enum agw_relay_why w);
+const char *agw_relay_event_name(enum agw_relay_event ev);
+/* "sockmap", "splice", "copy" or "auto" -> path; -EINVAL otherwise. */
+int agw_relay_path_parse(const char *s);
+
+#endif /* AGW_RELAY_H */

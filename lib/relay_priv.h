@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Relay engine internals shared by lib/relay*.c; not a public header. */
+#ifndef AGW_RELAY_PRIV_H
+#define AGW_RELAY_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "agw/relay.h"
+
+#define RELAY_BUF_SIZE (64 * 1024) /* copy buffer, also pipe size */
+#define RELAY_POOL_KEEP 64 /* idle copy buffers kept for reuse */
+#define RELAY_STEP_BUDGET (1024 * 1024) /* bytes per half per turn */
+#define RELAY_TICK_NS 1000000ULL /* timer period while bytes are moving */
+#define RELAY_IDLE_TICK_NS 20000000ULL /* ... and once nothing moved */
+#define RELAY_IDLE_AFTER 100 /* ticks without work before slowing down */
+
+enum relay_state {
+	RF_FREE = 0,
+	RF_PRELUDE, /* sockmap: writing pre-read bytes before insertion */
+	RF_RUN,
+	RF_DRAIN, /* both FINs forwarded, waiting for the peers' acks */
+	RF_DEAD, /* reported, released at the end of the dispatch */
+};
+
+/* One direction: bytes read from src go to dst. */
+struct relay_half {
+	int src, dst;
+	char *buf; /* pre-read bytes, copy path, sockmap pass-up */
+	size_t off, len, cap;
+	int pipe_rd, pipe_wr;
+	size_t in_pipe;
+	bool src_eof; /* read returned 0 */
+	bool shut; /* FIN forwarded (shutdown(dst, SHUT_WR)) */
+	bool blocked; /* dst could take no more */
+	bool waiting; /* sockmap: waits for the timer (ordering/close) */
+	uint64_t bytes, user_bytes, stalls, last_ns;
+	uint64_t user_read; /* sockmap: bytes recv()d from src */
+	uint64_t pre_len; /* bytes pre-read by the caller */
+	uint64_t acked_base; /* sockmap: dst tcpi_bytes_acked at handover */
+	uint64_t accepted_base; /* sockmap: dst acked + queued at handover */
+	uint64_t user_base; /* sockmap: bytes at handover */
+	uint32_t slot; /* sockmap: agw_r_dirs slot */
+	uint64_t limit;
+};
+
+struct relay_end {
+	struct relay_flow *flow;
+	int idx; /* 0 = a, 1 = b; -1 = the engine's timer, -2 = kick */
+};
+
+struct relay_flow {
+	enum relay_state state;
+	uint32_t gen;
+	int fd[2];
+	enum agw_relay_path path;
+	enum agw_relay_why why;
+	struct relay_half h[2]; /* h[0]: a -> b, h[1]: b -> a */
+	struct relay_end end[2];
+	bool in_epoll[2];
+	bool queued; /* on the run queue (budget exhausted) */
+	bool in_sockmap;
+	bool ticking; /* counted in nwaiting */
+	uint64_t cookie[2];
+	uint64_t drain_deadline_ns;
+	void *ctx;
+};
+
+struct relay_bpf;
+
+struct agw_relay_engine {
+	struct agw_relay_config cfg;
+	int epfd, timerfd, kickfd;
+	uint64_t tick_ns; /* armed timer period, 0 = disarmed */
+	uint32_t idle_ticks; /* consecutive ticks that found nothing to do */
+	struct relay_end timer_end, kick_end;
+	struct relay_flow *flows;
+	uint32_t nflows, nused;
+	uint32_t *free_stack, nfree;
+	uint32_t *dead, ndead;
+	uint32_t *runq, nrunq;
+	uint32_t nwaiting; /* flows the timer has to look at */
+	char **pool; /* idle RELAY_BUF_SIZE buffers */
+	uint32_t npool;
+	struct relay_bpf *bpf;
+	int bpf_err;
+};
+
+static inline uint32_t relay_flow_index(const struct agw_relay_engine *e,
+					const struct relay_flow *f)
+{
+	return (uint32_t)(f - e->flows);
+}
+
+uint64_t relay_now_ns(void);
+void relay_account(struct relay_half *h, size_t n);
+/* Write h->buf, then the pipe, to dst: 1 = empty, 0 = blocked, -errno. */
+int relay_half_flush(struct relay_half *h);
+/* Copy and splice paths: move what can move now. Returns 0 or -errno and
+ * then *side is the socket (0 = a, 1 = b) that failed. */
+int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		      size_t *moved, int *side);
+/* Give an empty buffer back (to the pool when it has the pool's size). */
+void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h);
+int relay_shut_dst(struct relay_half *h);
+
+/* sockmap path (lib/relay_sockmap.c) */
+int relay_bpf_open(struct agw_relay_engine *e);
+void relay_bpf_close(struct agw_relay_engine *e);
+int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f);
+void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f);
+int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		       size_t *moved, int *side);
+/* Returns whether any direction had bytes in flight. */
+bool relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f);
+void relay_sockmap_stats(const struct agw_relay_engine *e,
+			 const struct relay_flow *f,
+			 struct agw_relay_flow_stats *st);
+
+#endif /* AGW_RELAY_PRIV_H */

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Relay sockmap path: both sockets of a flow go into agw_relay_socks and
+ * the stream verdict (bpf/relay.bpf.c) redirects received chunks to the
+ * peer's send side. User space keeps three jobs:
+ *  - the memory bound: it refreshes peer_acked (the destination's
+ *    tcpi_bytes_acked) so the verdict can tell how much it has handed to
+ *    the peer that the peer's remote has not acknowledged yet;
+ *  - the chunks the verdict passed up (bound reached): it reads them from
+ *    the receiving socket and writes them to the peer, but only once every
+ *    redirected byte is inside the peer's socket, so nothing is reordered;
+ *  - the close rule: FIN is forwarded only once the destination's acked
+ *    plus queued bytes cover everything handed to it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agw/relay_maps.h"
+#include "agw/relay.skel.h"
+#include "relay_priv.h"
+
+struct relay_bpf {
+	struct agw_relay *skel;
+	int socks_fd, index_fd, dirs_fd, prog_fd;
+	struct agw_relay_dir *dirs;
+	size_t dirs_len;
+	uint32_t nslots;
+};
+
+static int pin_map(struct bpf_map *m, const char *dir)
+{
+	char path[256];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	return bpf_map__set_pin_path(m, path);
+}
+
+int relay_bpf_open(struct agw_relay_engine *e)
+{
+	struct relay_bpf *b;
+	struct bpf_map *maps[3];
+	long page = sysconf(_SC_PAGESIZE);
+	int i, ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->nslots = 2 * e->nflows;
+	b->skel = agw_relay__open();
+	if (!b->skel) {
+		ret = -errno;
+		goto err;
+	}
+	maps[0] = b->skel->maps.agw_relay_socks;
+	maps[1] = b->skel->maps.agw_r_index;
+	maps[2] = b->skel->maps.agw_r_dirs;
+	for (i = 0; i < 3; i++) {
+		ret = bpf_map__set_max_entries(maps[i], b->nslots);
+		if (!ret && e->cfg.pin_dir)
+			ret = pin_map(maps[i], e->cfg.pin_dir);
+		if (ret)
+			goto err;
+	}
+	ret = agw_relay__load(b->skel);
+	if (ret)
+		goto err;
+	b->socks_fd = bpf_map__fd(maps[0]);
+	b->index_fd = bpf_map__fd(maps[1]);
+	b->dirs_fd = bpf_map__fd(maps[2]);
+	b->prog_fd = bpf_program__fd(b->skel->progs.agw_relay_verdict);
+	/* Attach before any socket is inserted (see fastpath notes). */
+	ret = bpf_prog_attach(b->prog_fd, b->socks_fd,
+			      BPF_SK_SKB_STREAM_VERDICT, 0);
+	if (ret)
+		goto err;
+	b->dirs_len = ((size_t)b->nslots * sizeof(struct agw_relay_dir) +
+		       (size_t)page - 1) &
+		      ~((size_t)page - 1);
+	b->dirs = mmap(NULL, b->dirs_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       b->dirs_fd, 0);
+	if (b->dirs == MAP_FAILED) {
+		ret = -errno;
+		b->dirs = NULL;
+		goto err;
+	}
+	e->bpf = b;
+	return 0;
+err:
+	if (b->skel)
+		agw_relay__destroy(b->skel);
+	free(b);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+void relay_bpf_close(struct agw_relay_engine *e)
+{
+	struct relay_bpf *b = e->bpf;
+
+	if (!b)
+		return;
+	bpf_prog_detach2(b->prog_fd, b->socks_fd, BPF_SK_SKB_STREAM_VERDICT);
+	if (b->dirs)
+		munmap(b->dirs, b->dirs_len);
+	agw_relay__destroy(b->skel);
+	free(b);
+	e->bpf = NULL;
+}
+
+static struct agw_relay_dir *dir_of(const struct agw_relay_engine *e,
+				    const struct relay_half *h)
+{
+	return &e->bpf->dirs[h->slot];
+}
+
+static uint64_t load64(const void *p)
+{
+	return __atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
+}
+
+static void store64(void *p, uint64_t v)
+{
+	__atomic_store_n((uint64_t *)p, v, __ATOMIC_RELEASE);
+}
+
+/* Bytes dst has acknowledged, and (optionally) acknowledged + queued. */
+static int dst_progress(int fd, uint64_t *acked, uint64_t *accepted)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int outq = 0;
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -errno;
+	*acked = ti.tcpi_bytes_acked;
+	if (accepted) {
+		if (ioctl(fd, SIOCOUTQ, &outq) < 0)
+			return -errno;
+		*accepted = ti.tcpi_bytes_acked + (uint64_t)outq;
+	}
+	return 0;
+}
+
+/*
+ * The verdict's bound: the configured one, but never more than half the
+ * destination's send buffer. Redirected chunks reach the destination
+ * through its psock backlog; if they wait there (send buffer full), chunks
+ * the verdict passes up on that socket queue behind them, uncharged to
+ * any socket, so TCP flow control no longer holds the sender back. Keeping
+ * the forwarded-unacked bytes well inside the send buffer keeps that
+ * backlog moving.
+ */
+static uint64_t dir_limit(const struct relay_half *h)
+{
+	int sndbuf = 0;
+	socklen_t len = sizeof(sndbuf);
+	uint64_t half;
+
+	if (getsockopt(h->dst, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0)
+		return h->limit;
+	half = (uint64_t)sndbuf / 2;
+	if (half < 65536)
+		half = 65536;
+	return half < h->limit ? half : h->limit;
+}
+
+static uint64_t user_bytes(const struct relay_half *h)
+{
+	return h->bytes - h->user_base;
+}
+
+/* Everything handed to dst (redirected or written) is inside dst. */
+static int handed_all(struct agw_relay_engine *e, struct relay_half *h,
+		      bool *yes)
+{
+	struct agw_relay_dir *d = dir_of(e, h);
+	uint64_t acked, accepted;
+	int ret = dst_progress(h->dst, &acked, &accepted);
+
+	if (ret < 0)
+		return ret;
+	store64(&d->peer_acked, acked - h->acked_base);
+	*yes = (int64_t)(accepted - h->accepted_base) >=
+	       (int64_t)(load64(&d->fwd_bytes) + user_bytes(h));
+	return 0;
+}
+
+int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f)
+{
+	struct relay_bpf *b = e->bpf;
+	uint32_t idx = relay_flow_index(e, f);
+	socklen_t len;
+	int i, ret, one = 1;
+
+	for (i = 0; i < 2; i++) {
+		len = sizeof(f->cookie[i]);
+		if (getsockopt(f->fd[i], SOL_SOCKET, SO_COOKIE, &f->cookie[i],
+			       &len) < 0)
+			return -errno;
+	}
+	for (i = 0; i < 2; i++) {
+		struct relay_half *h = &f->h[i];
+		struct agw_relay_sock s = { .peer_cookie = f->cookie[!i],
+					    .slot = 2 * idx + (uint32_t)i };
+		struct agw_relay_dir *d = &b->dirs[s.slot];
+		uint64_t acked, accepted;
+
+		ret = dst_progress(h->dst, &acked, &accepted);
+		if (ret < 0)
+			return ret;
+		h->slot = s.slot;
+		h->acked_base = acked;
+		h->accepted_base = accepted;
+		h->user_base = h->bytes;
+		h->user_read = 0;
+		memset(d, 0, sizeof(*d));
+		d->limit = dir_limit(h);
+		if (bpf_map_update_elem(b->index_fd, &f->cookie[i], &s,
+					BPF_ANY) < 0)
+			goto undo;
+	}
+	for (i = 0; i < 2; i++) {
+		uint64_t fd = (uint64_t)f->fd[i];
+
+		if (bpf_map_update_elem(b->socks_fd, &f->cookie[i], &fd,
+					BPF_NOEXIST) < 0)
+			goto undo;
+	}
+	f->in_sockmap = true;
+	/* Bytes queued before insertion are not seen by the verdict until
+	 * more arrive; setting SO_RCVLOWAT re-runs it on them now. */
+	for (i = 0; i < 2; i++)
+		setsockopt(f->fd[i], SOL_SOCKET, SO_RCVLOWAT, &one,
+			   sizeof(one));
+	return 0;
+undo:
+	ret = -errno;
+	for (i = 0; i < 2; i++) {
+		bpf_map_delete_elem(b->socks_fd, &f->cookie[i]);
+		bpf_map_delete_elem(b->index_fd, &f->cookie[i]);
+	}
+	return ret;
+}
+
+void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f)
+{
+	struct relay_bpf *b = e->bpf;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		bpf_map_delete_elem(b->index_fd, &f->cookie[i]);
+		bpf_map_delete_elem(b->socks_fd, &f->cookie[i]);
+	}
+	f->in_sockmap = false;
+}
+
+int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		       size_t *moved, int *side)
+{
+	struct relay_half *h = &f->h[i];
+	struct agw_relay_dir *d = dir_of(e, h);
+	bool ok;
+	ssize_t n;
+	int ret;
+
+	h->waiting = false;
+	for (;;) {
+		if (h->off < h->len) {
+			ret = handed_all(e, h, &ok);
+			if (ret < 0 || !ok) {
+				/* Redirected bytes still queued for dst:
+				 * writing now could overtake them. */
+				h->waiting = !ret;
+				*side = !i;
+				return ret < 0 ? ret : 0;
+			}
+			ret = relay_half_flush(h);
+			store64(&d->user_bytes, user_bytes(h));
+			if (ret < 0) {
+				*side = !i;
+				return ret;
+			}
+			if (ret == 0) {
+				if (!h->blocked)
+					h->stalls++;
+				h->blocked = true;
+				return 0;
+			}
+		}
+		h->blocked = false;
+		/* Only now may the verdict redirect again. */
+		store64(&d->user_flushed, h->user_read);
+		if (h->src_eof) {
+			if (h->shut)
+				return 0;
+			ret = handed_all(e, h, &ok);
+			if (!ret && ok)
+				ret = relay_shut_dst(h);
+			else if (!ret)
+				h->waiting = true;
+			*side = !i;
+			return ret;
+		}
+		if (*moved >= RELAY_STEP_BUDGET)
+			return 0;
+		n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			*side = i;
+			return -errno;
+		}
+		if (n == 0) {
+			/* Passed chunks can sit in the psock backlog (behind
+			 * chunks redirected to this socket) while recv()
+			 * already reports the FIN: EOF is real only once
+			 * every passed byte has been read. */
+			if (h->user_read < load64(&d->pass_bytes)) {
+				h->waiting = true;
+				return 0;
+			}
+			h->src_eof = true;
+			continue;
+		}
+		h->off = 0;
+		h->len = (size_t)n;
+		h->user_read += (uint64_t)n;
+		*moved += (size_t)n;
+	}
+}
+
+/* Keep peer_acked fresh for the directions that have bytes in flight. */
+bool relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f)
+{
+	bool busy = false;
+	uint64_t acked;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct relay_half *h = &f->h[i];
+		struct agw_relay_dir *d = dir_of(e, h);
+		uint64_t handed = load64(&d->fwd_bytes) + user_bytes(h);
+
+		/* Idle directions cost no system call. */
+		if (h->shut ||
+		    ((int64_t)handed <= (int64_t)load64(&d->peer_acked) &&
+		     !d->passing))
+			continue;
+		busy = true;
+		/* The send buffer grows with the connection (autotuning). */
+		store64(&d->limit, dir_limit(h));
+		if (dst_progress(h->dst, &acked, NULL) == 0)
+			store64(&d->peer_acked, acked - h->acked_base);
+	}
+	return busy;
+}
+
+void relay_sockmap_stats(const struct agw_relay_engine *e,
+			 const struct relay_flow *f,
+			 struct agw_relay_flow_stats *st)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct relay_half *h = &f->h[i];
+		const struct agw_relay_dir *d = dir_of(e, h);
+		uint64_t last = load64(&d->last_ns);
+
+		st->dir[i].bytes = h->bytes + load64(&d->fwd_bytes);
+		st->dir[i].user_bytes = h->bytes;
+		st->dir[i].stalls = h->stalls + d->stalls;
+		st->limit[i] = load64(&d->limit);
+		if (last > st->dir[i].last_ns)
+			st->dir[i].last_ns = last;
+	}
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Relay copy and splice paths: one direction at a time, read only when
+ * the previous chunk has been fully written, so what the relay holds per
+ * direction is one buffer (or one pipe) and the TCP window does the rest.
+ * A copy buffer is taken from the engine's pool when bytes are to be read
+ * and given back once it is empty and the source has nothing more, so an
+ * idle flow holds no buffer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "relay_priv.h"
+
+uint64_t relay_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void relay_account(struct relay_half *h, size_t n)
+{
+	h->bytes += n;
+	h->last_ns = relay_now_ns();
+}
+
+int relay_half_flush(struct relay_half *h)
+{
+	ssize_t n;
+
+	while (h->off < h->len) {
+		n = send(h->dst, h->buf + h->off, h->len - h->off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -errno;
+		}
+		h->off += (size_t)n;
+		relay_account(h, (size_t)n);
+	}
+	h->off = h->len = 0;
+	while (h->in_pipe) {
+		/* No SPLICE_F_MORE: it holds small messages back. */
+		n = splice(h->pipe_rd, NULL, h->dst, NULL, h->in_pipe,
+			   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -errno;
+		}
+		if (n == 0)
+			return -EPIPE;
+		h->in_pipe -= (size_t)n;
+		relay_account(h, (size_t)n);
+	}
+	return 1;
+}
+
+int relay_shut_dst(struct relay_half *h)
+{
+	if (h->shut)
+		return 0;
+	if (shutdown(h->dst, SHUT_WR) < 0)
+		return -errno;
+	h->shut = true;
+	return 0;
+}
+
+void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h)
+{
+	if (!h->buf)
+		return;
+	if (h->cap == RELAY_BUF_SIZE && e->npool < RELAY_POOL_KEEP)
+		e->pool[e->npool++] = h->buf;
+	else
+		free(h->buf);
+	h->buf = NULL;
+	h->cap = h->off = h->len = 0;
+}
+
+static int take_buf(struct agw_relay_engine *e, struct relay_half *h)
+{
+	if (h->buf)
+		return 0;
+	h->buf = e->npool ? e->pool[--e->npool] : malloc(RELAY_BUF_SIZE);
+	if (!h->buf)
+		return -ENOMEM;
+	h->cap = RELAY_BUF_SIZE;
+	return 0;
+}
+
+/* One read from src into the buffer or the pipe: > 0, 0 (EOF) or -errno. */
+static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h,
+			 enum agw_relay_path path)
+{
+	ssize_t n;
+
+	if (path == AGW_RELAY_PATH_SPLICE) {
+		n = splice(h->src, NULL, h->pipe_wr, NULL, RELAY_BUF_SIZE,
+			   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		if (n > 0)
+			h->in_pipe = (size_t)n;
+	} else {
+		if (take_buf(e, h) < 0)
+			return -ENOMEM;
+		n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
+		if (n > 0) {
+			h->off = 0;
+			h->len = (size_t)n;
+		}
+	}
+	return n < 0 ? -errno : n;
+}
+
+int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		      size_t *moved, int *side)
+{
+	struct relay_half *h = &f->h[i];
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		ret = relay_half_flush(h);
+		if (ret < 0) {
+			*side = !i;
+			return ret;
+		}
+		if (ret == 0) {
+			if (!h->blocked)
+				h->stalls++;
+			h->blocked = true;
+			return 0;
+		}
+		h->blocked = false;
+		/* Empty now; splice only ever used it for pre-read bytes. */
+		if (h->buf && (f->path != AGW_RELAY_PATH_COPY ||
+			       h->cap != RELAY_BUF_SIZE))
+			relay_drop_buf(e, h);
+		if (h->src_eof) {
+			relay_drop_buf(e, h);
+			ret = relay_shut_dst(h);
+			if (ret < 0)
+				*side = !i;
+			return ret;
+		}
+		if (*moved >= RELAY_STEP_BUDGET)
+			return 0;
+		n = half_fill(e, h, f->path);
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN) {
+			relay_drop_buf(e, h);
+			return 0;
+		}
+		if (n < 0) {
+			*side = i;
+			return (int)n;
+		}
+		if (n == 0)
+			h->src_eof = true;
+		*moved += (size_t)n;
+	}
+}

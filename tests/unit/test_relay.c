@@ -1,0 +1,1057 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Relay engine tests over real TCP sockets, on each path (sockmap, splice,
+ * copy). Every byte carries a position-dependent pattern, so a lost,
+ * duplicated or reordered byte is caught where it happens.
+ *
+ * The engine is driven from the test's own poll loop through
+ * agw_relay_fd()/agw_relay_dispatch(), the way agwd embeds it.
+ *
+ * By default everything runs over loopback. With AGW_RELAY_NETNS="A B"
+ * and AGW_RELAY_ADDRS="addrA addrB" (tests/integration/relay_veth.sh) the
+ * TCP peers live in namespace A and the relay in namespace B, across a
+ * veth pair.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+
+#include "agw/relay.h"
+#include "agw/relay_maps.h"
+
+#define KiB 1024ULL
+#define MiB (1024ULL * 1024)
+#define CHUNK (64 * 1024)
+#define WAIT_S 240 /* generous: the machine is shared */
+
+static const enum agw_relay_path paths[] = {
+	AGW_RELAY_PATH_SOCKMAP,
+	AGW_RELAY_PATH_SPLICE,
+	AGW_RELAY_PATH_COPY,
+};
+
+/* ---- where the sockets live ------------------------------------------ */
+
+static struct {
+	char ns[2][64]; /* [0]: TCP peers, [1]: relay; "" = current */
+	char addr[2][64];
+} net = { .addr = { "127.0.0.1", "127.0.0.1" } };
+
+static void net_init(void)
+{
+	const char *ns = getenv("AGW_RELAY_NETNS");
+	const char *ad = getenv("AGW_RELAY_ADDRS");
+
+	if (ns && ad) {
+		ck_assert_int_eq(sscanf(ns, "%63s %63s", net.ns[0], net.ns[1]),
+				 2);
+		ck_assert_int_eq(
+			sscanf(ad, "%63s %63s", net.addr[0], net.addr[1]), 2);
+	}
+}
+
+static int socket_in(const char *ns)
+{
+	char path[128];
+	int self, nsfd, fd;
+
+	if (!ns[0])
+		return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(self, 0);
+	ck_assert_msg(nsfd >= 0, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(setns(nsfd, CLONE_NEWNET), 0);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(setns(self, CLONE_NEWNET), 0);
+	close(nsfd);
+	close(self);
+	return fd;
+}
+
+struct listener {
+	int fd;
+	struct sockaddr_in sa;
+};
+
+static void listen_in(struct listener *l, int where)
+{
+	socklen_t len = sizeof(l->sa);
+
+	l->fd = socket_in(net.ns[where]);
+	ck_assert_int_ge(l->fd, 0);
+	memset(&l->sa, 0, sizeof(l->sa));
+	l->sa.sin_family = AF_INET;
+	ck_assert_int_eq(inet_pton(AF_INET, net.addr[where], &l->sa.sin_addr),
+			 1);
+	ck_assert_int_eq(bind(l->fd, (struct sockaddr *)&l->sa, len), 0);
+	ck_assert_int_eq(listen(l->fd, 4096), 0);
+	ck_assert_int_eq(getsockname(l->fd, (struct sockaddr *)&l->sa, &len),
+			 0);
+}
+
+/* A connected pair: *c in namespace `where`, *s accepted from l. */
+static void connect_to(struct listener *l, int where, int *c, int *s)
+{
+	*c = socket_in(net.ns[where]);
+	ck_assert_int_ge(*c, 0);
+	ck_assert_msg(connect(*c, (struct sockaddr *)&l->sa, sizeof(l->sa)) ==
+			      0,
+		      "connect: %s", strerror(errno));
+	*s = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	ck_assert_int_ge(*s, 0);
+}
+
+/* ---- byte pattern ---------------------------------------------------- */
+
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static void pat_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i < len && ((off + i) & 7); i++)
+		buf[i] = (uint8_t)(mix(seed + ((off + i) >> 3)) >>
+				   (((off + i) & 7) * 8));
+	for (; i + 8 <= len; i += 8) {
+		w = mix(seed + ((off + i) >> 3));
+		memcpy(buf + i, &w, 8);
+	}
+	for (; i < len; i++)
+		buf[i] = (uint8_t)(mix(seed + ((off + i) >> 3)) >>
+				   (((off + i) & 7) * 8));
+}
+
+/* ---- TCP peers ------------------------------------------------------- */
+
+struct peer {
+	int fd;
+	uint64_t tx_seed, rx_seed;
+	uint64_t tx_len, tx_off, rx_len, rx_off;
+	bool tx_after_rx; /* start sending once everything was received */
+	bool shut_after_rx; /* send FIN only once everything was received */
+	uint64_t shut_delay_ns; /* wait this long after the last byte */
+	uint64_t rx_rate; /* bytes per ms; 0 = as fast as possible */
+	bool rst_after_tx; /* reset instead of FIN */
+	/* results */
+	uint64_t tx_done_ns, rx_start_ns;
+	bool tx_shut, rx_eof, bad;
+	int rx_err;
+};
+
+struct flow {
+	struct peer cli, srv; /* cli talks to relay side a, srv to side b */
+	uint64_t id;
+	bool ended;
+	enum agw_relay_event ev;
+	int side, err;
+	struct agw_relay_flow_stats st;
+};
+
+struct world {
+	struct agw_relay_engine *e;
+	struct listener lr, ls; /* relay front, server */
+	struct flow *flows;
+	int nflows, nended;
+	enum agw_relay_path path;
+	uint8_t *scratch, *scratch2;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void on_event(void *arg, uint64_t id, void *ctx, enum agw_relay_event ev,
+		     int side, int err, const struct agw_relay_flow_stats *st)
+{
+	struct world *w = arg;
+	struct flow *f = ctx;
+
+	ck_assert(!f->ended);
+	ck_assert(f->id == id);
+	f->ended = true;
+	f->ev = ev;
+	f->side = side;
+	f->err = err;
+	f->st = *st;
+	w->nended++;
+}
+
+static void world_init(struct world *w, int nflows, enum agw_relay_path path,
+		       const struct agw_relay_config *base)
+{
+	struct agw_relay_config cfg = { 0 };
+	struct rlimit rl;
+
+	net_init();
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	memset(w, 0, sizeof(*w));
+	if (base)
+		cfg = *base;
+	cfg.on_event = on_event;
+	cfg.arg = w;
+	ck_assert_int_eq(agw_relay_new(&cfg, &w->e), 0);
+	if (path == AGW_RELAY_PATH_SOCKMAP && !cfg.no_bpf)
+		ck_assert_msg(agw_relay_sockmap_status(w->e) == 0,
+			      "sockmap program not loaded: %d",
+			      agw_relay_sockmap_status(w->e));
+	w->path = path;
+	w->nflows = nflows;
+	w->flows = calloc((size_t)nflows, sizeof(*w->flows));
+	w->scratch = malloc(CHUNK);
+	w->scratch2 = malloc(CHUNK);
+	ck_assert(w->flows && w->scratch && w->scratch2);
+	listen_in(&w->lr, 1);
+	listen_in(&w->ls, 0);
+}
+
+static void world_free(struct world *w)
+{
+	int i;
+
+	for (i = 0; i < w->nflows; i++) {
+		if (w->flows[i].cli.fd > 0)
+			close(w->flows[i].cli.fd);
+		if (w->flows[i].srv.fd > 0)
+			close(w->flows[i].srv.fd);
+	}
+	agw_relay_free(w->e);
+	close(w->lr.fd);
+	close(w->ls.fd);
+	free(w->flows);
+	free(w->scratch);
+	free(w->scratch2);
+}
+
+/* Create flow i's four sockets; returns the relay's two. */
+static void flow_connect(struct world *w, int i, int *ra, int *rb)
+{
+	struct flow *f = &w->flows[i];
+
+	connect_to(&w->lr, 0, &f->cli.fd, ra);
+	connect_to(&w->ls, 1, rb, &f->srv.fd);
+	f->cli.tx_seed = f->srv.rx_seed = mix(2 * (uint64_t)i + 1);
+	f->srv.tx_seed = f->cli.rx_seed = mix(2 * (uint64_t)i + 2);
+}
+
+static void flow_add(struct world *w, int i, int ra, int rb,
+		     const struct agw_relay_flow_opts *base)
+{
+	struct agw_relay_flow_opts o = { 0 };
+
+	if (base)
+		o = *base;
+	o.path = w->path;
+	o.ctx = &w->flows[i];
+	ck_assert_int_eq(agw_relay_add(w->e, ra, rb, &o, &w->flows[i].id), 0);
+}
+
+static void flow_sizes(struct flow *f, uint64_t up, uint64_t down)
+{
+	f->cli.tx_len = f->srv.rx_len = up;
+	f->srv.tx_len = f->cli.rx_len = down;
+}
+
+static bool peer_done(const struct peer *p)
+{
+	return p->fd < 0 || (p->tx_shut && p->rx_eof);
+}
+
+static bool peer_may_send(const struct peer *p)
+{
+	return p->tx_off < p->tx_len && (!p->tx_after_rx || p->rx_eof);
+}
+
+static void peer_recv(struct world *w, struct peer *p)
+{
+	size_t want = CHUNK;
+	ssize_t n;
+
+	if (p->rx_eof)
+		return;
+	if (p->rx_rate) {
+		uint64_t allowed;
+
+		if (!p->rx_start_ns)
+			p->rx_start_ns = now_ns();
+		allowed = (now_ns() - p->rx_start_ns) / 1000000 * p->rx_rate;
+		if (allowed <= p->rx_off)
+			return;
+		if (allowed - p->rx_off < want)
+			want = allowed - p->rx_off;
+	}
+	n = recv(p->fd, w->scratch, want, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR) {
+			p->rx_err = errno;
+			p->rx_eof = true;
+		}
+		return;
+	}
+	if (n == 0) {
+		p->rx_eof = true;
+		if (p->rx_off != p->rx_len) {
+			fprintf(stderr, "early eof at %llu of %llu\n",
+				(unsigned long long)p->rx_off,
+				(unsigned long long)p->rx_len);
+			p->bad = true;
+		}
+		return;
+	}
+	if (p->rx_off + (uint64_t)n > p->rx_len) {
+		fprintf(stderr, "excess bytes at %llu\n",
+			(unsigned long long)p->rx_off);
+		p->bad = true;
+		p->rx_eof = true;
+		return;
+	}
+	pat_fill(p->rx_seed, p->rx_off, w->scratch2, (size_t)n);
+	if (memcmp(w->scratch, w->scratch2, (size_t)n)) {
+		if (!p->bad)
+			fprintf(stderr, "corrupt at %llu+%zd\n",
+				(unsigned long long)p->rx_off, n);
+		p->bad = true;
+	}
+	p->rx_off += (uint64_t)n;
+}
+
+static void peer_reset(struct peer *p)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(p->fd);
+	p->fd = -1;
+}
+
+static void peer_send(struct world *w, struct peer *p)
+{
+	size_t n = CHUNK;
+	ssize_t s;
+
+	while (peer_may_send(p)) {
+		if (p->tx_len - p->tx_off < n)
+			n = (size_t)(p->tx_len - p->tx_off);
+		pat_fill(p->tx_seed, p->tx_off, w->scratch, n);
+		s = send(p->fd, w->scratch, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (s <= 0)
+			return;
+		p->tx_off += (uint64_t)s;
+	}
+}
+
+static void peer_maybe_shut(struct peer *p)
+{
+	if (p->tx_shut || p->fd < 0 || p->tx_off < p->tx_len)
+		return;
+	if (p->tx_after_rx && !p->rx_eof)
+		return;
+	if (p->shut_after_rx && p->rx_off < p->rx_len)
+		return;
+	if (!p->tx_done_ns)
+		p->tx_done_ns = now_ns();
+	if (now_ns() - p->tx_done_ns < p->shut_delay_ns)
+		return;
+	if (p->rst_after_tx) {
+		peer_reset(p);
+		return;
+	}
+	shutdown(p->fd, SHUT_WR);
+	p->tx_shut = true;
+}
+
+static void peer_io(struct world *w, struct peer *p, short revents)
+{
+	if (p->fd < 0)
+		return;
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		peer_recv(w, p);
+	if (p->fd >= 0 && !p->tx_shut)
+		peer_send(w, p);
+	peer_maybe_shut(p);
+}
+
+static void dump_peer(const char *name, const struct peer *p)
+{
+	fprintf(stderr, " %s tx %llu/%llu rx %llu/%llu shut %d eof %d", name,
+		(unsigned long long)p->tx_off, (unsigned long long)p->tx_len,
+		(unsigned long long)p->rx_off, (unsigned long long)p->rx_len,
+		p->tx_shut, p->rx_eof);
+}
+
+/* AGW_RELAY_DEBUG=1: the state of the first flows, once a second. */
+static void dump_flows(const struct world *w)
+{
+	int i;
+
+	for (i = 0; i < w->nflows && i < 8; i++) {
+		const struct flow *f = &w->flows[i];
+
+		fprintf(stderr, "flow %d ended %d ev %d side %d err %d", i,
+			f->ended, f->ev, f->side, f->err);
+		dump_peer("cli", &f->cli);
+		dump_peer("srv", &f->srv);
+		fputc('\n', stderr);
+	}
+}
+
+/* Drive peers and engine until every flow ended and every peer is done,
+ * or until `until` (CLOCK_MONOTONIC ns, 0 = WAIT_S from now). */
+static bool world_run(struct world *w, uint64_t until)
+{
+	int n = 2 * w->nflows + 1, i, k, ret;
+	struct pollfd *pf = calloc((size_t)n, sizeof(*pf));
+	struct peer **who = calloc((size_t)n, sizeof(*who));
+	bool all;
+	uint64_t dbg = 0;
+
+	ck_assert(pf && who);
+	if (!until)
+		until = now_ns() + WAIT_S * 1000000000ULL;
+	for (;;) {
+		all = w->nended == w->nflows;
+		k = 0;
+		pf[k].fd = agw_relay_fd(w->e);
+		pf[k++].events = POLLIN;
+		for (i = 0; i < 2 * w->nflows; i++) {
+			struct flow *f = &w->flows[i / 2];
+			struct peer *p = i & 1 ? &f->srv : &f->cli;
+
+			if (peer_done(p))
+				continue;
+			all = false;
+			who[k] = p;
+			pf[k].fd = p->fd;
+			pf[k].events = POLLIN;
+			if (peer_may_send(p) && !p->tx_shut)
+				pf[k].events |= POLLOUT;
+			k++;
+		}
+		if (all || now_ns() > until)
+			break;
+		if (getenv("AGW_RELAY_DEBUG") && now_ns() > dbg) {
+			dbg = now_ns() + 1000000000ULL;
+			dump_flows(w);
+		}
+		ret = poll(pf, (nfds_t)k, 2);
+		ck_assert_int_ge(ret, 0);
+		ck_assert_int_ge(agw_relay_dispatch(w->e, 0), 0);
+		for (i = 1; i < k; i++)
+			peer_io(w, who[i], pf[i].revents);
+	}
+	free(pf);
+	free(who);
+	return all;
+}
+
+static void check_clean(struct world *w, int i)
+{
+	struct flow *f = &w->flows[i];
+
+	ck_assert_msg(!f->cli.bad && !f->srv.bad,
+		      "flow %d: bytes corrupted (user bytes %llu %llu)", i,
+		      (unsigned long long)f->st.dir[0].user_bytes,
+		      (unsigned long long)f->st.dir[1].user_bytes);
+	ck_assert_msg(f->cli.rx_off == f->cli.rx_len &&
+			      f->srv.rx_off == f->srv.rx_len,
+		      "flow %d: received %llu/%llu and %llu/%llu", i,
+		      (unsigned long long)f->srv.rx_off,
+		      (unsigned long long)f->srv.rx_len,
+		      (unsigned long long)f->cli.rx_off,
+		      (unsigned long long)f->cli.rx_len);
+	ck_assert_msg(f->ended, "flow %d: no event", i);
+	ck_assert_msg(f->ev == AGW_RELAY_EV_CLOSED && f->err == 0,
+		      "flow %d: event %s err %d", i,
+		      agw_relay_event_name(f->ev), f->err);
+	ck_assert_msg(f->st.path == w->path, "flow %d: path %s (%s)", i,
+		      agw_relay_path_name(f->st.path),
+		      agw_relay_why_name(f->st.why));
+	ck_assert_uint_eq(f->st.dir[0].bytes, f->cli.tx_len);
+	ck_assert_uint_eq(f->st.dir[1].bytes, f->srv.tx_len);
+	ck_assert(f->st.dir[0].closed && f->st.dir[1].closed);
+	ck_assert(f->cli.rx_err == 0 && f->srv.rx_err == 0);
+}
+
+/* ---- tests ----------------------------------------------------------- */
+
+START_TEST(test_sizes)
+{
+	static const uint64_t sizes[] = { 0, 1, 64 * KiB, 256 * MiB };
+	struct world w;
+	int i, ra, rb;
+
+	world_init(&w, 4, paths[_i], NULL);
+	for (i = 0; i < 4; i++) {
+		flow_connect(&w, i, &ra, &rb);
+		/* Both directions at once, different sizes each way. */
+		flow_sizes(&w.flows[i], sizes[i], sizes[i]);
+		flow_add(&w, i, ra, rb, NULL);
+	}
+	ck_assert(world_run(&w, 0));
+	for (i = 0; i < 4; i++)
+		check_clean(&w, i);
+	ck_assert_uint_eq(agw_relay_count(w.e), 0);
+	world_free(&w);
+}
+END_TEST
+
+static void half_close(int path_idx, bool client_first)
+{
+	struct world w;
+	struct flow *f;
+	struct peer *first, *second;
+	int ra, rb;
+
+	world_init(&w, 1, paths[path_idx], NULL);
+	f = &w.flows[0];
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(f, 3 * MiB + 7, 2 * MiB + 3);
+	first = client_first ? &f->cli : &f->srv;
+	second = client_first ? &f->srv : &f->cli;
+	/* The second speaker answers only after the first one's FIN went
+	 * through: the relay must keep the other direction open. */
+	second->tx_after_rx = true;
+	(void)first;
+	flow_add(&w, 0, ra, rb, NULL);
+	ck_assert(world_run(&w, 0));
+	check_clean(&w, 0);
+	world_free(&w);
+}
+
+START_TEST(test_half_close_client)
+{
+	half_close(_i, true);
+}
+END_TEST
+
+START_TEST(test_half_close_server)
+{
+	half_close(_i, false);
+}
+END_TEST
+
+static void reset_one(int path_idx, bool client_resets)
+{
+	struct world w;
+	struct flow *f;
+	struct peer *rst, *other;
+	int ra, rb;
+
+	world_init(&w, 1, paths[path_idx], NULL);
+	f = &w.flows[0];
+	flow_connect(&w, 0, &ra, &rb);
+	rst = client_resets ? &f->cli : &f->srv;
+	other = client_resets ? &f->srv : &f->cli;
+	rst->tx_len = other->rx_len = 256 * KiB;
+	rst->rst_after_tx = true;
+	rst->shut_delay_ns = 50 * 1000000ULL; /* let bytes flow first */
+	rst->rx_eof = true; /* it never reads */
+	flow_add(&w, 0, ra, rb, NULL);
+	ck_assert(world_run(&w, 0));
+	ck_assert_msg(f->ended && f->ev == AGW_RELAY_EV_RESET,
+		      "event %s err %d", agw_relay_event_name(f->ev), f->err);
+	ck_assert_int_eq(f->side, client_resets ? 0 : 1);
+	ck_assert_msg(other->rx_err == ECONNRESET, "peer saw %s",
+		      strerror(other->rx_err));
+	ck_assert(!other->bad);
+	world_free(&w);
+}
+
+START_TEST(test_reset_client)
+{
+	reset_one(_i, true);
+}
+END_TEST
+
+START_TEST(test_reset_server)
+{
+	reset_one(_i, false);
+}
+END_TEST
+
+static void send_all(struct world *w, struct peer *p, uint64_t n)
+{
+	while (n) {
+		size_t c = n < CHUNK ? (size_t)n : CHUNK;
+		ssize_t s;
+
+		pat_fill(p->tx_seed, p->tx_off, w->scratch, c);
+		s = send(p->fd, w->scratch, c, 0);
+		ck_assert_int_gt(s, 0);
+		p->tx_off += (uint64_t)s;
+		n -= (uint64_t)s;
+	}
+}
+
+static void recv_exact(int fd, uint8_t *buf, size_t n)
+{
+	ck_assert_int_eq(recv(fd, buf, n, MSG_WAITALL), (ssize_t)n);
+}
+
+/* Wait until fd has n bytes queued (before any sockmap insertion). */
+static void wait_queued(int fd, int n)
+{
+	uint64_t end = now_ns() + WAIT_S * 1000000000ULL;
+	int q = 0;
+
+	while (now_ns() < end) {
+		ck_assert_int_eq(ioctl(fd, SIOCINQ, &q), 0);
+		if (q >= n)
+			return;
+		usleep(1000);
+	}
+	ck_abort_msg("bytes never arrived");
+}
+
+/*
+ * Request/response where the whole request is in the relay's socket (and
+ * part of it already read by the caller) before the handover: a relay
+ * that forwards queued bytes only when more arrive deadlocks here.
+ */
+START_TEST(test_pre_handover)
+{
+	struct agw_relay_flow_opts o = { 0 };
+	uint8_t pre_a[3000], pre_b[5000];
+	struct world w;
+	struct flow *f;
+	int ra, rb, i;
+
+	world_init(&w, 3, paths[_i], NULL);
+	for (i = 0; i < 3; i++) {
+		f = &w.flows[i];
+		flow_connect(&w, i, &ra, &rb);
+		flow_sizes(f, 10000, 5000 + 100 * KiB * (uint64_t)i);
+		f->srv.tx_after_rx = false;
+		f->cli.shut_after_rx = true;
+		send_all(&w, &f->cli, 10000);
+		send_all(&w, &f->srv, 5000);
+		wait_queued(ra, 10000);
+		wait_queued(rb, 5000);
+		memset(&o, 0, sizeof(o));
+		if (i >= 1) { /* the caller read some already */
+			recv_exact(ra, pre_a, sizeof(pre_a));
+			o.pre_a = pre_a;
+			o.pre_a_len = sizeof(pre_a);
+		}
+		if (i == 2) {
+			recv_exact(rb, pre_b, sizeof(pre_b));
+			o.pre_b = pre_b;
+			o.pre_b_len = sizeof(pre_b);
+		}
+		/* The server answers the rest only after the whole request. */
+		f->srv.tx_after_rx = i == 0;
+		f->srv.shut_after_rx = true;
+		flow_add(&w, i, ra, rb, &o);
+	}
+	ck_assert(world_run(&w, 0));
+	for (i = 0; i < 3; i++)
+		check_clean(&w, i);
+	world_free(&w);
+}
+END_TEST
+
+static uint64_t mem_available(void)
+{
+	char line[256];
+	unsigned long long kb = 0;
+	FILE *fp = fopen("/proc/meminfo", "re");
+
+	ck_assert(fp);
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb * 1024;
+}
+
+static int sockopt_int(int fd, int level, int opt)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	ck_assert_int_eq(getsockopt(fd, level, opt, &v, &len), 0);
+	return v;
+}
+
+static uint64_t bytes_acked(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	ck_assert_int_eq(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	return ti.tcpi_bytes_acked;
+}
+
+/*
+ * A fast sender and a slow reader: what the relay and the kernel hold for
+ * the flow is what the sender's kernel saw acknowledged minus what reached
+ * the reader's socket. It must stay under the relay socket's receive
+ * buffer plus the configured bound plus one buffer, not grow with time.
+ */
+/* What the relay and the kernel hold for one direction: what the sender's
+ * kernel saw acknowledged minus what reached the reader's socket. */
+static void check_held(struct world *w, struct peer *tx, struct peer *rx,
+		       int relay_src, int relay_dst, uint64_t bound)
+{
+	uint64_t held, limit;
+	int inq, rcvbuf, sndbuf;
+
+	ck_assert_int_eq(ioctl(rx->fd, SIOCINQ, &inq), 0);
+	held = bytes_acked(tx->fd) - rx->rx_off - (uint64_t)inq;
+	rcvbuf = sockopt_int(relay_src, SOL_SOCKET, SO_RCVBUF);
+	sndbuf = sockopt_int(relay_dst, SOL_SOCKET, SO_SNDBUF);
+	limit = (uint64_t)rcvbuf +
+		(bound > (uint64_t)sndbuf ? bound : (uint64_t)sndbuf) +
+		1 * MiB; /* one buffer or pipe, skb overhead, rounding */
+	fprintf(stderr,
+		"slow reader %s: sent %llu read %llu held %llu limit %llu "
+		"(rcvbuf %d sndbuf %d)\n",
+		agw_relay_path_name(w->path), (unsigned long long)tx->tx_off,
+		(unsigned long long)rx->rx_off, (unsigned long long)held,
+		(unsigned long long)limit, rcvbuf, sndbuf);
+	ck_assert_msg(held <= limit, "held %llu > %llu",
+		      (unsigned long long)held, (unsigned long long)limit);
+	ck_assert_uint_gt(rx->rx_off, 0);
+	ck_assert(!rx->bad);
+}
+
+/*
+ * Fast senders and slow readers (one way, or both ways at once): the
+ * bytes held for each direction stay under the relay socket's receive
+ * buffer plus the configured bound (or the send buffer) plus one buffer,
+ * instead of growing with time; then everything still arrives in order.
+ */
+static void slow_reader(int path_idx, bool both)
+{
+	struct agw_relay_config cfg = { .max_unsent = 1 * MiB };
+	struct world w;
+	struct flow *f;
+	uint64_t mem0, mem1;
+	int ra, rb;
+
+	world_init(&w, 1, paths[path_idx], &cfg);
+	f = &w.flows[0];
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(f, 1024 * MiB, both ? 1024 * MiB : 0);
+	f->srv.rx_rate = 8 * KiB; /* 8 MB/s */
+	f->cli.rx_rate = 8 * KiB;
+	flow_add(&w, 0, ra, rb, NULL);
+	mem0 = mem_available();
+	ck_assert(!world_run(&w, now_ns() + 3000000000ULL));
+	mem1 = mem_available();
+	check_held(&w, &f->cli, &f->srv, ra, rb, cfg.max_unsent);
+	if (both)
+		check_held(&w, &f->srv, &f->cli, rb, ra, cfg.max_unsent);
+	fprintf(stderr, "MemAvailable drop %lld KiB\n",
+		((long long)mem0 - (long long)mem1) / 1024);
+	/* Coarse, since the machine is shared: an unbounded relay takes
+	 * gigabytes here. */
+	ck_assert((int64_t)(mem0 - mem1) < (int64_t)(768 * MiB));
+	/* Now read fast: everything must still arrive, in order. */
+	f->srv.rx_rate = f->cli.rx_rate = 0;
+	f->cli.tx_len = f->srv.rx_len = f->cli.tx_off + 1 * MiB;
+	if (both)
+		f->srv.tx_len = f->cli.rx_len = f->srv.tx_off + 1 * MiB;
+	ck_assert(world_run(&w, 0));
+	check_clean(&w, 0);
+	ck_assert_uint_gt(f->st.dir[0].stalls, 0);
+	world_free(&w);
+}
+
+START_TEST(test_slow_reader)
+{
+	slow_reader(_i, false);
+}
+END_TEST
+
+START_TEST(test_slow_readers_both)
+{
+	slow_reader(_i, true);
+}
+END_TEST
+
+/* 1,000 flows at once, random sizes and random close timing. */
+START_TEST(test_many_flows)
+{
+	const int n = 1000;
+	struct world w;
+	uint64_t r = 12345 + (uint64_t)_i, total = 0;
+	int i, ra, rb;
+
+	world_init(&w, n, paths[_i], NULL);
+	for (i = 0; i < n; i++) {
+		struct flow *f = &w.flows[i];
+
+		flow_connect(&w, i, &ra, &rb);
+		r = mix(r);
+		flow_sizes(f, r % 3 == 0 ? 0 : (r >> 8) % (256 * KiB),
+			   (r >> 32) % 5 == 0 ? 0 : (r >> 24) % (256 * KiB));
+		switch ((r >> 40) % 5) {
+		case 0:
+			break;
+		case 1:
+			f->cli.shut_delay_ns = (r >> 44) % 50 * 1000000ULL;
+			break;
+		case 2:
+			f->srv.tx_after_rx = true;
+			break;
+		case 3:
+			f->cli.tx_after_rx = true;
+			f->srv.shut_delay_ns = (r >> 44) % 30 * 1000000ULL;
+			break;
+		case 4:
+			f->cli.shut_after_rx = true;
+			f->srv.shut_after_rx = true;
+			break;
+		}
+		flow_add(&w, i, ra, rb, NULL);
+	}
+	ck_assert(world_run(&w, 0));
+	for (i = 0; i < n; i++) {
+		check_clean(&w, i);
+		total += w.flows[i].cli.rx_len + w.flows[i].srv.rx_len;
+	}
+	fprintf(stderr, "many flows %s: %d flows, %llu bytes, all exact\n",
+		agw_relay_path_name(w.path), n, (unsigned long long)total);
+	ck_assert_uint_eq(agw_relay_count(w.e), 0);
+	world_free(&w);
+}
+END_TEST
+
+/* Live counters while a flow runs, then abort: both peers see a reset. */
+START_TEST(test_stats_abort)
+{
+	struct agw_relay_flow_stats st;
+	struct world w;
+	struct flow *f;
+	int ra, rb;
+
+	world_init(&w, 1, paths[_i], NULL);
+	f = &w.flows[0];
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(f, 100 * KiB, 50 * KiB);
+	f->cli.shut_after_rx = f->srv.shut_after_rx = true;
+	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 3600 * 1000000000ULL;
+	flow_add(&w, 0, ra, rb, NULL);
+	while (f->cli.rx_off < f->cli.rx_len || f->srv.rx_off < f->srv.rx_len)
+		ck_assert(!world_run(&w, now_ns() + 10000000));
+	ck_assert_int_eq(agw_relay_stats(w.e, f->id, &st), 0);
+	ck_assert_int_eq(st.path, w.path);
+	ck_assert_uint_eq(st.dir[0].bytes, 100 * KiB);
+	ck_assert_uint_eq(st.dir[1].bytes, 50 * KiB);
+	ck_assert(st.last_ns > 0 && !st.dir[0].closed);
+	ck_assert_int_eq(agw_relay_abort(w.e, f->id), 0);
+	ck_assert(f->ended && f->ev == AGW_RELAY_EV_ERROR &&
+		  f->err == ECANCELED);
+	ck_assert_int_eq(agw_relay_stats(w.e, f->id, &st), -ENOENT);
+	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 0;
+	ck_assert(world_run(&w, 0));
+	ck_assert_int_eq(f->cli.rx_err, ECONNRESET);
+	ck_assert_int_eq(f->srv.rx_err, ECONNRESET);
+	world_free(&w);
+}
+END_TEST
+
+/*
+ * An idle sockmap flow must not keep the engine busy: once nothing moves
+ * its timer slows down (1 ms ticks would be 2,000 wakeups in 2 s).
+ */
+START_TEST(test_idle_wakeups)
+{
+	struct pollfd pfd;
+	struct world w;
+	struct flow *f;
+	uint64_t end;
+	int ra, rb, wakeups = 0;
+
+	world_init(&w, 1, AGW_RELAY_PATH_SOCKMAP, NULL);
+	f = &w.flows[0];
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(f, 10 * KiB, 10 * KiB);
+	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 3600 * 1000000000ULL;
+	flow_add(&w, 0, ra, rb, NULL);
+	while (f->cli.rx_off < f->cli.rx_len || f->srv.rx_off < f->srv.rx_len)
+		ck_assert(!world_run(&w, now_ns() + 10000000));
+	ck_assert(!world_run(&w, now_ns() + 500000000ULL)); /* settle */
+	pfd.fd = agw_relay_fd(w.e);
+	pfd.events = POLLIN;
+	end = now_ns() + 2000000000ULL;
+	while (now_ns() < end) {
+		if (poll(&pfd, 1, 100) > 0) {
+			wakeups++;
+			ck_assert_int_ge(agw_relay_dispatch(w.e, 0), 0);
+		}
+	}
+	fprintf(stderr, "idle sockmap flow: %d wakeups in 2 s\n", wakeups);
+	ck_assert_int_lt(wakeups, 400);
+	ck_assert(!f->ended);
+	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 0;
+	ck_assert(world_run(&w, 0));
+	check_clean(&w, 0);
+	world_free(&w);
+}
+END_TEST
+
+/* sockmap requested without the BPF program: copy, and says why. */
+START_TEST(test_fallback)
+{
+	struct agw_relay_config cfg = { .no_bpf = true };
+	struct world w;
+	int ra, rb;
+
+	world_init(&w, 1, AGW_RELAY_PATH_COPY, &cfg);
+	ck_assert_int_ne(agw_relay_sockmap_status(w.e), 0);
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(&w.flows[0], 70 * KiB, 1);
+	w.path = AGW_RELAY_PATH_SOCKMAP;
+	flow_add(&w, 0, ra, rb, NULL);
+	w.path = AGW_RELAY_PATH_COPY;
+	ck_assert(world_run(&w, 0));
+	check_clean(&w, 0);
+	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_NO_BPF);
+	ck_assert_int_eq(agw_relay_add(w.e, 0, 0, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(agw_relay_add(w.e, w.lr.fd, STDERR_FILENO, NULL, NULL),
+			 -ENOTSOCK);
+	world_free(&w);
+}
+END_TEST
+
+/* A flow that asks for no path gets the engine's measured default. */
+START_TEST(test_default_path)
+{
+	struct world w;
+	int ra, rb;
+
+	world_init(&w, 1, AGW_RELAY_PATH_AUTO, NULL);
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(&w.flows[0], 200 * KiB, 100 * KiB);
+	flow_add(&w, 0, ra, rb, NULL);
+	ck_assert(world_run(&w, 0));
+	w.path = AGW_RELAY_PATH_COPY;
+	check_clean(&w, 0);
+	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_DEFAULT);
+	world_free(&w);
+}
+END_TEST
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == BPF_FS_MAGIC;
+}
+
+/* With a pin directory the relay maps appear there, named as in
+ * relay_maps.h, and a flow still runs on sockmap. */
+START_TEST(test_pin_dir)
+{
+	static const char *const names[] = { AGW_MAP_RELAY_SOCKS,
+					     AGW_MAP_RELAY_INDEX,
+					     AGW_MAP_RELAY_DIRS };
+	struct agw_relay_config cfg = { 0 };
+	char dir[128], path[192];
+	struct world w;
+	unsigned int i;
+	int ra, rb;
+
+	if (!is_bpffs("/sys/fs/bpf"))
+		ck_assert_int_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL),
+				 0);
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/agw-relay-test-%d",
+		 (int)getpid());
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	cfg.pin_dir = dir;
+	world_init(&w, 1, AGW_RELAY_PATH_SOCKMAP, &cfg);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		ck_assert_msg(access(path, F_OK) == 0, "%s not pinned", path);
+	}
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(&w.flows[0], 100 * KiB, 3);
+	flow_add(&w, 0, ra, rb, NULL);
+	ck_assert(world_run(&w, 0));
+	check_clean(&w, 0);
+	world_free(&w);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		ck_assert_int_eq(unlink(path), 0);
+	}
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+static void add_case(Suite *s, const char *name, const TTest *t, int n)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, t, 0, n);
+	suite_add_tcase(s, tc);
+}
+
+static Suite *relay_suite(void)
+{
+	Suite *s = suite_create("relay");
+	int np = (int)(sizeof(paths) / sizeof(paths[0]));
+
+	/* Each test runs once per path: _i indexes paths[]. */
+	add_case(s, "sizes", test_sizes, np);
+	add_case(s, "half_close_client", test_half_close_client, np);
+	add_case(s, "half_close_server", test_half_close_server, np);
+	add_case(s, "reset_client", test_reset_client, np);
+	add_case(s, "reset_server", test_reset_server, np);
+	add_case(s, "pre_handover", test_pre_handover, np);
+	add_case(s, "slow_reader", test_slow_reader, np);
+	add_case(s, "slow_readers_both", test_slow_readers_both, np);
+	add_case(s, "many_flows", test_many_flows, np);
+	add_case(s, "stats_abort", test_stats_abort, np);
+	add_case(s, "fallback", test_fallback, 1);
+	add_case(s, "default_path", test_default_path, 1);
+	add_case(s, "idle_wakeups", test_idle_wakeups, 1);
+	add_case(s, "pin_dir", test_pin_dir, 1);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(relay_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
