@@ -194,6 +194,14 @@ step(["wait", "notify", Event, Ms], S) ->
 step(["sleep", Ms], S) ->
     timer:sleep(list_to_integer(Ms)),
     report(S, #{cmd => <<"sleep">>, ok => true});
+step(["sync", Name, Ms], S = #{vars := Vars}) ->
+    %% Hand over to the test script: print the variables, then wait
+    %% until the script creates ${sync_dir}/NAME.
+    Dir = maps:get("sync_dir", Vars, "/tmp"),
+    emit(#{cmd => <<"sync wait">>, name => bin(Name), step => maps:get(step, S),
+	   vars => maps:from_list([{bin(K), bin(V)} || {K, V} <- maps:to_list(Vars)])}),
+    Ok = wait_file(filename:join(Dir, Name), list_to_integer(Ms)),
+    report(S, #{cmd => <<"sync">>, ok => Ok, name => bin(Name)});
 step(["set", Var, Value], S = #{vars := Vars}) ->
     report(S#{vars => Vars#{Var => Value}},
 	   #{cmd => <<"set">>, ok => true, var => bin(Var)});
@@ -724,6 +732,13 @@ handle_segment_reply(_CH, _PV, _Tid, _SN, _SC) -> ok.
 %% ---- helpers ------------------------------------------------------------
 
 emit(Map) -> agw_mgc_json:emit(Map).
+
+wait_file(_Path, Ms) when Ms =< 0 -> false;
+wait_file(Path, Ms) ->
+    case filelib:is_regular(Path) of
+	true -> true;
+	false -> timer:sleep(50), wait_file(Path, Ms - 50)
+    end.
 
 bin(B) when is_binary(B) -> B;
 bin(A) when is_atom(A) -> atom_to_binary(A, utf8);
