@@ -82,6 +82,7 @@ struct agwd {
 	int version; /* negotiated */
 	bool compact; /* encode replies compact (follows the request) */
 	bool in_receive;
+	uint64_t mgc_sender; /* reply cache key of the MGC that answered */
 	uint64_t rx_requests, rx_errors;
 
 	/* registration (ctl/reg.c) */

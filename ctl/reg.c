@@ -200,6 +200,12 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, bool replied,
 			d->version = v;
 		d->reg = AGWD_REGISTERED;
 		d->restored = true;
+		/*
+		 * A new association: an MGC that restarted numbers its
+		 * transactions from 1 again, so replies cached for the old
+		 * one must not answer them.
+		 */
+		agw_txn_cache_ack(d->cache, d->mgc_sender, 0, UINT32_MAX);
 		d->hb_missed = 0;
 		d->reg_backoff_ms = d->cfg.reg_retry_ms;
 		agw_notice("h248: registered with the MGC, version %d",
@@ -209,9 +215,18 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, bool replied,
 					d->cfg.heartbeat_ms);
 		return;
 	case AGWD_OUT_HEARTBEAT:
-		/* any answer, even an error, shows the MGC is there */
-		if (!replied && d->reg == AGWD_REGISTERED)
+		/*
+		 * Any answer shows the MGC is there; 402 or 505 say it does
+		 * not know us (it restarted): register again.
+		 */
+		if (d->reg != AGWD_REGISTERED)
+			return;
+		if (!replied)
 			agwd_reg_lost(d, "no answer to the heartbeat");
+		else if (e && e->nv == 1 &&
+			 (h248_str_eq_lit(e->v[0].s, "402") ||
+			  h248_str_eq_lit(e->v[0].s, "505")))
+			agwd_reg_lost(d, "the MGC does not know this MG");
 		return;
 	case AGWD_OUT_SHUTDOWN:
 		agw_notice("h248: ServiceChange %s, stopping",

@@ -211,9 +211,10 @@ static void send_response_ack(struct agwd *d, enum agw_h248_proto proto,
 }
 
 static void handle_reply(struct agwd *d, enum agw_h248_proto proto,
-			 const struct agw_sockaddr *peer,
+			 const struct agw_sockaddr *peer, uint64_t sender,
 			 const struct h248_transaction *t)
 {
+	d->mgc_sender = sender;
 	if (t->imm_ack)
 		send_response_ack(d, proto, peer, t->id);
 	d->hb_missed = 0;
@@ -256,7 +257,7 @@ void agwd_txn_receive(struct agwd *d, enum agw_h248_proto proto,
 			handle_request(d, proto, peer, sender, t);
 			break;
 		case H248_TR_REPLY:
-			handle_reply(d, proto, peer, t);
+			handle_reply(d, proto, peer, sender, t);
 			break;
 		case H248_TR_PENDING:
 			agw_txn_out_pending(d->out, t->id);

@@ -682,6 +682,7 @@ handle_trans_request(CH, PV, [#'ActionRequest'{
 					 command = {serviceChangeReq, SCR}}]}]) ->
     #'ServiceChangeRequest'{terminationID = Tids,
 			    serviceChangeParms = Parms} = SCR,
+    persistent_term:put({agw_mgc, registered}, true),
     tell({agw_mgc, registered, CH, PV,
 	  #{method => atom_to_binary(Parms#'ServiceChangeParm'.serviceChangeMethod,
 				     utf8),
@@ -695,7 +696,16 @@ handle_trans_request(CH, PV, [#'ActionRequest'{
 				  commandReply =
 				      [{serviceChangeReply, Reply}]}]};
 handle_trans_request(_CH, _PV, ARs) ->
-    {discard_ack, [action_reply(AR) || AR <- ARs]}.
+    case persistent_term:get({agw_mgc, registered}, false) of
+	true ->
+	    {discard_ack, [action_reply(AR) || AR <- ARs]};
+	false ->
+	    %% An MGC that (re)started does not know this MG yet: the MG
+	    %% sees it and registers again.
+	    {discard_ack, #'ErrorDescriptor'{
+			     errorCode = ?megaco_unauthorized,
+			     errorText = "MG not registered with this MGC"}}
+    end.
 
 %% The MG's Notify requests are answered and queued for "wait notify".
 action_reply(#'ActionRequest'{contextId = Ctx, commandRequests = CRs}) ->
