@@ -51,6 +51,8 @@ for l in "$GW amgc-a" "$GW amgc-c" "$UE amgc-ue" "$CORE amgc-co"; do
 	set -- $l
 	ip -n "$1" link set "$2" up
 done
+ip -n "$UE" route add default via 10.81.1.1
+ip -n "$CORE" route add default via 10.81.2.1
 # the UE retransmits its SYN after 1 s: keep it so under load
 ip netns exec "$UE" sysctl -qw net.ipv4.tcp_syn_retries=6
 
@@ -103,13 +105,19 @@ interface = amgc-c
 ports = 30100-30199
 attach = xdp-generic
 CONF
-	in_ns "$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f >"$TMP/agwd.log" 2>&1 &
+	# nsenter execs agwd: $! is agwd itself
+	nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
+		>"$TMP/agwd.log" 2>&1 &
 	AGWD_PID=$!
 	T_PIDS+=($AGWD_PID)
 	wait_for 30 'ctl status' || die "agwd did not start"
 }
 
 stop_agwd() {
+	run_mgc "$T" shutdown
+	wait_sync stop
+	wait_for 60 '[ "$(ctl status | jq -r .registration)" = registered ]' ||
+		die "agwd did not register before the shutdown"
 	kill "$AGWD_PID" 2>/dev/null
 	# Graceful ServiceChange: no MGC answers it now, agwd gives up
 	for _ in $(seq 300); do
@@ -120,7 +128,9 @@ stop_agwd() {
 	grep -q 'ServiceChange Graceful' "$TMP/agwd.log" ||
 		die "no Graceful ServiceChange on SIGTERM"
 	AGWD_PID=
-	[ -z "$(ls "$PIN" 2>/dev/null | grep -v . )" ] || true
+	go stop
+	wait "$MGC_PID"
+	echo "ok: $T Graceful ServiceChange on SIGTERM"
 }
 
 # 505: a request before registration completes (we play the MGC).
@@ -165,7 +175,7 @@ run_mgc() {
 	mkdir -p "$TMP/sync"
 	rm -f "$TMP"/sync/*
 	: >"$TMP/mgc.out"
-	in_ns "$GW" timeout 400 erl -noshell -pa "$BUILD/mgc" -run agw_mgc \
+	nsenter --net=/run/netns/"$GW" timeout 400 erl -noshell -pa "$BUILD/mgc" -run agw_mgc \
 		main -extra --transport "$1" --port 2945 \
 		--script "$SCN/$2.scn" --register-timeout 60000 \
 		--reply-timeout 15000 \
