@@ -11,7 +11,9 @@
 #include <sys/epoll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +33,27 @@ const char *agwd_term_state_name(enum agwd_term_state s)
 
 /* ---- gate ----------------------------------------------------------- */
 
+#define BPF_FS_MAGIC_NUMBER 0xcafe4a11
+
+/*
+ * "ip netns exec" gives a fresh /sys without bpffs: mount one there (in
+ * that private mount namespace) so that the gate can pin its maps.
+ */
+static void ensure_bpffs(const char *pin_dir)
+{
+	struct statfs sf;
+
+	if (strncmp(pin_dir, "/sys/fs/bpf/", 12) ||
+	    (!statfs("/sys/fs/bpf", &sf) &&
+	     (unsigned long)sf.f_type == BPF_FS_MAGIC_NUMBER))
+		return;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL))
+		agw_warn("bpffs not mounted on /sys/fs/bpf: %s",
+			 strerror(errno));
+	else
+		agw_info("mounted bpffs on /sys/fs/bpf");
+}
+
 int agwd_gate_init(struct agwd *d)
 {
 	struct agw_gate_opts go = { .pin_dir = d->cfg.gate_pin_dir,
@@ -38,6 +61,7 @@ int agwd_gate_init(struct agwd *d)
 	struct agw_gate_cfg gc = { .port_min = 65535, .port_max = 0 };
 	int err;
 
+	ensure_bpffs(d->cfg.gate_pin_dir);
 	err = agw_gate_open(&go, &d->gate);
 	if (err) {
 		agw_err("gate (pins in %s): %s", d->cfg.gate_pin_dir,

@@ -233,9 +233,6 @@ void agwd_txn_receive(struct agwd *d, enum agw_h248_proto proto,
 	struct h248_error e;
 	uint64_t sender;
 
-	if (agw_log_enabled(AGW_LOG_DEBUG))
-		agw_dbg("h248 rx %s: %.*s", agw_h248_proto_name(proto),
-			(int)len, (const char *)msg);
 	h248_arena_reset(&d->arena);
 	d->compact = looks_compact(msg, len);
 	d->in_receive = true;
