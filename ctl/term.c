@@ -240,6 +240,25 @@ fail:
 	agw_warn("%s: Notify %s not sent", t->id, event);
 }
 
+/* ---- heartbeat (hangterm) -------------------------------------------- */
+
+static void on_term_heartbeat(struct agw_timer *tm)
+{
+	struct agwd_term *t = tm->arg;
+
+	agwd_notify(t->d, t, "hangterm/thb");
+	agw_timer_start(t->d->loop, &t->hb_timer, t->p.hb_s * 1000ull);
+}
+
+/* (Re)arm or stop the termination heartbeat after its properties change. */
+static void heartbeat_update(struct agwd *d, struct agwd_term *t)
+{
+	if (t->p.ev_thb && t->p.hb_s)
+		agw_timer_start(d->loop, &t->hb_timer, t->p.hb_s * 1000ull);
+	else
+		agw_timer_stop(d->loop, &t->hb_timer);
+}
+
 /* ---- relay ---------------------------------------------------------- */
 
 static void tcp_segs(int fd, uint64_t pkt[2])
@@ -645,6 +664,7 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 
 	t->lfd = t->cfd = t->rfd = -1;
 	agw_timer_init(&t->conn_timer, on_connect_timeout, t);
+	agw_timer_init(&t->hb_timer, on_term_heartbeat, t);
 	t->p = mr->p;
 	if ((r = parse_sdp(local,
 			   mr->has_local ? mr->local :
@@ -679,6 +699,7 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 		goto undo_gate;
 	agw_evloop_add_fd(d->loop, &t->lev, t->lfd, EPOLLIN, on_accept, t);
 	t->state = AGWD_TS_LISTENING;
+	heartbeat_update(d, t);
 	if (mr->estab)
 		start_active_open(d, t);
 	return 0;
@@ -728,6 +749,7 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 	t->remote = raddr;
 	t->has_remote = has_remote;
 	t->setup = setup;
+	heartbeat_update(d, t);
 	if (mr->estab && (t->state == AGWD_TS_LISTENING ||
 			  t->state == AGWD_TS_FAILED))
 		start_active_open(d, t);
@@ -767,6 +789,7 @@ void agwd_term_close(struct agwd *d, struct agwd_term *t)
 		t->gate_added = false;
 	}
 	agw_timer_stop(d->loop, &t->conn_timer);
+	agw_timer_stop(d->loop, &t->hb_timer);
 	if (t->lfd >= 0) {
 		agw_evloop_del_fd(d->loop, &t->lev);
 		close(t->lfd);

@@ -242,6 +242,15 @@ START_TEST(add_modify_subtract)
 	m = ask(HDR "Transaction = 14 { Context = 1 { Subtract = ip/default/1");
 	ck_assert_ptr_nonnull(strstr(m, "Error = 400"));
 	ck_assert_uint_eq(d.tab.nterm, 1);
+	/* termination heartbeat: hangterm/timerx = 1 s, Notify thb */
+	m = ask(HDR "Transaction = 17 { Context = 1 { Modify = ip/default/1 {"
+		    " Media { Stream = 1 { LocalControl { hangterm/timerx = 1"
+		    " } } }, Events = 9 { hangterm/thb } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	m = recv_msg();
+	ck_assert_msg(strstr(m, "Notify = ip/default/1") &&
+			      strstr(m, "hangterm/thb"),
+		      "%s", m);
 	/* compact request, compact reply; Subtract removes everything */
 	uint16_t port = t->port;
 	struct agw_addr la = t->local_addr;
