@@ -292,11 +292,20 @@ START_TEST(limits_510)
 	m = ask(HDR "Transaction = 24 { Context = 1 { Add = ip/$ } }");
 	ck_assert_ptr_nonnull(strstr(m, "Error = 510"));
 	ck_assert_uint_eq(d.tab.nterm, 3);
+	/* Move: into a full context 510, else the termination changes
+	 * context */
+	m = ask(HDR "Transaction = 25 { Context = 1 { Move = ip/default/2 } }");
+	ck_assert_ptr_nonnull(strstr(m, "Error = 510"));
+	m = ask(HDR "Transaction = 26 { Context = 2 { Move = ip/default/1 } }");
+	ck_assert_msg(strstr(m, "Move = ip/default/1") && !strstr(m, "Error"),
+		      "%s", m);
+	ck_assert_uint_eq(d.tab.ctx[1].nterm, 2);
+	ck_assert_uint_eq(d.tab.ctx[0].nterm, 1);
 	/* wildcard Subtract empties and frees the context */
-	m = ask(HDR "Transaction = 26 { Context = 1 { Subtract = * } }");
-	ck_assert_ptr_nonnull(strstr(m, "Subtract = ip/default/1"));
+	m = ask(HDR "Transaction = 27 { Context = 1 { Subtract = * } }");
+	ck_assert_ptr_nonnull(strstr(m, "Subtract = ip/default/3"));
 	ck_assert_uint_eq(d.tab.nctx, 1);
-	m = ask(HDR "Transaction = 27 { Context = 2 { Subtract = ip/zz/* } }");
+	m = ask(HDR "Transaction = 28 { Context = 2 { Subtract = ip/zz/* } }");
 	ck_assert_ptr_nonnull(strstr(m, "Error = 430"));
 }
 END_TEST
