@@ -96,6 +96,9 @@ void agwd_reg_start(struct agwd *d)
 			return; /* on_mgc_link(up) calls again */
 	}
 	d->reg = AGWD_REGISTERING;
+	/* replies cached for the last association answer nothing now */
+	if (d->mgc_sender)
+		agw_txn_cache_ack(d->cache, d->mgc_sender, 0, UINT32_MAX);
 	err = send_service_change(d, "Restart",
 				  d->restored ? "900 Service Restored" :
 						"901 Cold Boot",

@@ -151,6 +151,13 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 	int st;
 
 	d->rx_requests++;
+	if (d->reg != AGWD_REGISTERED) {
+		/* not cached: the MGC's next association starts afresh */
+		send_trans_error(
+			d, proto, peer, t->id, 505,
+			"Transaction Request Received before a ServiceChange Reply has been received");
+		return;
+	}
 	st = agw_txn_cache_begin(d->cache, sender, t->id, &txn);
 	if (st < 0) {
 		send_trans_error(d, proto, peer, t->id, H248_E_RESOURCES,
@@ -173,12 +180,7 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 		agw_txn_cache_drop(d->cache, txn);
 		return;
 	}
-	if (d->reg != AGWD_REGISTERED)
-		h248_build_error(
-			&d->arena, &rt->error, 505,
-			"Transaction Request Received before a ServiceChange Reply has been received");
-	else
-		agwd_ctx_execute(d, t, rt);
+	agwd_ctx_execute(d, t, rt);
 	if (!rt->actions && !rt->error)
 		h248_build_error(&d->arena, &rt->error, 500,
 				 "internal error: empty reply");

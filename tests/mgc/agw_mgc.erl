@@ -133,6 +133,10 @@ register_mg(O) ->
 await_register(O = #{register_timeout := T}) ->
     receive
 	{agw_mgc, registered, CH, PV, Info} ->
+	    %% The user callback tells us before megaco has sent the
+	    %% ServiceChange reply: give it time, so that the first request
+	    %% does not overtake the reply (the MG would answer 505).
+	    timer:sleep(200),
 	    Peer = peer(CH),
 	    Ok = case maps:get(mg, O) of
 		     any -> true;
