@@ -25,7 +25,8 @@ H248_FUZZ_DIR := build-fuzz
 H248_FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -std=gnu11 \
 	-D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude
-H248_FUZZ_SRCS := $(wildcard lib/h248_*.c)
+H248_FUZZ_SRCS := $(filter-out lib/h248_transport.c lib/h248_txn_cache.c \
+	lib/h248_txn_out.c,$(wildcard lib/h248_*.c))
 
 $(H248_FUZZ_DIR)/fuzz_h248: tests/fuzz/fuzz_h248.c $(H248_FUZZ_SRCS) \
 		$(wildcard lib/h248_*.h) include/agw/h248.h include/agw/h248_kw.h
