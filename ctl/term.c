@@ -681,6 +681,9 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 	if (mr->estab && !t->has_remote)
 		return agwd_errf(e, 441,
 				 "tcpbcc/estab needs a Remote descriptor");
+	if (mr->estab && t->setup == AGW_SDP_SETUP_ACTIVE)
+		return agwd_errf(e, 473,
+				 "tcpbcc/estab conflicts with the Remote's a=setup:active");
 	if ((r = bind_local(d, t, local, e)))
 		return r;
 	if ((r = local_reply_sdp(t, local, e)))
@@ -741,6 +744,9 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 	if (mr->estab && !has_remote)
 		return agwd_errf(e, 441,
 				 "tcpbcc/estab needs a Remote descriptor");
+	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
+		return agwd_errf(e, 473,
+				 "tcpbcc/estab conflicts with the Remote's a=setup:active");
 	mode = want_mode(&mr->p, has_remote, &raddr, &rule, &nrule);
 	if (t->gate_added && (r = gate_apply(d, t, mode, &rule, nrule, e)))
 		return r;

@@ -242,6 +242,12 @@ START_TEST(add_modify_subtract)
 	m = ask(HDR "Transaction = 14 { Context = 1 { Subtract = ip/default/1");
 	ck_assert_ptr_nonnull(strstr(m, "Error = 400"));
 	ck_assert_uint_eq(d.tab.nterm, 1);
+	/* a=setup:active peers connect themselves: no active open */
+	m = ask(HDR "Transaction = 18 { Context = 1 { Modify = ip/default/1 {"
+		    " Media { Stream = 1 { Remote {\nv=0\nc=IN IP4 192.0.2.7\n"
+		    "m=message 4000 TCP/MSRP *\na=setup:active\n} } },"
+		    " Signals { tcpbcc/estab } } } }");
+	ck_assert_msg(strstr(m, "Error = 473"), "%s", m);
 	/* termination heartbeat: hangterm/timerx = 1 s, Notify thb */
 	m = ask(HDR "Transaction = 17 { Context = 1 { Modify = ip/default/1 {"
 		    " Media { Stream = 1 { LocalControl { hangterm/timerx = 1"
