@@ -12,7 +12,8 @@
 # blocked); SYN interlinkage, active open and its failure Notify;
 # robustness (identical replies to retransmissions, 400 with no state
 # change, 411/430/435/445/449/450/451/452, several transactions per
-# message); TCP framing. Every scenario is a new MGC process, so agwd
+# message); a realm address that goes away (fail safe + released-bearer
+# Notify); TCP framing. Every scenario is a new MGC process, so agwd
 # re-registers each time (the MGC restarting).
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
@@ -340,6 +341,25 @@ scenario_robust() {
 		die "robust: the second of two transactions was not answered"
 }
 
+scenario_realm() {
+	run_mgc "$T" realm
+	wait_sync gone
+	local acc
+	acc=$(var acc.term)
+	[ "$(term_field "$acc" gate_mode)" = open ] || die "realm: no gate entry"
+	ip -n "$GW" addr del 10.81.1.1/24 dev amgc-a
+	wait_for 30 '[ "$(term_field "$acc" state)" = failed ]' ||
+		die "realm: termination not failed after the address went"
+	[ "$(term_field "$acc" gate_mode)" = none ] ||
+		die "realm: gate entry left behind"
+	go gone
+	end_mgc realm
+	ip -n "$GW" addr add 10.81.1.1/24 dev amgc-a
+	ip -n "$UE" route replace default via 10.81.1.1
+	wait_for 30 'ctl status | jq -e ".realms[] | select(.name == \"access\") | .addresses | index(\"10.81.1.1\")"' ||
+		die "realm: the address did not come back"
+}
+
 scenario_tcp_framing() {
 	run_mgc "$T" tcp_framing
 	end_mgc tcp_framing
@@ -353,9 +373,10 @@ for T in udp tcp; do
 	scenario_delayed
 	scenario_active
 	scenario_robust
+	scenario_realm
 	[ $T = tcp ] && scenario_tcp_framing
 	n=$(grep -c 'registered with the MGC' "$TMP/agwd.log")
-	[ "$n" -ge 4 ] || die "agwd registered $n times, not once per MGC"
+	[ "$n" -ge 5 ] || die "agwd registered $n times, not once per MGC"
 	echo "ok: $T re-registered with each new MGC ($n times)"
 	stop_agwd
 done
