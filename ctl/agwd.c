@@ -13,7 +13,8 @@
 
 #include "agw/fsutil.h"
 #include "agw/log.h"
-#include "agwd.h"
+#include "ctx.h"
+
 
 /* One line for the log: control characters escaped, length capped. */
 static void escape(const uint8_t *m, size_t len, char *out, size_t outlen)
@@ -42,37 +43,46 @@ static void on_h248(void *arg, enum agw_h248_proto proto,
 {
 	char a[AGW_ADDRSTRLEN], text[768];
 
-	if (!agw_log_enabled(AGW_LOG_DEBUG))
-		return;
-	escape(msg, len, text, sizeof(text));
-	agw_dbg("h248 rx %s from %s, %zu bytes (not answered): %s",
-		agw_h248_proto_name(proto),
-		agw_sockaddr_str(peer, true, a, sizeof(a)), len, text);
+	if (agw_log_enabled(AGW_LOG_DEBUG)) {
+		escape(msg, len, text, sizeof(text));
+		agw_dbg("h248 rx %s from %s, %zu bytes: %s",
+			agw_h248_proto_name(proto),
+			agw_sockaddr_str(peer, true, a, sizeof(a)), len, text);
+	}
+	agwd_txn_receive(arg, proto, peer, msg, len);
 }
 
 static void on_mgc_link(void *arg, bool up, const struct agw_sockaddr *mgc)
 {
 	struct agwd *d = arg;
 
-	/* Registration restarts from here once it exists. */
-	if (!up)
-		d->reg = AGWD_UNREGISTERED;
+	if (d->out_proto != AGW_H248_TCP)
+		return;
+	if (up) {
+		d->mgc_addr = *mgc;
+		agwd_reg_start(d);
+	} else {
+		agwd_reg_lost(d, "TCP connection closed");
+	}
 }
 
 static void on_realm(void *arg, const struct agw_realm *r,
 		     enum agw_realm_event ev, const struct agw_sockaddr *a)
 {
-	/*
-	 * The context layer will fail the terminations on this address (or
-	 * on the whole realm for link-down) safe here and Notify the MGC.
-	 * realm.c has logged the event itself.
-	 */
+	struct agwd *d = arg;
+
+	/* LINK_DOWN is followed by ADDR_REMOVED for each address */
+	if (ev == AGW_REALM_ADDR_REMOVED && a)
+		agwd_ctx_realm_addr_gone(d, a);
 }
 
 static void on_stop_signal(struct agw_evloop *loop, int signo, void *arg)
 {
-	agw_notice("%s: shutting down", strsignal(signo));
-	agw_evloop_stop(loop);
+	struct agwd *d = arg;
+
+	agw_notice("%s: shutting down%s", strsignal(signo),
+		   d->shutting_down ? " at once (Forced)" : "");
+	agwd_begin_shutdown(d);
 }
 
 static void on_hup(struct agw_evloop *loop, int signo, void *arg)
@@ -117,6 +127,21 @@ static int start(struct agwd *d)
 		agw_err("realms: %s", strerror(-err));
 		return err;
 	}
+	err = agwd_ctx_init(d);
+	if (err)
+		return err;
+	err = agwd_gate_init(d);
+	if (err)
+		return err;
+	err = agwd_relay_init(d);
+	if (err) {
+		agw_err("relay engine: %s", strerror(-err));
+		return err;
+	}
+	err = agwd_txn_init(d);
+	if (err)
+		return err;
+	agwd_reg_init(d);
 	err = agw_h248_transport_new(d->loop, &tc, &cbs, d, &d->h248);
 	if (err) {
 		agw_err("H.248 transport on %s: %s",
@@ -137,6 +162,11 @@ static int start(struct agwd *d)
 static void stop(struct agwd *d)
 {
 	agw_ctlsock_close(d->ctl);
+	agwd_ctx_fini(d);
+	agwd_relay_fini(d);
+	agwd_gate_fini(d);
+	if (d->out)
+		agwd_txn_fini(d);
 	agw_h248_transport_free(d->h248);
 	agw_realms_free(d->realms);
 	agw_evloop_free(d->loop);
@@ -157,8 +187,6 @@ static void log_startup(const struct agwd *d)
 		d->cfg.udp && d->cfg.tcp ? "+" : "", d->cfg.tcp ? "tcp" : "",
 		agw_sockaddr_str(&d->cfg.local, true, a, sizeof(a)), m,
 		d->cfg.nrealms, d->cfg.control_socket);
-	agw_warn(
-		"H.248 transaction layer not built yet: received messages are logged at debug level and not answered");
 }
 
 int main(int argc, char **argv)
@@ -181,6 +209,7 @@ int main(int argc, char **argv)
 	err = start(&d);
 	if (!err) {
 		log_startup(&d);
+		agwd_reg_start(&d);
 		err = agw_evloop_run(d.loop);
 	}
 	stop(&d);

@@ -7,6 +7,10 @@
 #include <stdint.h>
 
 #include "agw/config.h"
+#include "agw/gate.h"
+#include "agw/h248.h"
+#include "agw/h248_txn_cache.h"
+#include "agw/h248_txn_out.h"
 #include "agw/ctlsock.h"
 #include "agw/evloop.h"
 #include "agw/h248_transport.h"
@@ -14,8 +18,7 @@
 
 #define AGWD_VERSION "0.1.0"
 
-/* Registration with the MGC; only UNREGISTERED exists until the
- * transaction layer lands (Documentation/agwd-design.md). */
+/* Registration with the MGC (Documentation/agwd-design.md). */
 enum agwd_reg_state {
 	AGWD_UNREGISTERED,
 	AGWD_REGISTERING,
@@ -29,6 +32,31 @@ struct agwd_options {
 	bool check_config;
 };
 
+struct agwd_term;
+struct agwd_ctx;
+struct agw_relay_engine;
+struct agw_sdp;
+struct agw_strbuf;
+
+/* What an MG-originated request is for (the user pointer of txn_out). */
+enum agwd_out_kind {
+	AGWD_OUT_REGISTER = 1,
+	AGWD_OUT_SHUTDOWN,
+	AGWD_OUT_NOTIFY,
+	AGWD_OUT_HEARTBEAT,
+};
+
+struct agwd_tables {
+	uint32_t max_ctx, max_term;
+	struct agwd_ctx *ctx; /* max_ctx entries; ctx id = index + 1 */
+	uint32_t *ctx_free; /* stack of free indexes */
+	uint32_t nctx_free;
+	struct agwd_term **term; /* max_term slots; ID number = index + 1 */
+	uint32_t *term_free;
+	uint32_t nterm_free;
+	uint32_t nctx, nterm; /* in use */
+};
+
 struct agwd {
 	struct agw_config cfg;
 	struct agwd_options opt;
@@ -39,7 +67,77 @@ struct agwd {
 	enum agwd_reg_state reg;
 	uint64_t start_ms;
 	int exit_code;
+
+	/* transaction layer (ctl/txn.c) */
+	struct h248_arena arena; /* reset per message */
+	void *arena_mem;
+	const struct h248_transaction *last_reply; /* during out done() */
+	struct h248_limits limits;
+	struct h248_mid mid; /* ours, parsed from cfg.mid */
+	struct agw_txn_cache *cache;
+	struct agw_txn_out *out;
+	enum agw_h248_proto out_proto; /* for MG-originated requests */
+	struct agw_sockaddr mgc_addr; /* the MGC we registered with */
+	unsigned int mgc_idx;
+	int version; /* negotiated */
+	bool compact; /* encode replies compact (follows the request) */
+	bool in_receive;
+	uint64_t mgc_sender; /* reply cache key of the MGC that answered */
+	uint64_t rx_requests, rx_errors;
+
+	/* registration (ctl/reg.c) */
+	struct agw_timer reg_timer;
+	uint32_t reg_backoff_ms;
+	bool restored; /* registered before: "900 Service Restored" */
+	bool shutting_down;
+	int stop_signals;
+	struct agw_timer hb_timer;
+	unsigned int hb_missed;
+
+	/* contexts and terminations (ctl/ctx.c, ctl/term.c) */
+	struct agwd_tables tab;
+	struct agw_gate *gate;
+	struct agw_relay_engine *relay;
+	struct agw_evfd relay_ev;
+	struct agwd_term *all_terms; /* list for agwctl and realm events */
+	struct agw_sdp *sdp_a, *sdp_b; /* scratch for one command */
 };
+
+/* ctl/txn.c */
+int agwd_txn_init(struct agwd *d);
+void agwd_txn_fini(struct agwd *d);
+void agwd_txn_receive(struct agwd *d, enum agw_h248_proto proto,
+		      const struct agw_sockaddr *peer, const uint8_t *msg,
+		      size_t len);
+/* Encode m and start it as an MG-originated request; tid is in m. */
+int agwd_txn_request(struct agwd *d, struct h248_message *m, uint32_t tid,
+		     enum agwd_out_kind kind);
+/* A fresh request message with one transaction (arena memory). */
+struct h248_transaction *agwd_txn_new_request(struct agwd *d,
+					      struct h248_message **m,
+					      uint32_t *tid);
+
+/* Reset the arena unless a received message is being processed. */
+void agwd_txn_prepare(struct agwd *d);
+
+/* ctl/reg.c */
+void agwd_reg_init(struct agwd *d);
+void agwd_reg_start(struct agwd *d);
+void agwd_reg_lost(struct agwd *d, const char *why);
+void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, bool replied,
+		   const struct h248_transaction *reply);
+void agwd_begin_shutdown(struct agwd *d);
+
+/* ctl/ctx.c */
+int agwd_ctx_init(struct agwd *d);
+void agwd_ctx_fini(struct agwd *d);
+/* Run one transaction request's actions, building the reply in t. */
+void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
+		      struct h248_transaction *reply);
+void agwd_ctx_release_all(struct agwd *d);
+void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a);
+int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out);
+int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out);
 
 /*
  * Parse the command line: load the file named by --config over the

@@ -17,6 +17,7 @@ enum {
 	OPT_CONTROL_SOCKET,
 	OPT_STATE_DIR,
 	OPT_PRINT_CONFIG,
+	OPT_GATE_PIN_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +32,7 @@ static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "gate-pin-dir", required_argument, NULL, OPT_GATE_PIN_DIR },
 	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 	{ "check-config", no_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' },
@@ -52,6 +54,7 @@ static const struct {
 	{ OPT_PORT, "h248", "port" },
 	{ OPT_CONTROL_SOCKET, "agwd", "control_socket" },
 	{ OPT_STATE_DIR, "agwd", "state_dir" },
+	{ OPT_GATE_PIN_DIR, "agwd", "gate_pin_dir" },
 };
 
 static void usage(FILE *f)
@@ -70,6 +73,7 @@ static void usage(FILE *f)
 		"      --port PORT          local H.248 UDP port\n"
 		"      --control-socket P   unix socket for agwctl\n"
 		"      --state-dir DIR      state directory\n"
+		"      --gate-pin-dir DIR   bpffs directory of the SYN gate's maps\n"
 		"      --print-config       print the effective configuration, exit\n"
 		"  -t, --check-config       check the configuration, exit\n"
 		"  -h, --help               this text\n"

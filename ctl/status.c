@@ -110,7 +110,7 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 	agw_strbuf_json_str(out, d->cfg.mid);
 	agw_strbuf_printf(
 		out,
-		",\"registration\":\"%s\",\"transaction_layer\":false,"
+		",\"registration\":\"%s\",\"transaction_layer\":true,"
 		"\"uptime_s\":%llu",
 		agwd_reg_state_name(d->reg),
 		(unsigned long long)(agw_now_ms() - d->start_ms) / 1000);
@@ -119,7 +119,22 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 	return 0;
 }
 
+static int cmd_contexts(void *arg, const char *args, struct agw_strbuf *out)
+{
+	return agwd_ctl_contexts(arg, out);
+}
+
+static int cmd_terminations(void *arg, const char *args,
+			    struct agw_strbuf *out)
+{
+	return agwd_ctl_terminations(arg, out);
+}
+
 const struct agw_ctl_cmd agwd_ctl_cmds[] = {
+	{ "contexts", "contexts and their terminations", cmd_contexts },
+	{ "terminations",
+	  "terminations: state, gate mode, addresses, SYN and octet counters",
+	  cmd_terminations },
 	{ "status", "registration, MGC, transport, uptime, realms",
 	  cmd_status },
 	{ NULL, NULL, NULL },

@@ -29,6 +29,7 @@ const char agw_config_default_ini[] =
 	"mid = [127.0.0.1]:2944\n"
 	"state_dir = /var/lib/agw\n"
 	"control_socket = /run/agw/agwd.sock\n"
+	"gate_pin_dir = /sys/fs/bpf/agw\n"
 	"[h248]\n"
 	"mgc = 127.0.0.1:2945\n"
 	"transport = udp\n"
@@ -305,6 +306,9 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 	if (SEC("agwd", "control_socket"))
 		return copy_path(v, cfg->control_socket,
 				 sizeof(cfg->control_socket));
+	if (SEC("agwd", "gate_pin_dir"))
+		return copy_path(v, cfg->gate_pin_dir,
+				 sizeof(cfg->gate_pin_dir));
 	if (SEC("h248", "mgc")) {
 		cfg->nmgc = 0;
 		why = for_each_item(v, cfg, add_mgc);
@@ -536,8 +540,11 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 {
 	char a[AGW_ADDRSTRLEN];
 
-	fprintf(f, "[agwd]\nmid = %s\nstate_dir = %s\ncontrol_socket = %s\n",
-		cfg->mid, cfg->state_dir, cfg->control_socket);
+	fprintf(f,
+		"[agwd]\nmid = %s\nstate_dir = %s\ncontrol_socket = %s\n"
+		"gate_pin_dir = %s\n",
+		cfg->mid, cfg->state_dir, cfg->control_socket,
+		cfg->gate_pin_dir);
 	fprintf(f, "\n[h248]\nmgc =");
 	for (unsigned int i = 0; i < cfg->nmgc; i++)
 		fprintf(f, "%s %s", i ? "," : "",

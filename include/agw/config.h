@@ -37,6 +37,7 @@ struct agw_config {
 	char mid[AGW_CFG_MID_MAX];
 	char state_dir[AGW_CFG_PATH_MAX];
 	char control_socket[AGW_CFG_PATH_MAX];
+	char gate_pin_dir[AGW_CFG_PATH_MAX]; /* bpffs directory of the gate */
 	/* [h248] */
 	struct agw_sockaddr mgc[AGW_CFG_MAX_MGC]; /* also the allow-list */
 	unsigned int nmgc;

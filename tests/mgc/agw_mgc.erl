@@ -133,6 +133,10 @@ register_mg(O) ->
 await_register(O = #{register_timeout := T}) ->
     receive
 	{agw_mgc, registered, CH, PV, Info} ->
+	    %% The user callback tells us before megaco has sent the
+	    %% ServiceChange reply: give it time, so that the first request
+	    %% does not overtake the reply (the MG would answer 505).
+	    timer:sleep(200),
 	    Peer = peer(CH),
 	    Ok = case maps:get(mg, O) of
 		     any -> true;
@@ -194,6 +198,14 @@ step(["wait", "notify", Event, Ms], S) ->
 step(["sleep", Ms], S) ->
     timer:sleep(list_to_integer(Ms)),
     report(S, #{cmd => <<"sleep">>, ok => true});
+step(["sync", Name, Ms], S = #{vars := Vars}) ->
+    %% Hand over to the test script: print the variables, then wait
+    %% until the script creates ${sync_dir}/NAME.
+    Dir = maps:get("sync_dir", Vars, "/tmp"),
+    emit(#{cmd => <<"sync wait">>, name => bin(Name), step => maps:get(step, S),
+	   vars => maps:from_list([{bin(K), bin(V)} || {K, V} <- maps:to_list(Vars)])}),
+    Ok = wait_file(filename:join(Dir, Name), list_to_integer(Ms)),
+    report(S, #{cmd => <<"sync">>, ok => Ok, name => bin(Name)});
 step(["set", Var, Value], S = #{vars := Vars}) ->
     report(S#{vars => Vars#{Var => Value}},
 	   #{cmd => <<"set">>, ok => true, var => bin(Var)});
@@ -674,6 +686,7 @@ handle_trans_request(CH, PV, [#'ActionRequest'{
 					 command = {serviceChangeReq, SCR}}]}]) ->
     #'ServiceChangeRequest'{terminationID = Tids,
 			    serviceChangeParms = Parms} = SCR,
+    persistent_term:put({agw_mgc, registered}, true),
     tell({agw_mgc, registered, CH, PV,
 	  #{method => atom_to_binary(Parms#'ServiceChangeParm'.serviceChangeMethod,
 				     utf8),
@@ -687,7 +700,16 @@ handle_trans_request(CH, PV, [#'ActionRequest'{
 				  commandReply =
 				      [{serviceChangeReply, Reply}]}]};
 handle_trans_request(_CH, _PV, ARs) ->
-    {discard_ack, [action_reply(AR) || AR <- ARs]}.
+    case persistent_term:get({agw_mgc, registered}, false) of
+	true ->
+	    {discard_ack, [action_reply(AR) || AR <- ARs]};
+	false ->
+	    %% An MGC that (re)started does not know this MG yet: the MG
+	    %% sees it and registers again.
+	    {discard_ack, #'ErrorDescriptor'{
+			     errorCode = ?megaco_unauthorized,
+			     errorText = "MG not registered with this MGC"}}
+    end.
 
 %% The MG's Notify requests are answered and queued for "wait notify".
 action_reply(#'ActionRequest'{contextId = Ctx, commandRequests = CRs}) ->
@@ -724,6 +746,13 @@ handle_segment_reply(_CH, _PV, _Tid, _SN, _SC) -> ok.
 %% ---- helpers ------------------------------------------------------------
 
 emit(Map) -> agw_mgc_json:emit(Map).
+
+wait_file(_Path, Ms) when Ms =< 0 -> false;
+wait_file(Path, Ms) ->
+    case filelib:is_regular(Path) of
+	true -> true;
+	false -> timer:sleep(50), wait_file(Path, Ms - 50)
+    end.
 
 bin(B) when is_binary(B) -> B;
 bin(A) when is_atom(A) -> atom_to_binary(A, utf8);

@@ -21,6 +21,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "agwd (through its control socket):\n"
 	      "  status                 registration, MGC, transport, uptime, realms\n"
+	      "  contexts               contexts and their terminations\n"
+	      "  terminations           terminations: state, gate mode, SYN and octet counters\n"
 	      "  help                   the commands agwd knows\n"
 	      "\n"
 	      "OBJECT gate:\n"
@@ -91,7 +93,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "gate"))
 		return agwctl_gate(&ctl, argc - 1, argv + 1);
-	if (!strcmp(argv[0], "status") || !strcmp(argv[0], "help"))
+	if (!strcmp(argv[0], "status") || !strcmp(argv[0], "help") ||
+	    !strcmp(argv[0], "contexts") || !strcmp(argv[0], "terminations"))
 		return agwctl_daemon(&ctl, argc, argv);
 	agwctl_err(&ctl, "unknown object \"%s\"", argv[0]);
 	usage(stderr);

@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Contexts, termination IDs and the H.248 commands agwd executes. Each
+ * command is checked in full before it changes anything (a failing
+ * command changes nothing); the first failing command ends the
+ * transaction with its error in the action reply, the commands before it
+ * stay done (H.248.1 clause 8), and an optional ("O-") command's error is
+ * reported in its own reply while processing goes on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agw/log.h"
+#include "agw/profile.h"
+#include "ctx.h"
+
+#define WILD_MAX 64 /* terminations one wildcard may name */
+
+struct exec {
+	struct agwd *d;
+	struct h248_arena *a;
+	struct agwd_ctx *c; /* the action's context (NULL until chosen) */
+	bool choose; /* context $: created by the first Add */
+	bool null_ctx; /* context "-" */
+	uint32_t reply_ctx; /* the ID the action reply carries */
+	struct h248_action *ra;
+	struct agwd_err e;
+};
+
+static struct h248_str str(const char *s)
+{
+	return (struct h248_str){ s, (uint32_t)strlen(s) };
+}
+
+/* ---- tables --------------------------------------------------------- */
+
+int agwd_ctx_init(struct agwd *d)
+{
+	struct agwd_tables *tb = &d->tab;
+
+	tb->max_ctx = d->cfg.max_contexts;
+	tb->max_term = d->cfg.max_terminations;
+	tb->ctx = calloc(tb->max_ctx, sizeof(*tb->ctx));
+	tb->ctx_free = calloc(tb->max_ctx, sizeof(uint32_t));
+	tb->term = calloc(tb->max_term, sizeof(*tb->term));
+	tb->term_free = calloc(tb->max_term, sizeof(uint32_t));
+	d->sdp_a = malloc(sizeof(struct agw_sdp));
+	d->sdp_b = malloc(sizeof(struct agw_sdp));
+	if (!tb->ctx || !tb->ctx_free || !tb->term || !tb->term_free ||
+	    !d->sdp_a || !d->sdp_b)
+		return -ENOMEM;
+	/* lowest IDs on top of the stacks */
+	for (uint32_t i = 0; i < tb->max_ctx; i++)
+		tb->ctx_free[i] = tb->max_ctx - 1 - i;
+	tb->nctx_free = tb->max_ctx;
+	for (uint32_t i = 0; i < tb->max_term; i++)
+		tb->term_free[i] = tb->max_term - 1 - i;
+	tb->nterm_free = tb->max_term;
+	return 0;
+}
+
+static void term_free(struct agwd *d, struct agwd_term *t);
+
+void agwd_ctx_release_all(struct agwd *d)
+{
+	while (d->all_terms) {
+		struct agwd_term *t = d->all_terms;
+
+		if (t->ctx)
+			agwd_ctx_stop_relay(d, t->ctx);
+		agwd_term_close(d, t);
+		term_free(d, t);
+	}
+	for (uint32_t i = 0; i < d->tab.max_ctx && d->tab.nctx; i++)
+		if (d->tab.ctx[i].id) {
+			memset(&d->tab.ctx[i], 0, sizeof(d->tab.ctx[i]));
+			d->tab.ctx_free[d->tab.nctx_free++] = i;
+			d->tab.nctx--;
+		}
+}
+
+void agwd_ctx_fini(struct agwd *d)
+{
+	if (d->tab.ctx)
+		agwd_ctx_release_all(d);
+	free(d->tab.ctx);
+	free(d->tab.ctx_free);
+	free(d->tab.term);
+	free(d->tab.term_free);
+	free(d->sdp_a);
+	free(d->sdp_b);
+}
+
+static struct agwd_ctx *ctx_find(struct agwd *d, uint32_t id)
+{
+	if (!id || id > d->tab.max_ctx || !d->tab.ctx[id - 1].id)
+		return NULL;
+	return &d->tab.ctx[id - 1];
+}
+
+static struct agwd_ctx *ctx_new(struct agwd *d)
+{
+	uint32_t i;
+
+	if (!d->tab.nctx_free)
+		return NULL;
+	i = d->tab.ctx_free[--d->tab.nctx_free];
+	d->tab.ctx[i].id = i + 1;
+	d->tab.nctx++;
+	return &d->tab.ctx[i];
+}
+
+static void ctx_free(struct agwd *d, struct agwd_ctx *c)
+{
+	uint32_t i = c->id - 1;
+
+	memset(c, 0, sizeof(*c));
+	d->tab.ctx_free[d->tab.nctx_free++] = i;
+	d->tab.nctx--;
+}
+
+static void ctx_attach(struct agwd_ctx *c, struct agwd_term *t)
+{
+	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
+		if (!c->t[i]) {
+			c->t[i] = t;
+			c->nterm++;
+			t->ctx = c;
+			return;
+		}
+}
+
+static void ctx_detach(struct agwd *d, struct agwd_term *t)
+{
+	struct agwd_ctx *c = t->ctx;
+
+	if (!c)
+		return;
+	agwd_ctx_stop_relay(d, c);
+	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
+		if (c->t[i] == t) {
+			c->t[i] = NULL;
+			c->nterm--;
+		}
+	t->ctx = NULL;
+}
+
+static struct agwd_term *term_new(struct agwd *d, struct agw_realm *r)
+{
+	struct agwd_term *t;
+	uint32_t i;
+
+	if (!d->tab.nterm_free)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	i = d->tab.term_free[--d->tab.nterm_free];
+	d->tab.term[i] = t;
+	d->tab.nterm++;
+	t->d = d;
+	t->num = i + 1;
+	t->realm = r;
+	t->lfd = t->cfd = t->rfd = -1;
+	t->add_ms = agw_now_ms();
+	snprintf(t->id, sizeof(t->id), "ip/%s/%u", r->cfg->name, t->num);
+	t->next_all = d->all_terms;
+	if (d->all_terms)
+		d->all_terms->prev_all = t;
+	d->all_terms = t;
+	return t;
+}
+
+static void term_free(struct agwd *d, struct agwd_term *t)
+{
+	struct agwd_ctx *c = t->ctx;
+
+	ctx_detach(d, t);
+	(void)c;
+	if (t->prev_all)
+		t->prev_all->next_all = t->next_all;
+	else
+		d->all_terms = t->next_all;
+	if (t->next_all)
+		t->next_all->prev_all = t->prev_all;
+	d->tab.term[t->num - 1] = NULL;
+	d->tab.term_free[d->tab.nterm_free++] = t->num - 1;
+	d->tab.nterm--;
+	free(t);
+}
+
+/* ---- termination IDs ------------------------------------------------ */
+
+/*
+ * ip/REALM/N, ip/REALM/$, ip/$, ip/REALM/(star), ip/(star), (star).
+ * realm is NULL when the ID does not name one.
+ */
+struct tid_parse {
+	const struct agw_realm_cfg *realm;
+	bool choose, all;
+	uint32_t num;
+};
+
+static int parse_tid(struct agwd *d, struct h248_str s, struct tid_parse *p,
+		     struct agwd_err *e)
+{
+	const char *q = s.ptr, *end = s.ptr + s.len, *slash;
+	uint64_t n = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (s.len == 1 && q[0] == '*') {
+		p->all = true;
+		return 0;
+	}
+	if (s.len < 4 || strncasecmp(q, "ip/", 3))
+		goto unknown;
+	q += 3;
+	slash = memchr(q, '/', (size_t)(end - q));
+	if (slash) {
+		for (unsigned int i = 0; i < d->cfg.nrealms; i++)
+			if (strlen(d->cfg.realms[i].name) ==
+				    (size_t)(slash - q) &&
+			    !strncmp(d->cfg.realms[i].name, q,
+				     (size_t)(slash - q)))
+				p->realm = &d->cfg.realms[i];
+		if (!p->realm)
+			goto unknown;
+		q = slash + 1;
+	}
+	if (end - q == 1 && *q == '$') {
+		p->choose = true;
+		return 0;
+	}
+	if (end - q == 1 && *q == '*') {
+		p->all = true;
+		return 0;
+	}
+	if (!slash || q == end || end - q > 9)
+		goto unknown;
+	for (; q < end; q++) {
+		if (*q < '0' || *q > '9')
+			goto unknown;
+		n = n * 10 + (uint64_t)(*q - '0');
+	}
+	p->num = (uint32_t)n;
+	return 0;
+unknown:
+	return agwd_errf(e, 430, "unknown termination ID %.*s", (int)s.len,
+			 s.ptr);
+}
+
+static struct agwd_term *term_by_num(struct agwd *d,
+				     const struct tid_parse *p)
+{
+	struct agwd_term *t;
+
+	if (!p->num || p->num > d->tab.max_term)
+		return NULL;
+	t = d->tab.term[p->num - 1];
+	return t && t->realm->cfg == p->realm ? t : NULL;
+}
+
+/*
+ * The terminations a non-Add command names: one by ID (430 when it does
+ * not exist, 435 when it is in another context) or a wildcard's matches
+ * in the context (431 when none).
+ */
+static int resolve(struct exec *x, const struct h248_termid *tid,
+		   struct agwd_term **out, unsigned int *n)
+{
+	struct tid_parse p;
+	struct agwd_term *t;
+	int r;
+
+	*n = 0;
+	if ((r = parse_tid(x->d, tid->s, &p, &x->e)))
+		return r;
+	if (p.choose)
+		return agwd_errf(&x->e, 410,
+				 "$ chooses a termination in Add only");
+	if (!p.all) {
+		t = term_by_num(x->d, &p);
+		if (!t)
+			return agwd_errf(&x->e, 430,
+					 "unknown termination %.*s",
+					 (int)tid->s.len, tid->s.ptr);
+		if (x->c && t->ctx != x->c)
+			return agwd_errf(&x->e, 435,
+					 "termination %s is not in context %u",
+					 t->id, x->c->id);
+		out[(*n)++] = t;
+		return 0;
+	}
+	if (x->c) {
+		for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+			t = x->c->t[i];
+			if (t && (!p.realm || t->realm->cfg == p.realm))
+				out[(*n)++] = t;
+		}
+	} else {
+		for (t = x->d->all_terms; t && *n < WILD_MAX; t = t->next_all)
+			if (!p.realm || t->realm->cfg == p.realm)
+				out[(*n)++] = t;
+	}
+	if (!*n)
+		return agwd_errf(&x->e, 431,
+				 "no termination matched the wildcard %.*s",
+				 (int)tid->s.len, tid->s.ptr);
+	return 0;
+}
+
+/* ---- reply pieces --------------------------------------------------- */
+
+static struct h248_command *reply_cmd(struct exec *x, enum h248_cmd cmd,
+				      const char *id)
+{
+	/* the builder keeps pointers: the ID must outlive a Subtract */
+	return h248_build_command(x->a, x->ra, cmd,
+				  h248_arena_strdup(x->a, id, strlen(id)));
+}
+
+static void reply_local(struct exec *x, struct h248_command *rc,
+			const struct agwd_term *t)
+{
+	struct h248_node *m, *st, *l;
+
+	m = h248_build_node(x->a, &rc->desc, H248_KW_MEDIA, H248_STR(""));
+	st = m ? h248_build_node(x->a, &m->child, H248_KW_STREAM,
+				 H248_STR("")) :
+		 NULL;
+	if (!st || h248_build_value(x->a, st, H248_OP_EQ, H248_STR("1"),
+				    false))
+		return;
+	l = h248_build_node(x->a, &st->child, H248_KW_LOCAL, H248_STR(""));
+	if (l)
+		h248_build_body(l, (struct h248_str){ t->local_sdp,
+						      t->local_sdp_len });
+}
+
+static void stat_item(struct exec *x, struct h248_node *s,
+		      enum agw_prof_item item, uint64_t v)
+{
+	const struct agw_prof_entry *pe = agw_profile_item(item);
+	struct h248_node *n = h248_build_node(x->a, &s->child, H248_KW_NAME,
+					      str(pe->full));
+
+	if (n)
+		h248_build_value(x->a, n, H248_OP_EQ,
+				 h248_arena_printf(x->a, "%llu",
+						   (unsigned long long)v),
+				 false);
+}
+
+static void reply_stats(struct exec *x, struct h248_command *rc,
+			struct agwd_term *t)
+{
+	uint64_t oct[2], pkt[2], syn[2];
+	struct h248_node *s;
+
+	agwd_term_stats(x->d, t, oct, pkt, syn);
+	s = h248_build_node(x->a, &rc->desc, H248_KW_STATISTICS,
+			    H248_STR(""));
+	if (!s)
+		return;
+	stat_item(x, s, AGW_PI_ST_OCT_SENT, oct[0]);
+	stat_item(x, s, AGW_PI_ST_OCT_RECV, oct[1]);
+	stat_item(x, s, AGW_PI_ST_PKT_SENT, pkt[0]);
+	stat_item(x, s, AGW_PI_ST_PKT_RECV, pkt[1]);
+	stat_item(x, s, AGW_PI_ST_SYN_ADMITTED, syn[0]);
+	stat_item(x, s, AGW_PI_ST_SYN_DROPPED, syn[1]);
+	stat_item(x, s, AGW_PI_ST_DURATION, agw_now_ms() - t->add_ms);
+}
+
+/* ---- commands ------------------------------------------------------- */
+
+static int need_context(struct exec *x, const char *what)
+{
+	if (x->c || x->choose)
+		return 0;
+	if (x->null_ctx)
+		return agwd_errf(&x->e, 411, "%s needs a context, not -",
+				 what);
+	return 0;
+}
+
+static int cmd_add(struct exec *x, const struct h248_command *c)
+{
+	struct agwd *d = x->d;
+	struct agwd_media_req mr;
+	struct tid_parse p;
+	struct agw_realm *realm;
+	struct agwd_term *t;
+	struct h248_command *rc;
+	bool new_ctx = false;
+	int r;
+
+	if ((r = need_context(x, "Add")))
+		return r;
+	if ((r = parse_tid(d, c->tids[0].s, &p, &x->e)))
+		return r;
+	if (!p.choose) {
+		t = p.all ? NULL : term_by_num(d, &p);
+		if (t)
+			return agwd_errf(&x->e, 433,
+					 "termination %s is already in context %u",
+					 t->id, t->ctx ? t->ctx->id : 0);
+		return agwd_errf(&x->e, p.all ? 431 : 430,
+				 "Add of %.*s: agwd's terminations are created by Add ip/<realm>/$",
+				 (int)c->tids[0].s.len, c->tids[0].s.ptr);
+	}
+	if ((r = agwd_media_parse(d, c, NULL, &mr, &x->e)))
+		return r;
+	if (p.realm && mr.realm && p.realm != mr.realm)
+		return agwd_errf(&x->e, 473,
+				 "ipdc/realm \"%s\" conflicts with the termination ID's realm %s",
+				 mr.realm->name, p.realm->name);
+	if (!p.realm)
+		p.realm = mr.realm ? mr.realm : &d->cfg.realms[0];
+	realm = agw_realm_find(d->realms, p.realm->name);
+	if (!realm)
+		return agwd_errf(&x->e, 500, "realm %s not found",
+				 p.realm->name);
+	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
+		return agwd_errf(&x->e, 510,
+				 "context %u already has %d terminations",
+				 x->c->id, AGWD_TERMS_PER_CTX);
+	if (!x->c) {
+		x->c = ctx_new(d);
+		if (!x->c)
+			return agwd_errf(&x->e, 510,
+					 "no context available (limit %u)",
+					 d->tab.max_ctx);
+		new_ctx = true;
+		x->reply_ctx = x->c->id;
+	}
+	t = term_new(d, realm);
+	if (!t) {
+		r = agwd_errf(&x->e, 510,
+			      "no termination available (limit %u)",
+			      d->tab.max_term);
+		goto undo_ctx;
+	}
+	ctx_attach(x->c, t);
+	if ((r = agwd_term_open(d, t, &mr, d->sdp_a, d->sdp_b, &x->e))) {
+		term_free(d, t);
+		goto undo_ctx;
+	}
+	agw_info("context %u: Add %s (%s:%u, gate %s)", x->c->id, t->id,
+		 t->realm->cfg->name, t->port, agw_gate_mode_name(t->gmode));
+	rc = reply_cmd(x, H248_CMD_ADD, t->id);
+	if (rc)
+		reply_local(x, rc, t);
+	return 0;
+undo_ctx:
+	if (new_ctx) {
+		ctx_free(d, x->c);
+		x->c = NULL;
+		x->reply_ctx = 0;
+	}
+	return r;
+}
+
+static int cmd_modify(struct exec *x, const struct h248_command *c)
+{
+	struct agwd_term *ts[WILD_MAX];
+	struct agwd_media_req mr;
+	unsigned int n;
+	int r;
+
+	if ((r = need_context(x, "Modify")) ||
+	    (r = resolve(x, &c->tids[0], ts, &n)))
+		return r;
+	for (unsigned int i = 0; i < n; i++) {
+		if ((r = agwd_media_parse(x->d, c, &ts[i]->p, &mr, &x->e)))
+			return r;
+		if (mr.realm && mr.realm != ts[i]->realm->cfg)
+			return agwd_errf(&x->e, 473,
+					 "ipdc/realm cannot change on Modify");
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		agwd_media_parse(x->d, c, &ts[i]->p, &mr, &x->e);
+		if ((r = agwd_term_modify(x->d, ts[i], &mr, x->d->sdp_b,
+					  &x->e)))
+			return r;
+		agw_info("%s: Modify (gate %s)", ts[i]->id,
+			 agw_gate_mode_name(ts[i]->gmode));
+		reply_cmd(x, H248_CMD_MODIFY, ts[i]->id);
+	}
+	return 0;
+}
+
+static int cmd_subtract(struct exec *x, const struct h248_command *c)
+{
+	struct agwd_term *ts[WILD_MAX];
+	struct h248_command *rc;
+	unsigned int n;
+	int r;
+
+	if ((r = need_context(x, "Subtract")) ||
+	    (r = resolve(x, &c->tids[0], ts, &n)))
+		return r;
+	for (unsigned int i = 0; i < n; i++) {
+		struct agwd_term *t = ts[i];
+
+		rc = reply_cmd(x, H248_CMD_SUBTRACT, t->id);
+		if (rc)
+			reply_stats(x, rc, t);
+		agw_info("context %u: Subtract %s", t->ctx ? t->ctx->id : 0,
+			 t->id);
+		if (t->ctx)
+			agwd_ctx_stop_relay(x->d, t->ctx);
+		agwd_term_close(x->d, t);
+		term_free(x->d, t);
+	}
+	return 0;
+}
+
+static int cmd_move(struct exec *x, const struct h248_command *c)
+{
+	struct agwd_term *ts[WILD_MAX];
+	struct agwd_ctx *from;
+	unsigned int n;
+	int r;
+	struct agwd_ctx *save = x->c;
+
+	if ((r = need_context(x, "Move")))
+		return r;
+	/* the termination is looked up anywhere, then must be elsewhere */
+	x->c = NULL;
+	r = resolve(x, &c->tids[0], ts, &n);
+	x->c = save;
+	if (r)
+		return r;
+	if (n != 1)
+		return agwd_errf(&x->e, 442, "Move takes one termination");
+	from = ts[0]->ctx;
+	if (from == x->c)
+		return agwd_errf(&x->e, 433, "%s is already in context %u",
+				 ts[0]->id, from->id);
+	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
+		return agwd_errf(&x->e, 510,
+				 "context %u already has %d terminations",
+				 x->c->id, AGWD_TERMS_PER_CTX);
+	if (!x->c) {
+		x->c = ctx_new(x->d);
+		if (!x->c)
+			return agwd_errf(&x->e, 510, "no context available");
+		x->reply_ctx = x->c->id;
+	}
+	ctx_detach(x->d, ts[0]);
+	if (from && !from->nterm)
+		ctx_free(x->d, from);
+	ctx_attach(x->c, ts[0]);
+	agw_info("context %u: Move %s", x->c->id, ts[0]->id);
+	reply_cmd(x, H248_CMD_MOVE, ts[0]->id);
+	return 0;
+}
+
+static int cmd_audit_value(struct exec *x, const struct h248_command *c)
+{
+	struct agwd_term *ts[WILD_MAX];
+	struct h248_command *rc;
+	unsigned int n;
+	int r;
+
+	if (c->tids[0].flags & H248_TID_ROOT) {
+		reply_cmd(x, H248_CMD_AUDITVALUE, "ROOT");
+		return 0;
+	}
+	if ((r = resolve(x, &c->tids[0], ts, &n)))
+		return r;
+	for (unsigned int i = 0; i < n; i++) {
+		rc = reply_cmd(x, H248_CMD_AUDITVALUE, ts[i]->id);
+		if (!rc)
+			break;
+		reply_local(x, rc, ts[i]);
+		reply_stats(x, rc, ts[i]);
+	}
+	return 0;
+}
+
+static int cmd_audit_cap(struct exec *x, const struct h248_command *c)
+{
+	static const char *const pkgs[] = { "ipdc-1", "gm-1", "tcpbcc-1",
+					    "hangterm-1", "nt-1" };
+	struct agwd_term *ts[WILD_MAX];
+	struct h248_command *rc;
+	struct h248_node *pk;
+	unsigned int n;
+	int r;
+
+	if (!(c->tids[0].flags & H248_TID_ROOT) &&
+	    (r = resolve(x, &c->tids[0], ts, &n)))
+		return r;
+	rc = reply_cmd(x, H248_CMD_AUDITCAP,
+		       c->tids[0].flags & H248_TID_ROOT ? "ROOT" : ts[0]->id);
+	pk = rc ? h248_build_node(x->a, &rc->desc, H248_KW_PACKAGES,
+				  H248_STR("")) :
+		  NULL;
+	for (unsigned int i = 0; pk && i < sizeof(pkgs) / sizeof(pkgs[0]);
+	     i++)
+		h248_build_node(x->a, &pk->child, H248_KW_NAME, str(pkgs[i]));
+	return 0;
+}
+
+static int run_command(struct exec *x, const struct h248_command *c)
+{
+	if (!c->ntids)
+		return agwd_errf(&x->e, 442, "command without termination ID");
+	if (c->ntids > 1)
+		return agwd_errf(&x->e, 501,
+				 "termination ID lists are not supported");
+	switch (c->cmd) {
+	case H248_CMD_ADD:
+		return cmd_add(x, c);
+	case H248_CMD_MODIFY:
+		return cmd_modify(x, c);
+	case H248_CMD_SUBTRACT:
+		return cmd_subtract(x, c);
+	case H248_CMD_MOVE:
+		return cmd_move(x, c);
+	case H248_CMD_AUDITVALUE:
+		return cmd_audit_value(x, c);
+	case H248_CMD_AUDITCAP:
+		return cmd_audit_cap(x, c);
+	case H248_CMD_NOTIFY:
+		return agwd_errf(&x->e, 501,
+				 "agwd does not take Notify from the MGC");
+	default:
+		return agwd_errf(&x->e, 501,
+				 "command not implemented by the MG");
+	}
+}
+
+/* Finish an action reply: its context ID, and free an emptied context. */
+static void end_action(struct exec *x)
+{
+	if (x->reply_ctx) {
+		x->ra->ctx_kind = H248_CTX_ID;
+		x->ra->ctx_id = x->reply_ctx;
+	} else {
+		x->ra->ctx_kind = H248_CTX_NULL;
+	}
+	if (x->c && !x->c->nterm) {
+		ctx_free(x->d, x->c);
+		x->c = NULL;
+	}
+}
+
+void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
+		      struct h248_transaction *rt)
+{
+	for (const struct h248_action *act = req->actions; act;
+	     act = act->next) {
+		struct exec x = { .d = d, .a = &d->arena };
+
+		x.ra = h248_build_action(&d->arena, rt, H248_CTX_NULL, 0);
+		if (!x.ra)
+			return;
+		switch (act->ctx_kind) {
+		case H248_CTX_ID:
+			x.reply_ctx = act->ctx_id;
+			x.c = ctx_find(d, act->ctx_id);
+			if (!x.c) {
+				agwd_errf(&x.e, 411, "unknown context %u",
+					  act->ctx_id);
+				goto error;
+			}
+			break;
+		case H248_CTX_CHOOSE:
+			x.choose = true;
+			break;
+		case H248_CTX_NULL:
+			x.null_ctx = true;
+			break;
+		default:
+			agwd_errf(&x.e, 501, "context * is not supported");
+			goto error;
+		}
+		for (const struct h248_command *c = act->cmds; c; c = c->next) {
+			x.e.code = 0;
+			if (!run_command(&x, c))
+				continue;
+			if (c->flags & H248_CMDF_OPTIONAL) {
+				struct h248_command *rc = h248_build_command(
+					&d->arena, x.ra, c->cmd,
+					c->ntids ? c->tids[0].s :
+						   H248_STR("-"));
+
+				if (rc)
+					h248_build_error(&d->arena, &rc->desc,
+							 x.e.code, x.e.text);
+				continue;
+			}
+			goto error;
+		}
+		end_action(&x);
+		continue;
+error:
+		agw_info("h248: error %d: %s", x.e.code, x.e.text);
+		h248_build_error(&d->arena, &x.ra->error, x.e.code, x.e.text);
+		end_action(&x);
+		return; /* the rest of the transaction is not executed */
+	}
+}
+
+/* ---- realm events --------------------------------------------------- */
+
+void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a)
+{
+	for (struct agwd_term *t = d->all_terms; t; t = t->next_all) {
+		if (t->state == AGWD_TS_FAILED || !t->port ||
+		    !agw_sockaddr_same_host(&t->local, a))
+			continue;
+		agw_warn("%s: local address gone: failed safe", t->id);
+		agwd_term_fail(d, t, true);
+	}
+}
+
+/* ---- agwctl --------------------------------------------------------- */
+
+int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out)
+{
+	bool first = true;
+
+	agw_strbuf_printf(out, ",\"count\":%u,\"contexts\":[", d->tab.nctx);
+	for (uint32_t i = 0; i < d->tab.max_ctx; i++) {
+		struct agwd_ctx *c = &d->tab.ctx[i];
+		bool f2 = true;
+
+		if (!c->id)
+			continue;
+		agw_strbuf_printf(out, "%s{\"id\":%u,\"relaying\":%s,"
+				       "\"terminations\":[",
+				  first ? "" : ",", c->id,
+				  c->relaying ? "true" : "false");
+		for (unsigned int j = 0; j < AGWD_TERMS_PER_CTX; j++)
+			if (c->t[j]) {
+				agw_strbuf_printf(out, f2 ? "" : ",");
+				agw_strbuf_json_str(out, c->t[j]->id);
+				f2 = false;
+			}
+		agw_strbuf_printf(out, "]}");
+		first = false;
+	}
+	agw_strbuf_printf(out, "]");
+	return 0;
+}
+
+int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out)
+{
+	char a[AGW_ADDRSTRLEN];
+	bool first = true;
+
+	agw_strbuf_printf(out, ",\"count\":%u,\"terminations\":[",
+			  d->tab.nterm);
+	for (struct agwd_term *t = d->all_terms; t; t = t->next_all) {
+		uint64_t oct[2], pkt[2], syn[2];
+
+		agwd_term_stats(d, t, oct, pkt, syn);
+		agw_strbuf_printf(out, "%s{\"id\":", first ? "" : ",");
+		agw_strbuf_json_str(out, t->id);
+		agw_strbuf_printf(out, ",\"context\":%u,\"realm\":",
+				  t->ctx ? t->ctx->id : 0);
+		agw_strbuf_json_str(out, t->realm->cfg->name);
+		agw_strbuf_printf(out, ",\"state\":\"%s\",\"gate_mode\":\"%s\","
+				       "\"local\":",
+				  agwd_term_state_name(t->state),
+				  t->gate_added ?
+					  agw_gate_mode_name(t->gmode) :
+					  "none");
+		agw_strbuf_json_str(out,
+				    agw_sockaddr_str(&t->local, true, a,
+						     sizeof(a)));
+		agw_strbuf_printf(out, ",\"remote\":");
+		if (t->has_remote)
+			agw_strbuf_json_str(out,
+					    agw_sockaddr_str(&t->remote, true,
+							     a, sizeof(a)));
+		else
+			agw_strbuf_printf(out, "null");
+		agw_strbuf_printf(
+			out,
+			",\"syn_admitted\":%llu,\"syn_dropped\":%llu,"
+			"\"octets_sent\":%llu,\"octets_received\":%llu,"
+			"\"age_ms\":%llu}",
+			(unsigned long long)syn[0], (unsigned long long)syn[1],
+			(unsigned long long)oct[0], (unsigned long long)oct[1],
+			(unsigned long long)(agw_now_ms() - t->add_ms));
+		first = false;
+	}
+	agw_strbuf_printf(out, "]");
+	return 0;
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Contexts and TCP terminations of agwd (Documentation/agwd-design.md,
+ * "Termination state machine"). Shared by ctl/ctx.c (commands),
+ * ctl/media.c (descriptor parsing against the profile) and ctl/term.c
+ * (sockets, gate, relay, Notify).
+ */
+#ifndef AGWD_CTX_H
+#define AGWD_CTX_H
+
+#include "agw/addr.h"
+#include "agw/relay.h"
+#include "agw/sdp.h"
+#include "agwd.h"
+
+#define AGWD_TERMS_PER_CTX 2
+#define AGWD_TERMID_MAX 48
+#define AGWD_LOCAL_SDP_MAX 512
+
+enum agwd_term_state {
+	AGWD_TS_LISTENING, /* gate OPEN, IGNORE or FILTER; socket listening */
+	AGWD_TS_CONNECTING, /* agwd's own SYN is out */
+	AGWD_TS_CONNECTED, /* one connection; relay once the peer is too */
+	AGWD_TS_RELAYING,
+	AGWD_TS_CLOSED, /* the relay ended (peer closed or reset) */
+	AGWD_TS_FAILED, /* active open failed, or the realm address went */
+};
+
+/* The termination's properties as the MGC set them (profile items). */
+struct agwd_term_props {
+	bool synign, saf, spf, synlink;
+	bool has_sam, has_spr;
+	struct agw_addr sam;
+	int sam_prefix;
+	uint16_t spr_lo, spr_hi;
+	uint32_t hb_s; /* hangterm/timerx */
+	bool has_events;
+	uint32_t rid; /* RequestID of the Events descriptor */
+	bool ev_fail, ev_rel, ev_thb;
+};
+
+struct agwd_term {
+	struct agwd *d;
+	struct agwd_ctx *ctx;
+	struct agwd_term *next_all, *prev_all;
+	uint32_t num; /* the <n> of ip/<realm>/<n> */
+	char id[AGWD_TERMID_MAX];
+	struct agw_realm *realm;
+	uint64_t add_ms;
+	enum agwd_term_state state;
+	struct agwd_term_props p;
+	enum agw_gate_mode gmode;
+	int setup; /* the remote's a=setup (enum agw_sdp_setup), 0 = none */
+
+	struct agw_sockaddr local; /* address and port of Local */
+	struct agw_addr local_addr;
+	uint16_t port;
+	bool gate_added;
+	int lfd; /* listening socket */
+	struct agw_evfd lev;
+	int cfd; /* connected (or connecting) socket until the relay has it */
+	int rfd; /* the same socket while the relay owns it (TCP_INFO) */
+	struct agw_evfd cev;
+	struct agw_timer conn_timer;
+	struct agw_timer hb_timer;
+
+	bool has_remote;
+	struct agw_sockaddr remote;
+
+	char local_sdp[AGWD_LOCAL_SDP_MAX];
+	uint32_t local_sdp_len;
+
+	/* statistics when the relay has ended, [0] sent to peer, [1] recv */
+	uint64_t octets[2], packets[2];
+};
+
+struct agwd_ctx {
+	uint32_t id; /* 0: free */
+	struct agwd_term *t[AGWD_TERMS_PER_CTX];
+	unsigned int nterm;
+	bool relaying;
+	uint64_t relay_id;
+};
+
+/* A parsed Media/Events/Signals request (ctl/media.c). */
+struct agwd_media_req {
+	bool has_local, has_remote;
+	struct h248_str local, remote;
+	const struct agw_realm_cfg *realm; /* ipdc/realm */
+	struct agwd_term_props p; /* starting from the termination's */
+	bool set_synign, set_filter; /* items present in this command */
+	bool estab; /* tcpbcc/estab signal */
+};
+
+/* Error text buffer for a command. */
+struct agwd_err {
+	int code;
+	char text[160];
+};
+
+int agwd_errf(struct agwd_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ctl/media.c: fill mr from c's descriptors; returns 0 or -code. */
+int agwd_media_parse(struct agwd *d, const struct h248_command *c,
+		     const struct agwd_term_props *cur,
+		     struct agwd_media_req *mr, struct agwd_err *e);
+
+/* ctl/term.c */
+int agwd_term_open(struct agwd *d, struct agwd_term *t,
+		   const struct agwd_media_req *mr, struct agw_sdp *local,
+		   struct agw_sdp *remote, struct agwd_err *e);
+int agwd_term_modify(struct agwd *d, struct agwd_term *t,
+		     const struct agwd_media_req *mr, struct agw_sdp *remote,
+		     struct agwd_err *e);
+/* Counters for the reply: [0] sent to the peer, [1] received. */
+void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
+		     uint64_t pkt[2], uint64_t syn[2]);
+void agwd_term_close(struct agwd *d, struct agwd_term *t);
+void agwd_term_fail(struct agwd *d, struct agwd_term *t, bool released);
+int agwd_relay_init(struct agwd *d);
+void agwd_relay_fini(struct agwd *d);
+void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c);
+const char *agwd_term_state_name(enum agwd_term_state s);
+int agwd_gate_init(struct agwd *d);
+void agwd_gate_fini(struct agwd *d);
+void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event);
+
+#endif /* AGWD_CTX_H */

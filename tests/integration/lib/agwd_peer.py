@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""A TCP peer of a call through agwd: sends a known payload, half-closes,
+reads everything the other side sends until EOF, and prints what it got.
+
+agwd_peer.py connect DST PORT --send N [--src A] [--sport P] [--timeout S]
+agwd_peer.py listen ADDR PORT --send N [--timeout S]
+Output lines: "connected", then "received LEN SHA256" (exit 0), or
+"timeout"/"refused"/"error ..." (exit 1/2).
+"""
+import argparse
+import hashlib
+import socket
+import sys
+
+
+def payload(n, seed):
+    return bytes((i * 7 + seed) & 0xFF for i in range(n))
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def exchange(s, a):
+    print("connected", flush=True)
+    s.settimeout(a.timeout)
+    s.sendall(payload(a.send, a.seed))
+    s.shutdown(socket.SHUT_WR)
+    h, n = hashlib.sha256(), 0
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    print("received %d %s" % (n, h.hexdigest()), flush=True)
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["connect", "listen", "digest"])
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--send", type=int, default=0)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--src")
+    p.add_argument("--sport", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=30)
+    a = p.parse_args()
+    if a.mode == "digest":  # what the other side should receive
+        print("%d %s" % (a.send, hashlib.sha256(payload(a.send, a.seed)).hexdigest()))
+        return 0
+    s = socket.socket(family(a.addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.mode == "listen":
+        s.bind((a.addr, a.port))
+        s.listen(1)
+        s.settimeout(a.timeout)
+        try:
+            c, _ = s.accept()
+        except socket.timeout:
+            print("timeout", flush=True)
+            return 1
+        return exchange(c, a)
+    if a.src or a.sport:
+        s.bind((a.src or "0.0.0.0", a.sport))
+    s.settimeout(a.timeout)
+    try:
+        s.connect((a.addr, a.port))
+    except socket.timeout:
+        print("timeout", flush=True)
+        return 1
+    except ConnectionRefusedError:
+        print("refused", flush=True)
+        return 2
+    except OSError as e:
+        print("error", e, flush=True)
+        return 2
+    return exchange(s, a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
