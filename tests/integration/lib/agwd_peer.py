@@ -13,6 +13,8 @@ import hashlib
 import socket
 import sys
 
+from tcpc import open_connection
+
 
 def payload(n, seed):
     return bytes((i * 7 + seed) & 0xFF for i in range(n))
@@ -52,9 +54,9 @@ def main():
     if a.mode == "digest":  # what the other side should receive
         print("%d %s" % (a.send, hashlib.sha256(payload(a.send, a.seed)).hexdigest()))
         return 0
-    s = socket.socket(family(a.addr), socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if a.mode == "listen":
+        s = socket.socket(family(a.addr), socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((a.addr, a.port))
         s.listen(1)
         s.settimeout(a.timeout)
@@ -64,21 +66,8 @@ def main():
             print("timeout", flush=True)
             return 1
         return exchange(c, a)
-    if a.src or a.sport:
-        s.bind((a.src or "0.0.0.0", a.sport))
-    s.settimeout(a.timeout)
-    try:
-        s.connect((a.addr, a.port))
-    except socket.timeout:
-        print("timeout", flush=True)
-        return 1
-    except ConnectionRefusedError:
-        print("refused", flush=True)
-        return 2
-    except OSError as e:
-        print("error", e, flush=True)
-        return 2
-    return exchange(s, a)
+    s, rc = open_connection(a.addr, a.port, a.src, a.sport, a.timeout)
+    return exchange(s, a) if s else rc
 
 
 if __name__ == "__main__":

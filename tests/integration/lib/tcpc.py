@@ -20,24 +20,33 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def connect(a):
-    s = socket.socket(family(a.dst), socket.SOCK_STREAM)
+def open_connection(dst, port, src=None, sport=None, timeout=5):
+    """One blocking connect(). Returns (socket, 0) or (None, exit status)
+    after printing "timeout" (1), "refused" or "error ..." (2)."""
+    s = socket.socket(family(dst), socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if a.src or a.sport:
-        s.bind((a.src or ("::" if family(a.dst) == socket.AF_INET6 else "0.0.0.0"),
-                a.sport or 0))
-    s.settimeout(a.timeout)
+    if src or sport:
+        s.bind((src or ("::" if family(dst) == socket.AF_INET6 else "0.0.0.0"),
+                sport or 0))
+    s.settimeout(timeout)
     try:
-        s.connect((a.dst, a.port))
+        s.connect((dst, port))
     except socket.timeout:
         print("timeout", flush=True)
-        return 1
+        return None, 1
     except ConnectionRefusedError:
         print("refused", flush=True)
-        return 2
+        return None, 2
     except OSError as e:
         print("error", e, flush=True)
-        return 2
+        return None, 2
+    return s, 0
+
+
+def connect(a):
+    s, rc = open_connection(a.dst, a.port, a.src, a.sport, a.timeout)
+    if not s:
+        return rc
     print("connected %.3f" % time.time(), flush=True)
     s.sendall(b"ping")
     s.settimeout(5)
