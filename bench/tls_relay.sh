@@ -4,10 +4,12 @@
 # agw's TLS relay (lib/tls_relay.c) inside the kTLS qemu guest (tests/vm):
 # kTLS + splice() vs user-space TLS vs HAProxy 2.6 terminating TLS, one
 # fingerprint-verified e2ae flow each, MiB each way, same run, as ratios
-# (bench/vm/agw-tls-relay does the measuring). Knobs: TLS_RELAY_MIB
-# (default 16), TLS_RELAY_ROUNDS (3), TLS_RELAY_MODES ("ktls ktls13 user
-# haproxy"), AGW_VM_CPU. Under TCG the crypto is emulated and dominates:
-# read Documentation/tls.md before the ratios.
+# (bench/vm/agw-tls-relay does the measuring), for each cipher. Knobs:
+# TLS_RELAY_MIB (default 16), TLS_RELAY_ROUNDS (3), TLS_RELAY_MODES ("ktls
+# ktls13 user haproxy"), TLS_RELAY_CIPHERS ("aes128gcm chacha20"; also
+# aes256gcm), TLS_RELAY_PROFILE=1 (perf in the guest: where each relay's
+# CPU goes; slower, use 1 round), AGW_VM_CPU. Under TCG every instruction
+# is emulated: read Documentation/tls.md before the ratios.
 set -eu
 : "${BUILD:?}" "${AGW_SRC:?}"
 for h in tls_relay tls_core_peer; do
@@ -16,21 +18,48 @@ done
 mib=${TLS_RELAY_MIB:-16}
 rounds=${TLS_RELAY_ROUNDS:-3}
 modes=${TLS_RELAY_MODES:-ktls ktls13 user haproxy}
-limit=$((120 + rounds * $(wc -w <<<"$modes") * (mib * 2 + 10) * 3))
+ciphers=${TLS_RELAY_CIPHERS:-aes128gcm chacha20}
+profile=${TLS_RELAY_PROFILE:-0}
+runs=$((rounds * $(wc -w <<<"$modes") * $(wc -w <<<"$ciphers")))
+limit=$((120 + runs * (mib * 2 + 10) * 3))
+extra=()
+if [ "$profile" = 1 ]; then
+	perf=$(command -v perf) || { echo "TLS_RELAY_PROFILE=1 needs perf (linux-perf)" >&2; exit 1; }
+	extra=(--file "$perf")
+fi
 log=$BUILD/bench-tls_relay.log
+# The same calibration on the host first: how much slower the guest is at
+# crypto, at copies and at plain kernel code (syscalls) tells how far the
+# guest's ratios are from what this host's hardware would show.
+calib=$(bash "$AGW_SRC/bench/vm/calibrate" host $ciphers)
 set +e
 "$AGW_SRC/tests/vm/run" --haproxy --file "$BUILD/helpers/tls_relay" \
 	--file "$BUILD/helpers/tls_core_peer" --file "$AGW_SRC/bench/vm" \
-	--env MIB="$mib" --env ROUNDS="$rounds" --env MODES="$modes" \
+	"${extra[@]}" --env MIB="$mib" --env ROUNDS="$rounds" \
+	--env MODES="$modes" --env CIPHERS="$ciphers" --env PROFILE="$profile" \
 	--timeout "$limit" --log "$log" -- bash "$AGW_SRC/bench/vm/agw-tls-relay" \
 	>/dev/null
 rc=$?
 set -e
-grep -E '^(round|event: relay)' "$log" || true
+grep -E '^(round|profile|event: relay)' "$log" || true
 grep '^bench:' "$log" || true
+echo "$calib"
+# slowdown NAME HOST_NAME GUEST_NAME: guest time per unit / host time.
+slowdown() {
+	local h g
+	h=$(sed -n "s/^bench: tls_relay_host_$2 = \([0-9.]*\).*/\1/p" <<<"$calib")
+	g=$(sed -n "s/^bench: tls_relay_guest_$3 = \([0-9.]*\).*/\1/p" "$log")
+	[ -n "$h" ] && [ -n "$g" ] || return 0
+	awk -v n="$1" -v h="$h" -v g="$g" -v inv="$4" 'BEGIN {
+		if (inv) { t = h; h = g; g = t }
+		if (g > 0) printf "bench: tls_relay_tcg_%s_slowdown_ratio = %.1f (%s / %s)\n", n, h / g, h, g }'
+}
+for c in $ciphers; do slowdown "$c" "${c}_openssl" "${c}_openssl" ""; done
+slowdown pipe_copy pipe_copy pipe_copy ""
+slowdown syscall syscall syscall 1
 if [ $rc -ne 0 ]; then
 	echo "tls_relay: the guest run failed (exit $rc); console log: $log" >&2
 	tail -n 30 "$log" >&2
 	exit 1
 fi
-echo "tls_relay: guest kernel $(cat "${AGW_VM_DIR:-$BUILD/vm}/kernel.version"), qemu -cpu ${AGW_VM_CPU:-max}, ${mib} MiB each way x ${rounds} rounds"
+echo "tls_relay: guest kernel $(cat "${AGW_VM_DIR:-$BUILD/vm}/kernel.version"), qemu -cpu ${AGW_VM_CPU:-max}, ${mib} MiB each way x ${rounds} rounds, ciphers: ${ciphers}, host load: $(cut -d' ' -f1-3 /proc/loadavg)"
