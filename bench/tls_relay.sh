@@ -31,7 +31,7 @@ log=$BUILD/bench-tls_relay.log
 # The same calibration on the host first: how much slower the guest is at
 # crypto, at copies and at plain kernel code (syscalls) tells how far the
 # guest's ratios are from what this host's hardware would show.
-calib=$(bash "$AGW_SRC/bench/vm/calibrate" host $ciphers)
+calib=$(CORE_PEER=$BUILD/helpers/tls_core_peer bash "$AGW_SRC/bench/vm/calibrate" host $ciphers)
 set +e
 "$AGW_SRC/tests/vm/run" --haproxy --file "$BUILD/helpers/tls_relay" \
 	--file "$BUILD/helpers/tls_core_peer" --file "$AGW_SRC/bench/vm" \
@@ -56,6 +56,7 @@ slowdown() {
 }
 for c in $ciphers; do slowdown "$c" "${c}_openssl" "${c}_openssl" ""; done
 slowdown pipe_copy pipe_copy pipe_copy ""
+slowdown tcp_copy tcp_copy tcp_copy ""
 slowdown syscall syscall syscall 1
 if [ $rc -ne 0 ]; then
 	echo "tls_relay: the guest run failed (exit $rc); console log: $log" >&2
