@@ -8,7 +8,8 @@
 # TLS_RELAY_MIB (default 16), TLS_RELAY_ROUNDS (3), TLS_RELAY_MODES ("ktls
 # ktls13 user haproxy"), TLS_RELAY_CIPHERS ("aes128gcm chacha20"; also
 # aes256gcm), TLS_RELAY_PROFILE=1 (perf in the guest: where each relay's
-# CPU goes; slower, use 1 round), AGW_VM_CPU. Under TCG every instruction
+# CPU goes, TLS_RELAY_PROFILE_TOP symbols each; slower, use 1 round),
+# AGW_VM_CPU. Under TCG every instruction
 # is emulated: read Documentation/tls.md before the ratios.
 set -eu
 : "${BUILD:?}" "${AGW_SRC:?}"
@@ -25,7 +26,7 @@ limit=$((120 + runs * (mib * 2 + 10) * 3))
 extra=()
 if [ "$profile" = 1 ]; then
 	perf=$(command -v perf) || { echo "TLS_RELAY_PROFILE=1 needs perf (linux-perf)" >&2; exit 1; }
-	extra=(--file "$perf")
+	extra=(--file "$perf" --env TOP="${TLS_RELAY_PROFILE_TOP:-10}")
 fi
 log=$BUILD/bench-tls_relay.log
 # The same calibration on the host first: how much slower the guest is at
