@@ -166,14 +166,21 @@ void agw_tls_relay_free(struct agw_tls_relay *r)
 	free(r);
 }
 
-/* 1: moved everything; 0: destination would block; <0: error. */
-static int relay_flush_pipe(struct relay_dir *d, int dst, uint64_t *count,
-			    uint64_t *spliced)
+/* Send the bytes in flight, from the pipe (spliced) or from the buffer, to
+ * dst: 1 moved everything; 0 dst would block; <0 error. */
+static int relay_give(struct relay_dir *d, bool from_pipe, int dst,
+		      uint64_t *count, uint64_t *spliced)
 {
-	while (d->in_pipe) {
-		ssize_t n = splice(d->pipe[0], NULL, dst, NULL, d->in_pipe,
+	size_t *left = from_pipe ? &d->in_pipe : &d->len;
+
+	while (*left) {
+		ssize_t n;
+
+		if (from_pipe)
+			n = splice(d->pipe[0], NULL, dst, NULL, *left,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-
+		else
+			n = send(dst, d->buf + d->off, *left, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN) {
 				d->want_dst = EPOLLOUT;
@@ -183,32 +190,15 @@ static int relay_flush_pipe(struct relay_dir *d, int dst, uint64_t *count,
 				continue;
 			return -errno;
 		}
-		d->in_pipe -= (size_t)n;
+		*left -= (size_t)n;
 		*count += (uint64_t)n;
-		*spliced += (uint64_t)n;
+		if (from_pipe)
+			*spliced += (uint64_t)n;
+		else
+			d->off += (size_t)n;
 	}
-	return 1;
-}
-
-static int relay_flush_plain(struct relay_dir *d, int dst, uint64_t *count)
-{
-	while (d->len) {
-		ssize_t n = send(dst, d->buf + d->off, d->len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EAGAIN) {
-				d->want_dst = EPOLLOUT;
-				return 0;
-			}
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		d->off += (size_t)n;
-		d->len -= (size_t)n;
-		*count += (uint64_t)n;
-	}
-	d->off = 0;
+	if (!from_pipe)
+		d->off = 0;
 	return 1;
 }
 
@@ -247,60 +237,53 @@ static int relay_ssl_read(struct agw_tls_relay *r, struct relay_dir *d)
 	}
 }
 
-/* TLS -> plain. */
-static int relay_pump_up(struct agw_tls_relay *r)
+/* Take what src has into the direction's pipe (splice) or buffer (recv):
+ * 1 bytes or EOF taken, 0 src would block, <0 error. -EINVAL from a kTLS
+ * receive socket means the next record is not application data. */
+static int relay_take(struct relay_dir *d, int src)
 {
-	struct relay_dir *d = &r->up;
 	ssize_t n;
-	int ret;
 
-	d->want_src = d->want_dst = 0;
 	for (;;) {
-		/* Flush in arrival order before reading more: pipe bytes
-		 * predate anything SSL_read returned after a control
-		 * record. */
-		ret = relay_flush_pipe(d, r->plain_fd, &r->st.tls_to_plain,
-				       &r->st.spliced_to_plain);
-		if (ret <= 0)
-			return ret;
-		ret = relay_flush_plain(d, r->plain_fd, &r->st.tls_to_plain);
-		if (ret <= 0)
-			return ret;
-		if (d->eof) {
-			if (!d->shut) {
-				shutdown(r->plain_fd, SHUT_WR);
-				d->shut = true;
-			}
+		if (d->splice)
+			n = splice(src, NULL, d->pipe[1], NULL, RELAY_SPLICE,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		else
+			n = recv(src, d->buf, sizeof(d->buf), 0);
+		if (n > 0) {
+			if (d->splice)
+				d->in_pipe = (size_t)n;
+			else
+				d->len = (size_t)n;
 			return 1;
 		}
-		if (d->splice) {
-			n = splice(r->tls_fd, NULL, d->pipe[1], NULL,
-				   RELAY_SPLICE,
-				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				d->in_pipe = (size_t)n;
-				continue;
-			}
-			if (n == 0) {
-				d->eof = true;
-				continue;
-			}
-			if (errno == EAGAIN) {
-				d->want_src = EPOLLIN;
-				return 0;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno != EINVAL)
-				return -errno;
-			/* Not application data: let OpenSSL take it. */
-			r->st.control_records++;
+		if (n == 0) {
+			d->eof = true;
+			return 1;
 		}
-		errno = 0;
-		ret = relay_ssl_read(r, d);
-		if (ret <= 0)
-			return ret;
+		if (errno == EAGAIN) {
+			d->want_src = EPOLLIN;
+			return 0;
+		}
+		if (errno != EINTR)
+			return -errno;
 	}
+}
+
+/* TLS -> plain: splice under kTLS receive, else SSL_read. */
+static int relay_take_tls(struct agw_tls_relay *r, struct relay_dir *d)
+{
+	int ret;
+
+	if (d->splice) {
+		ret = relay_take(d, r->tls_fd);
+		if (ret != -EINVAL)
+			return ret;
+		/* Not application data: let OpenSSL take it. */
+		r->st.control_records++;
+	}
+	errno = 0;
+	return relay_ssl_read(r, d);
 }
 
 static int relay_ssl_write(struct agw_tls_relay *r, struct relay_dir *d)
@@ -341,52 +324,43 @@ static void relay_close_tls(struct agw_tls_relay *r)
 	shutdown(r->tls_fd, SHUT_WR);
 }
 
-/* plain -> TLS. */
-static int relay_pump_down(struct agw_tls_relay *r)
+/*
+ * One direction, until its source or destination would block: bytes in
+ * flight go out first (pipe bytes predate anything SSL_read returned after
+ * a control record, so arrival order holds), then the destination's write
+ * side closes after EOF, else more is taken from the source.
+ */
+static int relay_pump(struct agw_tls_relay *r, struct relay_dir *d)
 {
-	struct relay_dir *d = &r->down;
-	ssize_t n;
+	bool up = d == &r->up; /* TLS -> plain */
+	int dst = up ? r->plain_fd : r->tls_fd;
+	uint64_t *count = up ? &r->st.tls_to_plain : &r->st.plain_to_tls;
+	uint64_t *spliced = up ? &r->st.spliced_to_plain :
+				 &r->st.spliced_to_tls;
 	int ret;
 
 	d->want_src = d->want_dst = 0;
 	for (;;) {
-		ret = relay_flush_pipe(d, r->tls_fd, &r->st.plain_to_tls,
-				       &r->st.spliced_to_tls);
+		ret = relay_give(d, true, dst, count, spliced);
 		if (ret <= 0)
 			return ret;
-		ret = relay_ssl_write(r, d);
+		ret = up ? relay_give(d, false, dst, count, NULL) :
+			   relay_ssl_write(r, d);
 		if (ret <= 0)
 			return ret;
 		if (d->eof) {
 			if (!d->shut) {
-				relay_close_tls(r);
+				if (up)
+					shutdown(dst, SHUT_WR);
+				else
+					relay_close_tls(r);
 				d->shut = true;
 			}
 			return 1;
 		}
-		if (d->splice)
-			n = splice(r->plain_fd, NULL, d->pipe[1], NULL,
-				   RELAY_SPLICE,
-				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		else
-			n = recv(r->plain_fd, d->buf, sizeof(d->buf), 0);
-		if (n > 0) {
-			if (d->splice)
-				d->in_pipe = (size_t)n;
-			else
-				d->len = (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			d->eof = true;
-			continue;
-		}
-		if (errno == EAGAIN) {
-			d->want_src = EPOLLIN;
-			return 0;
-		}
-		if (errno != EINTR)
-			return -errno;
+		ret = up ? relay_take_tls(r, d) : relay_take(d, r->plain_fd);
+		if (ret <= 0)
+			return ret;
 	}
 }
 
@@ -412,18 +386,18 @@ int agw_tls_relay_step(struct agw_tls_relay *r)
 
 	if (r->finished)
 		return 0;
-	ret = relay_pump_up(r);
+	ret = relay_pump(r, &r->up);
 	/* The cut looks like EOF to the pumps: never end it as clean. */
 	if (r->sess->keyupdate_cut)
 		return relay_finish(r, -EOPNOTSUPP);
 	if (ret < 0)
 		return relay_finish(r, ret);
-	ret = relay_pump_down(r);
+	ret = relay_pump(r, &r->down);
 	if (ret < 0)
 		return relay_finish(r, ret);
 	/* SSL_write may have consumed what SSL_read was waiting for (and
 	 * the reverse); one more pass settles both wants. */
-	ret = relay_pump_up(r);
+	ret = relay_pump(r, &r->up);
 	if (ret < 0)
 		return relay_finish(r, ret);
 	if (r->up.shut && r->down.shut)
