@@ -11,6 +11,10 @@
 # CPU goes, TLS_RELAY_PROFILE_TOP symbols each; slower, use 1 round),
 # AGW_VM_CPU. Under TCG every instruction
 # is emulated: read Documentation/tls.md before the ratios.
+# On a host whose own kernel has kTLS (/proc/net/tls_stat), the same flows
+# then run on the host too, as tls_relay_hw_* lines (TLS_RELAY_HW=auto;
+# 0 never, 1 always), TLS_RELAY_HW_MIB (default 256) MiB each way: the
+# hardware figures the issue's target is about.
 set -eu
 : "${BUILD:?}" "${AGW_SRC:?}"
 for h in tls_relay tls_core_peer; do
@@ -63,5 +67,22 @@ if [ $rc -ne 0 ]; then
 	echo "tls_relay: the guest run failed (exit $rc); console log: $log" >&2
 	tail -n 30 "$log" >&2
 	exit 1
+fi
+hw=${TLS_RELAY_HW:-auto}
+if [ "$hw" = auto ]; then
+	hw=0
+	[ -e /proc/net/tls_stat ] && hw=1
+	[ $hw = 1 ] || echo "tls_relay: the host kernel has no kTLS (no /proc/net/tls_stat): no tls_relay_hw_* figures"
+fi
+if [ "$hw" = 1 ]; then
+	hwlog=$BUILD/bench-tls_relay-hw.log
+	BUILD=$BUILD NAME=tls_relay_hw CALIBRATE=0 MIB="${TLS_RELAY_HW_MIB:-256}" \
+		ROUNDS="$rounds" MODES="$modes" CIPHERS="$ciphers" PROFILE="$profile" \
+		bash "$AGW_SRC/bench/vm/agw-tls-relay" >"$hwlog" 2>&1 || {
+		echo "tls_relay: the host run failed; log: $hwlog" >&2
+		tail -n 30 "$hwlog" >&2
+		exit 1
+	}
+	grep -E '^(round|profile|bench:)' "$hwlog" | sed 's/^round/hw round/'
 fi
 echo "tls_relay: guest kernel $(cat "${AGW_VM_DIR:-$BUILD/vm}/kernel.version"), qemu -cpu ${AGW_VM_CPU:-max}, ${mib} MiB each way x ${rounds} rounds, ciphers: ${ciphers}, host load: $(cut -d' ' -f1-3 /proc/loadavg)"
