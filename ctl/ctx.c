@@ -15,6 +15,7 @@
 #include "agw/log.h"
 #include "agw/profile.h"
 #include "ctx.h"
+#include "tls.h"
 
 #define WILD_MAX 64 /* terminations one wildcard may name */
 
@@ -188,6 +189,7 @@ static void term_free(struct agwd *d, struct agwd_term *t)
 	d->tab.term[t->num - 1] = NULL;
 	d->tab.term_free[d->tab.nterm_free++] = t->num - 1;
 	d->tab.nterm--;
+	agwd_tls_term_free(t);
 	free(t);
 }
 
@@ -583,7 +585,8 @@ static int cmd_audit_value(struct exec *x, const struct h248_command *c)
 
 static int cmd_audit_cap(struct exec *x, const struct h248_command *c)
 {
-	static const char *const pkgs[] = { "ipdc-1", "gm-1", "tcpbcc-1",
+	static const char *const pkgs[] = { "ipdc-1",	  "gm-1",
+					    "tcpbcc-1",	  "tlsbsc-1",
 					    "hangterm-1", "nt-1" };
 	struct agwd_term *ts[WILD_MAX];
 	struct h248_command *rc;
@@ -785,10 +788,12 @@ int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out)
 			out,
 			",\"syn_admitted\":%llu,\"syn_dropped\":%llu,"
 			"\"octets_sent\":%llu,\"octets_received\":%llu,"
-			"\"age_ms\":%llu}",
+			"\"age_ms\":%llu",
 			(unsigned long long)syn[0], (unsigned long long)syn[1],
 			(unsigned long long)oct[0], (unsigned long long)oct[1],
 			(unsigned long long)(agw_now_ms() - t->add_ms));
+		agwd_tls_term_json(t, out);
+		agw_strbuf_printf(out, "}");
 		first = false;
 	}
 	agw_strbuf_printf(out, "]");

@@ -37,6 +37,7 @@ struct agwd_term_props {
 	bool has_events;
 	uint32_t rid; /* RequestID of the Events descriptor */
 	bool ev_fail, ev_rel, ev_thb;
+	bool ev_tls_fail; /* tlsbsc/fail */
 };
 
 struct agwd_term {
@@ -72,6 +73,9 @@ struct agwd_term {
 
 	/* statistics when the relay has ended, [0] sent to peer, [1] recv */
 	uint64_t octets[2], packets[2];
+
+	bool accepted; /* the peer opened the connection */
+	struct agwd_tls_term *tls; /* TLS transport (ctl/tls.c), else NULL */
 };
 
 struct agwd_ctx {
@@ -90,6 +94,7 @@ struct agwd_media_req {
 	struct agwd_term_props p; /* starting from the termination's */
 	bool set_synign, set_filter; /* items present in this command */
 	bool estab; /* tcpbcc/estab signal */
+	bool tls_estab; /* tlsbsc/estab signal */
 };
 
 /* Error text buffer for a command. */
@@ -125,5 +130,10 @@ const char *agwd_term_state_name(enum agwd_term_state s);
 int agwd_gate_init(struct agwd *d);
 void agwd_gate_fini(struct agwd *d);
 void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event);
+/* The same with one event parameter name = "value". */
+void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
+		       const char *pname, const char *pvalue);
+/* Data segments out / in of a TCP socket (TCP_INFO), when fd >= 0. */
+void agwd_tcp_segs(int fd, uint64_t pkt[2]);
 
 #endif /* AGWD_CTX_H */

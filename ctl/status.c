@@ -8,6 +8,7 @@
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "agwd.h"
+#include "tls.h"
 
 const char *agwd_reg_state_name(enum agwd_reg_state s)
 {
@@ -116,6 +117,7 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 		(unsigned long long)(agw_now_ms() - d->start_ms) / 1000);
 	status_h248(d, out);
 	status_realms(d, out);
+	agwd_tls_status_json(d, out);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 
 #include "agw/log.h"
 #include "ctx.h"
+#include "tls.h"
 
 #define CONNECT_TIMEOUT_MS 10000
 
@@ -196,6 +197,12 @@ static int gate_apply(struct agwd *d, struct agwd_term *t,
 
 void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event)
 {
+	agwd_notify_param(d, t, event, NULL, NULL);
+}
+
+void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
+		       const char *pname, const char *pvalue)
+{
 	struct h248_message *m;
 	struct h248_transaction *tr;
 	struct h248_action *act;
@@ -233,7 +240,20 @@ void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event)
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S00", &tm);
 	ev->ts = h248_arena_strdup(&d->arena, ts, strlen(ts));
 	ev->flags |= H248_NF_TS;
-	agw_info("%s: Notify %s", t->id, event);
+	if (pname) {
+		struct h248_node *pn = h248_build_node(
+			&d->arena, &ev->child, H248_KW_NAME,
+			h248_arena_strdup(&d->arena, pname, strlen(pname)));
+
+		if (!pn ||
+		    h248_build_value(&d->arena, pn, H248_OP_EQ,
+				     h248_arena_strdup(&d->arena, pvalue,
+						       strlen(pvalue)),
+				     true))
+			goto fail;
+	}
+	agw_info("%s: Notify %s%s%s", t->id, event, pname ? " " : "",
+		 pname ? pvalue : "");
 	if (!agwd_txn_request(d, m, tid, AGWD_OUT_NOTIFY))
 		return;
 fail:
@@ -261,7 +281,7 @@ static void heartbeat_update(struct agwd *d, struct agwd_term *t)
 
 /* ---- relay ---------------------------------------------------------- */
 
-static void tcp_segs(int fd, uint64_t pkt[2])
+void agwd_tcp_segs(int fd, uint64_t pkt[2])
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
@@ -355,13 +375,14 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 {
 	struct agw_relay_flow_stats st;
 
+	agwd_tls_stop_relay(d, c);
 	if (!c->relaying)
 		return;
 	if (!agw_relay_stats(d->relay, c->relay_id, &st))
 		harvest(c, &st);
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
 		if (c->t[i]) {
-			tcp_segs(c->t[i]->rfd, c->t[i]->packets);
+			agwd_tcp_segs(c->t[i]->rfd, c->t[i]->packets);
 			c->t[i]->rfd = -1;
 		}
 	c->relaying = false;
@@ -374,6 +395,8 @@ static void try_relay(struct agwd *d, struct agwd_ctx *c)
 	struct agw_relay_flow_opts o = { .ctx = c };
 	int err;
 
+	if (agwd_tls_try_relay(d, c))
+		return;
 	if (!a || !b || a->state != AGWD_TS_CONNECTED ||
 	    b->state != AGWD_TS_CONNECTED || c->relaying)
 		return;
@@ -413,6 +436,8 @@ static void on_conn_data(struct agw_evfd *h, uint32_t events)
 static void connected(struct agwd *d, struct agwd_term *t)
 {
 	t->state = AGWD_TS_CONNECTED;
+	if (t->tls && agwd_tls_connected(d, t))
+		return;
 	agw_evloop_add_fd(d->loop, &t->cev, t->cfd, EPOLLRDHUP, on_conn_data,
 			  t);
 	try_relay(d, t->ctx);
@@ -525,6 +550,7 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 	agw_info("%s: connection from %s", t->id,
 		 agw_sockaddr_str(&peer, true, a, sizeof(a)));
 	t->cfd = fd;
+	t->accepted = true;
 	/* the port stays reserved; no second connection is taken */
 	agw_evloop_del_fd(d->loop, &t->lev);
 	close(t->lfd);
@@ -686,7 +712,9 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 				 "tcpbcc/estab conflicts with the Remote's a=setup:active");
 	if ((r = bind_local(d, t, local, e)))
 		return r;
-	if ((r = local_reply_sdp(t, local, e)))
+	if ((r = agwd_tls_open(d, t, mr, local,
+			       mr->has_remote ? remote : NULL, e)) ||
+	    (r = local_reply_sdp(t, local, e)))
 		goto undo_port;
 	mode = want_mode(&t->p, t->has_remote, &t->remote, &rule, &nrule);
 	r = agw_gate_term_add(d->gate, &t->local_addr, t->port, mode);
@@ -722,7 +750,8 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 {
 	struct agw_sockaddr raddr = t->remote;
 	bool has_remote = t->has_remote;
-	int setup = t->setup, r;
+	int setup = t->setup, r, nfp = -1;
+	struct agw_fp_set fps;
 	struct agw_allow rule;
 	unsigned int nrule;
 	enum agw_gate_mode mode;
@@ -747,6 +776,9 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
 		return agwd_errf(e, 473,
 				 "tcpbcc/estab conflicts with the Remote's a=setup:active");
+	if ((r = agwd_tls_check_modify(d, t, mr, mr->has_remote ? remote : NULL,
+				       &fps, &nfp, e)))
+		return r;
 	mode = want_mode(&mr->p, has_remote, &raddr, &rule, &nrule);
 	if (t->gate_added && (r = gate_apply(d, t, mode, &rule, nrule, e)))
 		return r;
@@ -759,6 +791,7 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 	if (mr->estab && (t->state == AGWD_TS_LISTENING ||
 			  t->state == AGWD_TS_FAILED))
 		start_active_open(d, t);
+	agwd_tls_modify(d, t, mr, &fps, nfp);
 	return 0;
 }
 
@@ -767,18 +800,20 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 {
 	struct agw_gate_term_info gi;
 
+	if (t->ctx)
+		agwd_tls_harvest(d, t->ctx);
 	if (t->ctx && t->ctx->relaying) {
 		struct agw_relay_flow_stats st;
 
 		if (!agw_relay_stats(d->relay, t->ctx->relay_id, &st))
 			harvest(t->ctx, &st);
-		tcp_segs(t->rfd, t->packets);
+		agwd_tcp_segs(t->rfd, t->packets);
 	}
 	oct[0] = t->octets[0];
 	oct[1] = t->octets[1];
 	pkt[0] = t->packets[0];
 	pkt[1] = t->packets[1];
-	tcp_segs(t->cfd, pkt);
+	agwd_tcp_segs(t->cfd, pkt);
 	syn[0] = syn[1] = 0;
 	if (t->gate_added &&
 	    !agw_gate_term_get(d->gate, &t->local_addr, t->port, &gi)) {
@@ -790,6 +825,7 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 /* Everything the termination holds goes back; the gate entry first. */
 void agwd_term_close(struct agwd *d, struct agwd_term *t)
 {
+	agwd_tls_term_close(d, t);
 	if (t->gate_added) {
 		agw_gate_term_del(d->gate, &t->local_addr, t->port);
 		t->gate_added = false;

@@ -44,9 +44,6 @@ const char agw_config_default_ini[] =
 	"registration_retry_ms = 1000\n"
 	"registration_retry_max_ms = 32000\n"
 	"heartbeat_ms = 30000\n"
-	"[tls]\n"
-	"key = /var/lib/agw/tls-key.pem\n"
-	"cert = /var/lib/agw/tls-cert.pem\n"
 	"[log]\n"
 	"level = info\n"
 	"target = stderr\n"
@@ -564,8 +561,12 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 		"heartbeat_ms = %u\n",
 		cfg->pending_ms, cfg->long_timer_ms, cfg->reg_retry_ms,
 		cfg->reg_retry_max_ms, cfg->heartbeat_ms);
-	fprintf(f, "\n[tls]\nkey = %s\ncert = %s\n", cfg->tls_key,
-		cfg->tls_cert);
+	/* unset: state_dir/tls-{key,cert}.pem, created at first start */
+	fprintf(f, "\n[tls]\n");
+	if (*cfg->tls_key)
+		fprintf(f, "key = %s\n", cfg->tls_key);
+	if (*cfg->tls_cert)
+		fprintf(f, "cert = %s\n", cfg->tls_cert);
 	fprintf(f, "\n[log]\nlevel = %s\ntarget = %s\n",
 		agw_log_level_name(cfg->log_level),
 		agw_log_target_name(cfg->log_target));

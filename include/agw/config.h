@@ -49,7 +49,7 @@ struct agw_config {
 	uint32_t pending_ms, long_timer_ms;
 	uint32_t reg_retry_ms, reg_retry_max_ms;
 	uint32_t heartbeat_ms;
-	/* [tls] */
+	/* [tls]; empty: state_dir/tls-{key,cert}.pem (ctl/tls.c) */
 	char tls_key[AGW_CFG_PATH_MAX], tls_cert[AGW_CFG_PATH_MAX];
 	/* [log] */
 	int log_level, log_target;

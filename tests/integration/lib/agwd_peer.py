@@ -5,6 +5,8 @@ reads everything the other side sends until EOF, and prints what it got.
 
 agwd_peer.py connect DST PORT --send N [--src A] [--sport P] [--timeout S]
 agwd_peer.py listen ADDR PORT --send N [--timeout S]
+--expect N: half-close only once N octets arrived (or EOF), so that a TLS
+UE behind agwd can finish sending before agwd closes toward it.
 Output lines: "connected", then "received LEN SHA256" (exit 0), or
 "timeout"/"refused"/"error ..." (exit 1/2).
 """
@@ -28,10 +30,16 @@ def exchange(s, a):
     print("connected", flush=True)
     s.settimeout(a.timeout)
     s.sendall(payload(a.send, a.seed))
-    s.shutdown(socket.SHUT_WR)
-    h, n = hashlib.sha256(), 0
+    h, n, shut = hashlib.sha256(), 0, False
     while True:
-        b = s.recv(65536)
+        if not shut and n >= a.expect:
+            s.shutdown(socket.SHUT_WR)
+            shut = True
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            print("reset", flush=True)
+            break
         if not b:
             break
         h.update(b)
@@ -50,6 +58,7 @@ def main():
     p.add_argument("--src")
     p.add_argument("--sport", type=int, default=0)
     p.add_argument("--timeout", type=float, default=30)
+    p.add_argument("--expect", type=int, default=0)
     a = p.parse_args()
     if a.mode == "digest":  # what the other side should receive
         print("%d %s" % (a.send, hashlib.sha256(payload(a.send, a.seed)).hexdigest()))
