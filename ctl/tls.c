@@ -144,15 +144,14 @@ int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 				 agw_sdp_proto_name(local->media[0].proto));
 	if (tls && !d->tls_ctx)
 		return agwd_errf(e, 510, "no TLS certificate loaded");
-	if (tls && (r = agw_tls_cert_fingerprint(
-			    d->tls_cert,
-			    agw_fp_set_answer_hash(nset > 0 ? &set : NULL),
-			    &fp)))
+	if (tls &&
+	    (r = agw_tls_cert_fingerprint(
+		     d->tls_cert,
+		     agw_fp_set_answer_hash(nset > 0 ? &set : NULL), &fp)))
 		return agwd_errf(e, 500, "certificate fingerprint: %s",
 				 strerror(-r));
-	if (agw_tls_sdp_fill_local(local, 0,
-				   agw_tls_sdp_local_setup(t->setup), &fp,
-				   &fe))
+	if (agw_tls_sdp_fill_local(local, 0, agw_tls_sdp_local_setup(t->setup),
+				   &fp, &fe))
 		return fp_errf(e, &fe);
 	if (!tls)
 		return 0;
@@ -178,16 +177,17 @@ int agwd_tls_check_modify(struct agwd *d, struct agwd_term *t,
 	*nset = -1;
 	if (!t->tls) {
 		if (mr->tls_estab)
-			return agwd_errf(e, 473,
-					 "tlsbsc/estab on a termination without TLS");
+			return agwd_errf(
+				e, 473,
+				"tlsbsc/estab on a termination without TLS");
 		return 0;
 	}
 	if ((r = remote_fps(remote, set, nset, e)))
 		return r;
-	if (mr->tls_estab && t->tls->started &&
-	    t->tls->role == AGW_TLS_SERVER)
-		return agwd_errf(e, 473,
-				 "tlsbsc/estab: the UE already started TLS, agw is its server");
+	if (mr->tls_estab && t->tls->started && t->tls->role == AGW_TLS_SERVER)
+		return agwd_errf(
+			e, 473,
+			"tlsbsc/estab: the UE already started TLS, agw is its server");
 	return 0;
 }
 
@@ -259,8 +259,9 @@ static void session_update(struct agwd *d, struct agwd_term *t)
 	x->state = st;
 	agw_evloop_mod_fd(d->loop, &x->sev, agw_tls_session_events(x->s));
 	if (st == AGW_TLS_VERIFIED) {
-		agw_info("%s: TLS verified: the UE's certificate matches the Remote's fingerprint",
-			 t->id);
+		agw_info(
+			"%s: TLS verified: the UE's certificate matches the Remote's fingerprint",
+			t->id);
 		agwd_tls_try_relay(d, t->ctx);
 	}
 }
@@ -341,8 +342,9 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 		if (x->s) {
 			r = agw_tls_session_set_fingerprints(x->s, set);
 			if (r == -EKEYREJECTED)
-				session_failed(d, t, AGW_TLS_FAIL_MISMATCH,
-					       "new Remote fingerprints do not match the verified certificate");
+				session_failed(
+					d, t, AGW_TLS_FAIL_MISMATCH,
+					"new Remote fingerprints do not match the verified certificate");
 			else if (r < 0)
 				session_failed(d, t, AGW_TLS_FAIL_INTERNAL,
 					       strerror(-r));
@@ -358,8 +360,7 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 	}
 	if (mr->tls_estab && !x->estab) {
 		x->estab = true;
-		if (!x->started && t->state == AGWD_TS_CONNECTED &&
-		    t->cfd >= 0)
+		if (!x->started && t->state == AGWD_TS_CONNECTED && t->cfd >= 0)
 			session_start(d, t, AGW_TLS_CLIENT);
 	}
 }
@@ -414,8 +415,11 @@ static void relay_release(struct agwd *d, struct agwd_term *t)
 	agw_tls_relay_free(x->relay); /* closes both sockets */
 	x->relay = NULL;
 	x->tls_fd = x->plain_fd = -1;
-	if (x->plain)
+	t->state = AGWD_TS_CLOSED;
+	if (x->plain) {
 		x->plain->rfd = -1;
+		x->plain->state = AGWD_TS_CLOSED;
+	}
 }
 
 static void relay_watch(struct agwd *d, struct agwd_term *t)
@@ -447,10 +451,11 @@ static void relay_step(struct agwd *d, struct agwd_term *t)
 	if (r >= 0)
 		r = x->relay_err;
 	relay_release(d, t);
-	agw_info("context %u: TLS relay ended: %s (UE->core %llu, core->UE %llu octets)",
-		 t->ctx->id, r ? strerror(-r) : "both sides closed",
-		 (unsigned long long)t->octets[1],
-		 (unsigned long long)t->octets[0]);
+	agw_info(
+		"context %u: TLS relay ended: %s (UE->core %llu, core->UE %llu octets)",
+		t->ctx->id, r ? strerror(-r) : "both sides closed",
+		(unsigned long long)t->octets[1],
+		(unsigned long long)t->octets[0]);
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		struct agwd_term *o = t->ctx->t[i];
 
@@ -545,7 +550,8 @@ void agwd_tls_term_free(struct agwd_term *t)
 static const char *tls_state_name(const struct agwd_tls_term *x)
 {
 	if (!x->started)
-		return x->estab ? "await-connection" : "await-connection-or-estab";
+		return x->estab ? "await-connection" :
+				  "await-connection-or-estab";
 	if (x->relayed)
 		return "verified";
 	switch (x->state) {
@@ -587,7 +593,8 @@ void agwd_tls_term_json(const struct agwd_term *t, struct agw_strbuf *out)
 	agw_strbuf_printf(out, ",\"cipher\":");
 	agw_strbuf_json_str(out, x->cipher);
 	if (x->relayed) {
-		agw_strbuf_printf(out, ",\"relay_mode\":\"%s\",\"relay_reason\":",
+		agw_strbuf_printf(out,
+				  ",\"relay_mode\":\"%s\",\"relay_reason\":",
 				  agw_tls_relay_mode_name(x->mode));
 		agw_strbuf_json_str(out, x->mode_reason);
 	} else {

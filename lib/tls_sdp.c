@@ -36,8 +36,8 @@ enum agw_sdp_setup agw_tls_sdp_local_setup(int peer_setup)
 
 const char *agw_sdp_setup_name(int setup)
 {
-	static const char *const n[] = { "none", "active", "passive",
-					 "actpass", "holdconn" };
+	static const char *const n[] = { "none", "active", "passive", "actpass",
+					 "holdconn" };
 
 	return setup >= 0 && setup <= AGW_SDP_SETUP_HOLDCONN ? n[setup] : "?";
 }
@@ -56,9 +56,8 @@ fp_err(struct agw_fp_error *err, int code, const char *fmt, ...)
 /* Media-level lines when the section has any, else session-level ones. */
 static int fp_level(const struct agw_sdp *sdp, int media)
 {
-	return media >= 0 &&
-			       agw_sdp_find_attr(sdp, media,
-						 AGW_SDP_ATTR_FINGERPRINT) ?
+	return media >= 0 && agw_sdp_find_attr(sdp, media,
+					       AGW_SDP_ATTR_FINGERPRINT) ?
 		       media :
 		       -1;
 }
@@ -134,8 +133,8 @@ int agw_tls_sdp_fill_local(struct agw_sdp *local, int media,
 	if (!su)
 		su = agw_sdp_find_attr(local, -1, AGW_SDP_ATTR_SETUP);
 	if (su && su->choose &&
-	    agw_sdp_set_attr(local, level, "setup",
-			     agw_sdp_setup_name(setup)) < 0)
+	    agw_sdp_set_attr(local, level, "setup", agw_sdp_setup_name(setup)) <
+		    0)
 		goto full;
 	level = fp_level(local, media);
 	fa = agw_sdp_find_attr(local, level, AGW_SDP_ATTR_FINGERPRINT);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 400
+# timeout: 300
 #
 # e2ae TLS through agwd, end to end: agwd and the Erlang megaco MGC in
 # "gw", a UE with its own self-signed certificate (openssl s_client /
@@ -11,7 +11,8 @@
 # bytes pass byte-exact both ways, Subtract Statistics count them. Then
 # failing closed: late fingerprint that does not match, UE without a
 # certificate, wrong fingerprint in the Remote (handshake aborted); no
-# byte reaches the core peer and the MGC gets tlsbsc/fail. Unknown hash
+# byte reaches the core peer and the MGC gets tlsbsc/fail; the same for a
+# UE that speaks no TLS or hangs up during the handshake. Unknown hash
 # (449) and malformed fingerprint (474) change nothing.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
@@ -309,6 +310,8 @@ check_refused() { # NAME TERM FAILURE
 	grep -q "TLS failed ($3)" "$TMP/agwd.log" || die "$1: no log line"
 	grep -q '"events":\["tlsbsc/fail"\]' "$TMP/mgc.out" ||
 		die "$1: no tlsbsc/fail Notify"
+	grep -q "$2: Notify tlsbsc/fail $3\$" "$TMP/agwd.log" ||
+		die "$1: the Notify did not carry reason=$3"
 }
 check_core_got_nothing() { # NAME
 	wait_gone "$CORE_PID" 60 || die "$1: core peer still running"
@@ -542,6 +545,11 @@ fail_term term-late-wrong-fp-gnutls-tls1.3 fingerprint-mismatch other \
 	-p @PORT@ @ADDR@
 fail_term term-no-cert-openssl-tls1.2 no-certificate ue \
 	openssl s_client -connect @ADDR@:@PORT@ -tls1_2 -quiet
+# not TLS at all: the UE's payload in clear
+fail_term term-not-tls handshake ue socat -u STDIN TCP:@ADDR@:@PORT@
+# the UE opens TCP and hangs up before its ClientHello
+fail_term term-ue-hangs-up peer-closed ue \
+	socat -u OPEN:/dev/null TCP:@ADDR@:@PORT@
 fail_orig
 
 # A bad certificate file is a start-up error naming it.

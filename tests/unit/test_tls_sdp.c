@@ -13,7 +13,7 @@
 
 #include "agw/tls_sdp.h"
 
-#define FP256                                                            \
+#define FP256                                                                \
 	"BA:78:16:BF:8F:01:CF:EA:41:41:40:DE:5D:AE:22:23:B0:03:61:A3:96:17:" \
 	"7A:9C:B4:10:FF:61:F2:00:15:AD"
 #define FP1 "A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9D"
@@ -21,8 +21,7 @@
 static struct agw_sdp sdp;
 static char body[4096], out[4096];
 
-__attribute__((format(printf, 1, 2))) static void parse(const char *fmt,
-							     ...)
+__attribute__((format(printf, 1, 2))) static void parse(const char *fmt, ...)
 {
 	struct agw_sdp_error se;
 	va_list ap;
@@ -62,7 +61,7 @@ START_TEST(setup_answer)
 }
 END_TEST
 
-#define REMOTE                                                     \
+#define REMOTE                                                  \
 	"v=0\nc=IN IP4 192.0.2.1\nm=message 9 TCP/TLS/MSRP *\n" \
 	"a=setup:active\n%s\n%s\n"
 
