@@ -211,13 +211,14 @@ static void session_failed(struct agwd *d, struct agwd_term *t,
 
 	x->state = AGW_TLS_FAILED;
 	x->failure = f;
+	/* reason may point into the session: copied before it goes */
 	snprintf(x->reason, sizeof(x->reason), "%s", reason);
 	agw_evloop_del_fd(d->loop, &x->sev);
 	agw_tls_session_free(x->s); /* closes the socket */
 	x->s = NULL;
 	t->state = AGWD_TS_FAILED;
 	agw_warn("%s: TLS failed (%s): %s; connection closed, nothing relayed",
-		 t->id, agw_tls_failure_name(f), reason);
+		 t->id, agw_tls_failure_name(f), x->reason);
 	notify_fail(d, t);
 }
 
