@@ -556,8 +556,14 @@ fail_orig
 echo "not a certificate" >"$TMP/bad.pem"
 printf '[tls]\ncert = %s\nkey = %s\n' "$TMP/bad.pem" "$TMP/ue.key" \
 	>>"$TMP/agwd.conf"
-kill -KILL "$AGWD_PID" # its graceful exit is agwd_mgc.sh's test
-wait "$AGWD_PID" 2>/dev/null
+# agwd stops cleanly (under ASan: no leak of any TLS state on exit)
+kill -TERM "$AGWD_PID"
+wait_for 30 "! kill -0 $AGWD_PID" || die "agwd did not stop on SIGTERM"
+wait "$AGWD_PID"
+rc=$?
+! grep -q "Sanitizer" "$TMP/agwd.log" && [ "$rc" = 0 ] ||
+	die "agwd exit $rc: $(grep -A5 Sanitizer "$TMP/agwd.log" | head -20)"
+ok "agwd stopped cleanly"
 if in_ns "$GW" timeout 20 "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
 	>"$TMP/bad.log" 2>&1; then
 	die "agwd started with a bad certificate"
