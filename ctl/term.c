@@ -6,6 +6,7 @@
  * here, synchronously, before the command's reply is encoded.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
 #include <sys/epoll.h>
@@ -17,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agw/fsutil.h"
 #include "agw/log.h"
+#include "agw/relay_maps.h"
 #include "ctx.h"
 
 #define CONNECT_TIMEOUT_MS 10000
@@ -287,6 +290,43 @@ static void harvest(struct agwd_ctx *c, const struct agw_relay_flow_stats *st)
 	}
 }
 
+/*
+ * rfd is agwd's duplicate of a socket the engine owns: the engine closes
+ * its descriptor before it reports the end of a flow, and TCP_INFO (the
+ * segment counts) is still readable here until agwd closes this one,
+ * right after. The socket's last close (FIN already sent, or the RST the
+ * engine's SO_LINGER asks for) is therefore agwd's.
+ */
+static void relay_fds_done(struct agwd_ctx *c)
+{
+	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+		struct agwd_term *t = c->t[i];
+
+		if (!t || t->rfd < 0)
+			continue;
+		tcp_segs(t->rfd, t->packets);
+		close(t->rfd);
+		t->rfd = -1;
+	}
+}
+
+static const char *relay_why_text(const struct agw_relay_flow_stats *st)
+{
+	switch (st->why) {
+	case AGW_RELAY_WHY_REQUESTED:
+	case AGW_RELAY_WHY_DEFAULT:
+		return "";
+	case AGW_RELAY_WHY_NO_PIPE:
+		return ": splice wanted, pipe() failed";
+	case AGW_RELAY_WHY_NO_BPF:
+		return ": sockmap wanted, its BPF program is not loaded";
+	case AGW_RELAY_WHY_SOCKMAP_REFUSED:
+		return ": sockmap wanted, the socket insert was refused";
+	default:
+		return "";
+	}
+}
+
 static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 			   enum agw_relay_event ev, int side, int err,
 			   const struct agw_relay_flow_stats *st)
@@ -298,13 +338,12 @@ static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 		return; /* aborted by a Subtract: already harvested */
 	harvest(c, st);
 	c->relaying = false;
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i])
-			c->t[i]->rfd = -1; /* closed by the engine */
-	agw_info("context %u: relay %s (a->b %llu, b->a %llu octets)", c->id,
-		 agw_relay_event_name(ev),
+	relay_fds_done(c);
+	agw_info("context %u: relay %s on %s (a->b %llu, b->a %llu octets)%s%s",
+		 c->id, agw_relay_event_name(ev), agw_relay_path_name(st->path),
 		 (unsigned long long)st->dir[0].bytes,
-		 (unsigned long long)st->dir[1].bytes);
+		 (unsigned long long)st->dir[1].bytes, err ? ": " : "",
+		 err ? strerror(err) : "");
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		struct agwd_term *t = c->t[i];
 
@@ -323,19 +362,77 @@ static void on_relay_fd(struct agw_evfd *h, uint32_t events)
 	agw_relay_dispatch(d->relay, 0);
 }
 
+/* Whether the sockmap program loaded, and why not: once, at start. */
+static void log_relay_start(struct agwd *d)
+{
+	const char *path = agw_relay_path_name(d->cfg.relay_path);
+	int st = agw_relay_sockmap_status(d->relay);
+
+	if (!d->cfg.relay_bpf)
+		agw_notice("relay: default path %s; sockmap off ([relay] bpf = off): sockmap flows fall back to copy (no-bpf)",
+			   path);
+	else if (st)
+		agw_warn("relay: default path %s; sockmap program not loaded: %s: sockmap flows fall back to copy (no-bpf)",
+			 path, strerror(-st));
+	else
+		agw_notice("relay: default path %s; sockmap program loaded, maps pinned in %s",
+			   path, d->relay_pin_dir);
+}
+
+/*
+ * The relay keeps nothing across restarts (no flow outlives agwd), so the
+ * pins of an earlier run are removed first: libbpf would otherwise reuse
+ * them, and refuse to when their size no longer matches [limits]
+ * contexts, which would cost the sockmap path.
+ */
+static int relay_pins_prepare(const char *dir)
+{
+	static const char *const maps[] = { AGW_MAP_RELAY_SOCKS,
+					    AGW_MAP_RELAY_INDEX,
+					    AGW_MAP_RELAY_DIRS };
+	char path[AGW_CFG_PATH_MAX + 32];
+	int err;
+
+	ensure_bpffs(dir);
+	err = agw_mkdir_p(dir, 0700);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, maps[i]);
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
 int agwd_relay_init(struct agwd *d)
 {
 	struct agw_relay_config rc = {
-		.path = AGW_RELAY_PATH_COPY,
+		.path = d->cfg.relay_path,
+		.max_unsent = d->cfg.relay_max_unsent,
 		.max_flows = d->cfg.max_contexts,
-		.no_bpf = true,
+		.drain_timeout_ms = d->cfg.relay_drain_ms,
+		.no_bpf = !d->cfg.relay_bpf,
 		.on_event = on_relay_event,
 		.arg = d,
 	};
-	int err = agw_relay_new(&rc, &d->relay);
+	int err;
 
+	if (d->cfg.relay_bpf) {
+		err = agw_config_relay_pin_dir(&d->cfg, d->relay_pin_dir,
+					       sizeof(d->relay_pin_dir));
+		if (!err)
+			err = relay_pins_prepare(d->relay_pin_dir);
+		if (err)
+			agw_warn("relay: pin directory %s: %s (maps not pinned)",
+				 d->relay_pin_dir, strerror(-err));
+		else
+			rc.pin_dir = d->relay_pin_dir;
+	}
+	err = agw_relay_new(&rc, &d->relay);
 	if (err)
 		return err;
+	log_relay_start(d);
 	return agw_evloop_add_fd(d->loop, &d->relay_ev,
 				 agw_relay_fd(d->relay), EPOLLIN, on_relay_fd,
 				 d);
@@ -359,19 +456,16 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 		return;
 	if (!agw_relay_stats(d->relay, c->relay_id, &st))
 		harvest(c, &st);
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i]) {
-			tcp_segs(c->t[i]->rfd, c->t[i]->packets);
-			c->t[i]->rfd = -1;
-		}
 	c->relaying = false;
 	agw_relay_abort(d->relay, c->relay_id);
+	relay_fds_done(c);
 }
 
 static void try_relay(struct agwd *d, struct agwd_ctx *c)
 {
 	struct agwd_term *a = c->t[0], *b = c->t[1];
 	struct agw_relay_flow_opts o = { .ctx = c };
+	struct agw_relay_flow_stats st;
 	int err;
 
 	if (!a || !b || a->state != AGWD_TS_CONNECTED ||
@@ -379,17 +473,27 @@ static void try_relay(struct agwd *d, struct agwd_ctx *c)
 		return;
 	agw_evloop_del_fd(d->loop, &a->cev);
 	agw_evloop_del_fd(d->loop, &b->cev);
+	/* without a duplicate only the segment counts are lost */
+	a->rfd = fcntl(a->cfd, F_DUPFD_CLOEXEC, 0);
+	b->rfd = fcntl(b->cfd, F_DUPFD_CLOEXEC, 0);
 	err = agw_relay_add(d->relay, a->cfd, b->cfd, &o, &c->relay_id);
 	if (err) {
 		agw_err("context %u: relay: %s", c->id, strerror(-err));
+		for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+			if (c->t[i]->rfd >= 0)
+				close(c->t[i]->rfd);
+			c->t[i]->rfd = -1;
+		}
 		return;
 	}
-	a->rfd = a->cfd;
-	b->rfd = b->cfd;
 	a->cfd = b->cfd = -1;
 	a->state = b->state = AGWD_TS_RELAYING;
 	c->relaying = true;
-	agw_info("context %u: relaying %s <-> %s", c->id, a->id, b->id);
+	if (agw_relay_stats(d->relay, c->relay_id, &st))
+		return;
+	agw_info("context %u: relaying %s <-> %s on %s (%s%s)", c->id, a->id,
+		 b->id, agw_relay_path_name(st.path),
+		 agw_relay_why_name(st.why), relay_why_text(&st));
 }
 
 /* Before the relay: a connected socket whose peer closes early. */
@@ -805,6 +909,10 @@ void agwd_term_close(struct agwd *d, struct agwd_term *t)
 		agw_evloop_del_fd(d->loop, &t->cev);
 		close(t->cfd);
 		t->cfd = -1;
+	}
+	if (t->rfd >= 0) { /* agwd's duplicate; the relay has stopped */
+		close(t->rfd);
+		t->rfd = -1;
 	}
 	if (t->port) {
 		agw_portpool_release(&t->realm->ports, t->port);
