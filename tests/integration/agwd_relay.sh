@@ -1,0 +1,272 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# timeout: 120
+#
+# agwd's relay as an operator and the MGC see it: agwd, the real Erlang
+# megaco MGC and two real TCP peers (UE on the access side, a peer on the
+# core side) in network namespaces. agwd runs once per [relay] path
+# (copy, splice, sockmap, and sockmap with bpf = off), restarted with the
+# same pin directory and another [limits] contexts each time. In each run
+# two calls (tests/mgc/agwd/relay.scn) move random payloads of random
+# sizes both ways, byte-exact; while a flow is open `agwctl -j flows`
+# shows its path, why, and exact byte counts each way; the Subtract
+# Statistics give the exact octets (nt/os, nt/or) and nonzero segment
+# counts (tcpbcc/ps, pr), for a flow whose peers closed before the
+# Subtract and for one subtracted open. agwd logs the path and why of
+# each flow, and whether the sockmap program loaded.
+set -u
+. "$AGW_SRC/tests/integration/lib/common.sh"
+require_root
+command -v jq >/dev/null || fail "jq missing (deps/agwd.list)"
+make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
+
+ID=$$
+GW=agw-rctl-$ID-gw
+UE=agw-rctl-$ID-ue
+CORE=agw-rctl-$ID-core
+TMP=$(mktemp -d /tmp/agw-rctl-XXXXXX)
+PIN=/sys/fs/bpf/agw-rctl-$ID
+T_CLEAN+=("rm -rf $TMP $PIN")
+PEER="python3 $AGW_SRC/tests/integration/lib/agwd_peer.py"
+SCN=$AGW_SRC/tests/mgc/agwd
+UE_ADDR=10.82.1.2
+CORE_ADDR=10.82.2.2
+AGWD_PID=
+MGC_PID=
+
+netns_add "$GW"
+netns_add "$UE"
+netns_add "$CORE"
+ip link add rctl-a netns "$GW" type veth peer name rctl-ue netns "$UE"
+ip link add rctl-c netns "$GW" type veth peer name rctl-co netns "$CORE"
+ip -n "$GW" addr add 10.82.1.1/24 dev rctl-a
+ip -n "$GW" addr add 10.82.2.1/24 dev rctl-c
+ip -n "$UE" addr add $UE_ADDR/24 dev rctl-ue
+ip -n "$CORE" addr add $CORE_ADDR/24 dev rctl-co
+for l in "$GW rctl-a" "$GW rctl-c" "$UE rctl-ue" "$CORE rctl-co"; do
+	set -- $l
+	ip -n "$1" link set "$2" up
+done
+ip -n "$UE" route add default via 10.82.1.1
+ip -n "$CORE" route add default via 10.82.2.1
+
+die() {
+	echo "FAIL: $*"
+	echo "---- agwd log (tail)"
+	tail -n 60 "$TMP/agwd.log"
+	echo "---- mgc"
+	cut -c1-400 "$TMP/mgc.out" 2>/dev/null | tail -n 10
+	tail -n 20 "$TMP/mgc.err" 2>/dev/null
+	for f in "$TMP"/*.peer; do
+		[ -e "$f" ] && echo "---- $f" && cat "$f"
+	done
+	exit 1
+}
+
+flows() { "$AGWCTL" --socket "$TMP/agwd.sock" -j flows; }
+
+start_agwd() { # PATH BPF CONTEXTS
+	cat >"$TMP/agwd.conf" <<CONF
+[agwd]
+state_dir = $TMP/state
+control_socket = $TMP/agwd.sock
+gate_pin_dir = $PIN
+[h248]
+mgc = 127.0.0.1:2945
+address = 127.0.0.1
+port = 2944
+[limits]
+contexts = $3
+terminations = $(($3 * 2))
+[timers]
+registration_retry_ms = 200
+registration_retry_max_ms = 1000
+[relay]
+path = $1
+bpf = $2
+[realm access]
+interface = rctl-a
+ports = 31000-31099
+attach = xdp-generic
+[realm core]
+interface = rctl-c
+ports = 31100-31199
+attach = xdp-generic
+CONF
+	nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
+		>"$TMP/agwd.log" 2>&1 &
+	AGWD_PID=$!
+	T_PIDS+=($AGWD_PID)
+	wait_for 30 '"$AGWCTL" --socket "$TMP/agwd.sock" status' ||
+		die "agwd did not start"
+}
+
+# SIGTERM twice: Graceful, then Forced (the MGC of the run is gone).
+stop_agwd() {
+	kill "$AGWD_PID" 2>/dev/null
+	sleep 0.2
+	kill "$AGWD_PID" 2>/dev/null
+	wait_for 30 '! kill -0 $AGWD_PID' || die "agwd did not stop"
+	AGWD_PID=
+}
+
+run_mgc() {
+	rm -rf "$TMP/sync"
+	mkdir -p "$TMP/sync"
+	: >"$TMP/mgc.out"
+	nsenter --net=/run/netns/"$GW" timeout 200 erl -noshell -pa "$BUILD/mgc" \
+		-run agw_mgc main -extra --transport udp --port 2945 \
+		--script "$SCN/relay.scn" --register-timeout 60000 \
+		--reply-timeout 15000 \
+		--set ue_addr=$UE_ADDR --set ue_port=40000 \
+		--set core_peer_addr=$CORE_ADDR --set core_peer_port=40001 \
+		--set sync_dir="$TMP/sync" >"$TMP/mgc.out" 2>"$TMP/mgc.err" &
+	MGC_PID=$!
+}
+
+wait_sync() {
+	wait_for 120 "grep -q '\"name\":\"$1\"' '$TMP/mgc.out'" ||
+		die "MGC never reached sync $1"
+	VARS=$(grep "\"name\":\"$1\"" "$TMP/mgc.out" | head -1 | jq -c .vars)
+}
+var() { echo "$VARS" | jq -r --arg k "$1" '.[$k]'; }
+go() { touch "$TMP/sync/$1"; }
+
+digest() { $PEER digest 0 0 --send "$1" --seed "$2" --random; }
+line_of() { grep "^$1 " "$2" | cut -d' ' -f2-; }
+
+# Statistic NAME of TERM in the reply to the Nth release.
+stat_of() { # N TERM NAME
+	grep '"file":"release.txt"' "$TMP/mgc.out" | sed -n "$1p" |
+		jq -r .reply | awk -v t="$2" -v n="$3" '
+			$0 ~ "Subtract = "t"( |$)" { on = 1 }
+			on && $0 ~ n" *= *[0-9]+" {
+				sub(".*"n" *= *", ""); sub("[^0-9].*", ""); print; exit }'
+}
+
+# One call: both peers send a random payload and hold the connection
+# open once they have everything; flows is checked then. CLOSE=1: the
+# peers then close and the relay ends before the Subtract.
+call() { # SYNC PATH WHY CLOSE
+	local sync=$1 path=$2 why=$3 close=$4 na nb ctx acc core f j
+	wait_sync "$sync"
+	ctx=$(var acc.context) acc=$(var acc.term) core=$(var core.term)
+	na=$((RANDOM * 40 + 1 + RANDOM % 7)) # UE -> core, up to 1.3 MB
+	nb=$((RANDOM * 40 + 3))              # core -> UE
+	# (a background job's redirection may come late: no stale lines)
+	rm -f "$TMP/hold" "$TMP/ue.peer" "$TMP/core.peer"
+	in_ns "$UE" $PEER connect "$(var acc.addr)" "$(var acc.port)" \
+		--src $UE_ADDR --send $na --seed $na --random --expect $nb \
+		--hold "$TMP/hold" --timeout 60 >"$TMP/ue.peer" 2>&1 &
+	local ue=$!
+	in_ns "$CORE" $PEER connect "$(var core.addr)" "$(var core.port)" \
+		--src $CORE_ADDR --send $nb --seed $nb --random --expect $na \
+		--hold "$TMP/hold" --timeout 60 >"$TMP/core.peer" 2>&1 &
+	local co=$!
+	wait_for 60 'grep -q "^got" "$TMP/ue.peer" && grep -q "^got" "$TMP/core.peer"' ||
+		die "$T $sync: the payloads did not arrive"
+	[ "$(line_of got "$TMP/ue.peer")" = "$(digest $nb $nb)" ] ||
+		die "$T $sync: the UE got the wrong bytes"
+	[ "$(line_of got "$TMP/core.peer")" = "$(digest $na $na)" ] ||
+		die "$T $sync: the core peer got the wrong bytes"
+	# the flow, open, with exact counts
+	j=$(flows) || die "$T: agwctl -j flows failed"
+	f=$(echo "$j" | jq -c --argjson c "$ctx" '.flows[] | select(.context == $c)')
+	[ -n "$f" ] || die "$T $sync: context $ctx not in flows: $j"
+	[ "$(echo "$f" | jq -r '.a + " " + .b + " " + .path + " " + .why')" = "$acc $core $path $why" ] ||
+		die "$T $sync: flow $f, wanted $acc $core $path $why"
+	[ "$(echo "$f" | jq '.a_to_b.bytes')" = $na ] ||
+		die "$T $sync: a_to_b.bytes, wanted $na: $f"
+	[ "$(echo "$f" | jq '.b_to_a.bytes')" = $nb ] ||
+		die "$T $sync: b_to_a.bytes, wanted $nb: $f"
+	echo "$f" | jq -e '.a_to_b.user_bytes <= .a_to_b.bytes and
+		.b_to_a.user_bytes <= .b_to_a.bytes and .idle_ms != null and
+		.a_to_b.closed == false and .a_to_b.limit > 0' >/dev/null ||
+		die "$T $sync: counters: $f"
+	if [ "$path" != sockmap ]; then
+		echo "$f" | jq -e '.a_to_b.user_bytes == 0' >/dev/null ||
+			die "$T $sync: user_bytes on $path: $f"
+	fi
+	"$AGWCTL" --socket "$TMP/agwd.sock" relays "$ctx" |
+		grep -Eq "^$ctx +$acc +$core +$path +$why +$na +$nb " ||
+		die "$T $sync: agwctl flows text: $("$AGWCTL" --socket "$TMP/agwd.sock" flows)"
+	[ "$sync" = open ] && "$AGWCTL" --socket "$TMP/agwd.sock" flows &&
+		echo "$j"
+	grep -q "context $ctx: relaying $acc <-> $core on $path ($why" \
+		"$TMP/agwd.log" || die "$T $sync: path and why not logged"
+	if [ "$close" = 1 ]; then
+		touch "$TMP/hold"
+		wait $ue || die "$T $sync: UE peer: $(cat "$TMP/ue.peer")"
+		wait $co || die "$T $sync: core peer: $(cat "$TMP/core.peer")"
+		[ "$(line_of received "$TMP/ue.peer")" = "$(digest $nb $nb)" ] ||
+			die "$T $sync: the UE's total"
+		[ "$(line_of received "$TMP/core.peer")" = "$(digest $na $na)" ] ||
+			die "$T $sync: the core peer's total"
+		wait_for 30 '[ "$(flows | jq .count)" = 0 ]' ||
+			die "$T $sync: the flow did not end: $(flows)"
+		grep -q "context $ctx: relay closed on $path" "$TMP/agwd.log" ||
+			die "$T $sync: end of the relay not logged"
+	fi
+	go "$sync"
+	if [ "$close" = 0 ]; then
+		# the Subtract resets the open flow
+		wait $ue
+		wait $co
+		grep -q '^reset' "$TMP/ue.peer" || die "$T: UE not reset: $(cat "$TMP/ue.peer")"
+	fi
+	CALL_NA=$na CALL_NB=$nb CALL_ACC=$acc CALL_CORE=$core
+}
+
+check_stats() { # N (of the release)
+	local n=$1 s
+	[ "$(stat_of $n $CALL_ACC nt/or)" = $CALL_NA ] ||
+		die "$T release $n: nt/or of $CALL_ACC is '$(stat_of $n $CALL_ACC nt/or)', sent $CALL_NA"
+	[ "$(stat_of $n $CALL_ACC nt/os)" = $CALL_NB ] ||
+		die "$T release $n: nt/os of $CALL_ACC is '$(stat_of $n $CALL_ACC nt/os)'"
+	[ "$(stat_of $n $CALL_CORE nt/or)" = $CALL_NB ] ||
+		die "$T release $n: nt/or of $CALL_CORE"
+	[ "$(stat_of $n $CALL_CORE nt/os)" = $CALL_NA ] ||
+		die "$T release $n: nt/os of $CALL_CORE"
+	# segments: at least one, at most one per octet
+	for s in "$CALL_ACC tcpbcc/pr $CALL_NA" "$CALL_ACC tcpbcc/ps $CALL_NB" \
+		"$CALL_CORE tcpbcc/pr $CALL_NB" "$CALL_CORE tcpbcc/ps $CALL_NA"; do
+		set -- $s
+		local v
+		v=$(stat_of $n $1 $2)
+		[ -n "$v" ] && [ "$v" -ge 1 ] && [ "$v" -le "$3" ] ||
+			die "$T release $n: $2 of $1 is '$v' for $3 octets"
+	done
+}
+
+run() { # PATH BPF CONTEXTS EXPECTED_PATH WHY
+	T="path=$1,bpf=$2"
+	start_agwd "$1" "$2" "$3"
+	case "$2" in
+	on) grep -q "relay: default path $1; sockmap program loaded, maps pinned in $PIN/relay" \
+		"$TMP/agwd.log" || die "$T: sockmap status not logged"
+	    bpftool map show pinned "$PIN/relay/agw_r_dirs" >/dev/null ||
+		die "$T: agw_r_dirs not pinned" ;;
+	off) grep -q "sockmap off (\[relay\] bpf = off)" "$TMP/agwd.log" ||
+		die "$T: bpf = off not logged"
+	     flows | jq -e '.sockmap == "off"' >/dev/null ||
+		die "$T: flows: sockmap not off: $(flows)" ;;
+	esac
+	run_mgc
+	call closed "$4" "$5" 1
+	local na1=$CALL_NA nb1=$CALL_NB acc1=$CALL_ACC core1=$CALL_CORE
+	call open "$4" "$5" 0
+	wait "$MGC_PID" || die "$T: MGC exit $?"
+	grep -q '"cmd":"end","ok":true' "$TMP/mgc.out" || die "$T: scenario"
+	check_stats 2
+	CALL_NA=$na1 CALL_NB=$nb1 CALL_ACC=$acc1 CALL_CORE=$core1
+	check_stats 1
+	stop_agwd
+	echo "ok: $T: $4 ($5), byte-exact both ways, flows and Statistics exact (closed first, and open)"
+}
+
+run copy on 64 copy default
+run splice on 32 splice default
+# the pins of the earlier runs are there, with other sizes
+run sockmap on 48 sockmap default
+run sockmap off 64 copy no-bpf
+echo "PASS"
