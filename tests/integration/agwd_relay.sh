@@ -16,39 +16,19 @@
 # each flow, and whether the sockmap program loaded.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
+. "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
 require_root
-command -v jq >/dev/null || fail "jq missing (deps/agwd.list)"
+command -v jq >/dev/null || fail "jq missing (deps/mgc.list)"
 make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
 
-ID=$$
-GW=agw-rctl-$ID-gw
-UE=agw-rctl-$ID-ue
-CORE=agw-rctl-$ID-core
 TMP=$(mktemp -d /tmp/agw-rctl-XXXXXX)
-PIN=/sys/fs/bpf/agw-rctl-$ID
+PIN=/sys/fs/bpf/agw-rctl-$$
 T_CLEAN+=("rm -rf $TMP $PIN")
 PEER="python3 $AGW_SRC/tests/integration/lib/agwd_peer.py"
 SCN=$AGW_SRC/tests/mgc/agwd
-UE_ADDR=10.82.1.2
-CORE_ADDR=10.82.2.2
 AGWD_PID=
 MGC_PID=
-
-netns_add "$GW"
-netns_add "$UE"
-netns_add "$CORE"
-ip link add rctl-a netns "$GW" type veth peer name rctl-ue netns "$UE"
-ip link add rctl-c netns "$GW" type veth peer name rctl-co netns "$CORE"
-ip -n "$GW" addr add 10.82.1.1/24 dev rctl-a
-ip -n "$GW" addr add 10.82.2.1/24 dev rctl-c
-ip -n "$UE" addr add $UE_ADDR/24 dev rctl-ue
-ip -n "$CORE" addr add $CORE_ADDR/24 dev rctl-co
-for l in "$GW rctl-a" "$GW rctl-c" "$UE rctl-ue" "$CORE rctl-co"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
-ip -n "$UE" route add default via 10.82.1.1
-ip -n "$CORE" route add default via 10.82.2.1
+lab_setup rctl 82
 
 die() {
 	echo "FAIL: $*"
@@ -124,25 +104,8 @@ run_mgc() {
 	MGC_PID=$!
 }
 
-wait_sync() {
-	wait_for 120 "grep -q '\"name\":\"$1\"' '$TMP/mgc.out'" ||
-		die "MGC never reached sync $1"
-	VARS=$(grep "\"name\":\"$1\"" "$TMP/mgc.out" | head -1 | jq -c .vars)
-}
-var() { echo "$VARS" | jq -r --arg k "$1" '.[$k]'; }
-go() { touch "$TMP/sync/$1"; }
-
 digest() { $PEER digest 0 0 --send "$1" --seed "$2" --random; }
 line_of() { grep "^$1 " "$2" | cut -d' ' -f2-; }
-
-# Statistic NAME of TERM in the reply to the Nth release.
-stat_of() { # N TERM NAME
-	grep '"file":"release.txt"' "$TMP/mgc.out" | sed -n "$1p" |
-		jq -r .reply | awk -v t="$2" -v n="$3" '
-			$0 ~ "Subtract = "t"( |$)" { on = 1 }
-			on && $0 ~ n" *= *[0-9]+" {
-				sub(".*"n" *= *", ""); sub("[^0-9].*", ""); print; exit }'
-}
 
 # One call: both peers send a random payload and hold the connection
 # open once they have everything; flows is checked then. CLOSE=1: the
@@ -219,20 +182,20 @@ call() { # SYNC PATH WHY CLOSE
 
 check_stats() { # N (of the release)
 	local n=$1 s
-	[ "$(stat_of $n $CALL_ACC nt/or)" = $CALL_NA ] ||
-		die "$T release $n: nt/or of $CALL_ACC is '$(stat_of $n $CALL_ACC nt/or)', sent $CALL_NA"
-	[ "$(stat_of $n $CALL_ACC nt/os)" = $CALL_NB ] ||
-		die "$T release $n: nt/os of $CALL_ACC is '$(stat_of $n $CALL_ACC nt/os)'"
-	[ "$(stat_of $n $CALL_CORE nt/or)" = $CALL_NB ] ||
+	[ "$(release_stat $n $CALL_ACC nt/or)" = $CALL_NA ] ||
+		die "$T release $n: nt/or of $CALL_ACC is '$(release_stat $n $CALL_ACC nt/or)', sent $CALL_NA"
+	[ "$(release_stat $n $CALL_ACC nt/os)" = $CALL_NB ] ||
+		die "$T release $n: nt/os of $CALL_ACC is '$(release_stat $n $CALL_ACC nt/os)'"
+	[ "$(release_stat $n $CALL_CORE nt/or)" = $CALL_NB ] ||
 		die "$T release $n: nt/or of $CALL_CORE"
-	[ "$(stat_of $n $CALL_CORE nt/os)" = $CALL_NA ] ||
+	[ "$(release_stat $n $CALL_CORE nt/os)" = $CALL_NA ] ||
 		die "$T release $n: nt/os of $CALL_CORE"
 	# segments: at least one, at most one per octet
 	for s in "$CALL_ACC tcpbcc/pr $CALL_NA" "$CALL_ACC tcpbcc/ps $CALL_NB" \
 		"$CALL_CORE tcpbcc/pr $CALL_NB" "$CALL_CORE tcpbcc/ps $CALL_NA"; do
 		set -- $s
 		local v
-		v=$(stat_of $n $1 $2)
+		v=$(release_stat $n $1 $2)
 		[ -n "$v" ] && [ "$v" -ge 1 ] && [ "$v" -le "$3" ] ||
 			die "$T release $n: $2 of $1 is '$v' for $3 octets"
 	done
