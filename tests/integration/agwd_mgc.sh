@@ -78,21 +78,9 @@ registration_retry_max_ms = 1000
 heartbeat_ms = 1000
 [log]
 level = debug
-[realm access]
-interface = amgc-a
-ports = 30000-30099
-attach = xdp-generic
-[realm core]
-interface = amgc-c
-ports = 30100-30199
-attach = xdp-generic
+$(lab_realms amgc 30000)
 CONF
-	# nsenter execs agwd: $! is agwd itself
-	nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
-		>"$TMP/agwd.log" 2>&1 &
-	AGWD_PID=$!
-	T_PIDS+=($AGWD_PID)
-	wait_for 30 'ctl status' || die "agwd did not start"
+	lab_start_agwd
 }
 
 stop_agwd() {

@@ -64,21 +64,9 @@ registration_retry_max_ms = 1000
 [relay]
 path = $1
 bpf = $2
-[realm access]
-interface = rctl-a
-ports = 31000-31099
-attach = xdp-generic
-[realm core]
-interface = rctl-c
-ports = 31100-31199
-attach = xdp-generic
+$(lab_realms rctl 31000)
 CONF
-	nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
-		>"$TMP/agwd.log" 2>&1 &
-	AGWD_PID=$!
-	T_PIDS+=($AGWD_PID)
-	wait_for 30 '"$AGWCTL" --socket "$TMP/agwd.sock" status' ||
-		die "agwd did not start"
+	lab_start_agwd
 }
 
 # SIGTERM twice: Graceful, then Forced (the MGC of the run is gone).

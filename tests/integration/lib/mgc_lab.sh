@@ -49,3 +49,29 @@ release_stat() {
 			on && $0 ~ n" *= *[0-9]+" {
 				sub(".*"n" *= *", ""); sub("[^0-9].*", ""); print; exit }'
 }
+
+# lab_realms TAG PORT: the [realm access] and [realm core] sections of
+# agwd's configuration, 100 ports each from PORT, gate in generic XDP.
+lab_realms() {
+	cat <<CONF
+[realm access]
+interface = $1-a
+ports = $2-$(($2 + 99))
+attach = xdp-generic
+[realm core]
+interface = $1-c
+ports = $(($2 + 100))-$(($2 + 199))
+attach = xdp-generic
+CONF
+}
+
+# lab_start_agwd: agwd -c $TMP/agwd.conf in GW, log in $TMP/agwd.log;
+# AGWD_PID is agwd itself (nsenter execs it). Waits for its socket.
+lab_start_agwd() {
+	nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
+		>"$TMP/agwd.log" 2>&1 &
+	AGWD_PID=$!
+	T_PIDS+=($AGWD_PID)
+	wait_for 30 '"$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" status' ||
+		die "agwd did not start"
+}
