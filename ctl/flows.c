@@ -65,8 +65,8 @@ static void json_engine(struct agwd *d, struct agw_strbuf *out)
 	if (!st)
 		agw_strbuf_printf(out, "\"loaded\"");
 	else
-		agw_strbuf_json_str(out, d->cfg.relay_bpf ? strerror(-st) :
-							    "off");
+		agw_strbuf_json_str(out,
+				    d->cfg.relay_bpf ? strerror(-st) : "off");
 }
 
 int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)

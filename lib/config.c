@@ -564,7 +564,8 @@ int agw_config_validate(const struct agw_config *cfg, const char *where,
 			"%s: [timers] registration_retry_max_ms is below registration_retry_ms",
 			where);
 	if (agw_config_relay_pin_dir(cfg, pin, sizeof(pin)))
-		return fail(err, errlen, "%s: [relay] pin_dir: too long", where);
+		return fail(err, errlen, "%s: [relay] pin_dir: too long",
+			    where);
 	if (!cfg->nrealms)
 		return fail(err, errlen, "%s: no [realm NAME] section", where);
 	for (unsigned int i = 0; i < cfg->nrealms; i++) {

@@ -138,6 +138,9 @@ call() { # SYNC PATH WHY CLOSE
 		echo "$f" | jq -e '.a_to_b.user_bytes == 0' >/dev/null ||
 			die "$T $sync: user_bytes on $path: $f"
 	fi
+	"$AGWCTL" --socket "$TMP/agwd.sock" -j contexts | jq -e --argjson c "$ctx" \
+		--arg p "$path" '.contexts[] | select(.id == $c) | .relay_path == $p' \
+		>/dev/null || die "$T $sync: contexts: no relay_path $path"
 	"$AGWCTL" --socket "$TMP/agwd.sock" relays "$ctx" |
 		grep -Eq "^$ctx +$acc +$core +$path +$why +$na +$nb " ||
 		die "$T $sync: agwctl flows text: $("$AGWCTL" --socket "$TMP/agwd.sock" flows)"

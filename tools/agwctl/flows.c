@@ -77,8 +77,8 @@ static void print_row(struct table *t)
 		snprintf(idle, sizeof(idle), "%.1fs",
 			 strtoull(c[C_IDLE], NULL, 10) / 1000.0);
 	printf("%-7s %-18s %-18s %-8s %-16s %12s %12s %-13s %-9s %-9s %s\n",
-	       c[C_CONTEXT], c[C_A], c[C_B], c[C_PATH], c[C_WHY],
-	       c[C_AB_BYTES], c[C_BA_BYTES], user, stalls, idle, bound);
+	       c[C_CONTEXT], c[C_A], c[C_B], c[C_PATH], c[C_WHY], c[C_AB_BYTES],
+	       c[C_BA_BYTES], user, stalls, idle, bound);
 	memset(t->cell, 0, sizeof(t->cell));
 }
 

@@ -80,8 +80,7 @@ int agwctl_json_walk(const char **p, char *path, size_t plen, size_t used,
 	return 0;
 }
 
-static void print_pair(void *arg, const char *path, const char *val,
-		       int len)
+static void print_pair(void *arg, const char *path, const char *val, int len)
 {
 	printf("%s: %.*s\n", path, len, val);
 }
