@@ -374,35 +374,44 @@ static void log_relay_start(struct agwd *d)
 	else if (st)
 		agw_warn("relay: default path %s; sockmap program not loaded: %s: sockmap flows fall back to copy (no-bpf)",
 			 path, strerror(-st));
-	else
+	else if (d->relay_pin_dir[0])
 		agw_notice("relay: default path %s; sockmap program loaded, maps pinned in %s",
 			   path, d->relay_pin_dir);
+	else
+		agw_notice("relay: default path %s; sockmap program loaded (maps not pinned)",
+			   path);
 }
 
 /*
- * The relay keeps nothing across restarts (no flow outlives agwd), so the
- * pins of an earlier run are removed first: libbpf would otherwise reuse
- * them, and refuse to when their size no longer matches [limits]
- * contexts, which would cost the sockmap path.
+ * The relay keeps nothing across restarts (no flow outlives agwd): its
+ * pins are for looking at while agwd runs. Those of an earlier run are
+ * removed before loading, as libbpf would otherwise reuse them, and
+ * refuse to when their size no longer matches [limits] contexts, which
+ * would cost the sockmap path; agwd's own go at exit.
  */
-static int relay_pins_prepare(const char *dir)
+static int relay_pins_remove(const char *dir)
 {
 	static const char *const maps[] = { AGW_MAP_RELAY_SOCKS,
 					    AGW_MAP_RELAY_INDEX,
 					    AGW_MAP_RELAY_DIRS };
 	char path[AGW_CFG_PATH_MAX + 32];
+	int err = 0;
+
+	for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, maps[i]);
+		if (unlink(path) && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
+}
+
+static int relay_pins_prepare(const char *dir)
+{
 	int err;
 
 	ensure_bpffs(dir);
 	err = agw_mkdir_p(dir, 0700);
-	if (err)
-		return err;
-	for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, maps[i]);
-		if (unlink(path) && errno != ENOENT)
-			return -errno;
-	}
-	return 0;
+	return err ? err : relay_pins_remove(dir);
 }
 
 int agwd_relay_init(struct agwd *d)
@@ -423,11 +432,13 @@ int agwd_relay_init(struct agwd *d)
 					       sizeof(d->relay_pin_dir));
 		if (!err)
 			err = relay_pins_prepare(d->relay_pin_dir);
-		if (err)
+		if (err) {
 			agw_warn("relay: pin directory %s: %s (maps not pinned)",
 				 d->relay_pin_dir, strerror(-err));
-		else
+			d->relay_pin_dir[0] = 0;
+		} else {
 			rc.pin_dir = d->relay_pin_dir;
+		}
 	}
 	err = agw_relay_new(&rc, &d->relay);
 	if (err)
@@ -443,6 +454,8 @@ void agwd_relay_fini(struct agwd *d)
 	if (!d->relay)
 		return;
 	agw_evloop_del_fd(d->loop, &d->relay_ev);
+	if (!agw_relay_sockmap_status(d->relay) && d->relay_pin_dir[0])
+		relay_pins_remove(d->relay_pin_dir);
 	agw_relay_free(d->relay);
 	d->relay = NULL;
 }

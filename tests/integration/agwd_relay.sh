@@ -69,13 +69,23 @@ CONF
 	lab_start_agwd
 }
 
-# SIGTERM twice: Graceful, then Forced (the MGC of the run is gone).
-stop_agwd() {
+# SIGTERM twice: Graceful, then Forced (the MGC of the run is gone); a
+# clean exit removes the relay's pins. crash: SIGKILL, the pins stay.
+stop_agwd() { # [crash]
+	if [ "${1:-}" = crash ]; then
+		kill -KILL "$AGWD_PID"
+		wait "$AGWD_PID"
+		[ -e "$PIN/relay/agw_r_dirs" ] || die "$T: no pins after a crash"
+		AGWD_PID=
+		return
+	fi
 	kill "$AGWD_PID" 2>/dev/null
 	sleep 0.2
 	kill "$AGWD_PID" 2>/dev/null
 	wait_for 30 '! kill -0 $AGWD_PID' || die "agwd did not stop"
+	wait "$AGWD_PID" || die "$T: agwd exit status $? (sanitizer report?)"
 	AGWD_PID=
+	[ ! -e "$PIN/relay/agw_r_dirs" ] || die "$T: relay pins left at exit"
 }
 
 run_mgc() {
@@ -192,7 +202,7 @@ check_stats() { # N (of the release)
 	done
 }
 
-run() { # PATH BPF CONTEXTS EXPECTED_PATH WHY
+run() { # PATH BPF CONTEXTS EXPECTED_PATH WHY [crash]
 	T="path=$1,bpf=$2"
 	start_agwd "$1" "$2" "$3"
 	case "$2" in
@@ -214,13 +224,13 @@ run() { # PATH BPF CONTEXTS EXPECTED_PATH WHY
 	check_stats 2
 	CALL_NA=$na1 CALL_NB=$nb1 CALL_ACC=$acc1 CALL_CORE=$core1
 	check_stats 1
-	stop_agwd
+	stop_agwd "${6:-}"
 	echo "ok: $T: $4 ($5), byte-exact both ways, flows and Statistics exact (closed first, and open)"
 }
 
 run copy on 64 copy default
-run splice on 32 splice default
-# the pins of the earlier runs are there, with other sizes
+run splice on 32 splice default crash
+# the pins of the crashed run are there, with another size
 run sockmap on 48 sockmap default
 run sockmap off 64 copy no-bpf
 echo "PASS"
