@@ -100,6 +100,7 @@ run_mgc() {
 		--set core_peer_addr=$CORE_ADDR --set core_peer_port=40001 \
 		--set sync_dir="$TMP/sync" >"$TMP/mgc.out" 2>"$TMP/mgc.err" &
 	MGC_PID=$!
+	T_PIDS+=($MGC_PID)
 }
 
 digest() { $PEER digest 0 0 --send "$1" --seed "$2" --random; }
@@ -120,10 +121,12 @@ call() { # SYNC PATH WHY CLOSE
 		--src $UE_ADDR --send $na --seed $na --random --expect $nb \
 		--hold "$TMP/hold" --timeout 60 >"$TMP/ue.peer" 2>&1 &
 	local ue=$!
+	T_PIDS+=($ue)
 	in_ns "$CORE" $PEER connect "$(var core.addr)" "$(var core.port)" \
 		--src $CORE_ADDR --send $nb --seed $nb --random --expect $na \
 		--hold "$TMP/hold" --timeout 60 >"$TMP/core.peer" 2>&1 &
 	local co=$!
+	T_PIDS+=($co)
 	wait_for 60 'grep -q "^got" "$TMP/ue.peer" && grep -q "^got" "$TMP/core.peer"' ||
 		die "$T $sync: the payloads did not arrive"
 	[ "$(line_of got "$TMP/ue.peer")" = "$(digest $nb $nb)" ] ||
