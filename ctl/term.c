@@ -18,9 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agw/fsutil.h"
 #include "agw/log.h"
-#include "agw/relay_maps.h"
 #include "ctx.h"
 
 #define CONNECT_TIMEOUT_MS 10000
@@ -42,7 +40,7 @@ const char *agwd_term_state_name(enum agwd_term_state s)
  * "ip netns exec" gives a fresh /sys without bpffs: mount one there (in
  * that private mount namespace) so that the gate can pin its maps.
  */
-static void ensure_bpffs(const char *pin_dir)
+void agwd_ensure_bpffs(const char *pin_dir)
 {
 	struct statfs sf;
 
@@ -64,7 +62,7 @@ int agwd_gate_init(struct agwd *d)
 	struct agw_gate_cfg gc = { .port_min = 65535, .port_max = 0 };
 	int err;
 
-	ensure_bpffs(d->cfg.gate_pin_dir);
+	agwd_ensure_bpffs(d->cfg.gate_pin_dir);
 	err = agw_gate_open(&go, &d->gate);
 	if (err) {
 		agw_err("gate (pins in %s): %s", d->cfg.gate_pin_dir,
@@ -327,9 +325,9 @@ static const char *relay_why_text(const struct agw_relay_flow_stats *st)
 	}
 }
 
-static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
-			   enum agw_relay_event ev, int side, int err,
-			   const struct agw_relay_flow_stats *st)
+void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
+			 enum agw_relay_event ev, int side, int err,
+			 const struct agw_relay_flow_stats *st)
 {
 	struct agwd *d = arg;
 	struct agwd_ctx *c = ctx;
@@ -353,111 +351,6 @@ static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 		if (t->p.ev_rel)
 			agwd_notify(d, t, "tcpbcc/rel");
 	}
-}
-
-static void on_relay_fd(struct agw_evfd *h, uint32_t events)
-{
-	struct agwd *d = h->arg;
-
-	agw_relay_dispatch(d->relay, 0);
-}
-
-/* Whether the sockmap program loaded, and why not: once, at start. */
-static void log_relay_start(struct agwd *d)
-{
-	const char *path = agw_relay_path_name(d->cfg.relay_path);
-	int st = agw_relay_sockmap_status(d->relay);
-
-	if (!d->cfg.relay_bpf)
-		agw_notice("relay: default path %s; sockmap off ([relay] bpf = off): sockmap flows fall back to copy (no-bpf)",
-			   path);
-	else if (st)
-		agw_warn("relay: default path %s; sockmap program not loaded: %s: sockmap flows fall back to copy (no-bpf)",
-			 path, strerror(-st));
-	else if (d->relay_pin_dir[0])
-		agw_notice("relay: default path %s; sockmap program loaded, maps pinned in %s",
-			   path, d->relay_pin_dir);
-	else
-		agw_notice("relay: default path %s; sockmap program loaded (maps not pinned)",
-			   path);
-}
-
-/*
- * The relay keeps nothing across restarts (no flow outlives agwd): its
- * pins are for looking at while agwd runs. Those of an earlier run are
- * removed before loading, as libbpf would otherwise reuse them, and
- * refuse to when their size no longer matches [limits] contexts, which
- * would cost the sockmap path; agwd's own go at exit.
- */
-static int relay_pins_remove(const char *dir)
-{
-	static const char *const maps[] = { AGW_MAP_RELAY_SOCKS,
-					    AGW_MAP_RELAY_INDEX,
-					    AGW_MAP_RELAY_DIRS };
-	char path[AGW_CFG_PATH_MAX + 32];
-	int err = 0;
-
-	for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, maps[i]);
-		if (unlink(path) && errno != ENOENT)
-			err = -errno;
-	}
-	return err;
-}
-
-static int relay_pins_prepare(const char *dir)
-{
-	int err;
-
-	ensure_bpffs(dir);
-	err = agw_mkdir_p(dir, 0700);
-	return err ? err : relay_pins_remove(dir);
-}
-
-int agwd_relay_init(struct agwd *d)
-{
-	struct agw_relay_config rc = {
-		.path = d->cfg.relay_path,
-		.max_unsent = d->cfg.relay_max_unsent,
-		.max_flows = d->cfg.max_contexts,
-		.drain_timeout_ms = d->cfg.relay_drain_ms,
-		.no_bpf = !d->cfg.relay_bpf,
-		.on_event = on_relay_event,
-		.arg = d,
-	};
-	int err;
-
-	if (d->cfg.relay_bpf) {
-		err = agw_config_relay_pin_dir(&d->cfg, d->relay_pin_dir,
-					       sizeof(d->relay_pin_dir));
-		if (!err)
-			err = relay_pins_prepare(d->relay_pin_dir);
-		if (err) {
-			agw_warn("relay: pin directory %s: %s (maps not pinned)",
-				 d->relay_pin_dir, strerror(-err));
-			d->relay_pin_dir[0] = 0;
-		} else {
-			rc.pin_dir = d->relay_pin_dir;
-		}
-	}
-	err = agw_relay_new(&rc, &d->relay);
-	if (err)
-		return err;
-	log_relay_start(d);
-	return agw_evloop_add_fd(d->loop, &d->relay_ev,
-				 agw_relay_fd(d->relay), EPOLLIN, on_relay_fd,
-				 d);
-}
-
-void agwd_relay_fini(struct agwd *d)
-{
-	if (!d->relay)
-		return;
-	agw_evloop_del_fd(d->loop, &d->relay_ev);
-	if (!agw_relay_sockmap_status(d->relay) && d->relay_pin_dir[0])
-		relay_pins_remove(d->relay_pin_dir);
-	agw_relay_free(d->relay);
-	d->relay = NULL;
 }
 
 /* Take both terminations' packet counts and byte counts, then reset. */
