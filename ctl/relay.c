@@ -104,6 +104,19 @@ int agwd_relay_init(struct agwd *d)
 	err = agw_relay_new(&rc, &d->relay);
 	if (err)
 		return err;
+	/* The pins are for inspection only: they must not cost the path
+	 * (e.g. a pin_dir that is not on a bpffs). */
+	if (rc.pin_dir && (err = agw_relay_sockmap_status(d->relay))) {
+		agw_warn("relay: sockmap program with its maps pinned in %s: %s; loading it without pins",
+			 rc.pin_dir, strerror(-err));
+		agw_relay_free(d->relay);
+		d->relay = NULL;
+		rc.pin_dir = NULL;
+		d->relay_pin_dir[0] = 0;
+		err = agw_relay_new(&rc, &d->relay);
+		if (err)
+			return err;
+	}
 	log_relay_start(d);
 	return agw_evloop_add_fd(d->loop, &d->relay_ev,
 				 agw_relay_fd(d->relay), EPOLLIN, on_relay_fd,

@@ -64,6 +64,7 @@ registration_retry_max_ms = 1000
 [relay]
 path = $1
 bpf = $2
+${RELAY_EXTRA:-}
 $(lab_realms rctl 31000)
 CONF
 	lab_start_agwd
@@ -206,18 +207,25 @@ check_stats() { # N (of the release)
 }
 
 run() { # PATH BPF CONTEXTS EXPECTED_PATH WHY [crash]
-	T="path=$1,bpf=$2"
+	T="path=$1,bpf=$2${RELAY_EXTRA:+,$RELAY_EXTRA}"
 	start_agwd "$1" "$2" "$3"
-	case "$2" in
-	on) grep -q "relay: default path $1; sockmap program loaded, maps pinned in $PIN/relay" \
-		"$TMP/agwd.log" || die "$T: sockmap status not logged"
-	    bpftool map show pinned "$PIN/relay/agw_r_dirs" >/dev/null ||
-		die "$T: agw_r_dirs not pinned" ;;
-	off) grep -q "sockmap off (\[relay\] bpf = off)" "$TMP/agwd.log" ||
-		die "$T: bpf = off not logged"
-	     flows | jq -e '.sockmap == "off"' >/dev/null ||
-		die "$T: flows: sockmap not off: $(flows)" ;;
-	esac
+	if [ -n "${RELAY_EXTRA:-}" ]; then
+		# a pin_dir outside bpffs: the program loads without pins
+		grep -q "relay: sockmap program with its maps pinned in $TMP/notbpf: .*; loading it without pins" \
+			"$TMP/agwd.log" || die "$T: failed pinning not logged"
+		grep -q "relay: default path $1; sockmap program loaded (maps not pinned)" \
+			"$TMP/agwd.log" || die "$T: sockmap not loaded without pins"
+	elif [ "$2" = on ]; then
+		grep -q "relay: default path $1; sockmap program loaded, maps pinned in $PIN/relay" \
+			"$TMP/agwd.log" || die "$T: sockmap status not logged"
+		bpftool map show pinned "$PIN/relay/agw_r_dirs" >/dev/null ||
+			die "$T: agw_r_dirs not pinned"
+	else
+		grep -q "sockmap off (\[relay\] bpf = off)" "$TMP/agwd.log" ||
+			die "$T: bpf = off not logged"
+		flows | jq -e '.sockmap == "off"' >/dev/null ||
+			die "$T: flows: sockmap not off: $(flows)"
+	fi
 	run_mgc
 	call closed "$4" "$5" 1
 	local na1=$CALL_NA nb1=$CALL_NB acc1=$CALL_ACC core1=$CALL_CORE
@@ -236,4 +244,6 @@ run splice on 32 splice default crash
 # the pins of the crashed run are there, with another size
 run sockmap on 48 sockmap default
 run sockmap off 64 copy no-bpf
+mkdir -p "$TMP/notbpf"
+RELAY_EXTRA="pin_dir = $TMP/notbpf" run sockmap on 16 sockmap default
 echo "PASS"
