@@ -5,8 +5,10 @@
 # agwd's relay as an operator and the MGC see it: agwd, the real Erlang
 # megaco MGC and two real TCP peers (UE on the access side, a peer on the
 # core side) in network namespaces. agwd runs once per [relay] path
-# (copy, splice, sockmap, and sockmap with bpf = off), restarted with the
-# same pin directory and another [limits] contexts each time. In each run
+# (copy, splice, sockmap, sockmap with bpf = off, sockmap with a pin_dir
+# outside bpffs), restarted with the same pin directory and another
+# [limits] contexts each time, once after a crash that left its pins
+# (they must not cost the next agwd the sockmap program). In each run
 # two calls (tests/mgc/agwd/relay.scn) move random payloads of random
 # sizes both ways, byte-exact; while a flow is open `agwctl -j flows`
 # shows its path, why, and exact byte counts each way; the Subtract
