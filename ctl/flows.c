@@ -8,18 +8,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "agw/log.h"
 #include "agw/strbuf.h"
 #include "ctx.h"
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void json_dir(struct agw_strbuf *out, const char *key,
 		     const struct agw_relay_dir_stats *s, uint64_t limit)
@@ -35,8 +27,10 @@ static void json_dir(struct agw_strbuf *out, const char *key,
 }
 
 static void json_flow(struct agw_strbuf *out, const struct agwd_ctx *c,
-		      const struct agw_relay_flow_stats *st, uint64_t now)
+		      const struct agw_relay_flow_stats *st, uint64_t now_ms)
 {
+	uint64_t last_ms;
+
 	agw_strbuf_printf(out, "{\"context\":%u", c->id);
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		agw_strbuf_printf(out, ",\"%s\":", i ? "b" : "a");
@@ -47,11 +41,11 @@ static void json_flow(struct agw_strbuf *out, const struct agwd_ctx *c,
 			  agw_relay_why_name(st->why));
 	json_dir(out, "a_to_b", &st->dir[0], st->limit[0]);
 	json_dir(out, "b_to_a", &st->dir[1], st->limit[1]);
-	/* the engine's clock is CLOCK_MONOTONIC (BPF: bpf_ktime_get_ns) */
-	if (st->last_ns && now >= st->last_ns)
+	/* the engine's clock is CLOCK_MONOTONIC too (BPF: bpf_ktime_get_ns) */
+	last_ms = st->last_ns / 1000000ULL;
+	if (st->last_ns && now_ms >= last_ms)
 		agw_strbuf_printf(out, ",\"idle_ms\":%llu}",
-				  (unsigned long long)(now - st->last_ns) /
-					  1000000ULL);
+				  (unsigned long long)(now_ms - last_ms));
 	else
 		agw_strbuf_printf(out, ",\"idle_ms\":null}");
 }
@@ -73,7 +67,7 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)
 {
 	struct agw_relay_flow_stats st;
 	unsigned long want = 0;
-	uint64_t now = monotonic_ns();
+	uint64_t now_ms = agw_now_ms();
 	unsigned int n = 0;
 	char *end;
 
@@ -94,7 +88,7 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)
 		    agw_relay_stats(d->relay, c->relay_id, &st))
 			continue;
 		agw_strbuf_printf(out, n++ ? "," : "");
-		json_flow(out, c, &st, now);
+		json_flow(out, c, &st, now_ms);
 	}
 	agw_strbuf_printf(out, "],\"count\":%u", n);
 	return 0;
