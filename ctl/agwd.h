@@ -102,6 +102,7 @@ struct agwd {
 	struct agw_gate *gate;
 	struct agw_relay_engine *relay;
 	struct agw_evfd relay_ev;
+	char relay_pin_dir[AGW_CFG_PATH_MAX];
 	struct agwd_term *all_terms; /* list for agwctl and realm events */
 	struct agw_sdp *sdp_a, *sdp_b; /* scratch for one command */
 
@@ -146,6 +147,9 @@ void agwd_ctx_release_all(struct agwd *d);
 void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a);
 int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out);
 int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out);
+
+/* ctl/flows.c: the relay's flows (agwctl flows [CONTEXT]) */
+int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out);
 
 /*
  * Parse the command line: load the file named by --config over the

@@ -732,13 +732,19 @@ int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out)
 	for (uint32_t i = 0; i < d->tab.max_ctx; i++) {
 		struct agwd_ctx *c = &d->tab.ctx[i];
 		bool f2 = true;
+		struct agw_relay_flow_stats st;
 
 		if (!c->id)
 			continue;
-		agw_strbuf_printf(out, "%s{\"id\":%u,\"relaying\":%s,"
-				       "\"terminations\":[",
+		agw_strbuf_printf(out, "%s{\"id\":%u,\"relaying\":%s,",
 				  first ? "" : ",", c->id,
 				  c->relaying ? "true" : "false");
+		/* the relay path (agwctl flows has the rest) */
+		if (c->relaying &&
+		    !agw_relay_stats(d->relay, c->relay_id, &st))
+			agw_strbuf_printf(out, "\"relay_path\":\"%s\",",
+					  agw_relay_path_name(st.path));
+		agw_strbuf_printf(out, "\"terminations\":[");
 		for (unsigned int j = 0; j < AGWD_TERMS_PER_CTX; j++)
 			if (c->t[j]) {
 				agw_strbuf_printf(out, f2 ? "" : ",");

@@ -123,6 +123,13 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 		     uint64_t pkt[2], uint64_t syn[2]);
 void agwd_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_term_fail(struct agwd *d, struct agwd_term *t, bool released);
+void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
+			 enum agw_relay_event ev, int side, int err,
+			 const struct agw_relay_flow_stats *st);
+/* "ip netns exec" gives a fresh /sys: mount a bpffs for pins under it */
+void agwd_ensure_bpffs(const char *pin_dir);
+
+/* ctl/relay.c */
 int agwd_relay_init(struct agwd *d);
 void agwd_relay_fini(struct agwd *d);
 void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c);

@@ -132,8 +132,16 @@ static int cmd_terminations(void *arg, const char *args,
 	return agwd_ctl_terminations(arg, out);
 }
 
+static int cmd_flows(void *arg, const char *args, struct agw_strbuf *out)
+{
+	return agwd_ctl_flows(arg, args, out);
+}
+
 const struct agw_ctl_cmd agwd_ctl_cmds[] = {
 	{ "contexts", "contexts and their terminations", cmd_contexts },
+	{ "flows",
+	  "relayed contexts: path and why, bytes, stalls, idle time, bound",
+	  cmd_flows },
 	{ "terminations",
 	  "terminations: state, gate mode, addresses, SYN and octet counters",
 	  cmd_terminations },

@@ -6,6 +6,7 @@
  * here, synchronously, before the command's reply is encoded.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
 #include <sys/epoll.h>
@@ -40,7 +41,7 @@ const char *agwd_term_state_name(enum agwd_term_state s)
  * "ip netns exec" gives a fresh /sys without bpffs: mount one there (in
  * that private mount namespace) so that the gate can pin its maps.
  */
-static void ensure_bpffs(const char *pin_dir)
+void agwd_ensure_bpffs(const char *pin_dir)
 {
 	struct statfs sf;
 
@@ -62,7 +63,7 @@ int agwd_gate_init(struct agwd *d)
 	struct agw_gate_cfg gc = { .port_min = 65535, .port_max = 0 };
 	int err;
 
-	ensure_bpffs(d->cfg.gate_pin_dir);
+	agwd_ensure_bpffs(d->cfg.gate_pin_dir);
 	err = agw_gate_open(&go, &d->gate);
 	if (err) {
 		agw_err("gate (pins in %s): %s", d->cfg.gate_pin_dir,
@@ -307,9 +308,46 @@ static void harvest(struct agwd_ctx *c, const struct agw_relay_flow_stats *st)
 	}
 }
 
-static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
-			   enum agw_relay_event ev, int side, int err,
-			   const struct agw_relay_flow_stats *st)
+/*
+ * rfd is agwd's duplicate of a socket the engine owns: the engine closes
+ * its descriptor before it reports the end of a flow, and TCP_INFO (the
+ * segment counts) is still readable here until agwd closes this one,
+ * right after. The socket's last close (FIN already sent, or the RST the
+ * engine's SO_LINGER asks for) is therefore agwd's.
+ */
+static void relay_fds_done(struct agwd_ctx *c)
+{
+	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+		struct agwd_term *t = c->t[i];
+
+		if (!t || t->rfd < 0)
+			continue;
+		agwd_tcp_segs(t->rfd, t->packets);
+		close(t->rfd);
+		t->rfd = -1;
+	}
+}
+
+static const char *relay_why_text(const struct agw_relay_flow_stats *st)
+{
+	switch (st->why) {
+	case AGW_RELAY_WHY_REQUESTED:
+	case AGW_RELAY_WHY_DEFAULT:
+		return "";
+	case AGW_RELAY_WHY_NO_PIPE:
+		return ": splice wanted, pipe() failed";
+	case AGW_RELAY_WHY_NO_BPF:
+		return ": sockmap wanted, its BPF program is not loaded";
+	case AGW_RELAY_WHY_SOCKMAP_REFUSED:
+		return ": sockmap wanted, the socket insert was refused";
+	default:
+		return "";
+	}
+}
+
+void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
+			 enum agw_relay_event ev, int side, int err,
+			 const struct agw_relay_flow_stats *st)
 {
 	struct agwd *d = arg;
 	struct agwd_ctx *c = ctx;
@@ -318,13 +356,12 @@ static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 		return; /* aborted by a Subtract: already harvested */
 	harvest(c, st);
 	c->relaying = false;
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i])
-			c->t[i]->rfd = -1; /* closed by the engine */
-	agw_info("context %u: relay %s (a->b %llu, b->a %llu octets)", c->id,
-		 agw_relay_event_name(ev),
+	relay_fds_done(c);
+	agw_info("context %u: relay %s on %s (a->b %llu, b->a %llu octets)%s%s",
+		 c->id, agw_relay_event_name(ev), agw_relay_path_name(st->path),
 		 (unsigned long long)st->dir[0].bytes,
-		 (unsigned long long)st->dir[1].bytes);
+		 (unsigned long long)st->dir[1].bytes, err ? ": " : "",
+		 err ? strerror(err) : "");
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		struct agwd_term *t = c->t[i];
 
@@ -334,40 +371,6 @@ static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 		if (t->p.ev_rel)
 			agwd_notify(d, t, "tcpbcc/rel");
 	}
-}
-
-static void on_relay_fd(struct agw_evfd *h, uint32_t events)
-{
-	struct agwd *d = h->arg;
-
-	agw_relay_dispatch(d->relay, 0);
-}
-
-int agwd_relay_init(struct agwd *d)
-{
-	struct agw_relay_config rc = {
-		.path = AGW_RELAY_PATH_COPY,
-		.max_flows = d->cfg.max_contexts,
-		.no_bpf = true,
-		.on_event = on_relay_event,
-		.arg = d,
-	};
-	int err = agw_relay_new(&rc, &d->relay);
-
-	if (err)
-		return err;
-	return agw_evloop_add_fd(d->loop, &d->relay_ev,
-				 agw_relay_fd(d->relay), EPOLLIN, on_relay_fd,
-				 d);
-}
-
-void agwd_relay_fini(struct agwd *d)
-{
-	if (!d->relay)
-		return;
-	agw_evloop_del_fd(d->loop, &d->relay_ev);
-	agw_relay_free(d->relay);
-	d->relay = NULL;
 }
 
 /* Take both terminations' packet counts and byte counts, then reset. */
@@ -380,19 +383,16 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 		return;
 	if (!agw_relay_stats(d->relay, c->relay_id, &st))
 		harvest(c, &st);
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i]) {
-			agwd_tcp_segs(c->t[i]->rfd, c->t[i]->packets);
-			c->t[i]->rfd = -1;
-		}
 	c->relaying = false;
 	agw_relay_abort(d->relay, c->relay_id);
+	relay_fds_done(c);
 }
 
 static void try_relay(struct agwd *d, struct agwd_ctx *c)
 {
 	struct agwd_term *a = c->t[0], *b = c->t[1];
 	struct agw_relay_flow_opts o = { .ctx = c };
+	struct agw_relay_flow_stats st;
 	int err;
 
 	if (agwd_tls_try_relay(d, c))
@@ -402,17 +402,27 @@ static void try_relay(struct agwd *d, struct agwd_ctx *c)
 		return;
 	agw_evloop_del_fd(d->loop, &a->cev);
 	agw_evloop_del_fd(d->loop, &b->cev);
+	/* without a duplicate only the segment counts are lost */
+	a->rfd = fcntl(a->cfd, F_DUPFD_CLOEXEC, 0);
+	b->rfd = fcntl(b->cfd, F_DUPFD_CLOEXEC, 0);
 	err = agw_relay_add(d->relay, a->cfd, b->cfd, &o, &c->relay_id);
 	if (err) {
 		agw_err("context %u: relay: %s", c->id, strerror(-err));
+		for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+			if (c->t[i]->rfd >= 0)
+				close(c->t[i]->rfd);
+			c->t[i]->rfd = -1;
+		}
 		return;
 	}
-	a->rfd = a->cfd;
-	b->rfd = b->cfd;
 	a->cfd = b->cfd = -1;
 	a->state = b->state = AGWD_TS_RELAYING;
 	c->relaying = true;
-	agw_info("context %u: relaying %s <-> %s", c->id, a->id, b->id);
+	if (agw_relay_stats(d->relay, c->relay_id, &st))
+		return;
+	agw_info("context %u: relaying %s <-> %s on %s (%s%s)", c->id, a->id,
+		 b->id, agw_relay_path_name(st.path),
+		 agw_relay_why_name(st.why), relay_why_text(&st));
 }
 
 /* Before the relay: a connected socket whose peer closes early. */
@@ -841,6 +851,10 @@ void agwd_term_close(struct agwd *d, struct agwd_term *t)
 		agw_evloop_del_fd(d->loop, &t->cev);
 		close(t->cfd);
 		t->cfd = -1;
+	}
+	if (t->rfd >= 0) { /* agwd's duplicate; the relay has stopped */
+		close(t->rfd);
+		t->rfd = -1;
 	}
 	if (t->port) {
 		agw_portpool_release(&t->realm->ports, t->port);

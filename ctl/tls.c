@@ -417,10 +417,8 @@ static void relay_release(struct agwd *d, struct agwd_term *t)
 	x->relay = NULL;
 	x->tls_fd = x->plain_fd = -1;
 	t->state = AGWD_TS_CLOSED;
-	if (x->plain) {
-		x->plain->rfd = -1;
+	if (x->plain)
 		x->plain->state = AGWD_TS_CLOSED;
-	}
 }
 
 static void relay_watch(struct agwd *d, struct agwd_term *t)
@@ -507,7 +505,7 @@ bool agwd_tls_try_relay(struct agwd *d, struct agwd_ctx *c)
 		return true;
 	}
 	x->plain = p;
-	x->plain_fd = p->rfd = pfd;
+	x->plain_fd = pfd;
 	x->relayed = true;
 	x->mode = agw_tls_relay_mode(x->relay);
 	snprintf(x->mode_reason, sizeof(x->mode_reason), "%s",
