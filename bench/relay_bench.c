@@ -38,6 +38,7 @@ struct bench {
 	int server_port, extra_pid;
 	int srv_listen, relay_listen;
 	uint64_t srv_bytes;
+	struct agw_relay_flow_stats st; /* the relayed flow's final counters */
 	int rc;
 };
 
@@ -137,6 +138,19 @@ out:
 	return NULL;
 }
 
+static void on_end(void *arg, uint64_t id, void *ctx, enum agw_relay_event ev,
+		   int side, int err, const struct agw_relay_flow_stats *st)
+{
+	struct bench *b = arg;
+
+	(void)id;
+	(void)ctx;
+	(void)ev;
+	(void)side;
+	(void)err;
+	b->st = *st;
+}
+
 static void *relay_main(void *arg)
 {
 	struct bench *b = arg;
@@ -146,6 +160,8 @@ static void *relay_main(void *arg)
 	int fa = -1, fb = -1, ret;
 
 	o.path = agw_relay_path_parse(b->via);
+	cfg.on_event = on_end;
+	cfg.arg = b;
 	ret = agw_relay_new(&cfg, &e);
 	if (ret < 0)
 		goto err;
@@ -362,6 +378,14 @@ int main(int argc, char **argv)
 	}
 	if (has_relay)
 		pthread_join(rel, NULL);
+	if (has_relay && !strcmp(b.test, "bulk") && b.st.dir[0].bytes) {
+		/* sockmap: how much the verdict had to pass up to user space */
+		printf("bench: relay_bulk_%s_user_pct = %.2f %%\n", name,
+		       100.0 * (double)b.st.dir[0].user_bytes /
+			       (double)b.st.dir[0].bytes);
+		printf("bench: relay_bulk_%s_stalls = %llu count\n", name,
+		       (unsigned long long)b.st.dir[0].stalls);
+	}
 	close(b.srv_listen);
 	if (has_relay)
 		close(b.relay_listen);

@@ -482,6 +482,11 @@ int agw_relay_sockmap_status(const struct agw_relay_engine *e)
 	return e->bpf ? 0 : e->bpf_err;
 }
 
+int agw_relay_sockmap_progress(const struct agw_relay_engine *e)
+{
+	return relay_bpf_progress(e);
+}
+
 static struct relay_flow *lookup(struct agw_relay_engine *e, uint64_t id)
 {
 	uint32_t idx = (uint32_t)id;

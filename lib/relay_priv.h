@@ -108,6 +108,9 @@ int relay_shut_dst(struct relay_half *h);
 /* sockmap path (lib/relay_sockmap.c) */
 int relay_bpf_open(struct agw_relay_engine *e);
 void relay_bpf_close(struct agw_relay_engine *e);
+/* 0 when the verdict reads the destination's progress itself, else why
+ * not (-errno; the sockmap status when the program is not loaded). */
+int relay_bpf_progress(const struct agw_relay_engine *e);
 int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f);
 void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f);
 int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
