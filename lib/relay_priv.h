@@ -42,6 +42,8 @@ struct relay_half {
 	uint64_t accepted_base; /* sockmap: dst acked + queued at handover */
 	uint64_t user_base; /* sockmap: bytes at handover */
 	uint32_t slot; /* sockmap: agw_r_dirs slot */
+	uint64_t fwd_inside; /* sockmap: fwd_bytes known to be inside dst */
+	bool fwd_inside_ok; /* ... fwd_inside is valid */
 	uint64_t limit;
 };
 

@@ -227,19 +227,31 @@ static uint64_t user_bytes(const struct relay_half *h)
 	return h->bytes - h->user_base;
 }
 
-/* Everything handed to dst (redirected or written) is inside dst. */
+/*
+ * Everything handed to dst (redirected or written) is inside dst. Once
+ * that held, it keeps holding while the verdict redirects nothing more
+ * (our own writes go straight into dst, in order), so the check costs
+ * no system call until fwd_bytes moves again.
+ */
 static int handed_all(struct agw_relay_engine *e, struct relay_half *h,
 		      bool *yes)
 {
 	struct agw_relay_dir *d = dir_of(e, h);
-	uint64_t acked, accepted;
-	int ret = dst_progress(h->dst, &acked, &accepted);
+	uint64_t acked, accepted, fwd = load64(&d->fwd_bytes);
+	int ret;
 
+	if (h->fwd_inside_ok && fwd == h->fwd_inside) {
+		*yes = true;
+		return 0;
+	}
+	ret = dst_progress(h->dst, &acked, &accepted);
 	if (ret < 0)
 		return ret;
 	store64(&d->peer_acked, acked - h->acked_base);
 	*yes = (int64_t)(accepted - h->accepted_base) >=
-	       (int64_t)(load64(&d->fwd_bytes) + user_bytes(h));
+	       (int64_t)(fwd + user_bytes(h));
+	h->fwd_inside = fwd;
+	h->fwd_inside_ok = *yes;
 	return 0;
 }
 
@@ -271,6 +283,7 @@ int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f)
 		h->accepted_base = accepted;
 		h->user_base = h->bytes;
 		h->user_read = 0;
+		h->fwd_inside_ok = false;
 		memset(d, 0, sizeof(*d));
 		/* The verdict that reads the destination caps the bound at
 		 * half its send buffer itself, at every chunk. */
