@@ -74,7 +74,9 @@ typedef void (*agw_relay_event_fn)(void *arg, uint64_t flow_id, void *ctx,
 				   const struct agw_relay_flow_stats *st);
 
 struct agw_relay_config {
-	enum agw_relay_path path; /* default for AUTO flows; AUTO = copy */
+	/* Default for AUTO flows; AUTO = sockmap (copy, with the reason, when
+	 * BPF is unavailable or the socket cannot go into the map). */
+	enum agw_relay_path path;
 	/* Bound per direction on bytes forwarded but not yet accepted by the
 	 * destination's peer; 0 = twice the largest TCP send buffer
 	 * (tcp_wmem[2]). Splice and copy are bounded by their pipe/buffer

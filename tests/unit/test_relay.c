@@ -973,9 +973,13 @@ START_TEST(test_fallback)
 }
 END_TEST
 
-/* A flow that asks for no path gets the engine's measured default. */
+/*
+ * A flow that asks for no path gets the engine's measured default,
+ * sockmap; without BPF the same flow runs on copy and says why.
+ */
 START_TEST(test_default_path)
 {
+	struct agw_relay_config cfg = { .no_bpf = true };
 	struct world w;
 	int ra, rb;
 
@@ -984,9 +988,55 @@ START_TEST(test_default_path)
 	flow_sizes(&w.flows[0], 200 * KiB, 100 * KiB);
 	flow_add(&w, 0, ra, rb, NULL);
 	ck_assert(world_run(&w, 0));
+	w.path = AGW_RELAY_PATH_SOCKMAP;
+	check_clean(&w, 0);
+	ck_assert_int_eq(w.flows[0].st.path, AGW_RELAY_PATH_SOCKMAP);
+	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_DEFAULT);
+	world_free(&w);
+
+	world_init(&w, 1, AGW_RELAY_PATH_AUTO, &cfg);
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(&w.flows[0], 200 * KiB, 100 * KiB);
+	flow_add(&w, 0, ra, rb, NULL);
+	ck_assert(world_run(&w, 0));
 	w.path = AGW_RELAY_PATH_COPY;
 	check_clean(&w, 0);
-	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_DEFAULT);
+	ck_assert_int_eq(w.flows[0].st.path, AGW_RELAY_PATH_COPY);
+	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_NO_BPF);
+	world_free(&w);
+}
+END_TEST
+
+/*
+ * The default (sockmap) needs TCP counters: a flow between two Unix
+ * stream sockets runs on copy instead, says why, and still relays.
+ */
+START_TEST(test_default_not_tcp)
+{
+	struct agw_relay_flow_opts o = { 0 };
+	int a[2], b[2], n;
+	struct world w;
+	char buf[8];
+
+	world_init(&w, 1, AGW_RELAY_PATH_AUTO, NULL);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	o.ctx = &w.flows[0];
+	ck_assert_int_eq(agw_relay_add(w.e, a[1], b[0], &o, &w.flows[0].id),
+			 0);
+	ck_assert_int_eq(write(a[0], "hello", 5), 5);
+	ck_assert_int_eq(shutdown(a[0], SHUT_WR), 0);
+	ck_assert_int_eq(shutdown(b[1], SHUT_WR), 0);
+	while (!w.flows[0].ended)
+		ck_assert_int_ge(agw_relay_dispatch(w.e, 100), 0);
+	n = (int)read(b[1], buf, sizeof(buf));
+	ck_assert_int_eq(n, 5);
+	ck_assert_int_eq(memcmp(buf, "hello", 5), 0);
+	ck_assert_int_eq(w.flows[0].ev, AGW_RELAY_EV_CLOSED);
+	ck_assert_int_eq(w.flows[0].st.path, AGW_RELAY_PATH_COPY);
+	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_SOCKMAP_REFUSED);
+	close(a[0]);
+	close(b[1]);
 	world_free(&w);
 }
 END_TEST
@@ -1064,6 +1114,7 @@ static Suite *relay_suite(void)
 	add_case(s, "stats_abort", test_stats_abort, np);
 	add_case(s, "fallback", test_fallback, 1);
 	add_case(s, "default_path", test_default_path, 1);
+	add_case(s, "default_not_tcp", test_default_not_tcp, 1);
 	add_case(s, "idle_wakeups", test_idle_wakeups, 1);
 	add_case(s, "pin_dir", test_pin_dir, 1);
 	return s;
