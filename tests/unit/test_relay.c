@@ -973,37 +973,34 @@ START_TEST(test_fallback)
 }
 END_TEST
 
+/* One AUTO flow on an engine configured as cfg: its path and why. */
+static void default_flow(const struct agw_relay_config *cfg,
+			 enum agw_relay_path path, enum agw_relay_why why)
+{
+	struct world w;
+	int ra, rb;
+
+	world_init(&w, 1, AGW_RELAY_PATH_AUTO, cfg);
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(&w.flows[0], 200 * KiB, 100 * KiB);
+	flow_add(&w, 0, ra, rb, NULL);
+	ck_assert(world_run(&w, 0));
+	w.path = path;
+	check_clean(&w, 0);
+	ck_assert_int_eq(w.flows[0].st.why, why);
+	world_free(&w);
+}
+
 /*
  * A flow that asks for no path gets the engine's measured default,
  * sockmap; without BPF the same flow runs on copy and says why.
  */
 START_TEST(test_default_path)
 {
-	struct agw_relay_config cfg = { .no_bpf = true };
-	struct world w;
-	int ra, rb;
+	struct agw_relay_config no_bpf = { .no_bpf = true };
 
-	world_init(&w, 1, AGW_RELAY_PATH_AUTO, NULL);
-	flow_connect(&w, 0, &ra, &rb);
-	flow_sizes(&w.flows[0], 200 * KiB, 100 * KiB);
-	flow_add(&w, 0, ra, rb, NULL);
-	ck_assert(world_run(&w, 0));
-	w.path = AGW_RELAY_PATH_SOCKMAP;
-	check_clean(&w, 0);
-	ck_assert_int_eq(w.flows[0].st.path, AGW_RELAY_PATH_SOCKMAP);
-	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_DEFAULT);
-	world_free(&w);
-
-	world_init(&w, 1, AGW_RELAY_PATH_AUTO, &cfg);
-	flow_connect(&w, 0, &ra, &rb);
-	flow_sizes(&w.flows[0], 200 * KiB, 100 * KiB);
-	flow_add(&w, 0, ra, rb, NULL);
-	ck_assert(world_run(&w, 0));
-	w.path = AGW_RELAY_PATH_COPY;
-	check_clean(&w, 0);
-	ck_assert_int_eq(w.flows[0].st.path, AGW_RELAY_PATH_COPY);
-	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_NO_BPF);
-	world_free(&w);
+	default_flow(NULL, AGW_RELAY_PATH_SOCKMAP, AGW_RELAY_WHY_DEFAULT);
+	default_flow(&no_bpf, AGW_RELAY_PATH_COPY, AGW_RELAY_WHY_NO_BPF);
 }
 END_TEST
 
