@@ -143,6 +143,7 @@ for p in default sockmap sockmap_tick splice copy; do
 	ratio "${tag}_bulk_${p}_vs_haproxy" "${tag}_bulk_${m}_gbps" "${tag}_bulk_haproxy_gbps"
 	ratio "${tag}_bulk_${p}_vs_direct" "${tag}_bulk_${m}_gbps" "${tag}_bulk_direct_gbps"
 	ratio "${tag}_cpu_${p}_vs_haproxy" "${tag}_bulk_${m}_cpu" "${tag}_bulk_haproxy_cpu"
+	ratio "${tag}_machine_cpu_${p}_vs_haproxy" "${tag}_bulk_${m}_machine_cpu" "${tag}_bulk_haproxy_machine_cpu"
 	for s in 64 1024; do
 		ratio "${tag}_rr${s}_${p}_vs_haproxy" "${tag}_rr${s}_${m}_p50" "${tag}_rr${s}_haproxy_p50"
 	done
