@@ -84,7 +84,8 @@ static int net_setup(const char *nslist, const char *addrlist)
 		if (net.self < 0)
 			return -errno;
 		for (i = 0; i < 2; i++) {
-			snprintf(path, sizeof(path), "/run/netns/%.63s", names[i]);
+			snprintf(path, sizeof(path), "/run/netns/%.63s",
+				 names[i]);
 			net.ns[i] = open(path, O_RDONLY | O_CLOEXEC);
 			if (net.ns[i] < 0)
 				return -errno;
@@ -496,10 +497,10 @@ int main(int argc, char **argv)
 		pthread_join(srv, NULL);
 		qsort(lat, n, sizeof(*lat), cmp_double);
 		if (n) {
-			printf("bench: %s_rr%zu_%s_p50 = %.1f us\n", tag, b.size,
-			       name, lat[n / 2]);
-			printf("bench: %s_rr%zu_%s_p99 = %.1f us\n", tag, b.size,
-			       name, lat[n * 99 / 100]);
+			printf("bench: %s_rr%zu_%s_p50 = %.1f us\n", tag,
+			       b.size, name, lat[n / 2]);
+			printf("bench: %s_rr%zu_%s_p99 = %.1f us\n", tag,
+			       b.size, name, lat[n * 99 / 100]);
 		} else {
 			b.rc = 1;
 		}
@@ -525,10 +526,11 @@ int main(int argc, char **argv)
 		close(b.relay_listen);
 	return b.rc;
 usage:
-	fprintf(stderr, "usage: relay_bench --via direct|sockmap|sockmap-tick|"
-			"splice|copy|"
-			"port:N --test bulk|rr [--size N] [--seconds S] "
-			"[--server-port N] [--extra-pid PID] [--tag NAME] "
-			"[--netns PEER_NS,RELAY_NS --addrs PEER_IP,RELAY_IP]\n");
+	fprintf(stderr,
+		"usage: relay_bench --via direct|sockmap|sockmap-tick|"
+		"splice|copy|"
+		"port:N --test bulk|rr [--size N] [--seconds S] "
+		"[--server-port N] [--extra-pid PID] [--tag NAME] "
+		"[--netns PEER_NS,RELAY_NS --addrs PEER_IP,RELAY_IP]\n");
 	return 2;
 }

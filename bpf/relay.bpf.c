@@ -63,8 +63,8 @@ struct {
  * Returns false when the destination cannot be read (it left the map).
  */
 static __always_inline bool dst_progress(struct agw_relay_sock *s,
-					 struct agw_relay_dir *d,
-					 __s64 *acked, __u64 *limit)
+					 struct agw_relay_dir *d, __s64 *acked,
+					 __u64 *limit)
 {
 	struct bpf_sock *peer;
 	struct tcp_sock *tp;

@@ -85,9 +85,9 @@ static int load_skel(struct agw_relay_engine *e, struct relay_bpf *b,
 	b->socks_fd = bpf_map__fd(maps[0]);
 	b->index_fd = bpf_map__fd(maps[1]);
 	b->dirs_fd = bpf_map__fd(maps[2]);
-	b->prog_fd = bpf_program__fd(self_progress ?
-					     b->skel->progs.agw_relay_verdict :
-					     b->skel->progs.agw_relay_verdict_tick);
+	b->prog_fd = bpf_program__fd(
+		self_progress ? b->skel->progs.agw_relay_verdict :
+				b->skel->progs.agw_relay_verdict_tick);
 	return 0;
 err:
 	agw_relay__destroy(b->skel);

@@ -1019,8 +1019,7 @@ START_TEST(test_default_not_tcp)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
 	o.ctx = &w.flows[0];
-	ck_assert_int_eq(agw_relay_add(w.e, a[1], b[0], &o, &w.flows[0].id),
-			 0);
+	ck_assert_int_eq(agw_relay_add(w.e, a[1], b[0], &o, &w.flows[0].id), 0);
 	ck_assert_int_eq(write(a[0], "hello", 5), 5);
 	ck_assert_int_eq(shutdown(a[0], SHUT_WR), 0);
 	ck_assert_int_eq(shutdown(b[1], SHUT_WR), 0);
