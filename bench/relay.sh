@@ -1,16 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Relay benchmark: one loopback TCP flow relayed by each agw path
-# (sockmap, splice, copy), by HAProxy 2.6 (TCP mode, splice-request and
-# splice-response) and not relayed at all (direct), in one run. Each
-# measurement is repeated REPS times, interleaved, and the median printed.
-#   bulk: Gbit/s and CPU-seconds per GiB (client + server + relay
-#         process, user + system; kernel worker threads not included),
-#         and machine_cpu: the whole machine's busy CPU per GiB (includes
-#         kernel workers, but also whatever else runs on the machine)
-#   rr64 / rr1k: request/response round trip, 64 B and 1 KiB, p50 and p99
-# Env: RELAY_BENCH_SECONDS (per bulk run, default 1), RELAY_BENCH_REPS (3).
+# Relay benchmark: one TCP flow relayed by each agw path (sockmap,
+# sockmap-tick = sockmap with the verdict fed by the user-space tick, as
+# before the verdict read the destination itself, splice, copy), by
+# HAProxy 2.6 (TCP mode, splice-request and splice-response) and not
+# relayed at all (direct), in one run. Each measurement is repeated REPS
+# times, interleaved, and the median printed.
+#   bulk: Gbit/s; CPU-seconds per GiB counting the benchmark process,
+#         HAProxy and the kernel's worker threads (kworker, ksoftirqd:
+#         the sockmap backlog sends from there), user + system, the same
+#         for every path; machine_cpu: the whole machine's busy CPU
+#         (includes other jobs); for sockmap the share of bytes that went
+#         through user space and the mean chunk the verdict saw
+#   rr64 / rr1024: request/response round trip, 64 B and 1 KiB, p50, p99
+# Env: RELAY_BENCH_SECONDS (per bulk run, default 1), RELAY_BENCH_REPS (3),
+#   RELAY_BENCH_NET=veth: client and server in one namespace, the relay
+#   (and HAProxy) in another, joined by a veth pair; direct then crosses
+#   the veth once, like each of the relay's two connections. Metric names
+#   start with relay_veth_ instead of relay_.
 set -u
 BUILD=${BUILD:?}
 bin=$BUILD/benchbin/relay_bench
@@ -18,15 +26,43 @@ bin=$BUILD/benchbin/relay_bench
 command -v haproxy >/dev/null || { echo "haproxy not installed"; exit 1; }
 secs=${RELAY_BENCH_SECONDS:-1}
 reps=${RELAY_BENCH_REPS:-3}
-default=copy # the engine default (Documentation/relay.md)
+netmode=${RELAY_BENCH_NET:-loopback}
+default=sockmap # the engine default (Documentation/relay.md)
 
 tmp=$(mktemp -d)
 hpid=
+nsp=agw-skm-$$-p
+nsr=agw-skm-$$-r
 cleanup() {
 	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null && wait "$hpid" 2>/dev/null
+	if [ "$netmode" = veth ]; then
+		ip netns del "$nsp" 2>/dev/null
+		ip netns del "$nsr" 2>/dev/null
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+tag=relay
+netargs=()
+inr=() # run in the relay's namespace
+paddr=127.0.0.1
+raddr=127.0.0.1
+if [ "$netmode" = veth ]; then
+	tag=relay_veth
+	paddr=10.204.0.1
+	raddr=10.204.0.2
+	ip netns add "$nsp" && ip netns add "$nsr" &&
+		ip link add skmp$$ netns "$nsp" type veth peer name skmr$$ \
+			netns "$nsr" &&
+		ip -n "$nsp" addr add $paddr/24 dev skmp$$ &&
+		ip -n "$nsr" addr add $raddr/24 dev skmr$$ &&
+		ip -n "$nsp" link set lo up && ip -n "$nsr" link set lo up &&
+		ip -n "$nsp" link set skmp$$ up && ip -n "$nsr" link set skmr$$ up ||
+		{ echo "could not set up the namespaces"; exit 1; }
+	netargs=(--netns "$nsp,$nsr" --addrs "$paddr,$raddr")
+	inr=(ip netns exec "$nsr")
+fi
 
 start_haproxy() {
 	cat >"$tmp/haproxy.cfg" <<-CFG
@@ -40,10 +76,10 @@ start_haproxy() {
 		option splice-request
 		option splice-response
 	listen relay
-		bind 127.0.0.1:$hport
-		server s1 127.0.0.1:$sport
+		bind $raddr:$hport
+		server s1 $paddr:$sport
 	CFG
-	haproxy -f "$tmp/haproxy.cfg" -db >"$tmp/haproxy.log" 2>&1 &
+	"${inr[@]}" haproxy -f "$tmp/haproxy.cfg" -db >"$tmp/haproxy.log" 2>&1 &
 	hpid=$!
 	sleep 0.3
 	kill -0 "$hpid" 2>/dev/null && return 0
@@ -61,10 +97,12 @@ for _ in 1 2 3 4 5; do
 done
 [ -n "$hpid" ] || { echo "could not start haproxy"; cat "$tmp/haproxy.log"; exit 1; }
 
-vias="direct sockmap splice copy port:$hport"
+echo "bench: ${tag}_load_before = $(cut -d' ' -f1 /proc/loadavg) load"
+vias="direct sockmap sockmap-tick splice copy port:$hport"
 for ((r = 0; r < reps; r++)); do
 	for via in $vias; do
-		common=(--via "$via" --server-port "$sport" --extra-pid "$hpid")
+		common=(--via "$via" --server-port "$sport" --extra-pid "$hpid"
+			--tag "$tag" "${netargs[@]}")
 		for t in "bulk --seconds $secs" "rr --size 64 --seconds 0.5" \
 			"rr --size 1024 --seconds 0.5"; do
 			# shellcheck disable=SC2086
@@ -76,6 +114,7 @@ for ((r = 0; r < reps; r++)); do
 		done
 	done
 done >"$tmp/raw"
+echo "bench: ${tag}_load_after = $(cut -d' ' -f1 /proc/loadavg) load"
 
 # median of each metric
 awk '$1 == "bench:" { v[$2] = v[$2] " " $4; u[$2] = $5 }
@@ -97,14 +136,16 @@ ratio() { # name a b
 	awk -v n="$1" -v a="$a" -v b="$b" -v ka="$2" -v kb="$3" \
 		'BEGIN { printf "bench: %s_ratio = %.2f (%s / %s)\n", n, b ? a / b : 0, ka, kb }'
 }
-echo "bench: relay_default_path = $default"
-for p in sockmap splice copy; do
-	ratio "relay_bulk_${p}_vs_haproxy" "relay_bulk_${p}_gbps" relay_bulk_haproxy_gbps
-	ratio "relay_bulk_${p}_vs_direct" "relay_bulk_${p}_gbps" relay_bulk_direct_gbps
-	ratio "relay_cpu_${p}_vs_haproxy" "relay_bulk_${p}_cpu" relay_bulk_haproxy_cpu
-	ratio "relay_machine_cpu_${p}_vs_haproxy" "relay_bulk_${p}_machine_cpu" relay_bulk_haproxy_machine_cpu
+echo "bench: ${tag}_default_path = $default"
+for p in default sockmap sockmap_tick splice copy; do
+	m=$p
+	[ "$p" = default ] && m=$default
+	ratio "${tag}_bulk_${p}_vs_haproxy" "${tag}_bulk_${m}_gbps" "${tag}_bulk_haproxy_gbps"
+	ratio "${tag}_bulk_${p}_vs_direct" "${tag}_bulk_${m}_gbps" "${tag}_bulk_direct_gbps"
+	ratio "${tag}_cpu_${p}_vs_haproxy" "${tag}_bulk_${m}_cpu" "${tag}_bulk_haproxy_cpu"
+	ratio "${tag}_machine_cpu_${p}_vs_haproxy" "${tag}_bulk_${m}_machine_cpu" "${tag}_bulk_haproxy_machine_cpu"
 	for s in 64 1024; do
-		ratio "relay_rr${s}_${p}_vs_haproxy" "relay_rr${s}_${p}_p50" "relay_rr${s}_haproxy_p50"
+		ratio "${tag}_rr${s}_${p}_vs_haproxy" "${tag}_rr${s}_${m}_p50" "${tag}_rr${s}_haproxy_p50"
 	done
 done
 echo "bench: note = shared 2-core machine, figures are noisy; rerun with: make bench BENCHES=relay"

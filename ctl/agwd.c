@@ -14,6 +14,7 @@
 #include "agw/fsutil.h"
 #include "agw/log.h"
 #include "ctx.h"
+#include "tls.h"
 
 
 /* One line for the log: control characters escaped, length capped. */
@@ -114,6 +115,9 @@ static int start(struct agwd *d)
 			strerror(-err));
 		return err;
 	}
+	err = agwd_tls_init(d);
+	if (err)
+		return err;
 	err = agw_evloop_new(&d->loop);
 	if (err)
 		return err;
@@ -170,6 +174,7 @@ static void stop(struct agwd *d)
 	agw_h248_transport_free(d->h248);
 	agw_realms_free(d->realms);
 	agw_evloop_free(d->loop);
+	agwd_tls_fini(d);
 }
 
 static void log_startup(const struct agwd *d)

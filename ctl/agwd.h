@@ -12,6 +12,7 @@
 #include "agw/h248_txn_cache.h"
 #include "agw/h248_txn_out.h"
 #include "agw/ctlsock.h"
+#include "agw/fingerprint.h"
 #include "agw/evloop.h"
 #include "agw/h248_transport.h"
 #include "agw/realm.h"
@@ -37,6 +38,8 @@ struct agwd_ctx;
 struct agw_relay_engine;
 struct agw_sdp;
 struct agw_strbuf;
+struct agw_tls_cert;
+struct agw_tls_ctx;
 
 /* What an MG-originated request is for (the user pointer of txn_out). */
 enum agwd_out_kind {
@@ -99,8 +102,14 @@ struct agwd {
 	struct agw_gate *gate;
 	struct agw_relay_engine *relay;
 	struct agw_evfd relay_ev;
+	char relay_pin_dir[AGW_CFG_PATH_MAX];
 	struct agwd_term *all_terms; /* list for agwctl and realm events */
 	struct agw_sdp *sdp_a, *sdp_b; /* scratch for one command */
+
+	/* e2ae TLS (ctl/tls.c): one certificate and context for agwd */
+	struct agw_tls_cert *tls_cert;
+	struct agw_tls_ctx *tls_ctx;
+	char tls_fp[AGW_FP_ATTR_MAX]; /* "sha-256 AB:..." for logs, agwctl */
 };
 
 /* ctl/txn.c */
@@ -138,6 +147,9 @@ void agwd_ctx_release_all(struct agwd *d);
 void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a);
 int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out);
 int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out);
+
+/* ctl/flows.c: the relay's flows (agwctl flows [CONTEXT]) */
+int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out);
 
 /*
  * Parse the command line: load the file named by --config over the

@@ -15,6 +15,7 @@
 #include "agw/log.h"
 #include "agw/profile.h"
 #include "ctx.h"
+#include "tls.h"
 
 #define WILD_MAX 64 /* terminations one wildcard may name */
 
@@ -188,6 +189,7 @@ static void term_free(struct agwd *d, struct agwd_term *t)
 	d->tab.term[t->num - 1] = NULL;
 	d->tab.term_free[d->tab.nterm_free++] = t->num - 1;
 	d->tab.nterm--;
+	agwd_tls_term_free(t);
 	free(t);
 }
 
@@ -583,7 +585,8 @@ static int cmd_audit_value(struct exec *x, const struct h248_command *c)
 
 static int cmd_audit_cap(struct exec *x, const struct h248_command *c)
 {
-	static const char *const pkgs[] = { "ipdc-1", "gm-1", "tcpbcc-1",
+	static const char *const pkgs[] = { "ipdc-1",	  "gm-1",
+					    "tcpbcc-1",	  "tlsbsc-1",
 					    "hangterm-1", "nt-1" };
 	struct agwd_term *ts[WILD_MAX];
 	struct h248_command *rc;
@@ -729,13 +732,19 @@ int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out)
 	for (uint32_t i = 0; i < d->tab.max_ctx; i++) {
 		struct agwd_ctx *c = &d->tab.ctx[i];
 		bool f2 = true;
+		struct agw_relay_flow_stats st;
 
 		if (!c->id)
 			continue;
-		agw_strbuf_printf(out, "%s{\"id\":%u,\"relaying\":%s,"
-				       "\"terminations\":[",
+		agw_strbuf_printf(out, "%s{\"id\":%u,\"relaying\":%s,",
 				  first ? "" : ",", c->id,
 				  c->relaying ? "true" : "false");
+		/* the relay path (agwctl flows has the rest) */
+		if (c->relaying &&
+		    !agw_relay_stats(d->relay, c->relay_id, &st))
+			agw_strbuf_printf(out, "\"relay_path\":\"%s\",",
+					  agw_relay_path_name(st.path));
+		agw_strbuf_printf(out, "\"terminations\":[");
 		for (unsigned int j = 0; j < AGWD_TERMS_PER_CTX; j++)
 			if (c->t[j]) {
 				agw_strbuf_printf(out, f2 ? "" : ",");
@@ -785,10 +794,12 @@ int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out)
 			out,
 			",\"syn_admitted\":%llu,\"syn_dropped\":%llu,"
 			"\"octets_sent\":%llu,\"octets_received\":%llu,"
-			"\"age_ms\":%llu}",
+			"\"age_ms\":%llu",
 			(unsigned long long)syn[0], (unsigned long long)syn[1],
 			(unsigned long long)oct[0], (unsigned long long)oct[1],
 			(unsigned long long)(agw_now_ms() - t->add_ms));
+		agwd_tls_term_json(t, out);
+		agw_strbuf_printf(out, "}");
 		first = false;
 	}
 	agw_strbuf_printf(out, "]");

@@ -37,6 +37,7 @@ struct agwd_term_props {
 	bool has_events;
 	uint32_t rid; /* RequestID of the Events descriptor */
 	bool ev_fail, ev_rel, ev_thb;
+	bool ev_tls_fail; /* tlsbsc/fail */
 };
 
 struct agwd_term {
@@ -72,6 +73,9 @@ struct agwd_term {
 
 	/* statistics when the relay has ended, [0] sent to peer, [1] recv */
 	uint64_t octets[2], packets[2];
+
+	bool accepted; /* the peer opened the connection */
+	struct agwd_tls_term *tls; /* TLS transport (ctl/tls.c), else NULL */
 };
 
 struct agwd_ctx {
@@ -90,6 +94,7 @@ struct agwd_media_req {
 	struct agwd_term_props p; /* starting from the termination's */
 	bool set_synign, set_filter; /* items present in this command */
 	bool estab; /* tcpbcc/estab signal */
+	bool tls_estab; /* tlsbsc/estab signal */
 };
 
 /* Error text buffer for a command. */
@@ -118,6 +123,13 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 		     uint64_t pkt[2], uint64_t syn[2]);
 void agwd_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_term_fail(struct agwd *d, struct agwd_term *t, bool released);
+void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
+			 enum agw_relay_event ev, int side, int err,
+			 const struct agw_relay_flow_stats *st);
+/* "ip netns exec" gives a fresh /sys: mount a bpffs for pins under it */
+void agwd_ensure_bpffs(const char *pin_dir);
+
+/* ctl/relay.c */
 int agwd_relay_init(struct agwd *d);
 void agwd_relay_fini(struct agwd *d);
 void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c);
@@ -125,5 +137,10 @@ const char *agwd_term_state_name(enum agwd_term_state s);
 int agwd_gate_init(struct agwd *d);
 void agwd_gate_fini(struct agwd *d);
 void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event);
+/* The same with one event parameter name = "value". */
+void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
+		       const char *pname, const char *pvalue);
+/* Data segments out / in of a TCP socket (TCP_INFO), when fd >= 0. */
+void agwd_tcp_segs(int fd, uint64_t pkt[2]);
 
 #endif /* AGWD_CTX_H */

@@ -217,6 +217,7 @@ static int events(const struct h248_node *ev, struct agwd_media_req *mr,
 
 	mr->p.has_events = true;
 	mr->p.ev_fail = mr->p.ev_rel = mr->p.ev_thb = false;
+	mr->p.ev_tls_fail = false;
 	mr->p.rid = 0;
 	if (ev->nv == 1 && h248_node_uint(ev, &mr->p.rid))
 		return agwd_errf(e, 442, "Events needs a numeric RequestID");
@@ -229,6 +230,8 @@ static int events(const struct h248_node *ev, struct agwd_media_req *mr,
 			mr->p.ev_rel = true;
 		else if (pe->item == AGW_PI_EV_HEARTBEAT)
 			mr->p.ev_thb = true;
+		else if (pe->item == AGW_PI_EV_TLS_FAIL)
+			mr->p.ev_tls_fail = true;
 	}
 	return 0;
 }
@@ -244,6 +247,8 @@ static int signals(const struct h248_node *sg, struct agwd_media_req *mr,
 			return r;
 		if (pe->item == AGW_PI_SIG_ESTABLISH)
 			mr->estab = true;
+		else if (pe->item == AGW_PI_SIG_TLS_ESTABLISH)
+			mr->tls_estab = true;
 	}
 	return 0;
 }

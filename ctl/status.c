@@ -8,6 +8,7 @@
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "agwd.h"
+#include "tls.h"
 
 const char *agwd_reg_state_name(enum agwd_reg_state s)
 {
@@ -116,6 +117,7 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 		(unsigned long long)(agw_now_ms() - d->start_ms) / 1000);
 	status_h248(d, out);
 	status_realms(d, out);
+	agwd_tls_status_json(d, out);
 	return 0;
 }
 
@@ -130,8 +132,16 @@ static int cmd_terminations(void *arg, const char *args,
 	return agwd_ctl_terminations(arg, out);
 }
 
+static int cmd_flows(void *arg, const char *args, struct agw_strbuf *out)
+{
+	return agwd_ctl_flows(arg, args, out);
+}
+
 const struct agw_ctl_cmd agwd_ctl_cmds[] = {
 	{ "contexts", "contexts and their terminations", cmd_contexts },
+	{ "flows",
+	  "relayed contexts: path and why, bytes, stalls, idle time, bound",
+	  cmd_flows },
 	{ "terminations",
 	  "terminations: state, gate mode, addresses, SYN and octet counters",
 	  cmd_terminations },

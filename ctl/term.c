@@ -6,6 +6,7 @@
  * here, synchronously, before the command's reply is encoded.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
 #include <sys/epoll.h>
@@ -19,6 +20,7 @@
 
 #include "agw/log.h"
 #include "ctx.h"
+#include "tls.h"
 
 #define CONNECT_TIMEOUT_MS 10000
 
@@ -39,7 +41,7 @@ const char *agwd_term_state_name(enum agwd_term_state s)
  * "ip netns exec" gives a fresh /sys without bpffs: mount one there (in
  * that private mount namespace) so that the gate can pin its maps.
  */
-static void ensure_bpffs(const char *pin_dir)
+void agwd_ensure_bpffs(const char *pin_dir)
 {
 	struct statfs sf;
 
@@ -61,7 +63,7 @@ int agwd_gate_init(struct agwd *d)
 	struct agw_gate_cfg gc = { .port_min = 65535, .port_max = 0 };
 	int err;
 
-	ensure_bpffs(d->cfg.gate_pin_dir);
+	agwd_ensure_bpffs(d->cfg.gate_pin_dir);
 	err = agw_gate_open(&go, &d->gate);
 	if (err) {
 		agw_err("gate (pins in %s): %s", d->cfg.gate_pin_dir,
@@ -196,6 +198,12 @@ static int gate_apply(struct agwd *d, struct agwd_term *t,
 
 void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event)
 {
+	agwd_notify_param(d, t, event, NULL, NULL);
+}
+
+void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
+		       const char *pname, const char *pvalue)
+{
 	struct h248_message *m;
 	struct h248_transaction *tr;
 	struct h248_action *act;
@@ -233,7 +241,20 @@ void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event)
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S00", &tm);
 	ev->ts = h248_arena_strdup(&d->arena, ts, strlen(ts));
 	ev->flags |= H248_NF_TS;
-	agw_info("%s: Notify %s", t->id, event);
+	if (pname) {
+		struct h248_node *pn = h248_build_node(
+			&d->arena, &ev->child, H248_KW_NAME,
+			h248_arena_strdup(&d->arena, pname, strlen(pname)));
+
+		if (!pn ||
+		    h248_build_value(&d->arena, pn, H248_OP_EQ,
+				     h248_arena_strdup(&d->arena, pvalue,
+						       strlen(pvalue)),
+				     true))
+			goto fail;
+	}
+	agw_info("%s: Notify %s%s%s", t->id, event, pname ? " " : "",
+		 pname ? pvalue : "");
 	if (!agwd_txn_request(d, m, tid, AGWD_OUT_NOTIFY))
 		return;
 fail:
@@ -261,7 +282,7 @@ static void heartbeat_update(struct agwd *d, struct agwd_term *t)
 
 /* ---- relay ---------------------------------------------------------- */
 
-static void tcp_segs(int fd, uint64_t pkt[2])
+void agwd_tcp_segs(int fd, uint64_t pkt[2])
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
@@ -287,9 +308,46 @@ static void harvest(struct agwd_ctx *c, const struct agw_relay_flow_stats *st)
 	}
 }
 
-static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
-			   enum agw_relay_event ev, int side, int err,
-			   const struct agw_relay_flow_stats *st)
+/*
+ * rfd is agwd's duplicate of a socket the engine owns: the engine closes
+ * its descriptor before it reports the end of a flow, and TCP_INFO (the
+ * segment counts) is still readable here until agwd closes this one,
+ * right after. The socket's last close (FIN already sent, or the RST the
+ * engine's SO_LINGER asks for) is therefore agwd's.
+ */
+static void relay_fds_done(struct agwd_ctx *c)
+{
+	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+		struct agwd_term *t = c->t[i];
+
+		if (!t || t->rfd < 0)
+			continue;
+		agwd_tcp_segs(t->rfd, t->packets);
+		close(t->rfd);
+		t->rfd = -1;
+	}
+}
+
+static const char *relay_why_text(const struct agw_relay_flow_stats *st)
+{
+	switch (st->why) {
+	case AGW_RELAY_WHY_REQUESTED:
+	case AGW_RELAY_WHY_DEFAULT:
+		return "";
+	case AGW_RELAY_WHY_NO_PIPE:
+		return ": splice wanted, pipe() failed";
+	case AGW_RELAY_WHY_NO_BPF:
+		return ": sockmap wanted, its BPF program is not loaded";
+	case AGW_RELAY_WHY_SOCKMAP_REFUSED:
+		return ": sockmap wanted, the socket insert was refused";
+	default:
+		return "";
+	}
+}
+
+void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
+			 enum agw_relay_event ev, int side, int err,
+			 const struct agw_relay_flow_stats *st)
 {
 	struct agwd *d = arg;
 	struct agwd_ctx *c = ctx;
@@ -298,13 +356,12 @@ static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 		return; /* aborted by a Subtract: already harvested */
 	harvest(c, st);
 	c->relaying = false;
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i])
-			c->t[i]->rfd = -1; /* closed by the engine */
-	agw_info("context %u: relay %s (a->b %llu, b->a %llu octets)", c->id,
-		 agw_relay_event_name(ev),
+	relay_fds_done(c);
+	agw_info("context %u: relay %s on %s (a->b %llu, b->a %llu octets)%s%s",
+		 c->id, agw_relay_event_name(ev), agw_relay_path_name(st->path),
 		 (unsigned long long)st->dir[0].bytes,
-		 (unsigned long long)st->dir[1].bytes);
+		 (unsigned long long)st->dir[1].bytes, err ? ": " : "",
+		 err ? strerror(err) : "");
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		struct agwd_term *t = c->t[i];
 
@@ -316,80 +373,56 @@ static void on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 	}
 }
 
-static void on_relay_fd(struct agw_evfd *h, uint32_t events)
-{
-	struct agwd *d = h->arg;
-
-	agw_relay_dispatch(d->relay, 0);
-}
-
-int agwd_relay_init(struct agwd *d)
-{
-	struct agw_relay_config rc = {
-		.path = AGW_RELAY_PATH_COPY,
-		.max_flows = d->cfg.max_contexts,
-		.no_bpf = true,
-		.on_event = on_relay_event,
-		.arg = d,
-	};
-	int err = agw_relay_new(&rc, &d->relay);
-
-	if (err)
-		return err;
-	return agw_evloop_add_fd(d->loop, &d->relay_ev,
-				 agw_relay_fd(d->relay), EPOLLIN, on_relay_fd,
-				 d);
-}
-
-void agwd_relay_fini(struct agwd *d)
-{
-	if (!d->relay)
-		return;
-	agw_evloop_del_fd(d->loop, &d->relay_ev);
-	agw_relay_free(d->relay);
-	d->relay = NULL;
-}
-
 /* Take both terminations' packet counts and byte counts, then reset. */
 void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 {
 	struct agw_relay_flow_stats st;
 
+	agwd_tls_stop_relay(d, c);
 	if (!c->relaying)
 		return;
 	if (!agw_relay_stats(d->relay, c->relay_id, &st))
 		harvest(c, &st);
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i]) {
-			tcp_segs(c->t[i]->rfd, c->t[i]->packets);
-			c->t[i]->rfd = -1;
-		}
 	c->relaying = false;
 	agw_relay_abort(d->relay, c->relay_id);
+	relay_fds_done(c);
 }
 
 static void try_relay(struct agwd *d, struct agwd_ctx *c)
 {
 	struct agwd_term *a = c->t[0], *b = c->t[1];
 	struct agw_relay_flow_opts o = { .ctx = c };
+	struct agw_relay_flow_stats st;
 	int err;
 
+	if (agwd_tls_try_relay(d, c))
+		return;
 	if (!a || !b || a->state != AGWD_TS_CONNECTED ||
 	    b->state != AGWD_TS_CONNECTED || c->relaying)
 		return;
 	agw_evloop_del_fd(d->loop, &a->cev);
 	agw_evloop_del_fd(d->loop, &b->cev);
+	/* without a duplicate only the segment counts are lost */
+	a->rfd = fcntl(a->cfd, F_DUPFD_CLOEXEC, 0);
+	b->rfd = fcntl(b->cfd, F_DUPFD_CLOEXEC, 0);
 	err = agw_relay_add(d->relay, a->cfd, b->cfd, &o, &c->relay_id);
 	if (err) {
 		agw_err("context %u: relay: %s", c->id, strerror(-err));
+		for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+			if (c->t[i]->rfd >= 0)
+				close(c->t[i]->rfd);
+			c->t[i]->rfd = -1;
+		}
 		return;
 	}
-	a->rfd = a->cfd;
-	b->rfd = b->cfd;
 	a->cfd = b->cfd = -1;
 	a->state = b->state = AGWD_TS_RELAYING;
 	c->relaying = true;
-	agw_info("context %u: relaying %s <-> %s", c->id, a->id, b->id);
+	if (agw_relay_stats(d->relay, c->relay_id, &st))
+		return;
+	agw_info("context %u: relaying %s <-> %s on %s (%s%s)", c->id, a->id,
+		 b->id, agw_relay_path_name(st.path),
+		 agw_relay_why_name(st.why), relay_why_text(&st));
 }
 
 /* Before the relay: a connected socket whose peer closes early. */
@@ -413,6 +446,8 @@ static void on_conn_data(struct agw_evfd *h, uint32_t events)
 static void connected(struct agwd *d, struct agwd_term *t)
 {
 	t->state = AGWD_TS_CONNECTED;
+	if (t->tls && agwd_tls_connected(d, t))
+		return;
 	agw_evloop_add_fd(d->loop, &t->cev, t->cfd, EPOLLRDHUP, on_conn_data,
 			  t);
 	try_relay(d, t->ctx);
@@ -525,6 +560,7 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 	agw_info("%s: connection from %s", t->id,
 		 agw_sockaddr_str(&peer, true, a, sizeof(a)));
 	t->cfd = fd;
+	t->accepted = true;
 	/* the port stays reserved; no second connection is taken */
 	agw_evloop_del_fd(d->loop, &t->lev);
 	close(t->lfd);
@@ -686,7 +722,9 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 				 "tcpbcc/estab conflicts with the Remote's a=setup:active");
 	if ((r = bind_local(d, t, local, e)))
 		return r;
-	if ((r = local_reply_sdp(t, local, e)))
+	if ((r = agwd_tls_open(d, t, mr, local,
+			       mr->has_remote ? remote : NULL, e)) ||
+	    (r = local_reply_sdp(t, local, e)))
 		goto undo_port;
 	mode = want_mode(&t->p, t->has_remote, &t->remote, &rule, &nrule);
 	r = agw_gate_term_add(d->gate, &t->local_addr, t->port, mode);
@@ -722,7 +760,8 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 {
 	struct agw_sockaddr raddr = t->remote;
 	bool has_remote = t->has_remote;
-	int setup = t->setup, r;
+	int setup = t->setup, r, nfp = -1;
+	struct agw_fp_set fps;
 	struct agw_allow rule;
 	unsigned int nrule;
 	enum agw_gate_mode mode;
@@ -747,6 +786,9 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
 		return agwd_errf(e, 473,
 				 "tcpbcc/estab conflicts with the Remote's a=setup:active");
+	if ((r = agwd_tls_check_modify(d, t, mr, mr->has_remote ? remote : NULL,
+				       &fps, &nfp, e)))
+		return r;
 	mode = want_mode(&mr->p, has_remote, &raddr, &rule, &nrule);
 	if (t->gate_added && (r = gate_apply(d, t, mode, &rule, nrule, e)))
 		return r;
@@ -759,6 +801,7 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 	if (mr->estab && (t->state == AGWD_TS_LISTENING ||
 			  t->state == AGWD_TS_FAILED))
 		start_active_open(d, t);
+	agwd_tls_modify(d, t, mr, &fps, nfp);
 	return 0;
 }
 
@@ -767,18 +810,20 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 {
 	struct agw_gate_term_info gi;
 
+	if (t->ctx)
+		agwd_tls_harvest(d, t->ctx);
 	if (t->ctx && t->ctx->relaying) {
 		struct agw_relay_flow_stats st;
 
 		if (!agw_relay_stats(d->relay, t->ctx->relay_id, &st))
 			harvest(t->ctx, &st);
-		tcp_segs(t->rfd, t->packets);
+		agwd_tcp_segs(t->rfd, t->packets);
 	}
 	oct[0] = t->octets[0];
 	oct[1] = t->octets[1];
 	pkt[0] = t->packets[0];
 	pkt[1] = t->packets[1];
-	tcp_segs(t->cfd, pkt);
+	agwd_tcp_segs(t->cfd, pkt);
 	syn[0] = syn[1] = 0;
 	if (t->gate_added &&
 	    !agw_gate_term_get(d->gate, &t->local_addr, t->port, &gi)) {
@@ -790,6 +835,7 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 /* Everything the termination holds goes back; the gate entry first. */
 void agwd_term_close(struct agwd *d, struct agwd_term *t)
 {
+	agwd_tls_term_close(d, t);
 	if (t->gate_added) {
 		agw_gate_term_del(d->gate, &t->local_addr, t->port);
 		t->gate_added = false;
@@ -805,6 +851,10 @@ void agwd_term_close(struct agwd *d, struct agwd_term *t)
 		agw_evloop_del_fd(d->loop, &t->cev);
 		close(t->cfd);
 		t->cfd = -1;
+	}
+	if (t->rfd >= 0) { /* agwd's duplicate; the relay has stopped */
+		close(t->rfd);
+		t->rfd = -1;
 	}
 	if (t->port) {
 		agw_portpool_release(&t->realm->ports, t->port);

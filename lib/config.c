@@ -44,12 +44,14 @@ const char agw_config_default_ini[] =
 	"registration_retry_ms = 1000\n"
 	"registration_retry_max_ms = 32000\n"
 	"heartbeat_ms = 30000\n"
-	"[tls]\n"
-	"key = /var/lib/agw/tls-key.pem\n"
-	"cert = /var/lib/agw/tls-cert.pem\n"
 	"[log]\n"
 	"level = info\n"
 	"target = stderr\n"
+	"[relay]\n"
+	"path = auto\n"
+	"max_unsent = 0\n"
+	"drain_timeout_ms = 30000\n"
+	"bpf = on\n"
 	"[realm default]\n"
 	"interface = lo\n"
 	"ports = 20000-39999\n"
@@ -235,7 +237,50 @@ static const char *parse_attach(const char *v, enum agw_attach_mode *m)
 	return NULL;
 }
 
+static const char *parse_on_off(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "on") || !strcasecmp(v, "yes") ||
+	    !strcasecmp(v, "true") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcasecmp(v, "off") || !strcasecmp(v, "no") ||
+		 !strcasecmp(v, "false") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return "expected on or off";
+	return NULL;
+}
+
 /* ---- keys ------------------------------------------------------------- */
+
+/* [relay]: NULL when set, a reason, or "unknown key". */
+static const char *set_relay_key(struct agw_config *cfg, const char *key,
+				 const char *v)
+{
+	int p;
+
+	if (!strcmp(key, "path")) {
+		p = agw_relay_path_parse(v);
+		if (p < 0)
+			return "expected auto, sockmap, splice or copy";
+		cfg->relay_path = p;
+		return NULL;
+	}
+	if (!strcmp(key, "max_unsent"))
+		return parse_u32(v, 0, 1U << 30, &cfg->relay_max_unsent);
+	if (!strcmp(key, "drain_timeout_ms"))
+		return parse_u32(v, 1, 3600000, &cfg->relay_drain_ms);
+	if (!strcmp(key, "bpf"))
+		return parse_on_off(v, &cfg->relay_bpf);
+	if (!strcmp(key, "pin_dir")) {
+		if (!*v) { /* back to the default */
+			cfg->relay_pin_dir[0] = 0;
+			return NULL;
+		}
+		return copy_path(v, cfg->relay_pin_dir,
+				 sizeof(cfg->relay_pin_dir));
+	}
+	return "unknown key";
+}
 
 static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 				 const char *key, const char *v,
@@ -297,6 +342,8 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 
 	if (!strncmp(section, "realm ", 6))
 		return set_realm_key(cfg, section + 6, key, v, is_default);
+	if (!strcmp(section, "relay"))
+		return set_relay_key(cfg, key, v);
 	if (SEC("agwd", "mid")) {
 		why = check_mid(v);
 		return why ? why : copy_str(v, cfg->mid, sizeof(cfg->mid));
@@ -501,6 +548,8 @@ int agw_config_load(struct agw_config *cfg, const char *path, char *err,
 int agw_config_validate(const struct agw_config *cfg, const char *where,
 			char *err, size_t errlen)
 {
+	char pin[AGW_CFG_PATH_MAX];
+
 	if (!cfg->nmgc)
 		return fail(err, errlen, "%s: [h248] mgc: no MGC address",
 			    where);
@@ -511,6 +560,9 @@ int agw_config_validate(const struct agw_config *cfg, const char *where,
 			err, errlen,
 			"%s: [timers] registration_retry_max_ms is below registration_retry_ms",
 			where);
+	if (agw_config_relay_pin_dir(cfg, pin, sizeof(pin)))
+		return fail(err, errlen, "%s: [relay] pin_dir: too long",
+			    where);
 	if (!cfg->nrealms)
 		return fail(err, errlen, "%s: no [realm NAME] section", where);
 	for (unsigned int i = 0; i < cfg->nrealms; i++) {
@@ -534,6 +586,33 @@ int agw_config_validate(const struct agw_config *cfg, const char *where,
 		}
 	}
 	return 0;
+}
+
+int agw_config_relay_pin_dir(const struct agw_config *cfg, char *buf,
+			     size_t len)
+{
+	int n = cfg->relay_pin_dir[0] ?
+			snprintf(buf, len, "%s", cfg->relay_pin_dir) :
+			snprintf(buf, len, "%s/relay", cfg->gate_pin_dir);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static void print_relay(const struct agw_config *cfg, FILE *f)
+{
+	char pin[AGW_CFG_PATH_MAX];
+
+	fprintf(f,
+		"\n[relay]\npath = %s\nmax_unsent = %u\n"
+		"drain_timeout_ms = %u\nbpf = %s\n",
+		agw_relay_path_name(cfg->relay_path), cfg->relay_max_unsent,
+		cfg->relay_drain_ms, cfg->relay_bpf ? "on" : "off");
+	/* The derived default stays derived (a comment) so that the
+	 * printed file still follows gate_pin_dir. */
+	if (cfg->relay_pin_dir[0])
+		fprintf(f, "pin_dir = %s\n", cfg->relay_pin_dir);
+	else if (!agw_config_relay_pin_dir(cfg, pin, sizeof(pin)))
+		fprintf(f, "; pin_dir = %s (gate_pin_dir/relay)\n", pin);
 }
 
 void agw_config_print(const struct agw_config *cfg, FILE *f)
@@ -564,11 +643,16 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 		"heartbeat_ms = %u\n",
 		cfg->pending_ms, cfg->long_timer_ms, cfg->reg_retry_ms,
 		cfg->reg_retry_max_ms, cfg->heartbeat_ms);
-	fprintf(f, "\n[tls]\nkey = %s\ncert = %s\n", cfg->tls_key,
-		cfg->tls_cert);
+	/* unset: state_dir/tls-{key,cert}.pem, created at first start */
+	fprintf(f, "\n[tls]\n");
+	if (*cfg->tls_key)
+		fprintf(f, "key = %s\n", cfg->tls_key);
+	if (*cfg->tls_cert)
+		fprintf(f, "cert = %s\n", cfg->tls_cert);
 	fprintf(f, "\n[log]\nlevel = %s\ntarget = %s\n",
 		agw_log_level_name(cfg->log_level),
 		agw_log_target_name(cfg->log_target));
+	print_relay(cfg, f);
 	for (unsigned int i = 0; i < cfg->nrealms; i++) {
 		const struct agw_realm_cfg *r = &cfg->realms[i];
 

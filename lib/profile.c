@@ -17,6 +17,7 @@
 #define H24836 "ITU-T H.248.36 (hangterm)"
 #define H2481E "ITU-T H.248.1 Annex E.11 (nt, network)"
 #define H24889 "ITU-T H.248.89 (tcpbcc) / 3GPP TS 29.334"
+#define H24890 "ITU-T H.248.90 (tlsbsc) / 3GPP TS 29.334"
 
 #define ROW(p, n, k, t, lo, hi, it, src, std, w)                          \
 	{ p, n, p "/" n, AGW_PROF_##k, AGW_PROF_T_##t, lo, hi, AGW_PI_##it, \
@@ -48,6 +49,11 @@ static const struct agw_prof_entry table[] = {
 	    "termination heartbeat, every hangterm/timerx seconds"),
 	ROW("tcpbcc", "estab", SIGNAL, NONE, 0, 0, SIG_ESTABLISH, H24889, false,
 	    "establish TCP connection: active open toward the Remote"),
+	ROW("tlsbsc", "estab", SIGNAL, NONE, 0, 0, SIG_TLS_ESTABLISH, H24890,
+	    false,
+	    "Establish (D)TLS session: agwd is TLS client and starts the handshake once TCP is up"),
+	ROW("tlsbsc", "fail", EVENT, NONE, 0, 0, EV_TLS_FAIL, H24890, false,
+	    "Notify (D)TLS session establishment Failure: handshake, certificate or fingerprint check failed, parameter reason"),
 	ROW("nt", "os", STATISTIC, UINT, 0, 0, ST_OCT_SENT, H2481E, true,
 	    "octets sent toward this termination's peer"),
 	ROW("nt", "or", STATISTIC, UINT, 0, 0, ST_OCT_RECV, H2481E, true,
@@ -55,9 +61,9 @@ static const struct agw_prof_entry table[] = {
 	ROW("nt", "dur", STATISTIC, UINT, 0, 0, ST_DURATION, H2481E, true,
 	    "time the termination existed, ms"),
 	ROW("tcpbcc", "ps", STATISTIC, UINT, 0, 0, ST_PKT_SENT, H24889, false,
-	    "writes toward the peer (user-space relay; 0 on the sockmap path)"),
+	    "TCP data segments sent to the peer (TCP_INFO, every relay path)"),
 	ROW("tcpbcc", "pr", STATISTIC, UINT, 0, 0, ST_PKT_RECV, H24889, false,
-	    "reads from the peer (user-space relay; 0 on the sockmap path)"),
+	    "TCP data segments received from the peer (TCP_INFO, every relay path)"),
 	ROW("tcpbcc", "synadm", STATISTIC, UINT, 0, 0, ST_SYN_ADMITTED, H24889,
 	    false, "SYNs the gate admitted"),
 	ROW("tcpbcc", "syndrop", STATISTIC, UINT, 0, 0, ST_SYN_DROPPED, H24889,

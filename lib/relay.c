@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -482,6 +483,11 @@ int agw_relay_sockmap_status(const struct agw_relay_engine *e)
 	return e->bpf ? 0 : e->bpf_err;
 }
 
+int agw_relay_sockmap_progress(const struct agw_relay_engine *e)
+{
+	return relay_bpf_progress(e);
+}
+
 static struct relay_flow *lookup(struct agw_relay_engine *e, uint64_t id)
 {
 	uint32_t idx = (uint32_t)id;
@@ -602,6 +608,15 @@ static int take_queued(struct relay_flow *f)
 	return 0;
 }
 
+static bool is_tcp(int fd)
+{
+	int proto = 0;
+	socklen_t len = sizeof(proto);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+	       proto == IPPROTO_TCP;
+}
+
 static int choose_path(struct agw_relay_engine *e, struct relay_flow *f,
 		       const struct agw_relay_flow_opts *o)
 {
@@ -612,6 +627,9 @@ static int choose_path(struct agw_relay_engine *e, struct relay_flow *f,
 	if (f->path == AGW_RELAY_PATH_SOCKMAP) {
 		if (!e->bpf)
 			return fall_back(f, AGW_RELAY_WHY_NO_BPF);
+		/* The bound and the close rule read TCP counters. */
+		if (!is_tcp(f->fd[0]) || !is_tcp(f->fd[1]))
+			return fall_back(f, AGW_RELAY_WHY_SOCKMAP_REFUSED);
 		ret = ensure_buffers(f, RELAY_BUF_SIZE);
 		if (!ret)
 			ret = take_queued(f);
@@ -723,8 +741,12 @@ int agw_relay_new(const struct agw_relay_config *cfg,
 		return -ENOMEM;
 	e->cfg = *cfg;
 	e->epfd = e->timerfd = e->kickfd = -1;
+	/* sockmap by default (the project's design, and measured: see
+	 * Documentation/relay.md); a flow falls back to copy, with the
+	 * reason in its counters, when the program is not loaded or the
+	 * kernel refuses the sockets. */
 	if (!e->cfg.path)
-		e->cfg.path = AGW_RELAY_PATH_COPY;
+		e->cfg.path = AGW_RELAY_PATH_SOCKMAP;
 	if (!e->cfg.max_unsent)
 		e->cfg.max_unsent = default_max_unsent();
 	if (!e->cfg.max_flows)

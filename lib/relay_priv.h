@@ -42,6 +42,8 @@ struct relay_half {
 	uint64_t accepted_base; /* sockmap: dst acked + queued at handover */
 	uint64_t user_base; /* sockmap: bytes at handover */
 	uint32_t slot; /* sockmap: agw_r_dirs slot */
+	uint64_t fwd_inside; /* sockmap: fwd_bytes known to be inside dst */
+	bool fwd_inside_ok; /* ... fwd_inside is valid */
 	uint64_t limit;
 };
 
@@ -108,6 +110,9 @@ int relay_shut_dst(struct relay_half *h);
 /* sockmap path (lib/relay_sockmap.c) */
 int relay_bpf_open(struct agw_relay_engine *e);
 void relay_bpf_close(struct agw_relay_engine *e);
+/* 0 when the verdict reads the destination's progress itself, else why
+ * not (-errno; the sockmap status when the program is not loaded). */
+int relay_bpf_progress(const struct agw_relay_engine *e);
 int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f);
 void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f);
 int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,

@@ -37,6 +37,9 @@ struct relay_bpf {
 	struct agw_relay_dir *dirs;
 	size_t dirs_len;
 	uint32_t nslots;
+	/* 0: the verdict reads the destination's progress itself;
+	 * -errno: why it was refused (the tick fallback runs). */
+	int progress_err;
 };
 
 static int pin_map(struct bpf_map *m, const char *dir)
@@ -49,22 +52,23 @@ static int pin_map(struct bpf_map *m, const char *dir)
 	return bpf_map__set_pin_path(m, path);
 }
 
-int relay_bpf_open(struct agw_relay_engine *e)
+/*
+ * Open and load the skeleton with one of its two verdict programs (the
+ * other is not loaded), maps sized and pinned as configured.
+ */
+static int load_skel(struct agw_relay_engine *e, struct relay_bpf *b,
+		     bool self_progress)
 {
-	struct relay_bpf *b;
 	struct bpf_map *maps[3];
-	long page = sysconf(_SC_PAGESIZE);
 	int i, ret;
 
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	b->nslots = 2 * e->nflows;
 	b->skel = agw_relay__open();
-	if (!b->skel) {
-		ret = -errno;
-		goto err;
-	}
+	if (!b->skel)
+		return -errno;
+	bpf_program__set_autoload(b->skel->progs.agw_relay_verdict,
+				  self_progress);
+	bpf_program__set_autoload(b->skel->progs.agw_relay_verdict_tick,
+				  !self_progress);
 	maps[0] = b->skel->maps.agw_relay_socks;
 	maps[1] = b->skel->maps.agw_r_index;
 	maps[2] = b->skel->maps.agw_r_dirs;
@@ -81,7 +85,42 @@ int relay_bpf_open(struct agw_relay_engine *e)
 	b->socks_fd = bpf_map__fd(maps[0]);
 	b->index_fd = bpf_map__fd(maps[1]);
 	b->dirs_fd = bpf_map__fd(maps[2]);
-	b->prog_fd = bpf_program__fd(b->skel->progs.agw_relay_verdict);
+	b->prog_fd = bpf_program__fd(
+		self_progress ? b->skel->progs.agw_relay_verdict :
+				b->skel->progs.agw_relay_verdict_tick);
+	return 0;
+err:
+	agw_relay__destroy(b->skel);
+	b->skel = NULL;
+	return ret < 0 ? ret : -EINVAL;
+}
+
+int relay_bpf_open(struct agw_relay_engine *e)
+{
+	struct relay_bpf *b;
+	long page = sysconf(_SC_PAGESIZE);
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->nslots = 2 * e->nflows;
+	/* The verdict that reads the destination itself needs BTF and
+	 * bpf_skc_to_tcp_sock() in sk_skb programs; without them, the one
+	 * fed by the tick. */
+	b->progress_err = e->cfg.sockmap_tick ? -EOPNOTSUPP :
+						load_skel(e, b, true);
+	if (b->progress_err) {
+		ret = load_skel(e, b, false);
+		if (ret)
+			goto err;
+	}
+	if (b->progress_err && !e->cfg.sockmap_tick) {
+		fprintf(stderr,
+			"relay: sockmap verdict cannot read the destination "
+			"(%s); bound refreshed by user space instead\n",
+			strerror(-b->progress_err));
+	}
 	/* Attach before any socket is inserted (see fastpath notes). */
 	ret = bpf_prog_attach(b->prog_fd, b->socks_fd,
 			      BPF_SK_SKB_STREAM_VERDICT, 0);
@@ -104,6 +143,11 @@ err:
 		agw_relay__destroy(b->skel);
 	free(b);
 	return ret < 0 ? ret : -EINVAL;
+}
+
+int relay_bpf_progress(const struct agw_relay_engine *e)
+{
+	return e->bpf ? e->bpf->progress_err : e->bpf_err;
 }
 
 void relay_bpf_close(struct agw_relay_engine *e)
@@ -183,19 +227,31 @@ static uint64_t user_bytes(const struct relay_half *h)
 	return h->bytes - h->user_base;
 }
 
-/* Everything handed to dst (redirected or written) is inside dst. */
+/*
+ * Everything handed to dst (redirected or written) is inside dst. Once
+ * that held, it keeps holding while the verdict redirects nothing more
+ * (our own writes go straight into dst, in order), so the check costs
+ * no system call until fwd_bytes moves again.
+ */
 static int handed_all(struct agw_relay_engine *e, struct relay_half *h,
 		      bool *yes)
 {
 	struct agw_relay_dir *d = dir_of(e, h);
-	uint64_t acked, accepted;
-	int ret = dst_progress(h->dst, &acked, &accepted);
+	uint64_t acked, accepted, fwd = load64(&d->fwd_bytes);
+	int ret;
 
+	if (h->fwd_inside_ok && fwd == h->fwd_inside) {
+		*yes = true;
+		return 0;
+	}
+	ret = dst_progress(h->dst, &acked, &accepted);
 	if (ret < 0)
 		return ret;
 	store64(&d->peer_acked, acked - h->acked_base);
 	*yes = (int64_t)(accepted - h->accepted_base) >=
-	       (int64_t)(load64(&d->fwd_bytes) + user_bytes(h));
+	       (int64_t)(fwd + user_bytes(h));
+	h->fwd_inside = fwd;
+	h->fwd_inside_ok = *yes;
 	return 0;
 }
 
@@ -227,8 +283,12 @@ int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f)
 		h->accepted_base = accepted;
 		h->user_base = h->bytes;
 		h->user_read = 0;
+		h->fwd_inside_ok = false;
 		memset(d, 0, sizeof(*d));
-		d->limit = dir_limit(h);
+		/* The verdict that reads the destination caps the bound at
+		 * half its send buffer itself, at every chunk. */
+		d->limit = b->progress_err ? dir_limit(h) : h->limit;
+		d->acked_base = acked;
 		if (bpf_map_update_elem(b->index_fd, &f->cookie[i], &s,
 					BPF_ANY) < 0)
 			goto undo;
@@ -345,13 +405,19 @@ int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 	}
 }
 
-/* Keep peer_acked fresh for the directions that have bytes in flight. */
+/*
+ * Tick fallback: keep peer_acked and the bound fresh for the directions
+ * that have bytes in flight. Returns whether any had. The verdict that
+ * reads the destination itself needs none of this.
+ */
 bool relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f)
 {
 	bool busy = false;
 	uint64_t acked;
 	int i;
 
+	if (!e->bpf->progress_err)
+		return false;
 	for (i = 0; i < 2; i++) {
 		struct relay_half *h = &f->h[i];
 		struct agw_relay_dir *d = dir_of(e, h);
@@ -385,7 +451,9 @@ void relay_sockmap_stats(const struct agw_relay_engine *e,
 		st->dir[i].bytes = h->bytes + load64(&d->fwd_bytes);
 		st->dir[i].user_bytes = h->bytes;
 		st->dir[i].stalls = h->stalls + d->stalls;
-		st->limit[i] = load64(&d->limit);
+		st->dir[i].chunks = load64(&d->chunks);
+		st->limit[i] = e->bpf->progress_err ? load64(&d->limit) :
+						      dir_limit(h);
 		if (last > st->dir[i].last_ns)
 			st->dir[i].last_ns = last;
 	}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "agw/gate_maps.h" /* enum agw_attach_mode */
+#include "agw/relay.h" /* enum agw_relay_path */
 #include "agw/sockaddr.h"
 
 #define AGW_CFG_MAX_MGC 4
@@ -49,7 +50,13 @@ struct agw_config {
 	uint32_t pending_ms, long_timer_ms;
 	uint32_t reg_retry_ms, reg_retry_max_ms;
 	uint32_t heartbeat_ms;
-	/* [tls] */
+	/* [relay] */
+	enum agw_relay_path relay_path; /* AUTO: the engine's default */
+	uint32_t relay_max_unsent; /* bytes per direction, 0: the engine's */
+	uint32_t relay_drain_ms;
+	bool relay_bpf; /* load the sockmap program */
+	char relay_pin_dir[AGW_CFG_PATH_MAX]; /* "": gate_pin_dir/relay */
+	/* [tls]; empty: state_dir/tls-{key,cert}.pem (ctl/tls.c) */
 	char tls_key[AGW_CFG_PATH_MAX], tls_cert[AGW_CFG_PATH_MAX];
 	/* [log] */
 	int log_level, log_target;
@@ -85,6 +92,11 @@ int agw_config_validate(const struct agw_config *cfg, const char *where,
 			char *err, size_t errlen);
 /* Print the effective configuration as INI that parses back the same. */
 void agw_config_print(const struct agw_config *cfg, FILE *f);
+
+/* The relay's bpffs pin directory: relay_pin_dir, else gate_pin_dir/relay.
+ * Returns 0 or -ENAMETOOLONG. */
+int agw_config_relay_pin_dir(const struct agw_config *cfg, char *buf,
+			     size_t len);
 
 const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
 					     const char *name);

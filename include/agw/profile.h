@@ -41,6 +41,8 @@ enum agw_prof_item {
 	AGW_PI_EV_RELEASED, /* released bearer: the peer closed */
 	AGW_PI_EV_HEARTBEAT, /* hangterm/thb: termination heartbeat */
 	AGW_PI_SIG_ESTABLISH, /* establish TCP connection (active open) */
+	AGW_PI_SIG_TLS_ESTABLISH, /* tlsbsc: establish TLS session (client) */
+	AGW_PI_EV_TLS_FAIL, /* tlsbsc: TLS session establishment failure */
 	AGW_PI_ST_OCT_SENT, /* nt/os */
 	AGW_PI_ST_OCT_RECV, /* nt/or */
 	AGW_PI_ST_DURATION, /* nt/dur, ms */

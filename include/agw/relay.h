@@ -56,6 +56,7 @@ struct agw_relay_dir_stats {
 	uint64_t stalls; /* times the destination could take no more */
 	uint64_t last_ns; /* CLOCK_MONOTONIC of the last byte, 0 if none */
 	bool closed; /* FIN forwarded */
+	uint64_t chunks; /* sockmap: chunks (skbs) the verdict saw */
 };
 
 struct agw_relay_flow_stats {
@@ -73,7 +74,9 @@ typedef void (*agw_relay_event_fn)(void *arg, uint64_t flow_id, void *ctx,
 				   const struct agw_relay_flow_stats *st);
 
 struct agw_relay_config {
-	enum agw_relay_path path; /* default for AUTO flows; AUTO = copy */
+	/* Default for AUTO flows; AUTO = sockmap (copy, with the reason, when
+	 * BPF is unavailable or the socket cannot go into the map). */
+	enum agw_relay_path path;
 	/* Bound per direction on bytes forwarded but not yet accepted by the
 	 * destination's peer; 0 = twice the largest TCP send buffer
 	 * (tcp_wmem[2]). Splice and copy are bounded by their pipe/buffer
@@ -82,6 +85,10 @@ struct agw_relay_config {
 	unsigned int max_flows; /* 0 = 4096 */
 	unsigned int drain_timeout_ms; /* close rule limit; 0 = 30000 */
 	bool no_bpf; /* do not load the sockmap program */
+	/* sockmap: use the verdict whose memory bound user space refreshes
+	 * every millisecond even where the kernel accepts the one that reads
+	 * the destination's counters itself (comparisons, tests). */
+	bool sockmap_tick;
 	const char *pin_dir; /* pin the relay maps here; NULL = no pinning */
 	agw_relay_event_fn on_event;
 	void *arg;
@@ -122,6 +129,12 @@ int agw_relay_run(struct agw_relay_engine *e, const volatile int *stop);
 
 /* Whether the sockmap program is loaded, and if not, why (-errno). */
 int agw_relay_sockmap_status(const struct agw_relay_engine *e);
+/* Whether the sockmap verdict enforces the memory bound from the
+ * destination's own counters at every chunk (0), or, where the kernel
+ * refused that program, from values user space refreshes every
+ * millisecond (-errno: why it was refused; also the status above when
+ * the program is not loaded at all). */
+int agw_relay_sockmap_progress(const struct agw_relay_engine *e);
 
 const char *agw_relay_path_name(enum agw_relay_path p);
 const char *agw_relay_why_name(enum agw_relay_why w);

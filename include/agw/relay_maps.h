@@ -37,11 +37,16 @@ struct agw_relay_sock {
  * space (user_flushed >= pass_bytes); otherwise a redirected chunk could
  * overtake bytes still waiting in user space.
  *
- * Memory rule: it redirects only while fwd_bytes + user_bytes - peer_acked
+ * Memory rule: it redirects only while fwd_bytes + user_bytes - acked
  * (bytes handed to the peer but not yet acknowledged by the peer's remote,
- * i.e. the psock backlog plus the peer's send queue) stays under limit;
- * above it, chunks go to the receiving socket's own queue, which is
- * charged to that socket, so TCP flow control slows the sender.
+ * i.e. the psock backlog plus the peer's send queue) stays under
+ * min(limit, SO_SNDBUF(peer) / 2); above it, chunks go to the receiving
+ * socket's own queue, which is charged to that socket, so TCP flow
+ * control slows the sender. "acked" is the peer's tcp_sock bytes_acked
+ * minus acked_base, read by the verdict itself at verdict time (program
+ * agw_relay_verdict); where the kernel refuses that program, the fallback
+ * agw_relay_verdict_tick uses peer_acked and limit as refreshed by user
+ * space every tick instead.
  */
 struct agw_relay_dir {
 	/* written by the verdict program */
@@ -53,14 +58,19 @@ struct agw_relay_dir {
 	/* written by user space */
 	__u64 user_bytes; /* written to the peer by user space */
 	__u64 user_flushed; /* passed bytes user space has written out */
-	__s64 peer_acked; /* peer's bytes acked since handover, last read */
+	__s64 peer_acked; /* tick fallback: peer's bytes acked, last read */
 	__u64 limit; /* bound on unacknowledged forwarded bytes */
+	__u64 acked_base; /* peer's bytes_acked at handover */
+	/* written by the verdict program */
+	__u64 chunks; /* chunks (skbs) the verdict saw */
+	__u64 bound_hits; /* chunks passed up because of the bound */
+	__u64 pad;
 };
 
 #ifndef __bpf__
 #include <stddef.h>
 _Static_assert(sizeof(struct agw_relay_sock) == 16, "agw_relay_sock size");
-_Static_assert(sizeof(struct agw_relay_dir) == 64, "agw_relay_dir size");
+_Static_assert(sizeof(struct agw_relay_dir) == 96, "agw_relay_dir size");
 _Static_assert(offsetof(struct agw_relay_dir, user_bytes) == 32,
 	       "agw_relay_dir user half");
 #endif

@@ -17,43 +17,24 @@
 # re-registers each time (the MGC restarting).
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
+. "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
 require_root
 make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
 
-ID=$$
-GW=agw-amgc-$ID-gw
-UE=agw-amgc-$ID-ue
-CORE=agw-amgc-$ID-core
 TMP=$(mktemp -d /tmp/agw-amgc-XXXXXX)
-PIN=/sys/fs/bpf/agw-amgc-$ID
+PIN=/sys/fs/bpf/agw-amgc-$$
 T_CLEAN+=("rm -rf $TMP $PIN")
 PEER="python3 $AGW_SRC/tests/integration/lib/agwd_peer.py"
 SCN=$AGW_SRC/tests/mgc/agwd
-UE_ADDR=10.81.1.2
 UE_OTHER=10.81.1.3
 UE_PORT=40123
-CORE_ADDR=10.81.2.2
 CORE_PORT=40200
 ESTAB_PORT=40201
 REFUSED_PORT=40202
 AGWD_PID=
 
-netns_add "$GW"
-netns_add "$UE"
-netns_add "$CORE"
-ip link add amgc-a netns "$GW" type veth peer name amgc-ue netns "$UE"
-ip link add amgc-c netns "$GW" type veth peer name amgc-co netns "$CORE"
-ip -n "$GW" addr add 10.81.1.1/24 dev amgc-a
-ip -n "$GW" addr add 10.81.2.1/24 dev amgc-c
-ip -n "$UE" addr add $UE_ADDR/24 dev amgc-ue
+lab_setup amgc 81
 ip -n "$UE" addr add $UE_OTHER/24 dev amgc-ue
-ip -n "$CORE" addr add $CORE_ADDR/24 dev amgc-co
-for l in "$GW amgc-a" "$GW amgc-c" "$UE amgc-ue" "$CORE amgc-co"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
-ip -n "$UE" route add default via 10.81.1.1
-ip -n "$CORE" route add default via 10.81.2.1
 # the UE retransmits its SYN after 1 s: keep it so under load
 ip netns exec "$UE" sysctl -qw net.ipv4.tcp_syn_retries=6
 
@@ -97,21 +78,9 @@ registration_retry_max_ms = 1000
 heartbeat_ms = 1000
 [log]
 level = debug
-[realm access]
-interface = amgc-a
-ports = 30000-30099
-attach = xdp-generic
-[realm core]
-interface = amgc-c
-ports = 30100-30199
-attach = xdp-generic
+$(lab_realms amgc 30000)
 CONF
-	# nsenter execs agwd: $! is agwd itself
-	nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
-		>"$TMP/agwd.log" 2>&1 &
-	AGWD_PID=$!
-	T_PIDS+=($AGWD_PID)
-	wait_for 30 'ctl status' || die "agwd did not start"
+	lab_start_agwd
 }
 
 stop_agwd() {
@@ -187,15 +156,6 @@ run_mgc() {
 	MGC_PID=$!
 }
 
-# wait_sync NAME: the MGC is at "sync NAME"; VARS gets its variables
-wait_sync() {
-	wait_for 120 "grep -q '\"name\":\"$1\"' '$TMP/mgc.out'" ||
-		die "MGC never reached sync $1"
-	VARS=$(grep "\"name\":\"$1\"" "$TMP/mgc.out" | head -1 | jq -c .vars)
-}
-var() { echo "$VARS" | jq -r --arg k "$1" '.[$k]'; }
-go() { touch "$TMP/sync/$1"; }
-
 end_mgc() { # scenario
 	wait "$MGC_PID"
 	local rc=$?
@@ -208,14 +168,8 @@ end_mgc() { # scenario
 digest() { $PEER digest 0 0 --send "$1" --seed "$2"; }
 recv_of() { grep '^received' "$1" | cut -d' ' -f2-; }
 
-# The Statistics of one termination in the last send's reply.
-stat_of() { # TERM NAME
-	grep '"file":"release.txt"' "$TMP/mgc.out" | tail -1 | jq -r .reply |
-		awk -v t="$1" -v n="$2" '
-			$0 ~ "Subtract = "t"( |$)" { on = 1 }
-			on && $0 ~ n" *= *[0-9]+" {
-				sub(".*"n" *= *", ""); sub("[^0-9].*", ""); print; exit }'
-}
+# The Statistics of one termination in the last release's reply.
+stat_of() { release_stat '$' "$1" "$2"; }
 
 scenario_immediate() {
 	run_mgc "$T" immediate

@@ -49,6 +49,53 @@ START_TEST(embedded_default_is_valid)
 }
 END_TEST
 
+START_TEST(relay_section)
+{
+	struct agw_config c;
+	char pin[AGW_CFG_PATH_MAX];
+
+	ck_assert_int_eq(agw_config_load(&c, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.relay_path, AGW_RELAY_PATH_AUTO);
+	ck_assert_uint_eq(c.relay_max_unsent, 0);
+	ck_assert_uint_eq(c.relay_drain_ms, 30000);
+	ck_assert(c.relay_bpf);
+	ck_assert_int_eq(agw_config_relay_pin_dir(&c, pin, sizeof(pin)), 0);
+	ck_assert_str_eq(pin, "/sys/fs/bpf/agw/relay");
+	/* the default follows gate_pin_dir, wherever it is set */
+	ck_assert_int_eq(agw_config_set(&c, "agwd", "gate_pin_dir",
+					"/sys/fs/bpf/t1", "--gate-pin-dir",
+					err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(agw_config_relay_pin_dir(&c, pin, sizeof(pin)), 0);
+	ck_assert_str_eq(pin, "/sys/fs/bpf/t1/relay");
+	ck_assert_int_eq(agw_config_parse_string(&c,
+						 "[relay]\npath = splice\n"
+						 "max_unsent = 131072\n"
+						 "drain_timeout_ms = 500\n"
+						 "bpf = off\n"
+						 "pin_dir = /sys/fs/bpf/r\n",
+						 "F", err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(c.relay_path, AGW_RELAY_PATH_SPLICE);
+	ck_assert_uint_eq(c.relay_max_unsent, 131072);
+	ck_assert_uint_eq(c.relay_drain_ms, 500);
+	ck_assert(!c.relay_bpf);
+	ck_assert_int_eq(agw_config_relay_pin_dir(&c, pin, sizeof(pin)), 0);
+	ck_assert_str_eq(pin, "/sys/fs/bpf/r");
+	/* an empty pin_dir goes back to the derived one */
+	ck_assert_int_eq(agw_config_parse_string(&c,
+						 "[relay]\npin_dir =\n"
+						 "path = sockmap\nbpf = on\n",
+						 "F", err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(c.relay_path, AGW_RELAY_PATH_SOCKMAP);
+	ck_assert(c.relay_bpf);
+	ck_assert_int_eq(agw_config_relay_pin_dir(&c, pin, sizeof(pin)), 0);
+	ck_assert_str_eq(pin, "/sys/fs/bpf/t1/relay");
+	ck_assert_int_eq(agw_config_validate(&c, "F", err, sizeof(err)), 0);
+}
+END_TEST
+
 START_TEST(file_overlays_default_and_replaces_realms)
 {
 	struct agw_config c;
@@ -131,6 +178,18 @@ static const struct {
 	  "F:2: [log] level = 'loud': expected err, warning, notice, info or debug" },
 	{ "[timers]\nlong_timer_ms = 5\n",
 	  "F:2: [timers] long_timer_ms = '5': out of range" },
+	{ "[relay]\npath = fast\n",
+	  "F:2: [relay] path = 'fast': expected auto, sockmap, splice or copy" },
+	{ "[relay]\nbpf = maybe\n",
+	  "F:2: [relay] bpf = 'maybe': expected on or off" },
+	{ "[relay]\nmax_unsent = 2000000000\n",
+	  "F:2: [relay] max_unsent = '2000000000': out of range" },
+	{ "[relay]\ndrain_timeout_ms = 0\n",
+	  "F:2: [relay] drain_timeout_ms = '0': out of range" },
+	{ "[relay]\npin_dir = relay\n",
+	  "F:2: [relay] pin_dir = 'relay': must be an absolute path" },
+	{ "[relay]\nmax_flows = 1\n",
+	  "F:2: [relay] max_flows = '1': unknown key" },
 	{ "[h248]\nport 2944\n",
 	  "F:2: syntax error (expected [section] or key = value)" },
 };
@@ -214,6 +273,18 @@ START_TEST(command_line_override)
 }
 END_TEST
 
+static const char *const printed[] = {
+	"[h248]\nmgc = 10.1.1.1:1, [::1]:2\n"
+	"transport = tcp\naddress = ::\n"
+	"[realm r1]\ninterface = eth9\n"
+	"addresses = 10.9.9.9\n"
+	"[log]\nlevel = debug\ntarget = syslog\n",
+	"[agwd]\ngate_pin_dir = /sys/fs/bpf/x\n"
+	"[relay]\npath = copy\nmax_unsent = 65536\n"
+	"drain_timeout_ms = 1000\nbpf = off\n",
+	"[relay]\npath = sockmap\npin_dir = /sys/fs/bpf/y\n",
+};
+
 START_TEST(print_parses_back_identically)
 {
 	struct agw_config a, b;
@@ -222,14 +293,8 @@ START_TEST(print_parses_back_identically)
 	FILE *f;
 
 	ck_assert_int_eq(agw_config_load(&a, NULL, err, sizeof(err)), 0);
-	ck_assert_int_eq(agw_config_parse_string(
-				 &a,
-				 "[h248]\nmgc = 10.1.1.1:1, [::1]:2\n"
-				 "transport = tcp\naddress = ::\n"
-				 "[realm r1]\ninterface = eth9\n"
-				 "addresses = 10.9.9.9\n"
-				 "[log]\nlevel = debug\ntarget = syslog\n",
-				 "F", err, sizeof(err)),
+	ck_assert_int_eq(agw_config_parse_string(&a, printed[_i], "F", err,
+						 sizeof(err)),
 			 0);
 	f = open_memstream(&buf, &len);
 	agw_config_print(&a, f);
@@ -258,7 +323,9 @@ int main(void)
 	tcase_add_test(tc, validation_across_keys);
 	tcase_add_test(tc, missing_file_is_reported);
 	tcase_add_test(tc, command_line_override);
-	tcase_add_test(tc, print_parses_back_identically);
+	tcase_add_loop_test(tc, print_parses_back_identically, 0,
+			    sizeof(printed) / sizeof(printed[0]));
+	tcase_add_test(tc, relay_section);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -42,10 +42,17 @@
 #define CHUNK (64 * 1024)
 #define WAIT_S 240 /* generous: the machine is shared */
 
-static const enum agw_relay_path paths[] = {
-	AGW_RELAY_PATH_SOCKMAP,
-	AGW_RELAY_PATH_SPLICE,
-	AGW_RELAY_PATH_COPY,
+/* Every per-path test runs on each of these: sockmap twice, with the
+ * verdict that reads the destination's counters itself and with the
+ * tick-fed fallback verdict. */
+static const struct variant {
+	enum agw_relay_path path;
+	bool tick;
+} variants[] = {
+	{ AGW_RELAY_PATH_SOCKMAP, false },
+	{ AGW_RELAY_PATH_SOCKMAP, true },
+	{ AGW_RELAY_PATH_SPLICE, false },
+	{ AGW_RELAY_PATH_COPY, false },
 };
 
 /* ---- where the sockets live ------------------------------------------ */
@@ -223,10 +230,15 @@ static void world_init(struct world *w, int nflows, enum agw_relay_path path,
 	cfg.on_event = on_event;
 	cfg.arg = w;
 	ck_assert_int_eq(agw_relay_new(&cfg, &w->e), 0);
-	if (path == AGW_RELAY_PATH_SOCKMAP && !cfg.no_bpf)
+	if (path == AGW_RELAY_PATH_SOCKMAP && !cfg.no_bpf) {
 		ck_assert_msg(agw_relay_sockmap_status(w->e) == 0,
 			      "sockmap program not loaded: %d",
 			      agw_relay_sockmap_status(w->e));
+		/* This kernel (6.x) accepts the verdict that reads the
+		 * destination itself: a silent fallback is a failure. */
+		ck_assert_int_eq(agw_relay_sockmap_progress(w->e),
+				 cfg.sockmap_tick ? -EOPNOTSUPP : 0);
+	}
 	w->path = path;
 	w->nflows = nflows;
 	w->flows = calloc((size_t)nflows, sizeof(*w->flows));
@@ -235,6 +247,18 @@ static void world_init(struct world *w, int nflows, enum agw_relay_path path,
 	ck_assert(w->flows && w->scratch && w->scratch2);
 	listen_in(&w->lr, 1);
 	listen_in(&w->ls, 0);
+}
+
+/* world_init for variants[idx] */
+static void world_init_v(struct world *w, int nflows, int idx,
+			 const struct agw_relay_config *base)
+{
+	struct agw_relay_config cfg = { 0 };
+
+	if (base)
+		cfg = *base;
+	cfg.sockmap_tick = variants[idx].tick;
+	world_init(w, nflows, variants[idx].path, &cfg);
 }
 
 static void world_free(struct world *w)
@@ -512,7 +536,7 @@ START_TEST(test_sizes)
 	struct world w;
 	int i, ra, rb;
 
-	world_init(&w, 4, paths[_i], NULL);
+	world_init_v(&w, 4, _i, NULL);
 	for (i = 0; i < 4; i++) {
 		flow_connect(&w, i, &ra, &rb);
 		/* Both directions at once, different sizes each way. */
@@ -534,7 +558,7 @@ static void half_close(int path_idx, bool client_first)
 	struct peer *first, *second;
 	int ra, rb;
 
-	world_init(&w, 1, paths[path_idx], NULL);
+	world_init_v(&w, 1, path_idx, NULL);
 	f = &w.flows[0];
 	flow_connect(&w, 0, &ra, &rb);
 	flow_sizes(f, 3 * MiB + 7, 2 * MiB + 3);
@@ -569,7 +593,7 @@ static void reset_one(int path_idx, bool client_resets)
 	struct peer *rst, *other;
 	int ra, rb;
 
-	world_init(&w, 1, paths[path_idx], NULL);
+	world_init_v(&w, 1, path_idx, NULL);
 	f = &w.flows[0];
 	flow_connect(&w, 0, &ra, &rb);
 	rst = client_resets ? &f->cli : &f->srv;
@@ -648,7 +672,7 @@ START_TEST(test_pre_handover)
 	struct flow *f;
 	int ra, rb, i;
 
-	world_init(&w, 3, paths[_i], NULL);
+	world_init_v(&w, 3, _i, NULL);
 	for (i = 0; i < 3; i++) {
 		f = &w.flows[i];
 		flow_connect(&w, i, &ra, &rb);
@@ -762,7 +786,7 @@ static void slow_reader(int path_idx, bool both)
 	uint64_t mem0, mem1;
 	int ra, rb;
 
-	world_init(&w, 1, paths[path_idx], &cfg);
+	world_init_v(&w, 1, path_idx, &cfg);
 	f = &w.flows[0];
 	flow_connect(&w, 0, &ra, &rb);
 	flow_sizes(f, 1024 * MiB, both ? 1024 * MiB : 0);
@@ -811,7 +835,7 @@ START_TEST(test_many_flows)
 	uint64_t r = 12345 + (uint64_t)_i, total = 0;
 	int i, ra, rb;
 
-	world_init(&w, n, paths[_i], NULL);
+	world_init_v(&w, n, _i, NULL);
 	for (i = 0; i < n; i++) {
 		struct flow *f = &w.flows[i];
 
@@ -859,7 +883,7 @@ START_TEST(test_stats_abort)
 	struct flow *f;
 	int ra, rb;
 
-	world_init(&w, 1, paths[_i], NULL);
+	world_init_v(&w, 1, _i, NULL);
 	f = &w.flows[0];
 	flow_connect(&w, 0, &ra, &rb);
 	flow_sizes(f, 100 * KiB, 50 * KiB);
@@ -949,20 +973,66 @@ START_TEST(test_fallback)
 }
 END_TEST
 
-/* A flow that asks for no path gets the engine's measured default. */
-START_TEST(test_default_path)
+/* One AUTO flow on an engine configured as cfg: its path and why. */
+static void default_flow(const struct agw_relay_config *cfg,
+			 enum agw_relay_path path, enum agw_relay_why why)
 {
 	struct world w;
 	int ra, rb;
 
-	world_init(&w, 1, AGW_RELAY_PATH_AUTO, NULL);
+	world_init(&w, 1, AGW_RELAY_PATH_AUTO, cfg);
 	flow_connect(&w, 0, &ra, &rb);
 	flow_sizes(&w.flows[0], 200 * KiB, 100 * KiB);
 	flow_add(&w, 0, ra, rb, NULL);
 	ck_assert(world_run(&w, 0));
-	w.path = AGW_RELAY_PATH_COPY;
+	w.path = path;
 	check_clean(&w, 0);
-	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_DEFAULT);
+	ck_assert_int_eq(w.flows[0].st.why, why);
+	world_free(&w);
+}
+
+/*
+ * A flow that asks for no path gets the engine's measured default,
+ * sockmap; without BPF the same flow runs on copy and says why.
+ */
+START_TEST(test_default_path)
+{
+	struct agw_relay_config no_bpf = { .no_bpf = true };
+
+	default_flow(NULL, AGW_RELAY_PATH_SOCKMAP, AGW_RELAY_WHY_DEFAULT);
+	default_flow(&no_bpf, AGW_RELAY_PATH_COPY, AGW_RELAY_WHY_NO_BPF);
+}
+END_TEST
+
+/*
+ * The default (sockmap) needs TCP counters: a flow between two Unix
+ * stream sockets runs on copy instead, says why, and still relays.
+ */
+START_TEST(test_default_not_tcp)
+{
+	struct agw_relay_flow_opts o = { 0 };
+	int a[2], b[2], n;
+	struct world w;
+	char buf[8];
+
+	world_init(&w, 1, AGW_RELAY_PATH_AUTO, NULL);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	o.ctx = &w.flows[0];
+	ck_assert_int_eq(agw_relay_add(w.e, a[1], b[0], &o, &w.flows[0].id), 0);
+	ck_assert_int_eq(write(a[0], "hello", 5), 5);
+	ck_assert_int_eq(shutdown(a[0], SHUT_WR), 0);
+	ck_assert_int_eq(shutdown(b[1], SHUT_WR), 0);
+	while (!w.flows[0].ended)
+		ck_assert_int_ge(agw_relay_dispatch(w.e, 100), 0);
+	n = (int)read(b[1], buf, sizeof(buf));
+	ck_assert_int_eq(n, 5);
+	ck_assert_int_eq(memcmp(buf, "hello", 5), 0);
+	ck_assert_int_eq(w.flows[0].ev, AGW_RELAY_EV_CLOSED);
+	ck_assert_int_eq(w.flows[0].st.path, AGW_RELAY_PATH_COPY);
+	ck_assert_int_eq(w.flows[0].st.why, AGW_RELAY_WHY_SOCKMAP_REFUSED);
+	close(a[0]);
+	close(b[1]);
 	world_free(&w);
 }
 END_TEST
@@ -1025,9 +1095,9 @@ static void add_case(Suite *s, const char *name, const TTest *t, int n)
 static Suite *relay_suite(void)
 {
 	Suite *s = suite_create("relay");
-	int np = (int)(sizeof(paths) / sizeof(paths[0]));
+	int np = (int)(sizeof(variants) / sizeof(variants[0]));
 
-	/* Each test runs once per path: _i indexes paths[]. */
+	/* Each test runs once per variant: _i indexes variants[]. */
 	add_case(s, "sizes", test_sizes, np);
 	add_case(s, "half_close_client", test_half_close_client, np);
 	add_case(s, "half_close_server", test_half_close_server, np);
@@ -1040,6 +1110,7 @@ static Suite *relay_suite(void)
 	add_case(s, "stats_abort", test_stats_abort, np);
 	add_case(s, "fallback", test_fallback, 1);
 	add_case(s, "default_path", test_default_path, 1);
+	add_case(s, "default_not_tcp", test_default_not_tcp, 1);
 	add_case(s, "idle_wakeups", test_idle_wakeups, 1);
 	add_case(s, "pin_dir", test_pin_dir, 1);
 	return s;

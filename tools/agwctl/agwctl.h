@@ -3,6 +3,7 @@
 #define AGWCTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct agwctl {
 	bool json;
@@ -15,6 +16,22 @@ struct agwctl {
 int agwctl_gate(struct agwctl *ctl, int argc, char **argv);
 /* status, help and any other agwd control command */
 int agwctl_daemon(struct agwctl *ctl, int argc, char **argv);
+
+/* agwctl flows [CONTEXT] (alias relays): the relay's flows, one a line */
+int agwctl_flows(struct agwctl *ctl, int argc, char **argv);
+
+/*
+ * One request to agwd (argv joined by blanks) into reply: 0 when agwd
+ * answered {"ok":true...}, else the exit status after the message.
+ */
+int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
+		   size_t size);
+/* A scalar of a JSON reply: its path ("flows[0].a_to_b.bytes") and its
+ * text (strings without quotes, escapes as written). */
+typedef void (*agwctl_json_fn)(void *arg, const char *path, const char *val,
+			       int len);
+int agwctl_json_walk(const char **p, char *path, size_t plen, size_t used,
+		     agwctl_json_fn fn, void *arg);
 
 /* Prints "agwctl: CONTEXT: MESSAGE" to stderr and returns 1. */
 int agwctl_err(const struct agwctl *ctl, const char *fmt, ...)

@@ -23,6 +23,8 @@ static void usage(FILE *f)
 	      "  status                 registration, MGC, transport, uptime, realms\n"
 	      "  contexts               contexts and their terminations\n"
 	      "  terminations           terminations: state, gate mode, SYN and octet counters\n"
+	      "  flows [CONTEXT]        relayed contexts: path and why, bytes, stalls, bound\n"
+	      "                         (alias: relays)\n"
 	      "  help                   the commands agwd knows\n"
 	      "\n"
 	      "OBJECT gate:\n"
@@ -93,6 +95,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "gate"))
 		return agwctl_gate(&ctl, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "flows") || !strcmp(argv[0], "relays"))
+		return agwctl_flows(&ctl, argc, argv);
 	if (!strcmp(argv[0], "status") || !strcmp(argv[0], "help") ||
 	    !strcmp(argv[0], "contexts") || !strcmp(argv[0], "terminations"))
 		return agwctl_daemon(&ctl, argc, argv);

@@ -13,9 +13,11 @@
 
 #define REPLY_MAX 65536
 
-/* Prints the JSON value starting at *p as "path: value" lines; returns
- * -EINVAL on malformed input. Only what agwd emits needs handling. */
-static int flatten(const char **p, char *path, size_t plen, size_t used)
+/* Hands every scalar of the JSON value starting at *p to fn with its path
+ * ("a.b[2].c"); returns -EINVAL on malformed input. Only what agwd emits
+ * needs handling. */
+int agwctl_json_walk(const char **p, char *path, size_t plen, size_t used,
+		     agwctl_json_fn fn, void *arg)
 {
 	const char *s = *p;
 	int err;
@@ -46,7 +48,7 @@ static int flatten(const char **p, char *path, size_t plen, size_t used)
 			}
 			if (n >= plen)
 				return -EINVAL;
-			err = flatten(&s, path, plen, n);
+			err = agwctl_json_walk(&s, path, plen, n, fn, arg);
 			if (err)
 				return err;
 			path[used] = '\0';
@@ -67,22 +69,26 @@ static int flatten(const char **p, char *path, size_t plen, size_t used)
 				s++;
 		if (!*s)
 			return -EINVAL;
-		printf("%s: %.*s\n", path, (int)(s - v - 1), v + 1);
+		fn(arg, path, v + 1, (int)(s - v - 1));
 		*p = s + 1;
 		return 0;
 	}
 	while (*s && *s != ',' && *s != '}' && *s != ']')
 		s++;
-	printf("%s: %.*s\n", path, (int)(s - v), v);
+	fn(arg, path, v, (int)(s - v));
 	*p = s;
 	return 0;
 }
 
-int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
+static void print_pair(void *arg, const char *path, const char *val, int len)
 {
-	static char reply[REPLY_MAX];
-	char req[AGW_CTL_REQ_MAX], path[512] = "";
-	const char *p = reply;
+	printf("%s: %.*s\n", path, len, val);
+}
+
+int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
+		   size_t size)
+{
+	char req[AGW_CTL_REQ_MAX];
 	size_t n = 0;
 	int i, len;
 
@@ -94,7 +100,7 @@ int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
 			return agwctl_err(ctl, "%s: request too long", argv[0]);
 		n += w;
 	}
-	len = agw_ctl_request(ctl->socket, req, reply, sizeof(reply));
+	len = agw_ctl_request(ctl->socket, req, reply, size);
 	if (len == -ENOENT || len == -ECONNREFUSED)
 		return agwctl_err(ctl,
 				  "%s: agwd is not running (no socket at %s)",
@@ -109,11 +115,23 @@ int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
 				  e ? (int)strcspn(e + 9, "\"") : len,
 				  e ? e + 9 : reply);
 	}
+	return 0;
+}
+
+int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
+{
+	static char reply[REPLY_MAX];
+	char path[512] = "";
+	const char *p = reply;
+	int rc = agwctl_request(ctl, argc, argv, reply, sizeof(reply));
+
+	if (rc)
+		return rc;
 	if (ctl->json) {
 		printf("%s\n", reply);
 		return 0;
 	}
-	if (flatten(&p, path, sizeof(path), 0))
+	if (agwctl_json_walk(&p, path, sizeof(path), 0, print_pair, NULL))
 		return agwctl_err(ctl, "%s: malformed reply from agwd",
 				  argv[0]);
 	return 0;

@@ -13,12 +13,13 @@ T_NETNS=()
 T_PIDS=()
 T_CLEAN=()
 
+# (|| true: also right in a test that runs with set -e)
 t_cleanup() {
 	local p ns c
-	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for c in "${T_CLEAN[@]}"; do eval "$c" >/dev/null 2>&1; done
-	for ns in "${T_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	wait 2>/dev/null
+	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for c in "${T_CLEAN[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+	for ns in "${T_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+	wait 2>/dev/null || true
 }
 trap t_cleanup EXIT
 # tests/run's time limit sends TERM: clean up then too

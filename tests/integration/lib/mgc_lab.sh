@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The lab of the agwd + megaco MGC tests (after common.sh): agwd and the
+# MGC in namespace GW, a UE behind veth TAG-a (access, 10.NET.1.0/24) and a
+# core peer behind veth TAG-c (core, 10.NET.2.0/24); and the helpers that
+# follow an MGC scenario run (output in $TMP/mgc.out, sync files in
+# $TMP/sync; the test defines die).
+
+# lab_setup TAG NET: sets GW, UE, CORE (namespaces agw-TAG-PID-ROLE),
+# UE_ADDR, CORE_ADDR; agwd's addresses are 10.NET.1.1 and 10.NET.2.1.
+lab_setup() {
+	local tag=$1 net=$2 l
+	GW=agw-$tag-$$-gw
+	UE=agw-$tag-$$-ue
+	CORE=agw-$tag-$$-core
+	UE_ADDR=10.$net.1.2
+	CORE_ADDR=10.$net.2.2
+	netns_add "$GW"
+	netns_add "$UE"
+	netns_add "$CORE"
+	ip link add $tag-a netns "$GW" type veth peer name $tag-ue netns "$UE"
+	ip link add $tag-c netns "$GW" type veth peer name $tag-co netns "$CORE"
+	ip -n "$GW" addr add 10.$net.1.1/24 dev $tag-a
+	ip -n "$GW" addr add 10.$net.2.1/24 dev $tag-c
+	ip -n "$UE" addr add $UE_ADDR/24 dev $tag-ue
+	ip -n "$CORE" addr add $CORE_ADDR/24 dev $tag-co
+	for l in "$GW $tag-a" "$GW $tag-c" "$UE $tag-ue" "$CORE $tag-co"; do
+		set -- $l
+		ip -n "$1" link set "$2" up
+	done
+	ip -n "$UE" route add default via 10.$net.1.1
+	ip -n "$CORE" route add default via 10.$net.2.1
+}
+
+# wait_sync NAME: the MGC is at "sync NAME"; VARS gets its variables
+wait_sync() {
+	wait_for 120 "grep -q '\"name\":\"$1\"' '$TMP/mgc.out'" ||
+		die "MGC never reached sync $1"
+	VARS=$(grep "\"name\":\"$1\"" "$TMP/mgc.out" | head -1 | jq -c .vars)
+}
+var() { echo "$VARS" | jq -r --arg k "$1" '.[$k]'; }
+go() { touch "$TMP/sync/$1"; }
+
+# release_stat N TERM NAME: statistic NAME of TERM in the reply to the Nth
+# release.txt of the run (a sed address: '$' is the last).
+release_stat() {
+	grep '"file":"release.txt"' "$TMP/mgc.out" | sed -n "$1p" |
+		jq -r .reply | awk -v t="$2" -v n="$3" '
+			$0 ~ "Subtract = "t"( |$)" { on = 1 }
+			on && $0 ~ n" *= *[0-9]+" {
+				sub(".*"n" *= *", ""); sub("[^0-9].*", ""); print; exit }'
+}
+
+# lab_realms TAG PORT: the [realm access] and [realm core] sections of
+# agwd's configuration, 100 ports each from PORT, gate in generic XDP.
+lab_realms() {
+	cat <<CONF
+[realm access]
+interface = $1-a
+ports = $2-$(($2 + 99))
+attach = xdp-generic
+[realm core]
+interface = $1-c
+ports = $(($2 + 100))-$(($2 + 199))
+attach = xdp-generic
+CONF
+}
+
+# lab_start_agwd: agwd -c $TMP/agwd.conf in GW, log in $TMP/agwd.log;
+# AGWD_PID is agwd itself (nsenter execs it). Waits for its socket.
+lab_start_agwd() {
+	nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
+		>"$TMP/agwd.log" 2>&1 &
+	AGWD_PID=$!
+	T_PIDS+=($AGWD_PID)
+	wait_for 30 '"$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" status' ||
+		die "agwd did not start"
+}
