@@ -23,6 +23,10 @@ struct agwd_tls_term {
 	enum agw_tls_failure failure;
 	char reason[160];
 	char version[16], cipher[64];
+	/* The UE's leaf in every hash, kept from the handshake: the session
+	 * goes to the relay, and a later Remote (re-INVITE) is checked here. */
+	struct agw_fingerprint peer_fp[AGW_FP_HASH_COUNT];
+	bool have_peer_fp;
 	/* the relay, held by the TLS (access) termination */
 	struct agw_tls_relay *relay;
 	struct agw_evfd rev[2];
