@@ -647,3 +647,46 @@ void agwd_tls_status_json(const struct agwd *d, struct agw_strbuf *out)
 		agw_strbuf_printf(out, "null");
 	agw_strbuf_printf(out, "}");
 }
+
+static void flow_dir_json(struct agw_strbuf *out, const char *key,
+			  uint64_t bytes, uint64_t spliced)
+{
+	/* The TLS relay keeps no stall count, close flag or bound. */
+	agw_strbuf_printf(out,
+			  ",\"%s\":{\"bytes\":%llu,\"user_bytes\":%llu,"
+			  "\"stalls\":null,\"closed\":null,\"limit\":null}",
+			  key, (unsigned long long)bytes,
+			  (unsigned long long)(bytes - spliced));
+}
+
+bool agwd_tls_flow_json(const struct agwd_ctx *c, const char *sep,
+			struct agw_strbuf *out)
+{
+	const struct agwd_term *t = NULL;
+	const struct agw_tls_relay_stats *st;
+	const struct agwd_tls_term *x;
+
+	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
+		if (c->t[i] && c->t[i]->tls && c->t[i]->tls->relay)
+			t = c->t[i];
+	if (!t)
+		return false;
+	x = t->tls;
+	st = agw_tls_relay_stats(x->relay);
+	agw_strbuf_printf(out, "%s{\"context\":%u,\"a\":", sep, c->id);
+	agw_strbuf_json_str(out, t->id);
+	agw_strbuf_printf(out, ",\"b\":");
+	agw_strbuf_json_str(out, x->plain ? x->plain->id : "");
+	agw_strbuf_printf(out, ",\"path\":\"tls-%s\",\"why\":",
+			  agw_tls_relay_mode_name(x->mode));
+	agw_strbuf_json_str(out, x->mode_reason);
+	flow_dir_json(out, "a_to_b", st->tls_to_plain, st->spliced_to_plain);
+	flow_dir_json(out, "b_to_a", st->plain_to_tls, st->spliced_to_tls);
+	agw_strbuf_printf(out, ",\"idle_ms\":null,\"tls\":{\"version\":");
+	agw_strbuf_json_str(out, x->version);
+	agw_strbuf_printf(out, ",\"cipher\":");
+	agw_strbuf_json_str(out, x->cipher);
+	agw_strbuf_printf(out, ",\"control_records\":%llu}}",
+			  (unsigned long long)st->control_records);
+	return true;
+}

@@ -72,5 +72,9 @@ void agwd_tls_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_tls_term_free(struct agwd_term *t);
 void agwd_tls_term_json(const struct agwd_term *t, struct agw_strbuf *out);
 void agwd_tls_status_json(const struct agwd *d, struct agw_strbuf *out);
+/* agwctl flows: the context's running TLS relay as one flows[] entry, in
+ * the plain relay's shape; false (nothing written) when there is none. */
+bool agwd_tls_flow_json(const struct agwd_ctx *c, const char *sep,
+			struct agw_strbuf *out);
 
 #endif /* AGWD_TLS_H */

@@ -580,6 +580,19 @@ reinvite_fail() {
 	wait_sync relaying
 	wait_for 60 '[ "$(term_field "$acc" state)" = relaying ]' ||
 		die "$n: not relaying: $(term_field "$acc" state) $(term_field "$acc" tls)"
+	# agwctl flows lists the TLS relay with its mode and live counters
+	wait_for 30 '[ "$(ctl flows | jq -r --arg a "$acc" \
+		".flows[] | select(.a == \$a) |
+			\"\(.a_to_b.bytes) \(.b_to_a.bytes)\"")" = "20 $CORE_SIZE" ]' ||
+		die "$n: agwctl flows: $(ctl flows)"
+	ctl flows | jq -e --arg a "$acc" '.flows[] | select(.a == $a) |
+		.path == "tls-user" and (.why | length > 0) and
+		.tls.version == "TLSv1.2"' >/dev/null ||
+		die "$n: agwctl flows: $(ctl flows)"
+	in_ns "$GW" "$AGWCTL" --socket "$TMP/agwd.sock" flows |
+		grep -Eq "^[0-9]+ +$acc .* tls-user .* 20 +$CORE_SIZE " ||
+		die "$n: agwctl flows (text): $(in_ns "$GW" "$AGWCTL" --socket "$TMP/agwd.sock" flows)"
+	ok "$n: agwctl flows shows the TLS relay (tls-user, UE->core 20, core->UE $CORE_SIZE octets)"
 	go relaying
 	wait_sync checked
 	check_refused "$n" "$acc" fingerprint-mismatch
