@@ -2,7 +2,8 @@
 /*
  * The "flows" control command (agwctl flows): one entry per relaying
  * context with the path the relay engine chose and why, and its live
- * counters per direction. Read-only; the numbers are the engine's own
+ * counters per direction; a TLS relay (ctl/tls.c) shows as path
+ * tls-MODE. Read-only; the numbers are the engine's own
  * (Documentation/relay.md, "In agwd").
  */
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "ctx.h"
+#include "tls.h"
 
 static void json_dir(struct agw_strbuf *out, const char *key,
 		     const struct agw_relay_dir_stats *s, uint64_t limit)
@@ -84,7 +86,13 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)
 	for (uint32_t i = 0; i < d->tab.max_ctx; i++) {
 		const struct agwd_ctx *c = &d->tab.ctx[i];
 
-		if (!c->id || !c->relaying || (want && c->id != want) ||
+		if (!c->id || (want && c->id != want))
+			continue;
+		if (agwd_tls_flow_json(c, n ? "," : "", out)) {
+			n++;
+			continue;
+		}
+		if (!c->relaying ||
 		    agw_relay_stats(d->relay, c->relay_id, &st))
 			continue;
 		agw_strbuf_printf(out, n++ ? "," : "");

@@ -233,6 +233,10 @@ static void handshake_done(struct agwd_term *t)
 		 agw_tls_session_version(x->s));
 	snprintf(x->cipher, sizeof(x->cipher), "%s",
 		 agw_tls_session_cipher(x->s));
+	x->have_peer_fp = true;
+	for (int h = 0; h < AGW_FP_HASH_COUNT; h++)
+		if (agw_tls_session_peer_fingerprint(x->s, h, &x->peer_fp[h]))
+			x->have_peer_fp = false;
 	if (!agw_tls_session_peer_fingerprint(x->s, AGW_FP_SHA256, &fp))
 		agw_fp_format_attr(&fp, peer, sizeof(peer));
 	agw_info("%s: TLS handshake done as %s (%s, %s), UE certificate %s",
@@ -328,6 +332,40 @@ bool agwd_tls_connected(struct agwd *d, struct agwd_term *t)
 	return false;
 }
 
+/* Constant time per entry, like the session's own check. */
+static bool peer_matches(const struct agwd_tls_term *x,
+			 const struct agw_fp_set *set)
+{
+	bool match = false;
+
+	for (size_t i = 0; x->have_peer_fp && i < set->n; i++)
+		match |= agw_fp_equal(&x->peer_fp[set->fp[i].hash],
+				      &set->fp[i]);
+	return match;
+}
+
+static void relay_release(struct agwd *d, struct agwd_term *t);
+
+/* A new Remote (re-INVITE) names another certificate than the one the
+ * running relay was verified with: fail closed, as in the handshake. */
+static void relay_refused(struct agwd *d, struct agwd_term *t)
+{
+	struct agwd_tls_term *x = t->tls;
+	struct agwd_term *p = x->plain;
+
+	relay_release(d, t);
+	x->state = AGW_TLS_FAILED;
+	x->failure = AGW_TLS_FAIL_MISMATCH;
+	snprintf(x->reason, sizeof(x->reason),
+		 "new Remote fingerprints do not match the certificate the relay was verified with");
+	t->state = AGWD_TS_FAILED;
+	agw_warn("%s: TLS failed (%s): %s; relay stopped, both connections closed",
+		 t->id, agw_tls_failure_name(x->failure), x->reason);
+	notify_fail(d, t);
+	if (p && p->p.ev_rel)
+		agwd_notify(d, p, "tcpbcc/rel");
+}
+
 void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 		     const struct agwd_media_req *mr,
 		     const struct agw_fp_set *set, int nset)
@@ -351,12 +389,8 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 					       strerror(-r));
 			else
 				session_update(d, t);
-		} else if (x->relay) {
-			/* re-INVITE on a running relay: the certificate the
-			 * relay was verified with is not kept; a different set
-			 * is the MGC's to act on (Subtract) */
-			agw_info("%s: new Remote fingerprints while relaying",
-				 t->id);
+		} else if (x->relay && !peer_matches(x, set)) {
+			relay_refused(d, t);
 		}
 	}
 	if (mr->tls_estab && !x->estab) {
@@ -551,7 +585,7 @@ static const char *tls_state_name(const struct agwd_tls_term *x)
 	if (!x->started)
 		return x->estab ? "await-connection" :
 				  "await-connection-or-estab";
-	if (x->relayed)
+	if (x->relayed && x->state != AGW_TLS_FAILED)
 		return "verified";
 	switch (x->state) {
 	case AGW_TLS_HANDSHAKE:
@@ -612,4 +646,47 @@ void agwd_tls_status_json(const struct agwd *d, struct agw_strbuf *out)
 	else
 		agw_strbuf_printf(out, "null");
 	agw_strbuf_printf(out, "}");
+}
+
+static void flow_dir_json(struct agw_strbuf *out, const char *key,
+			  uint64_t bytes, uint64_t spliced)
+{
+	/* The TLS relay keeps no stall count, close flag or bound. */
+	agw_strbuf_printf(out,
+			  ",\"%s\":{\"bytes\":%llu,\"user_bytes\":%llu,"
+			  "\"stalls\":null,\"closed\":null,\"limit\":null}",
+			  key, (unsigned long long)bytes,
+			  (unsigned long long)(bytes - spliced));
+}
+
+bool agwd_tls_flow_json(const struct agwd_ctx *c, const char *sep,
+			struct agw_strbuf *out)
+{
+	const struct agwd_term *t = NULL;
+	const struct agw_tls_relay_stats *st;
+	const struct agwd_tls_term *x;
+
+	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
+		if (c->t[i] && c->t[i]->tls && c->t[i]->tls->relay)
+			t = c->t[i];
+	if (!t)
+		return false;
+	x = t->tls;
+	st = agw_tls_relay_stats(x->relay);
+	agw_strbuf_printf(out, "%s{\"context\":%u,\"a\":", sep, c->id);
+	agw_strbuf_json_str(out, t->id);
+	agw_strbuf_printf(out, ",\"b\":");
+	agw_strbuf_json_str(out, x->plain ? x->plain->id : "");
+	agw_strbuf_printf(out, ",\"path\":\"tls-%s\",\"why\":",
+			  agw_tls_relay_mode_name(x->mode));
+	agw_strbuf_json_str(out, x->mode_reason);
+	flow_dir_json(out, "a_to_b", st->tls_to_plain, st->spliced_to_plain);
+	flow_dir_json(out, "b_to_a", st->plain_to_tls, st->spliced_to_tls);
+	agw_strbuf_printf(out, ",\"idle_ms\":null,\"tls\":{\"version\":");
+	agw_strbuf_json_str(out, x->version);
+	agw_strbuf_printf(out, ",\"cipher\":");
+	agw_strbuf_json_str(out, x->cipher);
+	agw_strbuf_printf(out, ",\"control_records\":%llu}}",
+			  (unsigned long long)st->control_records);
+	return true;
 }

@@ -23,6 +23,10 @@ struct agwd_tls_term {
 	enum agw_tls_failure failure;
 	char reason[160];
 	char version[16], cipher[64];
+	/* The UE's leaf in every hash, kept from the handshake: the session
+	 * goes to the relay, and a later Remote (re-INVITE) is checked here. */
+	struct agw_fingerprint peer_fp[AGW_FP_HASH_COUNT];
+	bool have_peer_fp;
 	/* the relay, held by the TLS (access) termination */
 	struct agw_tls_relay *relay;
 	struct agw_evfd rev[2];
@@ -68,5 +72,9 @@ void agwd_tls_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_tls_term_free(struct agwd_term *t);
 void agwd_tls_term_json(const struct agwd_term *t, struct agw_strbuf *out);
 void agwd_tls_status_json(const struct agwd *d, struct agw_strbuf *out);
+/* agwctl flows: the context's running TLS relay as one flows[] entry, in
+ * the plain relay's shape; false (nothing written) when there is none. */
+bool agwd_tls_flow_json(const struct agwd_ctx *c, const char *sep,
+			struct agw_strbuf *out);
 
 #endif /* AGWD_TLS_H */

@@ -557,6 +557,58 @@ fail_term term-ue-hangs-up peer-closed ue \
 	socat -u OPEN:/dev/null TCP:@ADDR@:@PORT@
 fail_orig
 
+# ---- a re-INVITE naming another certificate while the relay runs: the
+# relay stops, both connections close, tlsbsc/fail (s_client TLS 1.2).
+reinvite_fail() {
+	local n=term-reinvite-other-fp-openssl-tls1.2 acc
+	core_listen 1000000000
+	run_mgc e2ae_reinvite_fail "${MSRP[@]}" fp_hash=sha-256 \
+		"ue_fp=$(fp ue sha-256)" "ue_fp_other=$(fp other sha-256)"
+	wait_sync connect
+	acc=$(var acc.term)
+	rm -f "$TMP/ue.in"
+	mkfifo "$TMP/ue.in"
+	in_ns "$UE" timeout 120 openssl s_client \
+		-connect "$(var acc.addr):$(var acc.port)" -cert "$TMP/ue.crt" \
+		-key "$TMP/ue.key" -tls1_2 -quiet <"$TMP/ue.in" \
+		>"$TMP/ue.recv" 2>"$TMP/ue.err" &
+	UE_PID=$!
+	T_PIDS+=($UE_PID)
+	exec 8>"$TMP/ue.in"
+	printf 'MSRP a786hjs2 SEND\r\n' >&8
+	go connect
+	wait_sync relaying
+	wait_for 60 '[ "$(term_field "$acc" state)" = relaying ]' ||
+		die "$n: not relaying: $(term_field "$acc" state) $(term_field "$acc" tls)"
+	# agwctl flows lists the TLS relay with its mode and live counters
+	wait_for 30 '[ "$(ctl flows | jq -r --arg a "$acc" \
+		".flows[] | select(.a == \$a) |
+			\"\(.a_to_b.bytes) \(.b_to_a.bytes)\"")" = "20 $CORE_SIZE" ]' ||
+		die "$n: agwctl flows: $(ctl flows)"
+	ctl flows | jq -e --arg a "$acc" '.flows[] | select(.a == $a) |
+		.path == "tls-user" and (.why | length > 0) and
+		.tls.version == "TLSv1.2"' >/dev/null ||
+		die "$n: agwctl flows: $(ctl flows)"
+	in_ns "$GW" "$AGWCTL" --socket "$TMP/agwd.sock" flows |
+		grep -Eq "^[0-9]+ +$acc .* tls-user .* 20 +$CORE_SIZE " ||
+		die "$n: agwctl flows (text): $(in_ns "$GW" "$AGWCTL" --socket "$TMP/agwd.sock" flows)"
+	ok "$n: agwctl flows shows the TLS relay (tls-user, UE->core 20, core->UE $CORE_SIZE octets)"
+	go relaying
+	wait_sync checked
+	check_refused "$n" "$acc" fingerprint-mismatch
+	grep -q "$acc: TLS failed (fingerprint-mismatch): new Remote fingerprints.*relay stopped" \
+		"$TMP/agwd.log" || die "$n: no log line for the stopped relay"
+	wait_gone "$UE_PID" 30 || die "$n: the UE's connection was not closed"
+	wait_gone "$CORE_PID" 30 || die "$n: the core connection was not closed"
+	grep -Eq '^(received|reset) 20( |$)' "$TMP/core.out" ||
+		die "$n: the core peer saw: $(cat "$TMP/core.out")"
+	ue_done
+	ok "$n: relay was running (20 octets through), the new fingerprint stopped it"
+	go checked
+	end_mgc
+}
+reinvite_fail
+
 # A bad certificate file is a start-up error naming it.
 echo "not a certificate" >"$TMP/bad.pem"
 printf '[tls]\ncert = %s\nkey = %s\n' "$TMP/bad.pem" "$TMP/ue.key" \

@@ -71,7 +71,7 @@ static void print_row(struct table *t)
 	snprintf(stalls, sizeof(stalls), "%s/%s", c[C_AB_STALLS],
 		 c[C_BA_STALLS]);
 	snprintf(bound, sizeof(bound), "%s/%s", c[C_AB_LIMIT], c[C_BA_LIMIT]);
-	if (!strcmp(c[C_IDLE], "null"))
+	if (!strcmp(c[C_IDLE], "-"))
 		snprintf(idle, sizeof(idle), "-");
 	else
 		snprintf(idle, sizeof(idle), "%.1fs",
@@ -82,9 +82,13 @@ static void print_row(struct table *t)
 	memset(t->cell, 0, sizeof(t->cell));
 }
 
+/* JSON null (a counter the flow's relay does not keep) shows as "-". */
 static void copy_val(char *dst, size_t size, const char *val, int len)
 {
-	snprintf(dst, size, "%.*s", len, val);
+	if (len == 4 && !strncmp(val, "null", 4))
+		snprintf(dst, size, "-");
+	else
+		snprintf(dst, size, "%.*s", len, val);
 }
 
 static void collect(void *arg, const char *path, const char *val, int len)
