@@ -563,7 +563,8 @@ reinvite_fail() {
 	local n=term-reinvite-other-fp-openssl-tls1.2 acc
 	core_listen 1000000000
 	run_mgc e2ae_reinvite_fail "${MSRP[@]}" fp_hash=sha-256 \
-		"ue_fp=$(fp ue sha-256)" "ue_fp_other=$(fp other sha-256)"
+		"ue_fp=$(fp ue sha-256)" "ue_fp_512=$(fp ue sha-512)" \
+		"ue_fp_other=$(fp other sha-256)"
 	wait_sync connect
 	acc=$(var acc.term)
 	rm -f "$TMP/ue.in"
@@ -594,16 +595,26 @@ reinvite_fail() {
 		die "$n: agwctl flows (text): $(in_ns "$GW" "$AGWCTL" --socket "$TMP/agwd.sock" flows)"
 	ok "$n: agwctl flows shows the TLS relay (tls-user, UE->core 20, core->UE $CORE_SIZE octets)"
 	go relaying
+	wait_sync same
+	[ "$(term_field "$acc" state)" = relaying ] &&
+		[ "$(term_field "$acc" tls.state)" = verified ] ||
+		die "$n: the same certificate in sha-512 stopped the relay: $(term_field "$acc" tls)"
+	printf 'MSRP a786hjs2 200 OK\r\n' >&8
+	wait_for 30 '[ "$(ctl flows | jq -r --arg a "$acc" \
+		".flows[] | select(.a == \$a) | .a_to_b.bytes")" = 42 ]' ||
+		die "$n: no relaying after the same fingerprint: $(ctl flows)"
+	ok "$n: a re-INVITE with the same certificate (sha-512) keeps the relay"
+	go same
 	wait_sync checked
 	check_refused "$n" "$acc" fingerprint-mismatch
 	grep -q "$acc: TLS failed (fingerprint-mismatch): new Remote fingerprints.*relay stopped" \
 		"$TMP/agwd.log" || die "$n: no log line for the stopped relay"
 	wait_gone "$UE_PID" 30 || die "$n: the UE's connection was not closed"
 	wait_gone "$CORE_PID" 30 || die "$n: the core connection was not closed"
-	grep -Eq '^(received|reset) 20( |$)' "$TMP/core.out" ||
+	grep -Eq '^(received|reset) 42( |$)' "$TMP/core.out" ||
 		die "$n: the core peer saw: $(cat "$TMP/core.out")"
 	ue_done
-	ok "$n: relay was running (20 octets through), the new fingerprint stopped it"
+	ok "$n: relay was running (42 octets through), the other certificate's fingerprint stopped it"
 	go checked
 	end_mgc
 }
