@@ -262,7 +262,11 @@ static void session_update(struct agwd *d, struct agwd_term *t)
 		agw_info("%s: TLS waits for the UE's fingerprint (Remote)",
 			 t->id);
 	x->state = st;
-	agw_evloop_mod_fd(d->loop, &x->sev, agw_tls_session_events(x->s));
+	/* Verified, the relay waiting for the core: watch for the UE going
+	 * away (edge-triggered: pending records stay for the relay). */
+	agw_evloop_mod_fd(d->loop, &x->sev,
+			  st == AGW_TLS_VERIFIED ? EPOLLRDHUP | EPOLLET :
+						   agw_tls_session_events(x->s));
 	if (st == AGW_TLS_VERIFIED) {
 		agw_info(
 			"%s: TLS verified: the UE's certificate matches the Remote's fingerprint",
@@ -271,10 +275,37 @@ static void session_update(struct agwd *d, struct agwd_term *t)
 	}
 }
 
+/* Verified but not relaying yet (the core is not connected): a UE that
+ * hung up with nothing left to relay releases its termination now. */
+static void verified_idle_event(struct agwd *d, struct agwd_term *t,
+				uint32_t events)
+{
+	struct agwd_tls_term *x = t->tls;
+	char b;
+
+	if (!(events & (EPOLLERR | EPOLLHUP)) &&
+	    !(events & EPOLLRDHUP &&
+	      recv(x->tls_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0))
+		return;
+	agw_info("%s: the UE closed after TLS verification, before the relay started",
+		 t->id);
+	agw_evloop_del_fd(d->loop, &x->sev);
+	agw_tls_session_free(x->s); /* closes the socket */
+	x->s = NULL;
+	x->tls_fd = -1;
+	t->state = AGWD_TS_CLOSED;
+	if (t->p.ev_rel)
+		agwd_notify(d, t, "tcpbcc/rel");
+}
+
 static void on_session_fd(struct agw_evfd *h, uint32_t events)
 {
 	struct agwd_term *t = h->arg;
 
+	if (t->tls->state == AGW_TLS_VERIFIED) {
+		verified_idle_event(t->d, t, events);
+		return;
+	}
 	agw_tls_session_step(t->tls->s);
 	session_update(t->d, t);
 }

@@ -620,6 +620,45 @@ reinvite_fail() {
 }
 reinvite_fail
 
+# ---- verified, the core not yet connected, then the UE goes away:
+# released at once (tcpbcc/rel), not when a relay would start.
+verified_ue_gone() {
+	local n=term-verified-ue-gone-openssl-tls1.3 acc
+	run_mgc e2ae_verified_ue_gone "${MSRP[@]}" fp_hash=sha-256 \
+		"ue_fp=$(fp ue sha-256)"
+	wait_sync connect
+	acc=$(var acc.term)
+	in_ns "$UE" timeout 120 openssl s_client \
+		-connect "$(var acc.addr):$(var acc.port)" -cert "$TMP/ue.crt" \
+		-key "$TMP/ue.key" -tls1_3 -quiet </dev/null >"$TMP/ue.recv" \
+		2>"$TMP/ue.err" &
+	UE_PID=$!
+	T_PIDS+=($UE_PID)
+	wait_for 60 '[ "$(term_field "$acc" tls.state)" = await-fingerprint ]' ||
+		die "$n: the handshake did not complete: $(term_field "$acc" tls)"
+	go connect
+	wait_sync verified
+	wait_for 30 '[ "$(term_field "$acc" tls.state)" = verified ] &&
+		[ "$(term_field "$acc" state)" = connected ]' ||
+		die "$n: not verified and waiting for the core: $(term_field "$acc" state) $(term_field "$acc" tls)"
+	# the UE process itself (UE_PID is the subshell around it)
+	pkill -TERM -f "openssl s_client -connect $(var acc.addr):$(var acc.port) " ||
+		die "$n: no UE to stop"
+	wait_gone "$UE_PID" 30 || die "$n: the UE did not stop"
+	go verified
+	wait_sync checked
+	grep -q '"events":\["tcpbcc/rel"\]' "$TMP/mgc.out" ||
+		die "$n: no tcpbcc/rel Notify"
+	[ "$(term_field "$acc" state)" = closed ] ||
+		die "$n: termination state $(term_field "$acc" state), want closed"
+	grep -q "$acc: the UE closed after TLS verification, before the relay started" \
+		"$TMP/agwd.log" || die "$n: no log line"
+	ok "$n: the UE's hang-up while the core was awaited released the termination (tcpbcc/rel)"
+	go checked
+	end_mgc
+}
+verified_ue_gone
+
 # A bad certificate file is a start-up error naming it.
 echo "not a certificate" >"$TMP/bad.pem"
 printf '[tls]\ncert = %s\nkey = %s\n' "$TMP/bad.pem" "$TMP/ue.key" \
