@@ -68,6 +68,7 @@ struct agwd {
 	struct agw_realms *realms;
 	struct agw_ctlsock *ctl;
 	enum agwd_reg_state reg;
+	uint32_t reg_tid; /* transaction of the registration in force */
 	uint64_t start_ms;
 	int exit_code;
 
@@ -133,7 +134,8 @@ void agwd_txn_prepare(struct agwd *d);
 void agwd_reg_init(struct agwd *d);
 void agwd_reg_start(struct agwd *d);
 void agwd_reg_lost(struct agwd *d, const char *why);
-void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, bool replied,
+void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
+		   bool replied,
 		   const struct h248_transaction *reply);
 void agwd_begin_shutdown(struct agwd *d);
 

@@ -182,7 +182,8 @@ static const struct h248_node *reply_error(const struct h248_transaction *t)
 	return NULL;
 }
 
-void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, bool replied,
+void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
+		   bool replied,
 		   const struct h248_transaction *reply)
 {
 	const struct h248_node *e = reply ? reply_error(reply) : NULL;
@@ -202,6 +203,7 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, bool replied,
 		if (v >= 1 && v < d->version)
 			d->version = v;
 		d->reg = AGWD_REGISTERED;
+		d->reg_tid = tid;
 		d->restored = true;
 		/*
 		 * A new association: an MGC that restarted numbers its
@@ -223,6 +225,9 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, bool replied,
 		 * not know us (it restarted): register again.
 		 */
 		if (d->reg != AGWD_REGISTERED)
+			return;
+		/* sent before this registration: it says nothing of it */
+		if ((int32_t)(tid - d->reg_tid) < 0)
 			return;
 		if (!replied)
 			agwd_reg_lost(d, "no answer to the heartbeat");

@@ -265,8 +265,9 @@ static void session_update(struct agwd *d, struct agwd_term *t)
 	/* Verified, the relay waiting for the core: watch for the UE going
 	 * away (edge-triggered: pending records stay for the relay). */
 	agw_evloop_mod_fd(d->loop, &x->sev,
-			  st == AGW_TLS_VERIFIED ? EPOLLRDHUP | EPOLLET :
-						   agw_tls_session_events(x->s));
+			  st == AGW_TLS_VERIFIED ?
+				  EPOLLRDHUP | EPOLLET :
+				  agw_tls_session_events(x->s));
 	if (st == AGW_TLS_VERIFIED) {
 		agw_info(
 			"%s: TLS verified: the UE's certificate matches the Remote's fingerprint",
@@ -287,8 +288,9 @@ static void verified_idle_event(struct agwd *d, struct agwd_term *t,
 	    !(events & EPOLLRDHUP &&
 	      recv(x->tls_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0))
 		return;
-	agw_info("%s: the UE closed after TLS verification, before the relay started",
-		 t->id);
+	agw_info(
+		"%s: the UE closed after TLS verification, before the relay started",
+		t->id);
 	agw_evloop_del_fd(d->loop, &x->sev);
 	agw_tls_session_free(x->s); /* closes the socket */
 	x->s = NULL;
@@ -370,8 +372,8 @@ static bool peer_matches(const struct agwd_tls_term *x,
 	bool match = false;
 
 	for (size_t i = 0; x->have_peer_fp && i < set->n; i++)
-		match |= agw_fp_equal(&x->peer_fp[set->fp[i].hash],
-				      &set->fp[i]);
+		match |=
+			agw_fp_equal(&x->peer_fp[set->fp[i].hash], &set->fp[i]);
 	return match;
 }
 
@@ -387,11 +389,13 @@ static void relay_refused(struct agwd *d, struct agwd_term *t)
 	relay_release(d, t);
 	x->state = AGW_TLS_FAILED;
 	x->failure = AGW_TLS_FAIL_MISMATCH;
-	snprintf(x->reason, sizeof(x->reason),
-		 "new Remote fingerprints do not match the certificate the relay was verified with");
+	snprintf(
+		x->reason, sizeof(x->reason),
+		"new Remote fingerprints do not match the certificate the relay was verified with");
 	t->state = AGWD_TS_FAILED;
-	agw_warn("%s: TLS failed (%s): %s; relay stopped, both connections closed",
-		 t->id, agw_tls_failure_name(x->failure), x->reason);
+	agw_warn(
+		"%s: TLS failed (%s): %s; relay stopped, both connections closed",
+		t->id, agw_tls_failure_name(x->failure), x->reason);
 	notify_fail(d, t);
 	if (p && p->p.ev_rel)
 		agwd_notify(d, p, "tcpbcc/rel");

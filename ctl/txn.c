@@ -297,7 +297,7 @@ static void out_done(void *arg, uint32_t tid, enum agw_txn_out_result res,
 	struct agwd *d = arg;
 	enum agwd_out_kind kind = (enum agwd_out_kind)(uintptr_t)user;
 
-	agwd_reg_done(d, kind, res == AGW_TXN_OUT_REPLY,
+	agwd_reg_done(d, kind, tid, res == AGW_TXN_OUT_REPLY,
 		      res == AGW_TXN_OUT_REPLY ? d->last_reply : NULL);
 }
 
