@@ -14,7 +14,6 @@
  *                           AS.context, AS.term, AS.addr, AS.port and
  *                           AS.fingerprint (from the first command's Local)
  *                           are printed ("var AS.x=...") and kept
- *   wait-notify TEXT        until a Notify from the MG contains TEXT
  *   quit
  * and prints "done N" after the Nth command. Every request of the MG
  * (ServiceChange, heartbeat, Notify) gets an empty reply of the same
@@ -242,10 +241,10 @@ static int handle_datagram(struct mgc *m, size_t len, uint32_t want,
 }
 
 /*
- * Receive and handle datagrams until want's reply (want != 0), a Notify
- * containing text (text != NULL), registration, or the time-out.
+ * Receive and handle datagrams until want's reply (want != 0) or, with
+ * want 0, the registration; or the time-out.
  */
-static int wait_for(struct mgc *m, uint32_t want, const char *text,
+static int wait_for(struct mgc *m, uint32_t want,
 		    const struct h248_transaction **reply)
 {
 	int deadline = now_ms() + m->timeout_ms;
@@ -278,11 +277,7 @@ static int wait_for(struct mgc *m, uint32_t want, const char *text,
 			return r;
 		if (pending)
 			deadline = now_ms() + m->timeout_ms;
-		if (want && *reply)
-			return 0;
-		if (text && strstr(m->rx, text) && strstr(m->rx, "otify"))
-			return 0;
-		if (!want && !text && m->registered)
+		if (want ? *reply != NULL : m->registered)
 			return 0;
 	}
 }
@@ -368,46 +363,29 @@ static int extract(struct mgc *m, const char *as,
 	const struct h248_node *st;
 	struct h248_str sdp;
 	char v[512], *sp;
+	int r;
 
 	if (!a || !c || !c->ntids)
 		return die("%s: the reply names no context/termination", as);
 	snprintf(v, sizeof(v), "%u", a->ctx_id);
-	keep(m, as, "context", v);
+	r = keep(m, as, "context", v);
 	snprintf(v, sizeof(v), "%.*s", (int)c->tids[0].s.len, c->tids[0].s.ptr);
-	keep(m, as, "term", v);
+	r = r ?: keep(m, as, "term", v);
 	st = h248_cmd_stream(c, 1);
-	if (!st || h248_stream_sdp(st, H248_KW_LOCAL, &sdp))
-		return 0;
+	if (r || !st || h248_stream_sdp(st, H248_KW_LOCAL, &sdp))
+		return r ? die("%s: too many variables", as) : 0;
 	if (!sdp_line(sdp, "c=IN IP4 ", v, sizeof(v)))
-		keep(m, as, "addr", v);
+		r = keep(m, as, "addr", v);
 	if (!sdp_line(sdp, "m=", v, sizeof(v)) && (sp = strchr(v, ' '))) {
 		char port[16];
 
 		snprintf(port, sizeof(port), "%u",
 			 (unsigned int)strtoul(sp + 1, NULL, 10));
-		keep(m, as, "port", port);
+		r = r ?: keep(m, as, "port", port);
 	}
 	if (!sdp_line(sdp, "a=fingerprint:", v, sizeof(v)))
-		keep(m, as, "fingerprint", v);
-	return 0;
-}
-
-static const struct h248_node *reply_error(const struct h248_transaction *t)
-{
-	if (t->error)
-		return t->error;
-	for (const struct h248_action *a = t->actions; a; a = a->next) {
-		if (a->error)
-			return a->error;
-		for (const struct h248_command *c = a->cmds; c; c = c->next) {
-			const struct h248_node *e;
-
-			e = h248_node_find(c->desc, H248_KW_ERROR);
-			if (e)
-				return e;
-		}
-	}
-	return NULL;
+		r = r ?: keep(m, as, "fingerprint", v);
+	return r ? die("%s: too many variables", as) : 0;
 }
 
 static int cmd_send(struct mgc *m, const char *file, const char *as)
@@ -443,11 +421,11 @@ static int cmd_send(struct mgc *m, const char *file, const char *as)
 	agw_strbuf_free(&sb);
 	if (r)
 		return r;
-	r = wait_for(m, tid, NULL, &reply);
+	r = wait_for(m, tid, &reply);
 	if (r)
 		return r;
 	print_lines("| ", m->rx, strlen(m->rx));
-	e = reply_error(reply);
+	e = h248_trans_error(reply);
 	if (e)
 		return die("%s: error reply %.*s %.*s", file,
 			   e->nv ? (int)e->v[0].s.len : 0,
@@ -458,7 +436,6 @@ static int cmd_send(struct mgc *m, const char *file, const char *as)
 
 static int run_command(struct mgc *m, char *line)
 {
-	const struct h248_transaction *unused;
 	char *cmd = strtok(line, " \t\n"), *a1, *a2, *eq;
 
 	if (!cmd)
@@ -477,12 +454,6 @@ static int run_command(struct mgc *m, char *line)
 			return die("send needs a file");
 		return cmd_send(m, a1, a2);
 	}
-	if (!strcmp(cmd, "wait-notify")) {
-		a1 = strtok(NULL, " \t\n");
-		if (!a1)
-			return die("wait-notify needs a text");
-		return wait_for(m, 0, a1, &unused);
-	}
 	return die("unknown command %s", cmd);
 }
 
@@ -493,7 +464,7 @@ static int serve(struct mgc *m)
 	char line[1024];
 	int r;
 
-	r = wait_for(m, 0, NULL, &unused);
+	r = wait_for(m, 0, &unused);
 	if (r)
 		return r;
 	for (;;) {
@@ -565,8 +536,8 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			eq = strchr(optarg, '=');
-			if (!eq || var_set(m, optarg, (size_t)(eq - optarg),
-					   eq + 1))
+			if (!eq ||
+			    var_set(m, optarg, (size_t)(eq - optarg), eq + 1))
 				goto usage;
 			break;
 		default:
