@@ -166,27 +166,11 @@ static int reply_version(const struct h248_transaction *t)
 	return -1;
 }
 
-static const struct h248_node *reply_error(const struct h248_transaction *t)
-{
-	if (t->error)
-		return t->error;
-	for (const struct h248_action *a = t->actions; a; a = a->next) {
-		const struct h248_node *e;
-
-		if (a->error)
-			return a->error;
-		for (const struct h248_command *c = a->cmds; c; c = c->next)
-			if ((e = h248_node_find(c->desc, H248_KW_ERROR)))
-				return e;
-	}
-	return NULL;
-}
-
 void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 		   bool replied,
 		   const struct h248_transaction *reply)
 {
-	const struct h248_node *e = reply ? reply_error(reply) : NULL;
+	const struct h248_node *e = reply ? h248_trans_error(reply) : NULL;
 	int v;
 
 	switch (kind) {

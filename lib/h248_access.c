@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Typed views of the descriptors agwd reads most: streams of a command's
- * Media descriptor, their Local/Remote SDP and their LocalControl mode.
+ * Media descriptor, their Local/Remote SDP and their LocalControl mode;
+ * the first error of a reply.
  */
 #include <errno.h>
 
@@ -63,4 +64,22 @@ int h248_stream_mode(const struct h248_node *stream, enum h248_kw *mode)
 		return -ENOENT;
 	*mode = (enum h248_kw)m->v[0].kw;
 	return 0;
+}
+
+const struct h248_node *h248_trans_error(const struct h248_transaction *t)
+{
+	if (t->error)
+		return t->error;
+	for (const struct h248_action *a = t->actions; a; a = a->next) {
+		if (a->error)
+			return a->error;
+		for (const struct h248_command *c = a->cmds; c; c = c->next) {
+			const struct h248_node *e;
+
+			e = h248_node_find(c->desc, H248_KW_ERROR);
+			if (e)
+				return e;
+		}
+	}
+	return NULL;
 }

@@ -353,6 +353,11 @@ int h248_stream_sdp(const struct h248_node *stream, enum h248_kw which,
 		    struct h248_str *sdp);
 /* LocalControl Mode of the stream (H248_KW_SENDRECEIVE, ...), -ENOENT. */
 int h248_stream_mode(const struct h248_node *stream, enum h248_kw *mode);
+/*
+ * The first ErrorDescriptor of a reply: the transaction's, an action's or
+ * a command's (in that order); NULL when the reply reports none.
+ */
+const struct h248_node *h248_trans_error(const struct h248_transaction *t);
 
 /* ---- builder -------------------------------------------------------- */
 /*

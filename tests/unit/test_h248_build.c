@@ -117,6 +117,40 @@ START_TEST(error_reply)
 }
 END_TEST
 
+/* The first error of a reply, wherever it sits; none in a clean reply. */
+START_TEST(trans_error)
+{
+	static const char *const in[] = {
+		"!/3 [1.2.3.4] P=7{ER=402{\"gone\"}}",
+		"!/3 [1.2.3.4] P=7{C=1{ER=411{\"ctx\"}}}",
+		"!/3 [1.2.3.4] P=7{C=1{MF=a,MF=b{ER=449{\"sdp\"}}}}",
+		"!/3 [1.2.3.4] P=7{C=1{MF=a{M{ST=1{L{\nv=0\n}}}}}}",
+	};
+	static const char *const want[] = { "402", "411", "449", NULL };
+	struct h248_arena a;
+	struct h248_message *m;
+	struct h248_error err;
+
+	h248_arena_init(&a, NULL, 0);
+	for (unsigned int i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		const struct h248_node *e;
+
+		ck_assert_int_eq(
+			h248_decode(in[i], strlen(in[i]), NULL, &a, &m, &err),
+			0);
+		e = h248_trans_error(m->trans);
+		if (!want[i]) {
+			ck_assert_ptr_null(e);
+			continue;
+		}
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->nv, 1);
+		ck_assert(h248_str_eq_lit(e->v[0].s, want[i]));
+	}
+	h248_arena_release(&a);
+}
+END_TEST
+
 START_TEST(encode_invalid_trees)
 {
 	struct h248_arena a;
@@ -183,6 +217,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, build_add_reply);
 	tcase_add_test(tc, error_reply);
+	tcase_add_test(tc, trans_error);
 	tcase_add_test(tc, encode_invalid_trees);
 	tcase_add_test(tc, arena_reuse);
 	suite_add_tcase(s, tc);
