@@ -49,6 +49,7 @@ static const char *cert_err(int err)
 int agwd_tls_init(struct agwd *d)
 {
 	struct agw_config *c = &d->cfg;
+	struct agw_tls_opts opts = { 0 };
 	struct agw_fingerprint fp;
 	int err;
 
@@ -80,7 +81,8 @@ int agwd_tls_init(struct agwd *d)
 			d->cfg.tls_key, cert_err(err));
 		return err;
 	}
-	err = agw_tls_ctx_new(d->tls_cert, NULL, &d->tls_ctx);
+	opts.ktls13_tx = d->cfg.tls_ktls13_tx;
+	err = agw_tls_ctx_new(d->tls_cert, &opts, &d->tls_ctx);
 	if (!err)
 		err = agw_tls_cert_fingerprint(d->tls_cert, AGW_FP_SHA256, &fp);
 	if (!err && agw_fp_format_attr(&fp, d->tls_fp, sizeof(d->tls_fp)) < 0)

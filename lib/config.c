@@ -398,6 +398,8 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 		return copy_path(v, cfg->tls_key, sizeof(cfg->tls_key));
 	if (SEC("tls", "cert"))
 		return copy_path(v, cfg->tls_cert, sizeof(cfg->tls_cert));
+	if (SEC("tls", "ktls13_tx"))
+		return parse_on_off(v, &cfg->tls_ktls13_tx);
 	if (SEC("log", "level")) {
 		x = agw_log_level_parse(v);
 		if (x < 0)
@@ -649,6 +651,7 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 		fprintf(f, "key = %s\n", cfg->tls_key);
 	if (*cfg->tls_cert)
 		fprintf(f, "cert = %s\n", cfg->tls_cert);
+	fprintf(f, "ktls13_tx = %s\n", cfg->tls_ktls13_tx ? "on" : "off");
 	fprintf(f, "\n[log]\nlevel = %s\ntarget = %s\n",
 		agw_log_level_name(cfg->log_level),
 		agw_log_target_name(cfg->log_target));

@@ -58,6 +58,8 @@ struct agw_config {
 	char relay_pin_dir[AGW_CFG_PATH_MAX]; /* "": gate_pin_dir/relay */
 	/* [tls]; empty: state_dir/tls-{key,cert}.pem (ctl/tls.c) */
 	char tls_key[AGW_CFG_PATH_MAX], tls_cert[AGW_CFG_PATH_MAX];
+	/* TLS 1.3 send offload (Documentation/tls.md: KeyUpdate) */
+	bool tls_ktls13_tx;
 	/* [log] */
 	int log_level, log_target;
 	/* [realm NAME] */

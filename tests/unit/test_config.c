@@ -61,6 +61,7 @@ START_TEST(relay_section)
 	ck_assert(c.relay_bpf);
 	ck_assert_int_eq(agw_config_relay_pin_dir(&c, pin, sizeof(pin)), 0);
 	ck_assert_str_eq(pin, "/sys/fs/bpf/agw/relay");
+	ck_assert(!c.tls_ktls13_tx); /* KeyUpdate: off unless asked for */
 	/* the default follows gate_pin_dir, wherever it is set */
 	ck_assert_int_eq(agw_config_set(&c, "agwd", "gate_pin_dir",
 					"/sys/fs/bpf/t1", "--gate-pin-dir",
@@ -182,6 +183,8 @@ static const struct {
 	  "F:2: [relay] path = 'fast': expected auto, sockmap, splice or copy" },
 	{ "[relay]\nbpf = maybe\n",
 	  "F:2: [relay] bpf = 'maybe': expected on or off" },
+	{ "[tls]\nktls13_tx = sometimes\n",
+	  "F:2: [tls] ktls13_tx = 'sometimes': expected on or off" },
 	{ "[relay]\nmax_unsent = 2000000000\n",
 	  "F:2: [relay] max_unsent = '2000000000': out of range" },
 	{ "[relay]\ndrain_timeout_ms = 0\n",
@@ -283,6 +286,7 @@ static const char *const printed[] = {
 	"[relay]\npath = copy\nmax_unsent = 65536\n"
 	"drain_timeout_ms = 1000\nbpf = off\n",
 	"[relay]\npath = sockmap\npin_dir = /sys/fs/bpf/y\n",
+	"[tls]\nktls13_tx = on\n",
 };
 
 START_TEST(print_parses_back_identically)
