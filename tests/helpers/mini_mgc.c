@@ -219,8 +219,11 @@ static int handle_datagram(struct mgc *m, size_t len, uint32_t want,
 		for (const struct h248_action *a = t->actions; a; a = a->next)
 			for (const struct h248_command *c = a->cmds; c;
 			     c = c->next) {
+				/* agwd sends the long form; a restarted agwd
+				 * registers again (Restart), its Graceful
+				 * shutdown is no registration */
 				if (c->cmd == H248_CMD_SERVICECHANGE &&
-				    !m->registered) {
+				    memmem(m->rx, len, "Restart", 7)) {
 					m->registered = true;
 					m->version = msg->version;
 					printf("registered version %d\n",
