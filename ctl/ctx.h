@@ -140,6 +140,12 @@ void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event);
 /* The same with one event parameter name = "value". */
 void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
 		       const char *pname, const char *pvalue);
+/* The termination's connection is gone (closed or reset by a peer, or by
+ * the relay's end): state closed, and tcpbcc/rel when the MGC asked. */
+void agwd_term_released(struct agwd *d, struct agwd_term *t);
+/* Before any relay: whether epoll's events on connected socket fd mean
+ * the peer went away with nothing left unread. */
+bool agwd_peer_gone(int fd, uint32_t events);
 /* Data segments out / in of a TCP socket (TCP_INFO), when fd >= 0. */
 void agwd_tcp_segs(int fd, uint64_t pkt[2]);
 

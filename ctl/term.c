@@ -365,11 +365,8 @@ void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		struct agwd_term *t = c->t[i];
 
-		if (!t)
-			continue;
-		t->state = AGWD_TS_CLOSED;
-		if (t->p.ev_rel)
-			agwd_notify(d, t, "tcpbcc/rel");
+		if (t)
+			agwd_term_released(d, t);
 	}
 }
 
@@ -425,22 +422,34 @@ static void try_relay(struct agwd *d, struct agwd_ctx *c)
 		 agw_relay_why_name(st.why), relay_why_text(&st));
 }
 
+void agwd_term_released(struct agwd *d, struct agwd_term *t)
+{
+	t->state = AGWD_TS_CLOSED;
+	if (t->p.ev_rel)
+		agwd_notify(d, t, "tcpbcc/rel");
+}
+
+bool agwd_peer_gone(int fd, uint32_t events)
+{
+	char b;
+
+	return events & (EPOLLERR | EPOLLHUP) ||
+	       (events & EPOLLRDHUP &&
+		recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0);
+}
+
 /* Before the relay: a connected socket whose peer closes early. */
 static void on_conn_data(struct agw_evfd *h, uint32_t events)
 {
 	struct agwd_term *t = h->arg;
-	char b;
 
-	if (events & (EPOLLERR | EPOLLHUP) ||
-	    (events & EPOLLRDHUP && recv(t->cfd, &b, 1, MSG_PEEK) == 0)) {
-		agw_info("%s: peer closed before the relay started", t->id);
-		agw_evloop_del_fd(t->d->loop, h);
-		close(t->cfd);
-		t->cfd = -1;
-		t->state = AGWD_TS_CLOSED;
-		if (t->p.ev_rel)
-			agwd_notify(t->d, t, "tcpbcc/rel");
-	}
+	if (!agwd_peer_gone(t->cfd, events))
+		return;
+	agw_info("%s: peer closed before the relay started", t->id);
+	agw_evloop_del_fd(t->d->loop, h);
+	close(t->cfd);
+	t->cfd = -1;
+	agwd_term_released(t->d, t);
 }
 
 static void connected(struct agwd *d, struct agwd_term *t)

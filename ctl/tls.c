@@ -284,11 +284,8 @@ static void verified_idle_event(struct agwd *d, struct agwd_term *t,
 				uint32_t events)
 {
 	struct agwd_tls_term *x = t->tls;
-	char b;
 
-	if (!(events & (EPOLLERR | EPOLLHUP)) &&
-	    !(events & EPOLLRDHUP &&
-	      recv(x->tls_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0))
+	if (!agwd_peer_gone(x->tls_fd, events))
 		return;
 	agw_info(
 		"%s: the UE closed after TLS verification, before the relay started",
@@ -297,9 +294,7 @@ static void verified_idle_event(struct agwd *d, struct agwd_term *t,
 	agw_tls_session_free(x->s); /* closes the socket */
 	x->s = NULL;
 	x->tls_fd = -1;
-	t->state = AGWD_TS_CLOSED;
-	if (t->p.ev_rel)
-		agwd_notify(d, t, "tcpbcc/rel");
+	agwd_term_released(d, t);
 }
 
 static void on_session_fd(struct agw_evfd *h, uint32_t events)
@@ -399,8 +394,8 @@ static void relay_refused(struct agwd *d, struct agwd_term *t)
 		"%s: TLS failed (%s): %s; relay stopped, both connections closed",
 		t->id, agw_tls_failure_name(x->failure), x->reason);
 	notify_fail(d, t);
-	if (p && p->p.ev_rel)
-		agwd_notify(d, p, "tcpbcc/rel");
+	if (p)
+		agwd_term_released(d, p);
 }
 
 void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
@@ -529,11 +524,8 @@ static void relay_step(struct agwd *d, struct agwd_term *t)
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		struct agwd_term *o = t->ctx->t[i];
 
-		if (!o)
-			continue;
-		o->state = AGWD_TS_CLOSED;
-		if (o->p.ev_rel)
-			agwd_notify(d, o, "tcpbcc/rel");
+		if (o)
+			agwd_term_released(d, o);
 	}
 }
 
