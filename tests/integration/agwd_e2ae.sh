@@ -16,43 +16,23 @@
 # (449) and malformed fingerprint (474) change nothing.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
+. "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
 require_root
 for t in openssl gnutls-cli gnutls-serv socat jq erl; do
 	command -v $t >/dev/null || fail "missing $t (deps/e2ae.list)"
 done
 make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
 
-ID=$$
-GW=agw-e2ae-$ID-gw
-UE=agw-e2ae-$ID-ue
-CORE=agw-e2ae-$ID-core
 TMP=$(mktemp -d /tmp/agw-e2ae-XXXXXX)
-PIN=/sys/fs/bpf/agw-e2ae-$ID
+PIN=/sys/fs/bpf/agw-e2ae-$$
 T_CLEAN+=("rm -rf $TMP $PIN")
 PEER="python3 $AGW_SRC/tests/integration/lib/agwd_peer.py"
 SCN=$AGW_SRC/tests/mgc/agwd
-UE_ADDR=10.82.1.2
 UE_PORT=40300
-CORE_ADDR=10.82.2.2
 CORE_PORT=40400
 CORE_SIZE=150001 # core -> UE, agwd_peer's payload (seed 5)
 FAILS=0
-
-netns_add "$GW"
-netns_add "$UE"
-netns_add "$CORE"
-ip link add e2a-a netns "$GW" type veth peer name e2a-ue netns "$UE"
-ip link add e2a-c netns "$GW" type veth peer name e2a-co netns "$CORE"
-ip -n "$GW" addr add 10.82.1.1/24 dev e2a-a
-ip -n "$GW" addr add 10.82.2.1/24 dev e2a-c
-ip -n "$UE" addr add $UE_ADDR/24 dev e2a-ue
-ip -n "$CORE" addr add $CORE_ADDR/24 dev e2a-co
-for l in "$GW e2a-a" "$GW e2a-c" "$UE e2a-ue" "$CORE e2a-co"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
-ip -n "$UE" route add default via 10.82.1.1
-ip -n "$CORE" route add default via 10.82.2.1
+lab_setup e2a 82
 
 # The UE's certificates, made by the UE's own tools; its payload.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -149,47 +129,18 @@ registration_retry_max_ms = 1000
 heartbeat_ms = 1000
 [log]
 level = debug
-[realm access]
-interface = e2a-a
-ports = 31000-31099
-attach = xdp-generic
-[realm core]
-interface = e2a-c
-ports = 31100-31199
-attach = xdp-generic
+$(lab_realms e2a 31000)
 CONF
-	nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
-		>"$TMP/agwd.log" 2>&1 &
-	AGWD_PID=$!
-	T_PIDS+=($AGWD_PID)
-	wait_for 30 'ctl status' || die "agwd did not start"
+	lab_start_agwd
 }
 
 # run_mgc SCENARIO VAR=VALUE...: the MGC in the background
 run_mgc() {
-	local scn=$1 sets=() v
+	MGC_SCN=$1
 	shift
-	for v in "$@"; do sets+=(--set "$v"); done
-	rm -rf "$TMP/sync"
-	mkdir -p "$TMP/sync"
-	: >"$TMP/mgc.out"
-	nsenter --net=/run/netns/"$GW" timeout 300 erl -noshell \
-		-pa "$BUILD/mgc" -run agw_mgc main -extra --transport udp \
-		--port 2945 --script "$SCN/$scn.scn" --register-timeout 60000 \
-		--reply-timeout 15000 --set ue_addr=$UE_ADDR \
-		--set ue_port=$UE_PORT --set core_peer_addr=$CORE_ADDR \
-		--set core_peer_port=$CORE_PORT --set sync_dir="$TMP/sync" \
-		"${sets[@]}" >"$TMP/mgc.out" 2>"$TMP/mgc.err" &
-	MGC_PID=$!
-	MGC_SCN=$scn
+	lab_run_mgc udp "$SCN/$MGC_SCN.scn" 300 ue_port=$UE_PORT \
+		core_peer_port=$CORE_PORT "$@"
 }
-wait_sync() {
-	wait_for 120 "grep -q '\"name\":\"$1\"' '$TMP/mgc.out'" ||
-		die "$MGC_SCN: MGC never reached sync $1"
-	VARS=$(grep "\"name\":\"$1\"" "$TMP/mgc.out" | head -1 | jq -c .vars)
-}
-var() { echo "$VARS" | jq -r --arg k "$1" '.[$k]'; }
-go() { touch "$TMP/sync/$1"; }
 end_mgc() {
 	wait "$MGC_PID"
 	grep -q '"cmd":"end","ok":true' "$TMP/mgc.out" ||
@@ -202,13 +153,7 @@ agwd_fp() {
 		grep -o 'a=fingerprint:[a-z0-9-]* [0-9A-F:]*' | head -1 |
 		cut -d: -f2-
 }
-stat_of() { # TERM NAME: from the release's reply
-	jq -r 'select(.file == "release.txt") | .reply' "$TMP/mgc.out" |
-		tail -n +1 | awk -v t="$1" -v n="$2" '
-			$0 ~ "Subtract = "t"( |$)" { on = 1 }
-			on && $0 ~ n" *= *[0-9]+" {
-				sub(".*"n" *= *", ""); sub("[^0-9].*", ""); print; exit }'
-}
+stat_of() { release_stat '$' "$1" "$2"; } # TERM NAME
 digest() { $PEER digest 0 0 --send "$1" --seed "$2"; }
 recv_of() { grep '^received' "$1" | cut -d' ' -f2-; }
 

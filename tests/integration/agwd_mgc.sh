@@ -141,19 +141,9 @@ PY
 
 # run_mgc TRANSPORT SCENARIO: the MGC in the background, output in mgc.out
 run_mgc() {
-	rm -f "$TMP"/sync.*
-	mkdir -p "$TMP/sync"
-	rm -f "$TMP"/sync/*
-	: >"$TMP/mgc.out"
-	nsenter --net=/run/netns/"$GW" timeout 400 erl -noshell -pa "$BUILD/mgc" -run agw_mgc \
-		main -extra --transport "$1" --port 2945 \
-		--script "$SCN/$2.scn" --register-timeout 60000 \
-		--reply-timeout 15000 \
-		--set ue_addr=$UE_ADDR --set ue_port=$UE_PORT \
-		--set core_peer_addr=$CORE_ADDR --set core_peer_port=$CORE_PORT \
-		--set estab_port=$ESTAB_PORT --set refused_port=$REFUSED_PORT \
-		--set sync_dir="$TMP/sync" >"$TMP/mgc.out" 2>"$TMP/mgc.err" &
-	MGC_PID=$!
+	lab_run_mgc "$1" "$SCN/$2.scn" 400 ue_port=$UE_PORT \
+		core_peer_port=$CORE_PORT estab_port=$ESTAB_PORT \
+		refused_port=$REFUSED_PORT
 }
 
 end_mgc() { # scenario

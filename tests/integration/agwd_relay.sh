@@ -92,17 +92,7 @@ stop_agwd() { # [crash]
 }
 
 run_mgc() {
-	rm -rf "$TMP/sync"
-	mkdir -p "$TMP/sync"
-	: >"$TMP/mgc.out"
-	nsenter --net=/run/netns/"$GW" timeout 200 erl -noshell -pa "$BUILD/mgc" \
-		-run agw_mgc main -extra --transport udp --port 2945 \
-		--script "$SCN/relay.scn" --register-timeout 60000 \
-		--reply-timeout 15000 \
-		--set ue_addr=$UE_ADDR --set ue_port=40000 \
-		--set core_peer_addr=$CORE_ADDR --set core_peer_port=40001 \
-		--set sync_dir="$TMP/sync" >"$TMP/mgc.out" 2>"$TMP/mgc.err" &
-	MGC_PID=$!
+	lab_run_mgc udp "$SCN/relay.scn" 200 ue_port=40000 core_peer_port=40001
 	T_PIDS+=($MGC_PID)
 }
 

@@ -31,6 +31,26 @@ lab_setup() {
 	ip -n "$CORE" route add default via 10.$net.2.1
 }
 
+# lab_run_mgc TRANSPORT SCRIPT LIMIT [VAR=VALUE...]: the megaco MGC in GW
+# in the background (MGC_PID), killed after LIMIT s; ue_addr,
+# core_peer_addr and sync_dir are set for it, the rest comes as VAR=VALUE.
+lab_run_mgc() {
+	local transport=$1 script=$2 limit=$3 sets=() v
+	shift 3
+	for v in "$@"; do sets+=(--set "$v"); done
+	rm -rf "$TMP/sync"
+	mkdir -p "$TMP/sync"
+	: >"$TMP/mgc.out"
+	nsenter --net=/run/netns/"$GW" timeout "$limit" erl -noshell \
+		-pa "$BUILD/mgc" -run agw_mgc main -extra \
+		--transport "$transport" --port 2945 --script "$script" \
+		--register-timeout 60000 --reply-timeout 15000 \
+		--set ue_addr=$UE_ADDR --set core_peer_addr=$CORE_ADDR \
+		--set sync_dir="$TMP/sync" "${sets[@]}" \
+		>"$TMP/mgc.out" 2>"$TMP/mgc.err" &
+	MGC_PID=$!
+}
+
 # wait_sync NAME: the MGC is at "sync NAME"; VARS gets its variables
 wait_sync() {
 	wait_for 120 "grep -q '\"name\":\"$1\"' '$TMP/mgc.out'" ||
