@@ -164,7 +164,7 @@ static struct agwd_term *term_new(struct agwd *d, struct agw_realm *r)
 	t->d = d;
 	t->num = i + 1;
 	t->realm = r;
-	t->lfd = t->cfd = t->rfd = -1;
+	t->lfd = t->cfd = -1;
 	t->add_ms = agw_now_ms();
 	snprintf(t->id, sizeof(t->id), "ip/%s/%u", r->cfg->name, t->num);
 	t->next_all = d->all_terms;

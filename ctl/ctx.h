@@ -60,7 +60,6 @@ struct agwd_term {
 	int lfd; /* listening socket */
 	struct agw_evfd lev;
 	int cfd; /* connected (or connecting) socket until the relay has it */
-	int rfd; /* the same socket while the relay owns it (TCP_INFO) */
 	struct agw_evfd cev;
 	struct agw_timer conn_timer;
 	struct agw_timer hb_timer;

@@ -6,7 +6,6 @@
  * here, synchronously, before the command's reply is encoded.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
 #include <sys/epoll.h>
@@ -301,30 +300,14 @@ static void harvest(struct agwd_ctx *c, const struct agw_relay_flow_stats *st)
 	if (a) {
 		a->octets[1] = st->dir[0].bytes;
 		a->octets[0] = st->dir[1].bytes;
+		a->packets[0] = st->segs[0][0];
+		a->packets[1] = st->segs[0][1];
 	}
 	if (b) {
 		b->octets[1] = st->dir[1].bytes;
 		b->octets[0] = st->dir[0].bytes;
-	}
-}
-
-/*
- * rfd is agwd's duplicate of a socket the engine owns: the engine closes
- * its descriptor before it reports the end of a flow, and TCP_INFO (the
- * segment counts) is still readable here until agwd closes this one,
- * right after. The socket's last close (FIN already sent, or the RST the
- * engine's SO_LINGER asks for) is therefore agwd's.
- */
-static void relay_fds_done(struct agwd_ctx *c)
-{
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
-		struct agwd_term *t = c->t[i];
-
-		if (!t || t->rfd < 0)
-			continue;
-		agwd_tcp_segs(t->rfd, t->packets);
-		close(t->rfd);
-		t->rfd = -1;
+		b->packets[0] = st->segs[1][0];
+		b->packets[1] = st->segs[1][1];
 	}
 }
 
@@ -356,7 +339,6 @@ void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 		return; /* aborted by a Subtract: already harvested */
 	harvest(c, st);
 	c->relaying = false;
-	relay_fds_done(c);
 	agw_info("context %u: relay %s on %s (a->b %llu, b->a %llu octets)%s%s",
 		 c->id, agw_relay_event_name(ev), agw_relay_path_name(st->path),
 		 (unsigned long long)st->dir[0].bytes,
@@ -382,7 +364,6 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 		harvest(c, &st);
 	c->relaying = false;
 	agw_relay_abort(d->relay, c->relay_id);
-	relay_fds_done(c);
 }
 
 static void try_relay(struct agwd *d, struct agwd_ctx *c)
@@ -399,17 +380,9 @@ static void try_relay(struct agwd *d, struct agwd_ctx *c)
 		return;
 	agw_evloop_del_fd(d->loop, &a->cev);
 	agw_evloop_del_fd(d->loop, &b->cev);
-	/* without a duplicate only the segment counts are lost */
-	a->rfd = fcntl(a->cfd, F_DUPFD_CLOEXEC, 0);
-	b->rfd = fcntl(b->cfd, F_DUPFD_CLOEXEC, 0);
 	err = agw_relay_add(d->relay, a->cfd, b->cfd, &o, &c->relay_id);
 	if (err) {
 		agw_err("context %u: relay: %s", c->id, strerror(-err));
-		for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
-			if (c->t[i]->rfd >= 0)
-				close(c->t[i]->rfd);
-			c->t[i]->rfd = -1;
-		}
 		return;
 	}
 	a->cfd = b->cfd = -1;
@@ -707,7 +680,7 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 	enum agw_gate_mode mode;
 	int r;
 
-	t->lfd = t->cfd = t->rfd = -1;
+	t->lfd = t->cfd = -1;
 	agw_timer_init(&t->conn_timer, on_connect_timeout, t);
 	agw_timer_init(&t->hb_timer, on_term_heartbeat, t);
 	t->p = mr->p;
@@ -826,7 +799,6 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 
 		if (!agw_relay_stats(d->relay, t->ctx->relay_id, &st))
 			harvest(t->ctx, &st);
-		agwd_tcp_segs(t->rfd, t->packets);
 	}
 	oct[0] = t->octets[0];
 	oct[1] = t->octets[1];
@@ -860,10 +832,6 @@ void agwd_term_close(struct agwd *d, struct agwd_term *t)
 		agw_evloop_del_fd(d->loop, &t->cev);
 		close(t->cfd);
 		t->cfd = -1;
-	}
-	if (t->rfd >= 0) { /* agwd's duplicate; the relay has stopped */
-		close(t->rfd);
-		t->rfd = -1;
 	}
 	if (t->port) {
 		agw_portpool_release(&t->realm->ports, t->port);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <linux/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -153,6 +154,17 @@ static int fall_back(struct relay_flow *f, enum agw_relay_why why)
 	return 0;
 }
 
+static void tcp_segs(int fd, uint64_t segs[2])
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (fd >= 0 && !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
+		segs[0] = ti.tcpi_data_segs_out;
+		segs[1] = ti.tcpi_data_segs_in;
+	}
+}
+
 static void fill_stats(const struct agw_relay_engine *e,
 		       const struct relay_flow *f,
 		       struct agw_relay_flow_stats *st)
@@ -162,6 +174,8 @@ static void fill_stats(const struct agw_relay_engine *e,
 	memset(st, 0, sizeof(*st));
 	st->path = f->path;
 	st->why = f->why;
+	for (i = 0; i < 2; i++)
+		tcp_segs(f->fd[i], st->segs[i]);
 	for (i = 0; i < 2; i++) {
 		const struct relay_half *h = &f->h[i];
 

@@ -65,6 +65,9 @@ struct agw_relay_flow_stats {
 	struct agw_relay_dir_stats dir[2]; /* [0]: a -> b, [1]: b -> a */
 	uint64_t last_ns; /* newest of dir[].last_ns */
 	uint64_t limit[2]; /* memory bound of each direction, bytes */
+	/* TCP data segments [out, in] of socket a ([0]) and b ([1]) (TCP_INFO;
+	 * 0 for other sockets), read while the engine still holds them. */
+	uint64_t segs[2][2];
 };
 
 /* Called from dispatch when a flow ends. The engine has closed (or reset)
