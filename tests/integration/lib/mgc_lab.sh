@@ -5,6 +5,19 @@
 # follow an MGC scenario run (output in $TMP/mgc.out, sync files in
 # $TMP/sync; the test defines die).
 
+# The profile's item names, from lib/profile.c's table (no test spells
+# one): ITEM_<KEY>='pkg/name', PKG_<KEY>, NAME_<KEY>, PROFILE_PACKAGES.
+# The MGC gets the same as ${item.<key>} ... (lab_profile_terms).
+eval "$("$BUILD/helpers/h248_profile" --sh)" ||
+	{ echo "FAIL: h248_profile --sh" >&2; exit 1; }
+
+# lab_profile_terms: the file for agw_mgc --profile ($TMP/profile.terms).
+lab_profile_terms() {
+	[ -s "$TMP/profile.terms" ] ||
+		"$BUILD/helpers/h248_profile" --erl >"$TMP/profile.terms"
+	echo "$TMP/profile.terms"
+}
+
 # lab_setup TAG NET: sets GW, UE, CORE (namespaces agw-TAG-PID-ROLE),
 # UE_ADDR, CORE_ADDR; agwd's addresses are 10.NET.1.1 and 10.NET.2.1.
 lab_setup() {
@@ -46,9 +59,56 @@ lab_run_mgc() {
 		--transport "$transport" --port 2945 --script "$script" \
 		--register-timeout 60000 --reply-timeout 15000 \
 		--set ue_addr=$UE_ADDR --set core_peer_addr=$CORE_ADDR \
-		--set sync_dir="$TMP/sync" "${sets[@]}" \
-		>"$TMP/mgc.out" 2>"$TMP/mgc.err" &
+		--set sync_dir="$TMP/sync" --profile "$(lab_profile_terms)" \
+		"${sets[@]}" >"$TMP/mgc.out" 2>"$TMP/mgc.err" &
 	MGC_PID=$!
+}
+
+# lab_run_mgc_as NAME NS TRANSPORT PORT SCRIPT LIMIT [OPTION|VAR=VALUE...]:
+# one more megaco MGC (a secondary, one per agwd of a back-to-back lab, an
+# IPv6 one), in namespace NS listening on PORT, killed after LIMIT s. Its
+# output goes to $TMP/mgc-NAME.out (.err), its sync files to
+# $TMP/sync-NAME; MGC_PIDS[NAME] is its PID. Words starting with "--" are
+# agw_mgc options (e.g. --register script, --family inet6 --mid-addr ADDR),
+# the rest VAR=VALUE. ue_addr and core_peer_addr are set as in lab_run_mgc.
+declare -A MGC_PIDS=()
+lab_run_mgc_as() {
+	local name=$1 ns=$2 transport=$3 port=$4 script=$5 limit=$6 args=() v
+	shift 6
+	for v in "$@"; do
+		case "$v" in
+		--*) args+=("$v") ;;
+		*=*) args+=(--set "$v") ;;
+		*) args+=("$v") ;; # the value of the option before
+		esac
+	done
+	rm -rf "$TMP/sync-$name"
+	mkdir -p "$TMP/sync-$name"
+	: >"$TMP/mgc-$name.out"
+	nsenter --net=/run/netns/"$ns" timeout "$limit" erl -noshell \
+		-pa "$BUILD/mgc" -run agw_mgc main -extra \
+		--transport "$transport" --port "$port" --script "$script" \
+		--name "$name" --register-timeout 60000 --reply-timeout 15000 \
+		--set ue_addr=${UE_ADDR:-} --set core_peer_addr=${CORE_ADDR:-} \
+		--set sync_dir="$TMP/sync-$name" --profile "$(lab_profile_terms)" \
+		"${args[@]}" >"$TMP/mgc-$name.out" 2>"$TMP/mgc-$name.err" &
+	MGC_PIDS[$name]=$!
+}
+
+# wait_sync_as NAME SYNC: MGC NAME is at "sync SYNC"; VARS gets its
+# variables (var reads them); go_as NAME SYNC lets it go on.
+wait_sync_as() {
+	wait_for 120 "grep -q '\"name\":\"$2\"' '$TMP/mgc-$1.out'" ||
+		die "MGC $1 never reached sync $2"
+	VARS=$(grep "\"name\":\"$2\"" "$TMP/mgc-$1.out" | head -1 | jq -c .vars)
+}
+go_as() { touch "$TMP/sync-$1/$2"; }
+
+# mgc_wait NAME: MGC NAME's exit status (0 when its scenario passed).
+mgc_wait() {
+	local rc=0
+	wait "${MGC_PIDS[$1]}" || rc=$?
+	return $rc
 }
 
 # wait_sync NAME: the MGC is at "sync NAME"; VARS gets its variables
