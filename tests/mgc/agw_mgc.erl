@@ -214,8 +214,9 @@ profile_vars(File) ->
 register_mg(S) ->
     case await_register(S, maps:get(mg_name, S)) of
 	{Line = #{ok := true}, S1} ->
+	    %% "expect field" looks at the registration until the next step
 	    emit(Line#{cmd => <<"register">>}),
-	    S1;
+	    S1#{last => Line#{cmd => <<"register">>}};
 	{Line, _} ->
 	    emit(Line#{cmd => <<"register">>}),
 	    throw({exit, 1})

@@ -155,3 +155,71 @@ lab_start_agwd() {
 	wait_for 30 '"$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" status' ||
 		die "agwd did not start"
 }
+
+# lab_setup_b2b TAG NET: two agwd namespaces in a chain, for back-to-back
+# and scale-out tests: UE (10.NET.1.2) - TAG-a - GW (10.NET.1.1,
+# 10.NET.3.1) - TAG-m / TAG-n - GW2 (10.NET.3.2, 10.NET.2.1) - TAG-c -
+# CORE (10.NET.2.2). Sets GW, GW2, UE, CORE, UE_ADDR, CORE_ADDR, GW_MID_ADDR
+# (10.NET.3.1) and GW2_MID_ADDR (10.NET.3.2): each namespace reaches the
+# other's address, so an MGC in one can drive an agwd in the other.
+lab_setup_b2b() {
+	local tag=$1 net=$2 l
+	GW=agw-$tag-$$-gw
+	GW2=agw-$tag-$$-gw2
+	UE=agw-$tag-$$-ue
+	CORE=agw-$tag-$$-core
+	UE_ADDR=10.$net.1.2
+	CORE_ADDR=10.$net.2.2
+	GW_MID_ADDR=10.$net.3.1
+	GW2_MID_ADDR=10.$net.3.2
+	netns_add "$GW"
+	netns_add "$GW2"
+	netns_add "$UE"
+	netns_add "$CORE"
+	ip link add $tag-a netns "$GW" type veth peer name $tag-ue netns "$UE"
+	ip link add $tag-m netns "$GW" type veth peer name $tag-n netns "$GW2"
+	ip link add $tag-c netns "$GW2" type veth peer name $tag-co netns "$CORE"
+	ip -n "$GW" addr add 10.$net.1.1/24 dev $tag-a
+	ip -n "$GW" addr add $GW_MID_ADDR/24 dev $tag-m
+	ip -n "$GW2" addr add $GW2_MID_ADDR/24 dev $tag-n
+	ip -n "$GW2" addr add 10.$net.2.1/24 dev $tag-c
+	ip -n "$UE" addr add $UE_ADDR/24 dev $tag-ue
+	ip -n "$CORE" addr add $CORE_ADDR/24 dev $tag-co
+	for l in "$GW $tag-a" "$GW $tag-m" "$GW2 $tag-n" "$GW2 $tag-c" \
+		"$UE $tag-ue" "$CORE $tag-co"; do
+		set -- $l
+		ip -n "$1" link set "$2" up
+	done
+	ip -n "$UE" route add default via 10.$net.1.1
+	ip -n "$CORE" route add default via 10.$net.2.1
+	ip -n "$GW" route add 10.$net.2.0/24 via $GW2_MID_ADDR
+	ip -n "$GW2" route add 10.$net.1.0/24 via $GW_MID_ADDR
+}
+
+# lab_realms_if ACCESS_IF CORE_IF PORT: like lab_realms, on named
+# interfaces (the b2b lab's GW: TAG-a and TAG-m; GW2: TAG-n and TAG-c).
+lab_realms_if() {
+	cat <<CONF
+[realm access]
+interface = $1
+ports = $3-$(($3 + 99))
+attach = xdp-generic
+[realm core]
+interface = $2
+ports = $(($3 + 100))-$(($3 + 199))
+attach = xdp-generic
+CONF
+}
+
+# lab_start_agwd_as NAME NS: agwd -c $TMP/agwd-NAME.conf in namespace NS,
+# log in $TMP/agwd-NAME.log; AGWD_PIDS[NAME] is agwd itself. The
+# configuration's control_socket must be $TMP/agwd-NAME.sock (waited for).
+declare -A AGWD_PIDS=()
+lab_start_agwd_as() {
+	nsenter --net=/run/netns/"$2" "$BUILD/agwd" -c "$TMP/agwd-$1.conf" -f \
+		>"$TMP/agwd-$1.log" 2>&1 &
+	AGWD_PIDS[$1]=$!
+	T_PIDS+=($!)
+	wait_for 30 "'$BUILD/helpers/agw_ctl_request' '$TMP/agwd-$1.sock' status" ||
+		die "agwd $1 did not start"
+}
