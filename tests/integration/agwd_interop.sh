@@ -11,7 +11,8 @@
 # missed heartbeat over UDP, the closed connection over TCP) and the
 # secondary audits the termination agwd kept. Then two agwd in a chain
 # (b2b lab), each driven by its own MGC, and both registered with one MGC
-# (scale-out): calls on both, one killed, the MGC notices.
+# (scale-out): calls on both, one killed, the MGC notices. And agwd with
+# an MGC over H.248/TCP on IPv6.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
@@ -31,7 +32,7 @@ die() {
 	for l in "$TMP"/agwd*.log; do
 		[ -e "$l" ] && { echo "---- $l (tail)"; tail -n 40 "$l"; }
 	done
-	for m in primary secondary mgc_trgw mgc_imsagw scale; do
+	for m in primary secondary v6 mgc_trgw mgc_imsagw scale; do
 		[ -e "$TMP/mgc-$m.out" ] || continue
 		echo "---- mgc $m"
 		cut -c1-600 "$TMP/mgc-$m.out" 2>/dev/null | tail -n 12
@@ -94,6 +95,39 @@ CONF
 	AGWD_PID=
 	echo "ok: $t: registration, audits, ServiceChange 501, failover to the secondary with the termination kept"
 done
+
+# ---- H.248 over TCP on IPv6: the MGC listens on the GW's IPv6 address
+lab_add_ipv6 aint 83
+cat >"$TMP/agwd.conf" <<CONF
+[agwd]
+mid = [$GW_ADDR6]:2944
+state_dir = $TMP/state
+control_socket = $TMP/agwd.sock
+gate_pin_dir = $PIN
+[h248]
+mgc = [$GW_ADDR6]:2945
+transport = tcp
+address = $GW_ADDR6
+port = 2944
+[timers]
+registration_retry_ms = 200
+registration_retry_max_ms = 1000
+[log]
+level = debug
+$(lab_realms aint 32000)
+CONF
+lab_run_mgc_as v6 "$GW" tcp 2945 "$SCN/ipv6_tcp.scn" 200 \
+	--family inet6 --mid-addr "$GW_ADDR6" ue_port=40125
+lab_start_agwd
+wait_sync_as v6 done
+go_as v6 done
+mgc_wait v6 || die "IPv6: MGC scenario failed"
+jq -e -s '.[] | select(.cmd == "register") | .peer | startswith("fd00:")' \
+	"$TMP/mgc-v6.out" >/dev/null || die "IPv6: agwd did not come over IPv6"
+kill "$AGWD_PID" 2>/dev/null
+wait "$AGWD_PID" 2>/dev/null
+AGWD_PID=
+echo "ok: H.248 over TCP on IPv6: agwd registered, a termination reserved and audited"
 
 # ---- two agwd in a chain (b2b lab): each with its own MGC; then both
 # with one MGC (scale-out), one killed ------------------------------------

@@ -414,11 +414,35 @@ send_actions(ARs, Base0, Opts, S = #{ch := CH}) ->
     Ms = erlang:monotonic_time(millisecond) - T0,
     {Tid, ReqBin} = last_request(),
     ReplyBin = wait_decoded_reply(Tid, 2000),
-    Base = Base0#{tid => Tid, ms => Ms, request => ReqBin, reply => ReplyBin},
-    {Line, Vars} = outcome(Result, Base, maps:get(as, Opts, undefined)),
-    S1 = S0#{vars => maps:merge(maps:get(vars, S0), Vars),
-	     last_request => ReqBin, last_tid => Tid},
-    report(S1, Line).
+    case {Result, maps:get(after_505, Base0, false)} of
+	{{_, {error, #'ErrorDescriptor'{errorCode = 505}}}, false} ->
+	    reregistered_send(ARs, Base0, Opts, S0);
+	_ ->
+	    Base = Base0#{tid => Tid, ms => Ms, request => ReqBin,
+			  reply => ReplyBin},
+	    {Line, Vars} = outcome(Result, Base, maps:get(as, Opts, undefined)),
+	    S1 = S0#{vars => maps:merge(maps:get(vars, S0), Vars),
+		     last_request => ReqBin, last_tid => Tid},
+	    report(S1, Line)
+    end.
+
+%% 505: the MG does not consider itself registered, although this MGC
+%% answered its ServiceChange: on a loaded machine the MG gave up on that
+%% ServiceChange just before the reply came and sent another. An MGC then
+%% waits for that registration and asks again, once (the line says
+%% "after_505": true).
+reregistered_send(ARs, Base0, Opts, S) ->
+    Name = maps:get(cur, S, maps:get(mg_name, S)),
+    case await_register(S#{register_timeout => 10000}, Name) of
+	{Line = #{ok := true}, S1} ->
+	    emit(Line#{cmd => <<"reregister">>}),
+	    send_actions(ARs, Base0#{after_505 => true}, Opts,
+			 S1#{register_timeout => maps:get(register_timeout, S)});
+	{Line, _} ->
+	    report(S, Base0#{ok => false, result => <<"error">>,
+			     error_code => 505,
+			     error_text => maps:get(error, Line, null)})
+    end.
 
 outcome({_PV, {ok, ActionReplies}}, Base, As) when is_list(ActionReplies) ->
     {Code, Text} = action_error(ActionReplies),

@@ -223,3 +223,20 @@ lab_start_agwd_as() {
 	wait_for 30 "'$BUILD/helpers/agw_ctl_request' '$TMP/agwd-$1.sock' status" ||
 		die "agwd $1 did not start"
 }
+
+# lab_add_ipv6 TAG NET: IPv6 beside IPv4 in a lab_setup lab: GW
+# fd00:NET:1::1 (TAG-a) and fd00:NET:2::1 (TAG-c), the UE fd00:NET:1::2,
+# the core peer fd00:NET:2::2 (no DAD, routes via GW). Sets UE_ADDR6,
+# CORE_ADDR6, GW_ADDR6 (the access side: an MGC in GW may listen there).
+lab_add_ipv6() {
+	local tag=$1 net=$2
+	UE_ADDR6=fd00:$net:1::2
+	CORE_ADDR6=fd00:$net:2::2
+	GW_ADDR6=fd00:$net:1::1
+	ip -n "$GW" addr add $GW_ADDR6/64 dev $tag-a nodad
+	ip -n "$GW" addr add fd00:$net:2::1/64 dev $tag-c nodad
+	ip -n "$UE" addr add $UE_ADDR6/64 dev $tag-ue nodad
+	ip -n "$CORE" addr add $CORE_ADDR6/64 dev $tag-co nodad
+	ip -n "$UE" -6 route add default via $GW_ADDR6
+	ip -n "$CORE" -6 route add default via fd00:$net:2::1
+}
