@@ -54,7 +54,8 @@ lab_run_mgc() {
 	rm -rf "$TMP/sync"
 	mkdir -p "$TMP/sync"
 	: >"$TMP/mgc.out"
-	nsenter --net=/run/netns/"$GW" timeout "$limit" erl -noshell \
+	ERL_CRASH_DUMP=$TMP/erl_crash.dump \
+		nsenter --net=/run/netns/"$GW" timeout "$limit" erl -noshell \
 		-pa "$BUILD/mgc" -run agw_mgc main -extra \
 		--transport "$transport" --port 2945 --script "$script" \
 		--register-timeout 60000 --reply-timeout 15000 \
@@ -85,7 +86,8 @@ lab_run_mgc_as() {
 	rm -rf "$TMP/sync-$name"
 	mkdir -p "$TMP/sync-$name"
 	: >"$TMP/mgc-$name.out"
-	nsenter --net=/run/netns/"$ns" timeout "$limit" erl -noshell \
+	ERL_CRASH_DUMP=$TMP/erl_crash.dump \
+		nsenter --net=/run/netns/"$ns" timeout "$limit" erl -noshell \
 		-pa "$BUILD/mgc" -run agw_mgc main -extra \
 		--transport "$transport" --port "$port" --script "$script" \
 		--name "$name" --register-timeout 60000 --reply-timeout 15000 \
