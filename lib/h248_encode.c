@@ -16,6 +16,7 @@ struct enc {
 	bool overflow;
 	bool invalid; /* the tree has an item the grammar cannot hold */
 	bool compact;
+	bool eol; /* H248_ENC_EOL */
 	int version;
 	unsigned int ind;
 };
@@ -477,17 +478,29 @@ static int message(struct enc *e, const struct h248_message *m)
 
 		e->ind = 0;
 		nodes(e, m->error, &first);
+		if (e->eol)
+			putc_(e, '\n');
 		return 0;
 	}
 	for (t = m->trans; t; t = t->next) {
-		/* a segment reply ends in a word, so it needs a separator */
-		if (t != m->trans &&
-		    (!e->compact || prev_kind == H248_TR_SEGMENT_REPLY))
-			putc_(e, e->compact ? ' ' : '\n');
+		/*
+		 * segmentReply = SegmentReplyToken EQUAL TransactionID SLASH
+		 * SegmentNumber [SLASH SegmentationCompleteToken] ends in a
+		 * word with no LWSP after it: any separator is outside the
+		 * grammar, and without one the next transaction's token runs
+		 * into the word. A segment reply can only end a message.
+		 */
+		if (prev_kind == H248_TR_SEGMENT_REPLY)
+			return -EINVAL;
+		if (t != m->trans && !e->compact)
+			nl(e);
 		prev_kind = t->kind;
 		if (transaction(e, t))
 			return -EINVAL;
 	}
+	/* RBRKT = LWSP "}" LWSP: a line break may follow a "}" */
+	if (e->eol && prev_kind != H248_TR_SEGMENT_REPLY)
+		putc_(e, '\n');
 	return 0;
 }
 
@@ -498,6 +511,7 @@ ssize_t h248_encode(const struct h248_message *m, unsigned int flags, char *buf,
 		.p = buf,
 		.cap = size,
 		.compact = flags & H248_ENC_COMPACT,
+		.eol = flags & H248_ENC_EOL,
 	};
 
 	if (message(&e, m) || e.invalid)

@@ -635,7 +635,7 @@ static void header(struct h248_parser *P, struct h248_message *m)
 
 static void message(struct h248_parser *P, struct h248_message *m)
 {
-	struct h248_transaction **tail = &m->trans;
+	struct h248_transaction **tail = &m->trans, *last;
 	uint32_t count = 0;
 	enum h248_kw kw;
 	struct h248_str w;
@@ -650,9 +650,17 @@ static void message(struct h248_parser *P, struct h248_message *m)
 		for (;;) {
 			h248_count(P, &count);
 			*tail = transaction(P, w, kw);
+			last = *tail;
 			tail = &(*tail)->next;
 			if (h248_peek(P) < 0)
 				break;
+			/* segmentReply ends in a word and the ABNF has no
+			 * separator after it: it can only end the message
+			 * (white space after it, at the very end, is let
+			 * through) */
+			if (last->kind == H248_TR_SEGMENT_REPLY)
+				h248_fail(P,
+					  "a segment reply ends the message");
 			w = word_kw(P, &kw, "expected a transaction");
 		}
 	}

@@ -311,12 +311,15 @@ int h248_error_format(const struct h248_error *e, char *buf, size_t size);
 enum h248_enc_flags {
 	H248_ENC_PRETTY = 0,   /* long tokens, one item a line, tab indent */
 	H248_ENC_COMPACT = 1,  /* short tokens, no optional white space */
+	H248_ENC_EOL = 2,      /* end with a line break where the grammar
+				* allows one (not after a segment reply) */
 };
 
 /*
  * Encode into buf[0..size). Returns the length (no NUL is written), or
  * -ENOSPC when the output does not fit (nothing useful in buf), or
- * -EINVAL for a tree the grammar cannot express.
+ * -EINVAL for a tree the grammar cannot express (also a segment reply
+ * that is not the last transaction: nothing may follow it in text).
  */
 ssize_t h248_encode(const struct h248_message *m, unsigned int flags,
 		    char *buf, size_t size);

@@ -11,7 +11,7 @@
 # bytes pass byte-exact both ways, Subtract Statistics count them. Then
 # failing closed: late fingerprint that does not match, UE without a
 # certificate, wrong fingerprint in the Remote (handshake aborted); no
-# byte reaches the core peer and the MGC gets tlsbsc/fail; the same for a
+# byte reaches the core peer and the MGC gets the TLS failure event; the same for a
 # UE that speaks no TLS or hangs up during the handshake. Unknown hash
 # (449) and malformed fingerprint (474) change nothing.
 set -u
@@ -247,7 +247,7 @@ check_seen() { # NAME AGWD_FP(HASH HEX) SEEN_HEX
 	ok "$1: the UE received the certificate agwd's Local named (${2%% *})"
 }
 
-# Nothing of the UE reached the core; the MGC heard tlsbsc/fail.
+# Nothing of the UE reached the core; the MGC heard the TLS failure event.
 check_refused() { # NAME TERM FAILURE
 	local j
 	j=$(ctl terminations | jq -c --arg t "$2" \
@@ -256,9 +256,9 @@ check_refused() { # NAME TERM FAILURE
 		[ "$(echo "$j" | jq -r .failure)" = "$3" ] ||
 		die "$1: TLS $j, want failed/$3"
 	grep -q "TLS failed ($3)" "$TMP/agwd.log" || die "$1: no log line"
-	grep -q '"events":\["tlsbsc/fail"\]' "$TMP/mgc.out" ||
-		die "$1: no tlsbsc/fail Notify"
-	grep -q "$2: Notify tlsbsc/fail $3\$" "$TMP/agwd.log" ||
+	grep -q "\"events\":\\[\"$ITEM_EV_TLS_FAIL\"\\]" "$TMP/mgc.out" ||
+		die "$1: no $ITEM_EV_TLS_FAIL Notify"
+	grep -q "$2: Notify $ITEM_EV_TLS_FAIL $3\$" "$TMP/agwd.log" ||
 		die "$1: the Notify did not carry reason=$3"
 }
 check_core_got_nothing() { # NAME
@@ -331,7 +331,7 @@ flow_msrp_term() { # TOOL VERSION
 }
 
 # ---- 5.2.1.2.2 MSRP originating, UE passive (s_server TLS 1.2): SYN
-# interlinkage opens toward the UE, tlsbsc/estab starts agwd's client
+# interlinkage opens toward the UE, the TLS establish signal starts agwd's client
 # handshake; the Remote used sha-384, so agwd answers in sha-384.
 flow_msrp_orig() {
 	local n=msrp-orig-openssl-tls1.2 acc fpa
@@ -345,8 +345,8 @@ flow_msrp_orig() {
 	wait_for 60 '[ "$(term_field "$acc" state)" = connected ]' ||
 		die "$n: agwd did not open toward the UE"
 	[ "$(term_field "$acc" tls.role)" = none ] ||
-		die "$n: TLS started before tlsbsc/estab"
-	ok "$n: SYN interlinkage opened toward the UE; TLS waits for tlsbsc/estab"
+		die "$n: TLS started before $ITEM_SIG_TLS_ESTABLISH"
+	ok "$n: SYN interlinkage opened toward the UE; TLS waits for $ITEM_SIG_TLS_ESTABLISH"
 	go link
 	wait_sync data
 	check_data "$n"
@@ -358,7 +358,7 @@ flow_msrp_orig() {
 	check_stats "$n" "$acc" "$(var core.term)"
 }
 
-# ---- 5.2.1.3.2 BFCP originating: tcpbcc/estab + tlsbsc/estab in the
+# ---- 5.2.1.3.2 BFCP originating: TCP and TLS establish signals in the
 # Reserve And Configure; UE s_server TLS 1.3.
 flow_bfcp_orig() {
 	local n=bfcp-orig-openssl-tls1.3 acc fpa
@@ -383,7 +383,7 @@ flow_bfcp_orig() {
 }
 
 # ---- 5.2.1.3.3 BFCP terminating: the UE opens TCP (socat) but is TLS
-# server (s_server TLS 1.2 behind socat); tlsbsc/estab came in the
+# server (s_server TLS 1.2 behind socat); the TLS establish signal came in the
 # Reserve, so agwd starts the handshake as client; fingerprint late.
 flow_bfcp_term() {
 	local n=bfcp-term-openssl-tls1.2 acc fpa
@@ -402,7 +402,7 @@ flow_bfcp_term() {
 		die "$n: handshake did not complete: $(term_field "$acc" tls)"
 	[ "$(term_field "$acc" tls.role)" = client ] ||
 		die "$n: agwd is not TLS client"
-	ok "$n: UE opened TCP, agwd handshook as TLS client (tlsbsc/estab in the Reserve)"
+	ok "$n: UE opened TCP, agwd handshook as TLS client ($ITEM_SIG_TLS_ESTABLISH in the Reserve)"
 	go handshake
 	wait_sync data
 	check_data "$n"
@@ -503,7 +503,7 @@ fail_term term-ue-hangs-up peer-closed ue \
 fail_orig
 
 # ---- a re-INVITE naming another certificate while the relay runs: the
-# relay stops, both connections close, tlsbsc/fail (s_client TLS 1.2).
+# relay stops, both connections close, TLS failure event (s_client TLS 1.2).
 reinvite_fail() {
 	local n=term-reinvite-other-fp-openssl-tls1.2 acc
 	core_listen 1000000000
@@ -566,7 +566,7 @@ reinvite_fail() {
 reinvite_fail
 
 # ---- verified, the core not yet connected, then the UE goes away:
-# released at once (tcpbcc/rel), not when a relay would start.
+# released at once (released-bearer event), not when a relay would start.
 verified_ue_gone() {
 	local n=term-verified-ue-gone-openssl-tls1.3 acc
 	run_mgc e2ae_verified_ue_gone "${MSRP[@]}" fp_hash=sha-256 \
@@ -592,13 +592,13 @@ verified_ue_gone() {
 	wait_gone "$UE_PID" 30 || die "$n: the UE did not stop"
 	go verified
 	wait_sync checked
-	grep -q '"events":\["tcpbcc/rel"\]' "$TMP/mgc.out" ||
-		die "$n: no tcpbcc/rel Notify"
+	grep -q "\"events\":\\[\"$ITEM_EV_RELEASED\"\\]" "$TMP/mgc.out" ||
+		die "$n: no $ITEM_EV_RELEASED Notify"
 	[ "$(term_field "$acc" state)" = closed ] ||
 		die "$n: termination state $(term_field "$acc" state), want closed"
 	grep -q "$acc: the UE closed after TLS verification, before the relay started" \
 		"$TMP/agwd.log" || die "$n: no log line"
-	ok "$n: the UE's hang-up while the core was awaited released the termination (tcpbcc/rel)"
+	ok "$n: the UE's hang-up while the core was awaited released the termination ($ITEM_EV_RELEASED)"
 	go checked
 	end_mgc
 }

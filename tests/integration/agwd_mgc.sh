@@ -190,7 +190,7 @@ scenario_immediate() {
 		die "immediate: nt/os of $acc is '$(stat_of "$acc" nt/os)'"
 	[ "$(stat_of "$(var core.term)" nt/or)" = 70000 ] ||
 		die "immediate: nt/or of the core termination"
-	[ "$(stat_of "$acc" tcpbcc/synadm)" -ge 1 ] ||
+	[ "$(stat_of "$acc" "$ITEM_ST_SYN_ADMITTED")" -ge 1 ] ||
 		die "immediate: no admitted SYN counted"
 	[ "$(ctl terminations | jq .count)" = 0 ] ||
 		die "immediate: terminations left after the release"
@@ -234,8 +234,8 @@ scenario_delayed() {
 		die "delayed: core got the wrong bytes"
 	go data
 	end_mgc delayed
-	[ "$(stat_of "$acc" tcpbcc/syndrop)" -ge 2 ] ||
-		die "delayed: syndrop $(stat_of "$acc" tcpbcc/syndrop)"
+	[ "$(stat_of "$acc" "$ITEM_ST_SYN_DROPPED")" -ge 2 ] ||
+		die "delayed: syndrop $(stat_of "$acc" "$ITEM_ST_SYN_DROPPED")"
 	[ "$(stat_of "$acc" nt/or)" = 5000 ] || die "delayed: nt/or"
 }
 
@@ -265,8 +265,8 @@ scenario_active() {
 	go estab
 	end_mgc active
 	kill $es 2>/dev/null
-	grep -q '"events":\["tcpbcc/fail"\]' "$TMP/mgc.out" ||
-		die "no tcpbcc/fail Notify"
+	grep -q "\"events\":\\[\"$ITEM_EV_FAIL\"\\]" "$TMP/mgc.out" ||
+		die "no $ITEM_EV_FAIL Notify"
 }
 
 scenario_robust() {

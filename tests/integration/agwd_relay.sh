@@ -13,7 +13,7 @@
 # sizes both ways, byte-exact; while a flow is open `agwctl -j flows`
 # shows its path, why, and exact byte counts each way; the Subtract
 # Statistics give the exact octets (nt/os, nt/or) and nonzero segment
-# counts (tcpbcc/ps, pr), for a flow whose peers closed before the
+# counts (the segment statistics), for a flow whose peers closed before the
 # Subtract and for one subtracted open. agwd logs the path and why of
 # each flow, and whether the sockmap program loaded.
 set -u
@@ -188,8 +188,8 @@ check_stats() { # N (of the release)
 	[ "$(release_stat $n $CALL_CORE nt/os)" = $CALL_NA ] ||
 		die "$T release $n: nt/os of $CALL_CORE"
 	# segments: at least one, at most one per octet
-	for s in "$CALL_ACC tcpbcc/pr $CALL_NA" "$CALL_ACC tcpbcc/ps $CALL_NB" \
-		"$CALL_CORE tcpbcc/pr $CALL_NB" "$CALL_CORE tcpbcc/ps $CALL_NA"; do
+	for s in "$CALL_ACC $ITEM_ST_PKT_RECV $CALL_NA" "$CALL_ACC $ITEM_ST_PKT_SENT $CALL_NB" \
+		"$CALL_CORE $ITEM_ST_PKT_RECV $CALL_NB" "$CALL_CORE $ITEM_ST_PKT_SENT $CALL_NA"; do
 		set -- $s
 		local v
 		v=$(release_stat $n $1 $2)

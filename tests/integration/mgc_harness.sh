@@ -15,6 +15,9 @@ cd "$AGW_SRC"
 make --no-print-directory mgc
 ebin=$BUILD/mgc
 work=$(mktemp -d)
+# item names from the profile table (agw_mgc --profile; ITEM_* here)
+"$BUILD/helpers/h248_profile" --erl >"$work/profile.terms"
+eval "$("$BUILD/helpers/h248_profile" --sh)"
 mg_pid= mgc_pid=
 cleanup() {
 	[ -n "$mg_pid" ] && kill "$mg_pid" 2>/dev/null
@@ -30,22 +33,7 @@ fail() {
 }
 
 # A loopback port free for both TCP and UDP right now.
-free_port() {
-	python3 - <<'PY'
-import socket
-while True:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    print(port)
-    break
-PY
-}
+free_port() { python3 "$AGW_SRC/tests/integration/lib/free_port.py"; }
 
 start_mg() { # transport encoding port
 	timeout 300 erl -noshell -pa "$ebin" -run agw_test_mg main -extra \
@@ -67,7 +55,7 @@ run_mgc() {
 	shift 4
 	timeout 300 erl -noshell -pa "$ebin" -run agw_mgc main -extra \
 		--transport "$t" --encoding "$e" --port "$port" \
-		--register-timeout 60000 "$@" \
+		--register-timeout 60000 --profile "$work/profile.terms" "$@" \
 		>"$work/$name.json" 2>"$work/$name.err"
 }
 
@@ -128,8 +116,8 @@ for t in udp tcp; do
 			'.[] | select(.cmd == "raw") |
 			 .error_code == 400 and .result == "error"'
 		check "$name" "Notify" \
-			'.[] | select(.cmd == "wait notify") |
-			 .events == ["tcpbcc/fail"]'
+			".[] | select(.cmd == \"wait notify\") |
+			 .events == [\"$ITEM_EV_FAIL\"]"
 		check "$name" "Subtract Statistics" \
 			'[.[] | select(.cmd == "send")][-1].reply |
 			 contains("nt/os")'
@@ -175,7 +163,7 @@ port=$(free_port)
 start_mg tcp pretty "$port"
 timeout 300 erl -noshell -pa "$ebin" -run agw_mgc main -extra \
 	--transport tcp --port "$port" --register-timeout 60000 \
-	--script tests/mgc/harness/restart.scn \
+	--profile "$work/profile.terms" --script tests/mgc/harness/restart.scn \
 	>"$work/restart.json" 2>"$work/restart.err" &
 mgc_pid=$!
 for _ in $(seq 600); do

@@ -4,9 +4,12 @@
 %%
 %%   erl -noshell -pa $BUILD/mgc -run agw_mgc main -extra [options]
 %%
-%% It listens (UDP or TCP, pretty or compact text), waits for the MG's
-%% ServiceChange, accepts it, then runs a scenario of line commands and
-%% prints one JSON object per step on stdout. Exit status: 0 when every
+%% It listens (UDP or TCP, IPv4 or IPv6, pretty or compact text), waits
+%% for the MG's ServiceChange, answers it (accept, redirect, profile or an
+%% error, as the scenario chose), then runs a scenario of line commands and
+%% prints one JSON object per step on stdout. Several MGs may register
+%% with one instance (named connections); several instances (primary and
+%% secondary MGC) run as separate processes. Exit status: 0 when every
 %% step passed, 1 on a failed expectation or a timeout, 2 on a harness
 %% error. Documentation/testing-mgc.md describes options and commands.
 -module(agw_mgc).
@@ -48,7 +51,8 @@ main(Args) ->
 defaults() ->
     #{transport => udp, encoding => pretty, port => 2944, mg => any,
       script => "-", version => 3, register_timeout => 30000,
-      mid_addr => [127, 0, 0, 1],
+      mid_addr => {ip4, [127, 0, 0, 1]}, family => inet, register => auto,
+      name => "mgc", mg_name => "mg",
       reply_timeout => 10000, vars => #{}}.
 
 opts([], O) -> O;
@@ -58,9 +62,15 @@ opts(["--encoding", E | R], O) when E =:= "pretty"; E =:= "compact" ->
     opts(R, O#{encoding => list_to_atom(E)});
 opts(["--port", P | R], O) -> opts(R, O#{port => list_to_integer(P)});
 opts(["--mg", A | R], O) -> opts(R, O#{mg => A});
-opts(["--mid-addr", A | R], O) ->
-    {ok, {_, _, _, _} = IP} = inet:parse_ipv4strict_address(A),
-    opts(R, O#{mid_addr => tuple_to_list(IP)});
+opts(["--mid-addr", A | R], O) -> opts(R, O#{mid_addr => ip_octets(A)});
+opts(["--family", F | R], O) when F =:= "inet"; F =:= "inet6" ->
+    opts(R, O#{family => list_to_atom(F)});
+opts(["--register", W | R], O) when W =:= "auto"; W =:= "script" ->
+    opts(R, O#{register => list_to_atom(W)});
+opts(["--name", N | R], O) -> opts(R, O#{name => N});
+opts(["--mg-name", N | R], O) -> opts(R, O#{mg_name => N});
+opts(["--profile", F | R], O = #{vars := Vars}) ->
+    opts(R, O#{vars => maps:merge(Vars, profile_vars(F))});
 opts(["--script", S | R], O) -> opts(R, O#{script => S});
 opts(["--version", V | R], O) -> opts(R, O#{version => list_to_integer(V)});
 opts(["--register-timeout", T | R], O) ->
@@ -78,8 +88,7 @@ run(Args) ->
     register(?CTL, self()),
     ok = megaco:start(),
     #{port := Port, version := Version} = O,
-    Mid = {ip4Address, #'IP4Address'{address = maps:get(mid_addr, O),
-				     portNumber = Port}},
+    Mid = mid(maps:get(mid_addr, O), Port),
     ok = megaco:start_user(Mid, [{user_mod, ?MODULE},
 				 {protocol_version, Version}]),
     RH0 = megaco:user_info(Mid, receive_handle),
@@ -89,10 +98,16 @@ run(Args) ->
     listen(O, RH),
     emit(#{cmd => <<"listen">>, ok => true, port => Port,
 	   transport => maps:get(transport, O),
-	   encoding => maps:get(encoding, O)}),
-    Vars = (maps:get(vars, O))#{"mgc_port" => integer_to_list(Port)},
-    S = register_mg(O#{notifies => [], seen => [], step => 0, last => #{},
-		       vars => Vars}),
+	   family => maps:get(family, O), name => bin(maps:get(name, O)),
+	   mid => mid_text(Mid), encoding => maps:get(encoding, O)}),
+    Vars = (maps:get(vars, O))#{"mgc_port" => integer_to_list(Port),
+				"mgc_mid" => binary_to_list(mid_text(Mid))},
+    S0 = O#{notifies => [], scs => [], seen => [], step => 0, last => #{},
+	    mgs => #{}, vars => Vars},
+    S = case maps:get(register, O) of
+	    auto -> register_mg(S0);
+	    script -> S0
+	end,
     Lines = script_lines(maps:get(script, O)),
     S1 = run_lines(Lines, S),
     emit(#{cmd => <<"end">>, ok => true, steps => maps:get(step, S1)}),
@@ -110,42 +125,158 @@ encoder(#{encoding := compact}) -> megaco_compact_text_encoder.
 send_mod(#{transport := udp}) -> megaco_udp;
 send_mod(#{transport := tcp}) -> megaco_tcp.
 
+%% megaco_udp keeps IPv4 send handles only (create_send_handle/3 resolves
+%% the peer with inet:getaddr(_, inet)): an IPv6 MGC uses TCP.
+listen(#{transport := udp, family := inet6}, _RH) ->
+    throw({fail, "megaco_udp cannot answer IPv6 peers: use --transport tcp"});
 listen(#{transport := udp, port := Port}, RH) ->
     {ok, Sup} = megaco_udp:start_transport(),
     {ok, _SH, _Ctrl} = megaco_udp:open(Sup, [{port, Port},
 					     {receive_handle, RH}]),
     ok;
-listen(#{transport := tcp, port := Port}, RH) ->
+listen(#{transport := tcp, port := Port, family := Family}, RH) ->
     {ok, Sup} = megaco_tcp:start_transport(),
-    ok = megaco_tcp:listen(Sup, [{port, Port}, {receive_handle, RH}]).
+    Opts = case Family of
+	       inet6 -> [{tcp_options, [inet6, {ipv6_v6only, true}]}];
+	       inet -> []
+	   end,
+    ok = megaco_tcp:listen(Sup, [{port, Port}, {receive_handle, RH} | Opts]).
 
-register_mg(O) ->
-    case await_register(O) of
-	{Line = #{ok := true}, O1} ->
+%% "192.0.2.1" or "2001:db8::1" as the MID record's octet list.
+ip_octets(A) ->
+    case inet:parse_strict_address(A) of
+	{ok, {_, _, _, _} = IP} -> {ip4, tuple_to_list(IP)};
+	{ok, IP6} -> {ip6, lists:append([[H bsr 8, H band 255]
+					 || H <- tuple_to_list(IP6)])};
+	_ -> throw({fail, "bad address " ++ A})
+    end.
+
+mid({ip4, L}, Port) ->
+    {ip4Address, #'IP4Address'{address = L, portNumber = Port}};
+mid({ip6, L}, Port) ->
+    {ip6Address, #'IP6Address'{address = L, portNumber = Port}}.
+
+%% "[192.0.2.1]:2944", "[2001:db8::1]:2944" or the MID as megaco prints it.
+mid_text({ip4Address, #'IP4Address'{address = A, portNumber = P}}) ->
+    port_text(inet:ntoa(list_to_tuple(A)), P);
+mid_text({ip6Address, #'IP6Address'{address = A, portNumber = P}}) ->
+    port_text(inet:ntoa(list_to_tuple(pairs(A))), P);
+mid_text({deviceName, N}) -> bin(N);
+mid_text({domainName, #'DomainName'{name = N, portNumber = P}}) ->
+    case P of
+	asn1_NOVALUE -> bin(["<", N, ">"]);
+	_ -> bin(["<", N, ">:", integer_to_list(P)])
+    end;
+mid_text(Other) -> fmt("~p", [Other]).
+
+port_text(Addr, asn1_NOVALUE) -> bin(["[", Addr, "]"]);
+port_text(Addr, P) -> bin(["[", Addr, "]:", integer_to_list(P)]).
+
+pairs([H, L | R]) -> [H bsl 8 bor L | pairs(R)];
+pairs([]) -> [].
+
+%% The text of a MID ("[addr]:port", "<domain>:port", a device name) as a
+%% record, for ServiceChangeMgcId / ServiceChangeAddress.
+parse_mid("[" ++ Rest) ->
+    {Addr, "]" ++ PortPart} = lists:splitwith(fun(C) -> C =/= $] end, Rest),
+    Port = case PortPart of
+	       ":" ++ P -> list_to_integer(P);
+	       "" -> asn1_NOVALUE
+	   end,
+    case ip_octets(Addr) of
+	{ip4, L} -> {ip4Address, #'IP4Address'{address = L, portNumber = Port}};
+	{ip6, L} -> {ip6Address, #'IP6Address'{address = L, portNumber = Port}}
+    end;
+parse_mid("<" ++ Rest) ->
+    {Name, ">" ++ PortPart} = lists:splitwith(fun(C) -> C =/= $> end, Rest),
+    Port = case PortPart of
+	       ":" ++ P -> list_to_integer(P);
+	       "" -> asn1_NOVALUE
+	   end,
+    {domainName, #'DomainName'{name = Name, portNumber = Port}};
+parse_mid(Name) -> {deviceName, Name}.
+
+%% The profile table (tests/helpers/h248_profile --erl, agw_profile). Sets
+%% ${item.KEY} = "pkg/name", ${pkg.KEY} = "pkg", ${name.KEY} = "name" and
+%% ${packages} = the packages in table order, comma-separated.
+profile_vars(File) ->
+    Rows = case agw_profile:read(File) of
+	       {ok, R} -> R;
+	       {error, E} -> throw({fail, fmt("~s: ~p", [File, E])})
+	   end,
+    Pkgs = agw_profile:packages(Rows),
+    maps:from_list(
+      [{"packages", lists:flatten(lists:join(",", Pkgs))} |
+       lists:append([[{"item." ++ K, P ++ "/" ++ N}, {"pkg." ++ K, P},
+		      {"name." ++ K, N}]
+		     || {item, K, P, N, _, _} <- Rows])]).
+
+register_mg(S) ->
+    case await_register(S, maps:get(mg_name, S)) of
+	{Line = #{ok := true}, S1} ->
+	    %% "expect field" looks at the registration until the next step
 	    emit(Line#{cmd => <<"register">>}),
-	    O1;
+	    S1#{last => Line#{cmd => <<"register">>}};
 	{Line, _} ->
 	    emit(Line#{cmd => <<"register">>}),
 	    throw({exit, 1})
     end.
 
-%% The MG's next ServiceChange (accepted by handle_trans_request/3).
-await_register(O = #{register_timeout := T}) ->
+%% ServiceChange methods with which an MG (re-)registers (H.248.1
+%% 7.2.8.1.1); Graceful and Forced from an MG take it out of service.
+registration(restart) -> true;
+registration(disconnected) -> true;
+registration(handoff) -> true;
+registration(handOff) -> true;
+registration(failover) -> true;
+registration(_) -> false.
+
+%% The MG's next registering ServiceChange (answered by
+%% handle_trans_request/3 as "answer servicechange" chose); it becomes the
+%% current connection, known as Name for "use". Other ServiceChanges that
+%% arrive meanwhile are kept for "wait servicechange".
+await_register(S = #{register_timeout := T}, Name) ->
+    Deadline = erlang:monotonic_time(millisecond) + T,
+    await_register(S, Name, Deadline).
+
+await_register(S, Name, Deadline) ->
+    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
     receive
-	{agw_mgc, registered, CH, PV, Info} ->
-	    %% The user callback tells us before megaco has sent the
-	    %% ServiceChange reply: give it time, so that the first request
-	    %% does not overtake the reply (the MG would answer 505).
-	    timer:sleep(200),
-	    Peer = peer(CH),
-	    Ok = case maps:get(mg, O) of
-		     any -> true;
-		     Want -> lists:prefix(Want, binary_to_list(Peer))
-		 end,
-	    {Info#{ok => Ok, version => PV, peer => Peer},
-	     O#{ch => CH, pv => PV}}
-    after T ->
-	    {#{ok => false, error => <<"timeout">>}, O}
+	{agw_mgc, servicechange, CH, PV, Info = #{method := M}} ->
+	    case registration(binary_to_existing_atom(M, utf8)) of
+		false ->
+		    await_register(S#{scs => maps:get(scs, S) ++ [Info]},
+				   Name, Deadline);
+		true ->
+		    %% The user callback tells us before megaco has sent
+		    %% the ServiceChange reply: give it time, so that the
+		    %% first request does not overtake the reply (the MG
+		    %% would answer 505).
+		    timer:sleep(200),
+		    Ok = case maps:get(mg, S) of
+			     any -> true;
+			     Want -> lists:prefix(Want, binary_to_list(
+							  maps:get(peer, Info)))
+			 end,
+		    Vars = maps:get(vars, S),
+		    Line = Info#{ok => Ok, version => PV, name => bin(Name)},
+		    case maps:get(answer, Info) of
+			<<"accept">> ->
+			    {Line, S#{ch => CH, pv => PV, cur => Name,
+				      mgs => (maps:get(mgs, S))#{Name => CH},
+				      vars => Vars#{Name ++ ".mid" =>
+							binary_to_list(
+							  maps:get(mg_mid, Info)),
+						    Name ++ ".peer" =>
+							binary_to_list(
+							  maps:get(peer, Info))}}};
+			_ ->
+			    %% redirected or refused: not ours to drive
+			    {Line, S}
+		    end
+	    end
+    after Left ->
+	    {#{ok => false, error => <<"timeout">>}, S}
     end.
 
 peer(CH) ->
@@ -189,10 +320,38 @@ step(["raw", File | Opts], S) -> cmd_raw(File, Opts, S);
 step(["raw2", File1, File2 | Opts], S) -> cmd_raw2(File1, File2, Opts, S);
 step(["resend" | Opts], S) -> cmd_resend(Opts, S);
 step(["expect" | What], S) -> cmd_expect(What, S);
-step(["wait", "register", Ms], S) ->
-    {Line, S1} = await_register(S#{register_timeout => list_to_integer(Ms)}),
+step(["wait", "register", Ms | As], S) ->
+    Name = case As of
+	       ["as", N] -> N;
+	       [] -> maps:get(cur, S, maps:get(mg_name, S))
+	   end,
+    {Line, S1} = await_register(S#{register_timeout => list_to_integer(Ms)},
+				Name),
     report(S1#{register_timeout => maps:get(register_timeout, S)},
 	   Line#{cmd => <<"wait register">>});
+step(["wait", "servicechange", Method, Ms], S) ->
+    cmd_wait_sc(Method, list_to_integer(Ms), S);
+step(["wait", "disconnect", Ms], S) ->
+    cmd_wait_disconnect(list_to_integer(Ms), S);
+step(["answer", "servicechange" | Opts], S) -> cmd_answer(Opts, S);
+step(["servicechange", Tid, Method | Opts], S) ->
+    cmd_servicechange(Tid, Method, Opts, S);
+step(["audit", Ctx, Tid | Descs], S) ->
+    cmd_audit("AuditValue", Ctx, Tid, Descs, S);
+step(["auditcap", Ctx, Tid | Descs], S) ->
+    cmd_audit("AuditCapability", Ctx, Tid, Descs, S);
+step(["probe" | Opts], S) -> cmd_probe(Opts, S);
+step(["use", Name], S = #{mgs := MGs}) ->
+    case maps:find(Name, MGs) of
+	{ok, CH} -> report(S#{ch => CH, cur => Name},
+			   #{cmd => <<"use">>, ok => true, name => bin(Name)});
+	error -> throw({fail, "use: no MG registered as " ++ Name})
+    end;
+step(["crash"], S) ->
+    %% The MGC dies at once (no ServiceChange, no goodbye): the OS closes
+    %% its sockets as it would after kill -9.
+    emit(#{cmd => <<"crash">>, ok => true, step => maps:get(step, S)}),
+    erlang:halt(0);
 step(["wait", "notify", Event, Ms], S) ->
     cmd_wait_notify(Event, list_to_integer(Ms), S);
 step(["sleep", Ms], S) ->
@@ -229,15 +388,23 @@ step_opts(["timeout", Ms | R], Acc) ->
     step_opts(R, Acc#{timeout => list_to_integer(Ms)});
 step_opts(["split", N | R], Acc) ->
     step_opts(R, Acc#{split => list_to_integer(N)});
+step_opts(["context", C | R], Acc) -> step_opts(R, Acc#{context => C});
 step_opts([], Acc) -> Acc;
 step_opts([X | _], _) -> throw({fail, "bad step option " ++ X}).
 
 %% ---- send: a transaction through megaco's own transaction layer ---------
 
-cmd_send(File, OptWords, S = #{ch := CH}) ->
+cmd_send(File, OptWords, S) ->
     Opts = step_opts(OptWords, #{}),
-    Timeout = maps:get(timeout, Opts, maps:get(reply_timeout, S)),
     ARs = actions(File, subst(read(File, S), S), S),
+    send_actions(ARs, #{cmd => <<"send">>, file => bin(File)}, Opts, S).
+
+%% One transaction through megaco:call/3 on the current connection; the
+%% report starts from Base.
+send_actions(_ARs, _Base, _Opts, S) when not is_map_key(ch, S) ->
+    throw({fail, "no MG registered yet (wait register first)"});
+send_actions(ARs, Base0, Opts, S = #{ch := CH}) ->
+    Timeout = maps:get(timeout, Opts, maps:get(reply_timeout, S)),
     S0 = drain(S),
     T0 = erlang:monotonic_time(millisecond),
     %% megaco retransmits over UDP every 2 s until the reply arrives.
@@ -247,18 +414,43 @@ cmd_send(File, OptWords, S = #{ch := CH}) ->
     Ms = erlang:monotonic_time(millisecond) - T0,
     {Tid, ReqBin} = last_request(),
     ReplyBin = wait_decoded_reply(Tid, 2000),
-    Base = #{cmd => <<"send">>, file => bin(File), tid => Tid, ms => Ms,
-	     request => ReqBin, reply => ReplyBin},
-    {Line, Vars} = outcome(Result, Base, maps:get(as, Opts, undefined)),
-    S1 = S0#{vars => maps:merge(maps:get(vars, S0), Vars),
-	     last_request => ReqBin, last_tid => Tid},
-    report(S1, Line).
+    case {Result, maps:get(after_505, Base0, false)} of
+	{{_, {error, #'ErrorDescriptor'{errorCode = 505}}}, false} ->
+	    reregistered_send(ARs, Base0, Opts, S0);
+	_ ->
+	    Base = Base0#{tid => Tid, ms => Ms, request => ReqBin,
+			  reply => ReplyBin},
+	    {Line, Vars} = outcome(Result, Base, maps:get(as, Opts, undefined)),
+	    S1 = S0#{vars => maps:merge(maps:get(vars, S0), Vars),
+		     last_request => ReqBin, last_tid => Tid},
+	    report(S1, Line)
+    end.
+
+%% 505: the MG does not consider itself registered, although this MGC
+%% answered its ServiceChange: on a loaded machine the MG gave up on that
+%% ServiceChange just before the reply came and sent another. An MGC then
+%% waits for that registration and asks again, once (the line says
+%% "after_505": true).
+reregistered_send(ARs, Base0, Opts, S) ->
+    Name = maps:get(cur, S, maps:get(mg_name, S)),
+    case await_register(S#{register_timeout => 10000}, Name) of
+	{Line = #{ok := true}, S1} ->
+	    emit(Line#{cmd => <<"reregister">>}),
+	    send_actions(ARs, Base0#{after_505 => true}, Opts,
+			 S1#{register_timeout => maps:get(register_timeout, S)});
+	{Line, _} ->
+	    report(S, Base0#{ok => false, result => <<"error">>,
+			     error_code => 505,
+			     error_text => maps:get(error, Line, null)})
+    end.
 
 outcome({_PV, {ok, ActionReplies}}, Base, As) when is_list(ActionReplies) ->
     {Code, Text} = action_error(ActionReplies),
     Ids = reply_ids(ActionReplies),
-    Line = Base#{ok => true, result => <<"reply">>, error_code => Code,
-		 error_text => Text},
+    Line = maps:merge(Base#{ok => true, result => <<"reply">>,
+			    error_code => Code, error_text => Text,
+			    audit => audit_summary(ActionReplies)},
+		      sc_reply_fields(ActionReplies)),
     {maps:merge(Line, maps:map(fun(_, V) -> bin(V) end, Ids)),
      save_vars(Ids, As)};
 outcome({_PV, {error, #'ErrorDescriptor'{errorCode = C, errorText = T}}},
@@ -271,18 +463,33 @@ outcome(Other, Base, _As) ->
     {Base#{ok => false, result => <<"error">>,
 	   error_text => fmt("~p", [Other])}, #{}}.
 
+%% The first error of a reply: an action's error descriptor, or a
+%% command's (a ServiceChange or an audit answers with one in place of
+%% its result).
 action_error(ARs) ->
     case [ED || #'ActionReply'{errorDescriptor = ED} <- ARs,
-		ED =/= asn1_NOVALUE] of
+		ED =/= asn1_NOVALUE] ++ command_errors(ARs) of
 	[#'ErrorDescriptor'{errorCode = C, errorText = T} | _] -> {C, text(T)};
 	[] -> {null, null}
     end.
+
+command_errors(ARs) ->
+    lists:append(
+      [case CR of
+	   {serviceChangeReply,
+	    #'ServiceChangeReply'{serviceChangeResult = {errorDescriptor, ED}}} ->
+	       [ED];
+	   {_, {error, ED = #'ErrorDescriptor'{}}} -> [ED];
+	   _ -> []
+       end || #'ActionReply'{commandReply = CRs} <- ARs,
+	      is_list(CRs), CR <- CRs]).
 
 text(asn1_NOVALUE) -> null;
 text(T) -> bin(T).
 
 %% The context and termination the MG chose, and its Local c= and m=.
-reply_ids([#'ActionReply'{contextId = Ctx, commandReply = CRs} | _]) ->
+reply_ids([#'ActionReply'{contextId = Ctx, commandReply = CRs} | _])
+  when is_list(CRs) ->
     Terms = [term_id(T) || {_, #'AmmsReply'{terminationID = Ts}} <- CRs,
 			   T <- Ts],
     Props = local_props(CRs),
@@ -598,6 +805,330 @@ cmd_resend(OptWords, S = #{last := Last}) ->
     Same = maps:get(reply, Line, none) =:= maps:get(reply, Last, null),
     report(S0, Line#{identical => Same}).
 
+%% ---- ServiceChange and Audit from the MGC ---------------------------------
+
+%% "servicechange TID METHOD [reason R] [delay S] [mgcid MID] [address A]
+%% [profile NAME/V] [version V] [context C] [timeout MS]": an MGC-initiated
+%% ServiceChange (H.248.1 7.2.8) to ROOT or a termination, sent as text
+%% through megaco's transaction layer; the reply's ServiceChangeResParm
+%% fields are reported as sc_version, profile, mgcid, address.
+cmd_servicechange(Tid, Method, OptWords, S) ->
+    {Parms, Rest} = sc_opts(OptWords, #{}, []),
+    Opts = step_opts(Rest, #{}),
+    M = sc_method(Method),
+    Reason = maps:get(reason, Parms, default_reason(M)),
+    Services = [["Method = ", sc_token(M)],
+		["Reason = \"", Reason, "\""]] ++
+	[["Delay = ", V] || {ok, V} <- [maps:find(delay, Parms)]] ++
+	[["MgcIdToTry = ", V] || {ok, V} <- [maps:find(mgcid, Parms)]] ++
+	[["ServiceChangeAddress = ", V] || {ok, V} <- [maps:find(address, Parms)]] ++
+	[["Profile = ", V] || {ok, V} <- [maps:find(profile, Parms)]] ++
+	[["Version = ", V] || {ok, V} <- [maps:find(version, Parms)]],
+    Text = ["Context = ", maps:get(context, Opts, "-"),
+	    " { ServiceChange = ", Tid, " { Services { ",
+	    lists:join(", ", Services), " } } }"],
+    ARs = decode_actions(lists:flatten(Text), S),
+    send_actions(ARs, #{cmd => <<"servicechange">>, target => bin(Tid),
+			method => atom_to_binary(M, utf8)}, Opts, S).
+
+sc_opts([K, V | R], P, Rest) when K =:= "reason"; K =:= "delay";
+				  K =:= "mgcid"; K =:= "address";
+				  K =:= "profile"; K =:= "version" ->
+    sc_opts(R, P#{list_to_atom(K) => V}, Rest);
+sc_opts([X | R], P, Rest) -> sc_opts(R, P, Rest ++ [X]);
+sc_opts([], P, Rest) -> {P, Rest}.
+
+sc_method(M) ->
+    case string:lowercase(M) of
+	"forced" -> forced;
+	"graceful" -> graceful;
+	"restart" -> restart;
+	"disconnected" -> disconnected;
+	"handoff" -> handoff;
+	"failover" -> failover;
+	_ -> throw({fail, "unknown ServiceChange method " ++ M})
+    end.
+
+sc_token(forced) -> "Forced";
+sc_token(graceful) -> "Graceful";
+sc_token(restart) -> "Restart";
+sc_token(disconnected) -> "Disconnected";
+sc_token(handoff) -> "HandOff";
+sc_token(failover) -> "Failover".
+
+%% H.248.1 7.2.8.1.2 / E.? reason codes
+default_reason(forced) -> "905 Termination taken out of service";
+default_reason(graceful) -> "905 Termination taken out of service";
+default_reason(restart) -> "900 Service Restored";
+default_reason(disconnected) -> "900 Service Restored";
+default_reason(handoff) -> "903 MGC Directed Change";
+default_reason(failover) -> "904 Termination malfunctioning".
+
+sc_reply_fields(ARs) ->
+    case [R || #'ActionReply'{commandReply = CRs} <- ARs, is_list(CRs),
+	       {serviceChangeReply,
+		#'ServiceChangeReply'{serviceChangeResult =
+					  {serviceChangeResParms, R}}} <- CRs] of
+	[#'ServiceChangeResParm'{serviceChangeMgcId = Mgc,
+				 serviceChangeAddress = Addr,
+				 serviceChangeVersion = V,
+				 serviceChangeProfile = P} | _] ->
+	    #{mgcid => opt_mid(Mgc), address => opt_mid(Addr),
+	      sc_version => opt(V), profile => profile_text(P)};
+	[] -> #{}
+    end.
+
+opt(asn1_NOVALUE) -> null;
+opt(V) when is_integer(V) -> V;
+opt(V) -> bin(V).
+
+opt_mid(asn1_NOVALUE) -> null;
+opt_mid({portNumber, P}) -> P;
+opt_mid(Mid) -> mid_text(Mid).
+
+profile_text(#'ServiceChangeProfile'{profileName = N, version = V}) ->
+    bin([N, "/", integer_to_list(V)]);
+profile_text(_) -> null.
+
+%% "audit CTX TID [DESC...]" / "auditcap CTX TID [DESC...]": AuditValue or
+%% AuditCapability (H.248.1 7.2.5, 7.2.6) of TID (ROOT, a termination, a
+%% wildcard such as * or ip/*) in context CTX (-, *, or an ID), asking for
+%% the descriptors DESC (media events signals statistics packages
+%% observedevents eventbuffer digitmap modem mux; none: the empty audit,
+%% which returns only the termination IDs). The report's "audit" lists,
+%% per termination answered, its context, descriptors and items.
+cmd_audit(Cmd, Ctx, Tid, Words, S) ->
+    {Descs, Rest} = lists:partition(fun(W) -> audit_token(W) =/= none end,
+				    Words),
+    Opts = step_opts(Rest, #{}),
+    Text = ["Context = ", Ctx, " { ", Cmd, " = ", Tid, " { Audit { ",
+	    lists:join(", ", [audit_token(D) || D <- Descs]), " } } }"],
+    ARs = decode_actions(lists:flatten(Text), S),
+    send_actions(ARs, #{cmd => bin(string:lowercase(Cmd)),
+			target_context => bin(Ctx), target => bin(Tid),
+			descriptors => [bin(D) || D <- Descs]}, Opts, S).
+
+audit_token(D) ->
+    case string:lowercase(D) of
+	"media" -> "Media";
+	"events" -> "Events";
+	"signals" -> "Signals";
+	"statistics" -> "Statistics";
+	"packages" -> "Packages";
+	"observedevents" -> "ObservedEvents";
+	"eventbuffer" -> "EventBuffer";
+	"digitmap" -> "DigitMap";
+	"modem" -> "Modem";
+	"mux" -> "Mux";
+	_ -> none
+    end.
+
+%% One entry per termination a reply speaks of: its context, the
+%% descriptors present (media/localcontrol, media/local, media/remote,
+%% media/termstate too), package items, statistic and LocalControl
+%% property names, and an error code where the MG answered with one.
+audit_summary(ARs) ->
+    lists:append([audit_action(AR) || AR <- ARs]).
+
+audit_action(#'ActionReply'{contextId = C, commandReply = CRs,
+			    errorDescriptor = ED}) ->
+    Ctx = ctx_text(C),
+    Cmds = lists:append([audit_cmd(Ctx, CR) || is_list(CRs), CR <- CRs]),
+    case ED of
+	#'ErrorDescriptor'{errorCode = Code} ->
+	    Cmds ++ [#{context => Ctx, term => null, error_code => Code,
+		       descriptors => [], packages => [], statistics => [],
+		       properties => []}];
+	_ -> Cmds
+    end.
+
+ctx_text(?megaco_null_context_id) -> <<"-">>;
+ctx_text(?megaco_all_context_id) -> <<"*">>;
+ctx_text(?megaco_choose_context_id) -> <<"$">>;
+ctx_text(C) -> integer_to_binary(C).
+
+audit_cmd(Ctx, {Kind, Reply}) when Kind =:= auditValueReply;
+				   Kind =:= auditCapReply ->
+    case Reply of
+	{contextAuditResult, Tids} ->
+	    [entry(Ctx, T, [{context_audit, true}]) || T <- Tids];
+	{error, #'ErrorDescriptor'{errorCode = Code}} ->
+	    [(entry(Ctx, null, []))#{error_code => Code}];
+	{auditResult, #'AuditResult'{terminationID = T,
+				     terminationAuditResult = Ps}} ->
+	    [entry(Ctx, T, Ps)];
+	{auditResultTermList, #'TermListAuditResult'{terminationIDList = Ts,
+						      terminationAuditResult = Ps}} ->
+	    [entry(Ctx, T, Ps) || T <- Ts];
+	_ -> []
+    end;
+audit_cmd(Ctx, {_, #'AmmsReply'{terminationID = Ts, terminationAudit = Ps}}) ->
+    [entry(Ctx, T, case Ps of asn1_NOVALUE -> []; _ -> Ps end) || T <- Ts];
+audit_cmd(_Ctx, _) -> [].
+
+entry(Ctx, T, Ps) ->
+    E0 = #{context => Ctx, term => case T of null -> null; _ -> bin(term_id(T)) end,
+	   error_code => null, descriptors => [], packages => [],
+	   statistics => [], properties => []},
+    lists:foldl(fun audit_param/2, E0, Ps).
+
+add(K, V, E) -> E#{K => maps:get(K, E) ++ [bin(V)]}.
+
+audit_param({context_audit, true}, E) -> add(descriptors, "context", E);
+audit_param({mediaDescriptor, #'MediaDescriptor'{termStateDescr = TS,
+						 streams = Streams}}, E) ->
+    E1 = add(descriptors, "media", E),
+    E2 = case TS of
+	     #'TerminationStateDescriptor'{} -> add(descriptors, "media/termstate", E1);
+	     _ -> E1
+	 end,
+    lists:foldl(fun stream_parms/2, E2, stream_parms_of(Streams));
+audit_param({packagesDescriptor, Items}, E) ->
+    lists:foldl(fun(#'PackagesItem'{packageName = N, packageVersion = V}, A) ->
+			add(packages, [N, "-", integer_to_list(V)], A)
+		end, add(descriptors, "packages", E), Items);
+audit_param({statisticsDescriptor, Stats}, E) ->
+    lists:foldl(fun(#'StatisticsParameter'{statName = N}, A) ->
+			add(statistics, N, A)
+		end, add(descriptors, "statistics", E), Stats);
+audit_param({errorDescriptor, #'ErrorDescriptor'{errorCode = C}}, E) ->
+    E#{error_code => C};
+audit_param({emptyDescriptors, _}, E) -> add(descriptors, "empty", E);
+audit_param({Tag, _}, E) ->
+    add(descriptors, desc_name(Tag), E);
+audit_param(_, E) -> E.
+
+desc_name(eventsDescriptor) -> "events";
+desc_name(signalsDescriptor) -> "signals";
+desc_name(observedEventsDescriptor) -> "observedevents";
+desc_name(eventBufferDescriptor) -> "eventbuffer";
+desc_name(digitMapDescriptor) -> "digitmap";
+desc_name(modemDescriptor) -> "modem";
+desc_name(muxDescriptor) -> "mux";
+desc_name(Tag) -> atom_to_list(Tag).
+
+stream_parms_of({oneStream, SP}) -> [SP];
+stream_parms_of({multiStream, SDs}) ->
+    [SP || #'StreamDescriptor'{streamParms = SP} <- SDs];
+stream_parms_of(_) -> [].
+
+stream_parms(#'StreamParms'{localControlDescriptor = LC,
+			    localDescriptor = L, remoteDescriptor = R}, E) ->
+    E1 = case LC of
+	     #'LocalControlDescriptor'{streamMode = Mode, propertyParms = PPs} ->
+		 E0 = add(descriptors, "media/localcontrol", E),
+		 E0a = case Mode of
+			   asn1_NOVALUE -> E0;
+			   _ -> add(properties, "mode", E0)
+		       end,
+		 lists:foldl(fun(#'PropertyParm'{name = N}, A) ->
+				     add(properties, N, A)
+			     end, E0a, PPs);
+	     _ -> E
+	 end,
+    E2 = case L of
+	     #'LocalRemoteDescriptor'{} -> add(descriptors, "media/local", E1);
+	     _ -> E1
+	 end,
+    case R of
+	#'LocalRemoteDescriptor'{} -> add(descriptors, "media/remote", E2);
+	_ -> E2
+    end;
+stream_parms(_, E) -> E.
+
+%% "probe [MS]": is the current MG alive? An AuditValue of ROOT with one
+%% try of MS (default 3000); any answer (also an error) is "alive". Never
+%% fails by itself: "expect alive" / "expect dead" judge it.
+cmd_probe(OptWords, S = #{ch := CH}) ->
+    Ms = case OptWords of
+	     [] -> 3000;
+	     [N] -> list_to_integer(N);
+	     _ -> throw({fail, "probe [MS]"})
+	 end,
+    ARs = decode_actions("Context = - { AuditValue = ROOT { Audit { } } }", S),
+    S0 = drain(S),
+    Timer = #megaco_incr_timer{wait_for = Ms, factor = 1, incr = 0,
+			       max_retries = 0},
+    Alive = case catch megaco:call(CH, ARs, [{request_timer, Timer}]) of
+		{_PV, {ok, _}} -> true;
+		{_PV, {error, #'ErrorDescriptor'{}}} -> true;
+		_ -> false
+	    end,
+    report(S0, #{cmd => <<"probe">>, ok => true, alive => Alive,
+		 name => bin(maps:get(cur, S, ""))}).
+
+%% "answer servicechange [accept] [mgcid MID] [address A] [profile NAME/V]
+%% [version V] [error CODE [TEXT...]]" / "answer servicechange default":
+%% how this MGC answers the MG's later registering ServiceChanges.
+cmd_answer(["default"], S) ->
+    persistent_term:erase({agw_mgc, sc_answer}),
+    report(S, #{cmd => <<"answer">>, ok => true, answer => <<"default">>});
+cmd_answer(Words, S) ->
+    A = answer_opts(Words, #{}),
+    persistent_term:put({agw_mgc, sc_answer}, A),
+    report(S, #{cmd => <<"answer">>, ok => true,
+		answer => fmt("~p", [maps:to_list(A)])}).
+
+answer_opts([], A) -> A;
+answer_opts(["accept" | R], A) -> answer_opts(R, A);
+answer_opts(["mgcid", M | R], A) -> answer_opts(R, A#{mgcid => parse_mid(M)});
+answer_opts(["address", M | R], A) ->
+    answer_opts(R, A#{address => parse_mid(M)});
+answer_opts(["profile", P | R], A) ->
+    answer_opts(R, A#{profile => parse_profile(P)});
+answer_opts(["version", V | R], A) ->
+    answer_opts(R, A#{version => list_to_integer(V)});
+answer_opts(["error", C | Text], A) ->
+    A#{error => {list_to_integer(C), lists:flatten(lists:join(" ", Text))}};
+answer_opts([X | _], _) -> throw({fail, "answer servicechange: bad word " ++ X}).
+
+parse_profile(P) ->
+    case string:split(P, "/") of
+	[N, V] -> #'ServiceChangeProfile'{profileName = N,
+					  version = list_to_integer(V)};
+	_ -> throw({fail, "profile must be NAME/VERSION: " ++ P})
+    end.
+
+%% "wait servicechange METHOD|* MS": a ServiceChange from the MG that did
+%% not register (Graceful, Forced), or any when METHOD is *.
+cmd_wait_sc(Method, Ms, S) ->
+    Deadline = erlang:monotonic_time(millisecond) + Ms,
+    Match = fun(#{method := M}) ->
+		    Method =:= "*" orelse
+			M =:= atom_to_binary(sc_method(Method), utf8)
+	    end,
+    case wait_sc(Match, Deadline, maps:get(scs, S)) of
+	{ok, Info, Rest} ->
+	    report(S#{scs => Rest}, Info#{cmd => <<"wait servicechange">>,
+					  ok => true});
+	timeout ->
+	    report(S, #{cmd => <<"wait servicechange">>, ok => false,
+			method => bin(Method), result => <<"timeout">>})
+    end.
+
+wait_sc(Match, Deadline, Queued) ->
+    case lists:splitwith(fun(I) -> not Match(I) end, Queued) of
+	{Before, [I | After]} -> {ok, I, Before ++ After};
+	{_, []} ->
+	    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
+	    receive
+		{agw_mgc, servicechange, _CH, _PV, Info} ->
+		    wait_sc(Match, Deadline, Queued ++ [Info])
+	    after Left -> timeout
+	    end
+    end.
+
+%% "wait disconnect MS": the current MG's TCP connection went down.
+cmd_wait_disconnect(Ms, S = #{ch := CH}) ->
+    receive
+	{agw_mgc, disconnect, CH, Reason} ->
+	    report(S, #{cmd => <<"wait disconnect">>, ok => true,
+			reason => fmt("~p", [Reason])})
+    after Ms ->
+	    report(S, #{cmd => <<"wait disconnect">>, ok => false,
+			result => <<"timeout">>})
+    end.
+
 %% ---- expectations and notifications -------------------------------------
 
 cmd_expect(What, S = #{last := Last}) ->
@@ -629,8 +1160,51 @@ expectation(["absent" | Words], L) ->
 		B -> binary_to_list(B)
 	    end,
     {string:find(Reply, Want) =:= nomatch, "absent " ++ Want};
+expectation(["field", Key | Words], L) ->
+    Want = lists:flatten(lists:join(" ", Words)),
+    Got = field_text(maps:get(list_to_binary(Key), L,
+			      maps:get(list_to_atom(Key), L, null))),
+    {Got =:= Want, "field " ++ Key ++ " = " ++ Want ++ " (got " ++ Got ++ ")"};
+expectation(["alive"], L) -> {maps:get(alive, L, false) =:= true, "alive"};
+expectation(["dead"], L) -> {maps:get(alive, L, true) =:= false, "dead"};
+expectation(["terms", N], L) ->
+    Terms = lists:usort([T || #{term := T} <- maps:get(audit, L, []),
+			      T =/= null]),
+    {length(Terms) =:= list_to_integer(N),
+     fmt("terms ~s (got ~p)", [N, length(Terms)])};
+expectation(["audit", Term, What], L) ->
+    {audit_has(Term, What, L), "audit " ++ Term ++ " " ++ What};
+expectation(["noaudit", Term, What], L) ->
+    {not audit_has(Term, What, L), "noaudit " ++ Term ++ " " ++ What};
 expectation(What, _) ->
     throw({fail, "unknown expectation: " ++ lists:join(" ", What)}).
+
+field_text(null) -> "null";
+field_text(true) -> "true";
+field_text(false) -> "false";
+field_text(I) when is_integer(I) -> integer_to_list(I);
+field_text(B) when is_binary(B) -> binary_to_list(B);
+field_text(A) when is_atom(A) -> atom_to_list(A);
+field_text(L) when is_list(L) -> lists:flatten(lists:join(",", [field_text(X) || X <- L])).
+
+%% Does the audit entry of Term (any entry for "*") have What: a
+%% descriptor (media, media/local, statistics, ...), "package:NAME-V",
+%% "statistic:NAME", "property:NAME", "context:C" or "error:CODE"?
+audit_has(Term, What, L) ->
+    Entries = [E || E = #{term := T} <- maps:get(audit, L, []),
+		    Term =:= "*" orelse
+			string:lowercase(field_text(T)) =:= string:lowercase(Term)],
+    lists:any(fun(E) -> entry_has(What, E) end, Entries).
+
+entry_has("package:" ++ P, E) -> lists:member(bin(P), maps:get(packages, E));
+entry_has("statistic:" ++ N, E) -> lists:member(bin(N), maps:get(statistics, E));
+entry_has("property:" ++ N, E) ->
+    lists:member(string:lowercase(N),
+		 [string:lowercase(field_text(X)) || X <- maps:get(properties, E)]);
+entry_has("context:" ++ C, E) -> maps:get(context, E) =:= bin(C);
+entry_has("error:" ++ C, E) ->
+    maps:get(error_code, E) =:= list_to_integer(C);
+entry_has(D, E) -> lists:member(bin(D), maps:get(descriptors, E)).
 
 cmd_wait_notify(Event, Ms, S) ->
     Deadline = erlang:monotonic_time(millisecond) + Ms,
@@ -671,7 +1245,7 @@ tell(Msg) ->
 handle_connect(_CH, _PV) -> ok.
 
 handle_disconnect(CH, _PV, Reason) ->
-    tell({agw_mgc, disconnect, Reason}),
+    tell({agw_mgc, disconnect, CH, Reason}),
     megaco:cancel(CH, Reason),
     ok.
 
@@ -679,6 +1253,11 @@ handle_syntax_error(_RH, _PV, _ED) -> reply.
 
 handle_message_error(_CH, _PV, _ED) -> ok.
 
+%% A ServiceChange from the MG (H.248.1 7.2.8): reported to the scenario
+%% with every parameter, and answered as "answer servicechange" chose:
+%% accepted (optionally with a ServiceChangeProfile, Version or Address),
+%% redirected (ServiceChangeMgcId: the MG must go to that MGC) or refused
+%% with an error. Graceful/Forced (the MG leaving) are always accepted.
 handle_trans_request(CH, PV, [#'ActionRequest'{
 				 contextId = ?megaco_null_context_id,
 				 commandRequests =
@@ -686,21 +1265,38 @@ handle_trans_request(CH, PV, [#'ActionRequest'{
 					 command = {serviceChangeReq, SCR}}]}]) ->
     #'ServiceChangeRequest'{terminationID = Tids,
 			    serviceChangeParms = Parms} = SCR,
-    persistent_term:put({agw_mgc, registered}, true),
-    tell({agw_mgc, registered, CH, PV,
-	  #{method => atom_to_binary(Parms#'ServiceChangeParm'.serviceChangeMethod,
-				     utf8),
-	    mg_mid => fmt("~p", [CH#megaco_conn_handle.remote_mid])}}),
-    %% No serviceChangeMgcId here: that would tell the MG to go elsewhere.
-    Res = #'ServiceChangeResParm'{serviceChangeVersion = PV},
+    Method = Parms#'ServiceChangeParm'.serviceChangeMethod,
+    Reg = registration(Method),
+    Answer = case Reg of
+		 true -> persistent_term:get({agw_mgc, sc_answer}, #{});
+		 false -> #{}
+	     end,
+    Result = sc_result(Answer, PV, Reg),
+    Kind = case {Result, Answer} of
+	       {{errorDescriptor, _}, _} -> <<"error">>;
+	       {_, #{mgcid := _}} -> <<"redirect">>;
+	       _ -> <<"accept">>
+	   end,
+    Remote = CH#megaco_conn_handle.remote_mid,
+    case {Reg, Kind} of
+	{true, <<"accept">>} ->
+	    persistent_term:put({agw_mgc, registered, Remote}, true);
+	{false, _} ->
+	    persistent_term:erase({agw_mgc, registered, Remote});
+	_ -> ok
+    end,
+    tell({agw_mgc, servicechange, CH, PV,
+	  (sc_info(Parms))#{term => bin(lists:join(",", [term_id(T) || T <- Tids])),
+			    mg_mid => mid_text(Remote), peer => peer(CH),
+			    answer => Kind}}),
     Reply = #'ServiceChangeReply'{terminationID = Tids,
-				  serviceChangeResult =
-				      {serviceChangeResParms, Res}},
+				  serviceChangeResult = Result},
     {discard_ack, [#'ActionReply'{contextId = ?megaco_null_context_id,
 				  commandReply =
 				      [{serviceChangeReply, Reply}]}]};
-handle_trans_request(_CH, _PV, ARs) ->
-    case persistent_term:get({agw_mgc, registered}, false) of
+handle_trans_request(CH, _PV, ARs) ->
+    Remote = CH#megaco_conn_handle.remote_mid,
+    case persistent_term:get({agw_mgc, registered, Remote}, false) of
 	true ->
 	    {discard_ack, [action_reply(AR) || AR <- ARs]};
 	false ->
@@ -710,6 +1306,46 @@ handle_trans_request(_CH, _PV, ARs) ->
 			     errorCode = ?megaco_unauthorized,
 			     errorText = "MG not registered with this MGC"}}
     end.
+
+sc_result(#{error := {Code, Text}}, _PV, true) ->
+    {errorDescriptor, #'ErrorDescriptor'{errorCode = Code,
+					 errorText = case Text of
+							 "" -> asn1_NOVALUE;
+							 _ -> Text
+						     end}};
+sc_result(A, PV, Reg) ->
+    %% No serviceChangeMgcId unless asked: it tells the MG to go elsewhere.
+    {serviceChangeResParms,
+     #'ServiceChangeResParm'{
+	serviceChangeVersion = case Reg of
+				   true -> maps:get(version, A, PV);
+				   false -> asn1_NOVALUE
+			       end,
+	serviceChangeMgcId = maps:get(mgcid, A, asn1_NOVALUE),
+	serviceChangeAddress = maps:get(address, A, asn1_NOVALUE),
+	serviceChangeProfile = maps:get(profile, A, asn1_NOVALUE)}}.
+
+%% Every parameter of the MG's ServiceChange, for the report and "expect
+%% field": method, reason (and reason_code), delay, profile, sc_version,
+%% address, mgcid (null when absent).
+sc_info(#'ServiceChangeParm'{serviceChangeMethod = M,
+			     serviceChangeReason = R,
+			     serviceChangeDelay = D,
+			     serviceChangeProfile = P,
+			     serviceChangeVersion = V,
+			     serviceChangeAddress = A,
+			     serviceChangeMgcId = Mgc}) ->
+    Reason = case R of
+		 [Text | _] -> Text;
+		 _ -> ""
+	     end,
+    Code = case string:to_integer(Reason) of
+	       {N, _} when is_integer(N) -> N;
+	       _ -> null
+	   end,
+    #{method => bin(string:lowercase(atom_to_list(M))), reason => bin(Reason),
+      reason_code => Code, delay => opt(D), profile => profile_text(P),
+      sc_version => opt(V), address => opt_mid(A), mgcid => opt_mid(Mgc)}.
 
 %% The MG's Notify requests are answered and queued for "wait notify".
 action_reply(#'ActionRequest'{contextId = Ctx, commandRequests = CRs}) ->
@@ -729,9 +1365,18 @@ command_reply(Ctx, {notifyReq, #'NotifyRequest'{
 			     term => bin(lists:join(",", [term_id(T) || T <- Tids])),
 			     events => Events}}),
     {notifyReply, #'NotifyReply'{terminationID = Tids}};
+%% The MG's liveness check (AuditValue of ROOT, e.g. agwd's heartbeat):
+%% an MGC's ROOT has nothing to report.
+command_reply(_Ctx, {auditValueRequest,
+		     #'AuditRequest'{terminationID =
+					 ?megaco_root_termination_id}}) ->
+    {auditValueReply,
+     {auditResult, #'AuditResult'{terminationID = ?megaco_root_termination_id,
+				  terminationAuditResult = []}}};
 command_reply(_Ctx, _Other) ->
     {error, #'ErrorDescriptor'{errorCode = ?megaco_not_implemented,
-			       errorText = "agw_mgc only answers Notify"}}.
+			       errorText = "agw_mgc only answers Notify and "
+			       "AuditValue of ROOT"}}.
 
 handle_trans_long_request(_CH, _PV, _Data) ->
     {discard_ack, #'ErrorDescriptor'{errorCode = ?megaco_not_implemented,

@@ -412,6 +412,48 @@ START_TEST(encode_forms)
 }
 END_TEST
 
+/*
+ * segmentReply ends in a word and H.248.1 Annex B allows nothing after
+ * it (megaco rejects even white space there): it ends the message, and
+ * the encoder writes nothing after it, also with H248_ENC_EOL.
+ */
+START_TEST(segment_reply_ends_message)
+{
+	const char *seg = "!/3 [1.2.3.4]:5 SM=7/2/&";
+	const char *reply = "!/3 [1.2.3.4]:5 P=7{C=-}";
+	struct h248_message *m = decode_ok(&A, seg);
+	struct h248_transaction *t;
+	struct h248_error err;
+	char buf[256];
+	ssize_t n;
+
+	n = h248_encode(m, H248_ENC_COMPACT | H248_ENC_EOL, buf, sizeof(buf));
+	ck_assert_int_eq(n, (ssize_t)strlen(seg));
+	ck_assert(!memcmp(buf, seg, (size_t)n));
+	n = h248_encode(m, H248_ENC_PRETTY | H248_ENC_EOL, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(buf[n - 1], 'D'); /* ".../END", no line break */
+	/* white space at the very end is let through on input */
+	decode_ok(&A, "!/3 [1.2.3.4]:5 SM=7/2/END\n");
+	/* a transaction after it: 400, and the encoder refuses the tree */
+	err = decode_err(&A, "!/3 [1.2.3.4]:5 SM=7/2\nP=8{C=-}", 30, NULL);
+	ck_assert_int_eq(err.code, 400);
+	ck_assert_uint_eq(err.offset, 23);
+	m = decode_ok(&A, seg);
+	t = h248_build_transaction(&A, m, H248_TR_PENDING, 8);
+	ck_assert_ptr_eq(m->trans->next, t);
+	ck_assert_int_eq(h248_encode(m, H248_ENC_PRETTY, buf, sizeof(buf)),
+			 -EINVAL);
+	ck_assert_int_eq(h248_encode(m, H248_ENC_COMPACT, buf, sizeof(buf)),
+			 -EINVAL);
+	/* after "}" a line break is grammar (RBRKT = LWSP "}" LWSP) */
+	m = decode_ok(&A, reply);
+	n = h248_encode(m, H248_ENC_COMPACT | H248_ENC_EOL, buf, sizeof(buf));
+	ck_assert_int_eq(n, (ssize_t)strlen(reply) + 1);
+	ck_assert_int_eq(buf[n - 1], '\n');
+}
+END_TEST
+
 /* The generated hash table knows every spelling of h248_kw.h, any case. */
 START_TEST(keyword_table)
 {
@@ -467,6 +509,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, long_short_case);
 	tcase_add_test(tc, versions);
 	tcase_add_test(tc, encode_forms);
+	tcase_add_test(tc, segment_reply_ends_message);
 	suite_add_tcase(s, tc);
 	return s;
 }

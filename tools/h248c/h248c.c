@@ -71,15 +71,16 @@ static int one(const char *path, unsigned int flags, bool check,
 		goto out;
 	}
 	if (!check) {
-		rc = h248_encode_arena(m, flags, a, &out);
+		rc = h248_encode_arena(m, flags | H248_ENC_EOL, a, &out);
 		if (rc) {
 			fprintf(stderr, "%s: encode: %s\n", path,
 				strerror(-rc));
 			rc = 1;
 			goto out;
 		}
+		/* the message exactly as sent, ending in a line break only
+		 * where the grammar allows one */
 		fwrite(out.ptr, 1, out.len, stdout);
-		putchar('\n');
 	}
 out:
 	free(buf);
