@@ -61,7 +61,9 @@ g allow del 10.9.0.1 20000 192.0.2.2 || fail "allow del"
 	fail "allow order after delete"
 # BTF: bpftool prints field names
 bpftool map dump pinned "$PIN/agw_terms" | grep -q '"allow_idx"' || fail "no BTF names in agw_terms"
-bpftool map dump pinned "$PIN/agw_term_stats" | grep -q '"syn_dropped"' || fail "no BTF names in stats"
+bpftool map dump pinned "$PIN/agw_term_stats" | grep -q '"drop_filter"' || fail "no BTF names in stats"
+bpftool map dump pinned "$PIN/agw_terms" | grep -q 'AGW_MODE_FILTER' || fail "no enum names in agw_terms"
+bpftool map dump pinned "$PIN/agw_terms" | grep -q 'AGW_OWNER_OPERATOR' || fail "no owner in agw_terms"
 # several interfaces share one set of maps; unload detaches them all
 # (veth: this kernel has no dummy driver)
 NS=agw-cli-ns-$$
