@@ -35,7 +35,8 @@
 
 enum prog_kind { PK_NONE, PK_OURS, PK_DISPATCHER, PK_FOREIGN };
 
-static enum prog_kind prog_kind(uint32_t id)
+/* What runs at an XDP hook; name (when given) gets the program's name. */
+static enum prog_kind prog_kind(uint32_t id, char *name, size_t len_name)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -48,6 +49,8 @@ static enum prog_kind prog_kind(uint32_t id)
 	if (fd < 0)
 		return PK_FOREIGN;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		if (name)
+			snprintf(name, len_name, "%s", info.name);
 		if (!strcmp(info.name, "agw_xdp_gate") ||
 		    !strcmp(info.name, "agw_tc_gate"))
 			kind = PK_OURS;
@@ -136,6 +139,20 @@ static int libxdp_log(enum libxdp_print_level level, const char *fmt,
 		buf[n - 1] = 0;
 	agw_log(level == LIBXDP_WARN ? AGW_LOG_WARNING : AGW_LOG_DEBUG,
 		"libxdp: %s", buf);
+	return 0;
+}
+
+/* libbpf's own messages while libxdp probes its dispatcher: where the
+ * kernel refuses it they are expected failures, said once by us. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	char buf[512];
+
+	if (!agw_log_enabled(AGW_LOG_DEBUG))
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, args);
+	agw_dbg("libbpf (under libxdp): %s", buf);
 	return 0;
 }
 
@@ -300,6 +317,7 @@ static int attach_multi(struct agw_gate *g, const struct agw_iface_key *k,
 {
 	enum xdp_attach_mode mode = skb ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo, .prog_name = "agw_xdp_gate");
+	libbpf_print_fn_t old_print;
 	struct xdp_multiprog *mp;
 	struct xdp_program *xp;
 	struct agw_syn_gate *s;
@@ -320,7 +338,9 @@ static int attach_multi(struct agw_gate *g, const struct agw_iface_key *k,
 		return err;
 	}
 	xdp_program__set_run_prio(xp, XDP_RUN_PRIO);
+	old_print = libbpf_set_print(libbpf_quiet);
 	err = xdp_program__attach(xp, k->ifindex, mode, 0);
+	libbpf_set_print(old_print);
 	if (!err) {
 		mp = xdp_multiprog__get_from_ifindex(k->ifindex);
 		legacy = !libxdp_get_error(mp) && mp &&
@@ -483,6 +503,7 @@ int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 	struct agw_iface rec = {}, old;
 	enum prog_kind drv, skb;
 	struct agw_iface_key k;
+	char name[BPF_OBJ_NAME_LEN] = "";
 	bool xdp, link_ok;
 	int err;
 
@@ -515,10 +536,16 @@ int agw_gate_attach(struct agw_gate *g, int ifindex, enum agw_attach_mode want,
 	 * us in, but only through libxdp. */
 	if (bpf_xdp_query(ifindex, 0, &q))
 		return -errno;
-	drv = prog_kind(q.drv_prog_id);
-	skb = prog_kind(q.skb_prog_id);
-	if (xdp && (drv == PK_FOREIGN || skb == PK_FOREIGN))
+	drv = prog_kind(q.drv_prog_id, name, sizeof(name));
+	skb = prog_kind(q.skb_prog_id, drv == PK_FOREIGN ? NULL : name,
+			sizeof(name));
+	if (xdp && (drv == PK_FOREIGN || skb == PK_FOREIGN)) {
+		agw_notice(
+			"gate: ifindex %d: XDP program %s (id %u) runs there outside libxdp's dispatcher: not ours to replace",
+			ifindex, name,
+			drv == PK_FOREIGN ? q.drv_prog_id : q.skb_prog_id);
 		return -EBUSY;
+	}
 	link_ok = drv != PK_DISPATCHER && skb != PK_DISPATCHER;
 	if (!if_indextoname(ifindex, rec.ifname))
 		return -errno;
