@@ -748,34 +748,54 @@ int agw_gate_term_get(struct agw_gate *g, const struct agw_addr *local,
 	return term_info(g, &v, &k, &t, info);
 }
 
-int agw_gate_term_foreach(struct agw_gate *g,
-			  int (*cb)(const struct agw_gate_term_info *, void *),
-			  void *ctx)
+int agw_gate_terms_walk(struct agw_gate *g,
+			int (*cb)(struct agw_gate *g,
+				  const struct agw_term_key *,
+				  const struct agw_term *, void *),
+			void *ctx)
 {
-	struct agw_gate_term_info info;
 	struct agw_term_key key, next;
-	struct owner_view v;
 	struct agw_term t;
 	void *prev = NULL;
 	int err;
 
-	err = agw_gate_owner_view(g, &v);
-	if (err)
-		return err;
 	while (!bpf_map_get_next_key(g->map_fd[GM_TERMS], prev, &next)) {
 		key = next;
 		prev = &key;
 		/* deleted between get_next_key and lookup: skip it */
 		if (bpf_map_lookup_elem(g->map_fd[GM_TERMS], &key, &t))
 			continue;
-		err = term_info(g, &v, &key, &t, &info);
-		if (err)
-			return err;
-		err = cb(&info, ctx);
+		err = cb(g, &key, &t, ctx);
 		if (err)
 			return err;
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+struct info_walk {
+	struct owner_view v;
+	int (*cb)(const struct agw_gate_term_info *, void *);
+	void *ctx;
+};
+
+static int info_step(struct agw_gate *g, const struct agw_term_key *k,
+		     const struct agw_term *t, void *arg)
+{
+	struct info_walk *w = arg;
+	struct agw_gate_term_info info;
+	int err = term_info(g, &w->v, k, t, &info);
+
+	return err ? err : w->cb(&info, w->ctx);
+}
+
+int agw_gate_term_foreach(struct agw_gate *g,
+			  int (*cb)(const struct agw_gate_term_info *, void *),
+			  void *ctx)
+{
+	struct info_walk w = { .cb = cb, .ctx = ctx };
+	int err = agw_gate_owner_view(g, &w.v);
+
+	return err ? err : agw_gate_terms_walk(g, info_step, &w);
 }
 
 /* struct agw_gate_stats is all __u64, in enum agw_gate_counter's order */

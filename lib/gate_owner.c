@@ -288,6 +288,21 @@ static int keyvec_push(struct keyvec *v, const struct agw_term_key *k)
 	return 0;
 }
 
+struct pick_walk {
+	struct keyvec kv;
+	const struct owner_view *v;
+	bool (*pick)(struct agw_gate *, const struct owner_view *,
+		     const struct agw_term *);
+};
+
+static int pick_step(struct agw_gate *g, const struct agw_term_key *k,
+		     const struct agw_term *t, void *arg)
+{
+	struct pick_walk *w = arg;
+
+	return w->pick(g, w->v, t) ? keyvec_push(&w->kv, k) : 0;
+}
+
 /*
  * Collects the keys of the entries pick() selects (deleting while walking
  * a hash would restart the walk), then removes each one that pick() still
@@ -299,42 +314,26 @@ static int remove_where(struct agw_gate *g, const struct owner_view *v,
 				     const struct agw_term *),
 			unsigned int *by_mode)
 {
-	struct agw_term_key key, next;
-	struct keyvec kv = {};
+	struct pick_walk w = { .v = v, .pick = pick };
 	struct agw_term t;
-	void *prev = NULL;
-	int err = 0, removed = 0;
+	int err, removed = 0;
 	size_t i;
 
-	while (!bpf_map_get_next_key(g->map_fd[GM_TERMS], prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(g->map_fd[GM_TERMS], &key, &t) ||
+	err = agw_gate_terms_walk(g, pick_step, &w);
+	for (i = 0; !err && i < w.kv.n; i++) {
+		if (bpf_map_lookup_elem(g->map_fd[GM_TERMS], &w.kv.k[i], &t) ||
 		    !pick(g, v, &t))
 			continue;
-		err = keyvec_push(&kv, &key);
-		if (err)
-			goto out;
-	}
-	if (errno != ENOENT) {
-		err = -errno;
-		goto out;
-	}
-	for (i = 0; i < kv.n; i++) {
-		if (bpf_map_lookup_elem(g->map_fd[GM_TERMS], &kv.k[i], &t) ||
-		    !pick(g, v, &t))
+		err = agw_gate_term_remove(g, &w.kv.k[i], &t);
+		if (err == -ENOENT) {
+			err = 0;
 			continue;
-		err = agw_gate_term_remove(g, &kv.k[i], &t);
-		if (err == -ENOENT)
-			continue;
-		if (err)
-			goto out;
-		if (by_mode && t.mode < AGW_MODE_MAX)
+		}
+		if (!err && by_mode && t.mode < AGW_MODE_MAX)
 			by_mode[t.mode]++;
-		removed++;
+		removed += !err;
 	}
-out:
-	free(kv.k);
+	free(w.kv.k);
 	return err ? err : removed;
 }
 
@@ -456,34 +455,33 @@ int agw_gate_release_own(struct agw_gate *g)
 	return orphans < 0 ? orphans : n;
 }
 
+struct entry_walk {
+	struct owner_view v;
+	int (*cb)(const struct agw_gate_entry *, void *);
+	void *ctx;
+};
+
+static int entry_step(struct agw_gate *g, const struct agw_term_key *k,
+		      const struct agw_term *t, void *arg)
+{
+	struct entry_walk *w = arg;
+	struct agw_gate_entry e;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(e.local.a, k->addr, 16);
+	e.port = ntohs(k->port);
+	e.mode = t->mode;
+	e.owner = t->owner;
+	e.owner_state = agw_gate_owner_state(g, &w->v, &t->owner);
+	return w->cb(&e, w->ctx);
+}
+
 int agw_gate_entry_foreach(struct agw_gate *g,
 			   int (*cb)(const struct agw_gate_entry *, void *),
 			   void *ctx)
 {
-	struct agw_term_key key, next;
-	struct agw_gate_entry e;
-	struct owner_view v;
-	struct agw_term t;
-	void *prev = NULL;
-	int err;
+	struct entry_walk w = { .cb = cb, .ctx = ctx };
+	int err = agw_gate_owner_view(g, &w.v);
 
-	err = agw_gate_owner_view(g, &v);
-	if (err)
-		return err;
-	while (!bpf_map_get_next_key(g->map_fd[GM_TERMS], prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(g->map_fd[GM_TERMS], &key, &t))
-			continue;
-		memset(&e, 0, sizeof(e));
-		memcpy(e.local.a, key.addr, 16);
-		e.port = ntohs(key.port);
-		e.mode = t.mode;
-		e.owner = t.owner;
-		e.owner_state = agw_gate_owner_state(g, &v, &t.owner);
-		err = cb(&e, ctx);
-		if (err)
-			return err;
-	}
-	return errno == ENOENT ? 0 : -errno;
+	return err ? err : agw_gate_terms_walk(g, entry_step, &w);
 }

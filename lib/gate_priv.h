@@ -93,6 +93,12 @@ enum agw_owner_state agw_gate_owner_state(const struct agw_gate *g,
 					  const struct agw_owner *o);
 /* 0 when the handle may change what o owns, else -EBUSY or -EPERM. */
 int agw_gate_owner_check(struct agw_gate *g, const struct agw_owner *o);
+/* Calls cb for every entry of agw_terms; a non-zero return stops. */
+int agw_gate_terms_walk(struct agw_gate *g,
+			int (*cb)(struct agw_gate *g,
+				  const struct agw_term_key *,
+				  const struct agw_term *, void *),
+			void *ctx);
 /* Removes an entry and its slot claim (no ownership check). */
 int agw_gate_term_remove(struct agw_gate *g, const struct agw_term_key *k,
 			 const struct agw_term *t);
