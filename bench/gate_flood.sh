@@ -20,7 +20,8 @@
 # which other load on a shared machine does not skew. Both are counts over
 # times and cannot go negative. The variants are interleaved in
 # FLOOD_ROUNDS rounds (default 5); medians are printed, and the ratios of
-# the medians of (b).
+# the medians of (b). FLOOD_PERF="gate floor" samples where the NAPI
+# thread's time goes in those variants (perf, software clock).
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 require_root
@@ -82,7 +83,16 @@ measure() {
 	tx=$!
 	sleep 0.5 # warm-up: the window below starts in the steady state
 	c0=$($fn) d0=$(tx_dropped) n0=$(napi_cpu_ns) t0=$(date +%s.%N)
-	sleep "$SECS"
+	if [[ " ${FLOOD_PERF:-} " == *" ${fn#count_} "* ]] && command -v perf >/dev/null; then
+		# where the NAPI thread's time goes (software clock: VMs often
+		# have no hardware counters)
+		perf record -q -e cpu-clock -C "$RX_CPU" -o "$TMP/perf.data" -- sleep "$SECS" 2>/dev/null
+		perf report -q --stdio --sort comm,sym -i "$TMP/perf.data" 2>/dev/null |
+			awk -v c="napi/$DEV-" 'index($2, c) == 1 { n++; if (n <= 12) print }' |
+			sed "s/^/perf ${fn#count_}: /" >&2
+	else
+		sleep "$SECS"
+	fi
 	c1=$($fn) d1=$(tx_dropped) n1=$(napi_cpu_ns) t1=$(date +%s.%N)
 	wait "$tx" || { echo "bench: gate_flood FAILED: syn_flood: $(cat "$TMP/flood.out")" >&2; return 1; }
 	awk -v a="$c0" -v b="$c1" -v x="$d0" -v y="$d1" -v s="$t0" -v e="$t1" -v n0="$n0" -v n1="$n1" \
