@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 60
+# timeout: 180
 # agwctl gate rejects bad input with a message naming the cause and a
 # non-zero exit, and changes nothing; good input is idempotent where the
 # command says so.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 240
+# timeout: 480
 # The H.248 port guarded in the kernel: with the gate attached (XDP
 # generic, then tc) and the guard set to port 2944 for the MGCs
 # 10.202.0.2:2944 and [fd22::2]:2944, real datagrams and connections
@@ -92,16 +92,19 @@ run_checks() { # run_checks MODE
 		echo "ok IPv$fam $mode: MGC admitted (UDP and TCP), other port and foreign address dropped"
 	done
 	# the monitor names the guard's reasons
-	in_ns "$SRV" "$AGWCTL" --pin-dir "$PIN" gate monitor count 2 timeout 20 >"$TMP/mon-$mode" 2>"$TMP/mon-$mode.err" &
+	in_ns "$SRV" "$AGWCTL" --pin-dir "$PIN" gate monitor timeout 60 >"$TMP/mon-$mode" 2>"$TMP/mon-$mode.err" &
 	T_PIDS+=($!)
 	local mon=$!
-	wait_for 10 'grep -q "monitoring drops" "$TMP/mon-$mode.err"' || fail "monitor"
-	send 10.202.0.3 2944 10.202.0.1 "$mode-mon-a"
-	send 10.202.0.2 2999 10.202.0.1 "$mode-mon-p"
-	wait "$mon" || fail "monitor: $(cat "$TMP/mon-$mode.err")"
-	cat "$TMP/mon-$mode"
-	grep -q "h248-foreign-addr udp 10.202.0.3:2944 -> 10.202.0.1:2944" "$TMP/mon-$mode" || fail "monitor addr"
-	grep -q "h248-foreign-port udp 10.202.0.2:2999 -> 10.202.0.1:2944" "$TMP/mon-$mode" || fail "monitor port"
+	MON_ERR=$TMP/mon-$mode.err MON_OUT=$TMP/mon-$mode
+	wait_for 20 'grep -q "monitoring drops" "$MON_ERR"' || fail "monitor: $(cat "$MON_ERR")"
+	send 10.202.0.3 2944 10.202.0.1 "$mode-mon-a" || fail "send"
+	send 10.202.0.2 2999 10.202.0.1 "$mode-mon-p" || fail "send"
+	wait_for 20 'grep -q "h248-foreign-addr udp 10.202.0.3:2944 -> 10.202.0.1:2944" "$MON_OUT" &&
+		grep -q "h248-foreign-port udp 10.202.0.2:2999 -> 10.202.0.1:2944" "$MON_OUT"' ||
+		fail "monitor: $(cat "$MON_OUT" "$MON_ERR"); counters: $(g -j gate show | jq -c .counters)"
+	kill "$mon"
+	wait "$mon" 2>/dev/null
+	cat "$MON_OUT"
 }
 
 run_checks xdp-generic

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 240
+# timeout: 400
 # XDP coexistence: xdp-filter (xdp-tools, libxdp) and agw's gate on one
 # interface, both acting on real traffic. Where libxdp's dispatcher loads,
 # the gate joins it ("xdp-multi") beside xdp-filter. Where the kernel
