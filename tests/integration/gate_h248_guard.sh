@@ -92,7 +92,8 @@ run_checks() { # run_checks MODE
 		echo "ok IPv$fam $mode: MGC admitted (UDP and TCP), other port and foreign address dropped"
 	done
 	# the monitor names the guard's reasons
-	in_ns "$SRV" "$AGWCTL" --pin-dir "$PIN" gate monitor timeout 60 >"$TMP/mon-$mode" 2>"$TMP/mon-$mode.err" &
+	# nsenter execs agwctl: $! is the monitor itself, which kill reaches
+	nsenter --net=/run/netns/"$SRV" "$AGWCTL" --pin-dir "$PIN" gate monitor timeout 60 >"$TMP/mon-$mode" 2>"$TMP/mon-$mode.err" &
 	T_PIDS+=($!)
 	local mon=$!
 	MON_ERR=$TMP/mon-$mode.err MON_OUT=$TMP/mon-$mode

@@ -49,7 +49,8 @@ wait_for 5 'in_ns "$SRV" ss -ltnH "sport = :20001" | grep -q "fd21::1"' || fail 
 
 # monitor: one record each, started before the SYNs
 monitor() { # monitor FILE: background reader, ready when it says so
-	in_ns "$SRV" "$AGWCTL" --pin-dir "$PIN" -j gate monitor count 1 timeout 30 \
+	# nsenter execs agwctl: $! is the monitor itself, which kill reaches
+	nsenter --net=/run/netns/"$SRV" "$AGWCTL" --pin-dir "$PIN" -j gate monitor count 1 timeout 30 \
 		>"$1" 2>"$1.err" &
 	T_PIDS+=($!)
 	MON=$!
@@ -80,7 +81,7 @@ done
 
 # A flood: 1 record per second per CPU and 5 at once, 3 s of SYNs
 g gate config monitor 1 burst 5 || fail "config monitor"
-in_ns "$SRV" "$AGWCTL" --pin-dir "$PIN" -j gate monitor timeout 60 >"$TMP/flood" 2>"$TMP/flood.err" &
+nsenter --net=/run/netns/"$SRV" "$AGWCTL" --pin-dir "$PIN" -j gate monitor timeout 60 >"$TMP/flood" 2>"$TMP/flood.err" &
 T_PIDS+=($!)
 MON=$!
 wait_for 10 'grep -q "monitoring drops" "$TMP/flood.err"' || fail "flood monitor"
