@@ -1,24 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Per-SYN decision cost of the gate's XDP program through
- * BPF_PROG_TEST_RUN (cache-hot, one CPU), for each path, with 1 and with
- * N terminations in the table, against an empty XDP program loaded and
- * measured in the same run.
+ * Per-packet decision cost of the gate's XDP program through
+ * BPF_PROG_TEST_RUN (cache-hot, one CPU), for each path, with 3 and with N
+ * terminations in the table, against an empty XDP program.
  *
- * Usage: gate_cost [-n TERMS] [-r REPEAT] [-k RUNS]
+ * Trustworthy under load: each round runs the empty program and every case
+ * of both tables once, in turn, so that whatever else the machine does
+ * hits them alike; a figure is the median over the rounds, and a ratio is
+ * the median of the per-round ratios (case / empty of the same round),
+ * never a ratio of two lone samples.
+ *
+ * Usage: gate_cost [-n TERMS] [-r REPEAT] [-k ROUNDS]
  * Prints "bench: NAME = VALUE UNIT" and "bench: NAME_ratio = R (A / B)".
  */
 #include <errno.h>
-#include <linux/bpf.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
 
 #include "agw/gate.h"
 #include "../tests/unit/pktbuild.h"
+
+#define ROUNDS_MAX 64
 
 static int empty_xdp_prog(void)
 {
@@ -33,30 +41,33 @@ static int empty_xdp_prog(void)
 			     NULL);
 }
 
-/* Median over k runs of the kernel's per-run average. */
-static double cost_ns(int fd, const struct pkt_spec *s, int repeat, int k)
+/* The kernel's per-run average over repeat runs, in ns. */
+static double run_ns(int fd, const struct pkt_spec *s, int repeat)
 {
 	uint8_t pkt[PKT_MAX];
-	int len = pkt_build(s, pkt), i, j;
-	double v[16], t;
+	int len = pkt_build(s, pkt);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
+		    .repeat = repeat);
 
-	for (i = 0; i < k && i < 16; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
-			    .data_size_in = len, .repeat = repeat);
-
-		if (bpf_prog_test_run_opts(fd, &o)) {
-			perror("test_run");
-			exit(1);
-		}
-		v[i] = o.duration;
+	if (bpf_prog_test_run_opts(fd, &o)) {
+		perror("test_run");
+		exit(1);
 	}
-	for (i = 1; i < k; i++)
+	return o.duration;
+}
+
+static double median(double *v, int n)
+{
+	double t;
+	int i, j;
+
+	for (i = 1; i < n; i++)
 		for (j = i; j > 0 && v[j] < v[j - 1]; j--) {
 			t = v[j];
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	return v[k / 2];
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static double now(void)
@@ -70,19 +81,71 @@ static double now(void)
 struct path {
 	const char *name;
 	struct pkt_spec spec;
+	int table; /* 0: the 3-entry gate, 1: the N-entry one, 2: records on */
+	double ns[ROUNDS_MAX];
 };
+
+static struct agw_addr L, R, other;
+
+static int gate_new(struct agw_gate **g, const char *tag, uint32_t cap)
+{
+	struct agw_gate_opts o = { .max_terms = cap };
+	struct agw_gate_cfg cfg = { .port_min = 20000, .port_max = 29999 };
+	struct agw_allow rule = {
+		.addr = R, .prefix_len = 32, .port_lo = 40000, .port_hi = 40000
+	};
+	struct agw_h248_mgc mgc = { .addr = R, .port = 2944 };
+	uint16_t h248 = 2944;
+	static char pins[3][64];
+	static int n;
+	int err;
+
+	snprintf(pins[n], sizeof(pins[n]), "/sys/fs/bpf/agw-bench-%s-%d", tag,
+		 getpid());
+	o.pin_dir = pins[n++];
+	err = agw_gate_open(&o, g);
+	err = err ?: agw_gate_config_set(*g, &cfg);
+	err = err ?: agw_gate_h248_set(*g, &h248, 1, &mgc, 1);
+	err = err ?: agw_gate_term_add(*g, &L, 20000, AGW_MODE_OPEN);
+	err = err ?: agw_gate_term_add(*g, &L, 20001, AGW_MODE_IGNORE);
+	err = err ?: agw_gate_term_add(*g, &L, 20002, AGW_MODE_FILTER);
+	err = err ?: agw_gate_allow_add(*g, &L, 20002, &rule);
+	if (err)
+		fprintf(stderr, "gate %s: %s\n", tag, strerror(-err));
+	return err;
+}
+
+static int fill(struct agw_gate *g, uint32_t nterms)
+{
+	struct agw_addr a;
+	char buf[32];
+	double t0 = now();
+	uint32_t i;
+	int err;
+
+	for (i = 3; i < nterms; i++) {
+		snprintf(buf, sizeof(buf), "10.%u.%u.%u", 1 + (i >> 16 & 0xff),
+			 i >> 8 & 0xff, i & 0xff);
+		agw_addr_parse(buf, &a);
+		err = agw_gate_term_add(g, &a, 20000 + i % 9000, i % 3);
+		if (err) {
+			fprintf(stderr, "fill %u: %s\n", i, strerror(-err));
+			return err;
+		}
+	}
+	printf("bench: gate_term_add_rate = %.0f terms/s\n",
+	       (nterms - 3) / (now() - t0));
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	uint32_t nterms = 1000000;
-	int repeat = 1000000, runs = 5, c, fd, efd, i, err;
-	struct agw_gate_opts o = { 0 };
-	struct agw_gate_cfg cfg = { .port_min = 20000, .port_max = 29999 };
-	struct agw_addr L, R, other, a;
-	struct agw_allow rule;
-	char pin[64], name[96];
-	struct agw_gate *g;
-	double empty, t0;
+	int repeat = 200000, rounds = 11, c, i, r, t, efd, err = 1;
+	struct agw_gate *g[3] = { 0 };
+	double empty[ROUNDS_MAX], ratio[ROUNDS_MAX], e;
+	int fd[3];
+	cpu_set_t set;
 
 	while ((c = getopt(argc, argv, "n:r:k:")) != -1) {
 		if (c == 'n')
@@ -90,120 +153,118 @@ int main(int argc, char **argv)
 		else if (c == 'r')
 			repeat = atoi(optarg);
 		else if (c == 'k')
-			runs = atoi(optarg);
+			rounds = atoi(optarg);
 		else
 			return 2;
 	}
-	if (runs < 1 || runs > 16)
-		runs = 5;
-	snprintf(pin, sizeof(pin), "/sys/fs/bpf/agw-bench-%d", getpid());
-	o.pin_dir = pin;
-	o.max_terms = nterms + 16;
-	err = agw_gate_open(&o, &g);
-	if (err) {
-		fprintf(stderr, "gate open: %s\n", strerror(-err));
-		return 1;
+	if (rounds < 3 || rounds > ROUNDS_MAX || nterms < 4 || repeat < 1) {
+		fprintf(stderr, "gate_cost: 3 <= ROUNDS <= %d, TERMS > 3\n",
+			ROUNDS_MAX);
+		return 2;
 	}
-	agw_gate_config_set(g, &cfg);
+	/* one CPU for every run: test runs execute where the caller is */
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
 	agw_addr_parse("10.0.0.1", &L);
 	agw_addr_parse("192.0.2.10", &R);
 	agw_addr_parse("198.51.100.1", &other);
-	rule = (struct agw_allow){
-		.addr = R, .prefix_len = 32, .port_lo = 40000, .port_hi = 40000
-	};
-	err = agw_gate_term_add(g, &L, 20000, AGW_MODE_OPEN);
-	err = err ?: agw_gate_term_add(g, &L, 20001, AGW_MODE_IGNORE);
-	err = err ?: agw_gate_term_add(g, &L, 20002, AGW_MODE_FILTER);
-	err = err ?: agw_gate_allow_add(g, &L, 20002, &rule);
-	if (err) {
-		fprintf(stderr, "setup: %s\n", strerror(-err));
+
+	if (gate_new(&g[0], "3", 64) || gate_new(&g[1], "n", nterms + 16) ||
+	    gate_new(&g[2], "mon", 64) || fill(g[1], nterms) ||
+	    agw_gate_monitor_set(g[2], 1, 1))
 		goto out;
+	for (t = 0; t < 3; t++) {
+		fd[t] = agw_gate_prog_fd(g[t], AGW_ATTACH_XDP_NATIVE);
+		if (fd[t] < 0)
+			goto out;
 	}
-	fd = agw_gate_prog_fd(g, AGW_ATTACH_XDP_NATIVE);
 	efd = empty_xdp_prog();
-	if (fd < 0 || efd < 0) {
-		fprintf(stderr, "programs: %s\n", strerror(errno));
-		err = -1;
+	if (efd < 0) {
+		perror("empty program");
 		goto out;
 	}
 
-	struct path paths[] = {
-		{ "non_syn",
-		  { .src = R,
-		    .dst = L,
-		    .sport = 40000,
-		    .dport = 20001,
-		    .tcp_flags = PKT_ACK } },
-		{ "no_term",
-		  { .src = R,
-		    .dst = L,
-		    .sport = 40000,
-		    .dport = 25000,
-		    .tcp_flags = PKT_SYN } },
-		{ "open",
-		  { .src = R,
-		    .dst = L,
-		    .sport = 40000,
-		    .dport = 20000,
-		    .tcp_flags = PKT_SYN } },
-		{ "ignore",
-		  { .src = R,
-		    .dst = L,
-		    .sport = 40000,
-		    .dport = 20001,
-		    .tcp_flags = PKT_SYN } },
-		{ "filter_allowed",
-		  { .src = R,
-		    .dst = L,
-		    .sport = 40000,
-		    .dport = 20002,
-		    .tcp_flags = PKT_SYN } },
-		{ "filter_denied",
-		  { .src = other,
-		    .dst = L,
-		    .sport = 40000,
-		    .dport = 20002,
-		    .tcp_flags = PKT_SYN } },
+#define PKT(s_, sp_, dp_, proto_, flags_)   \
+	{                                   \
+		.spec = {                   \
+			.src = s_,          \
+			.dst = L,           \
+			.sport = sp_,       \
+			.dport = dp_,       \
+			.l4proto = proto_,  \
+			.tcp_flags = flags_ \
+		}                           \
+	}
+#define SYN(s_, sp_, dp_) PKT(s_, sp_, dp_, 0, PKT_SYN)
+#define UDP(s_, sp_, dp_) PKT(s_, sp_, dp_, IPPROTO_UDP, 0)
+	struct path base[] = {
+		PKT(R, 40000, 20001, 0, PKT_ACK),
+		SYN(R, 40000, 25000),
+		SYN(R, 40000, 20000),
+		SYN(R, 40000, 20001),
+		SYN(R, 40000, 20002),
+		SYN(other, 40000, 20002),
+		UDP(other, 5060, 5060),
+		UDP(R, 2944, 2944),
+		UDP(other, 2944, 2944),
 	};
-	uint32_t sizes[] = { 3, nterms };
+	static const char *const base_names[] = {
+		"non_syn",	 "no_term",	   "open",
+		"ignore",	 "filter_allowed", "filter_denied",
+		"udp_unguarded", "h248_udp_mgc",   "h248_udp_foreign",
+	};
+	enum { NB = sizeof(base) / sizeof(base[0]) };
+	struct path paths[2 * NB + 1];
 
-	for (unsigned int si = 0; si < 2; si++) {
-		if (si == 1) {
-			t0 = now();
-			for (i = 3; (uint32_t)i < nterms; i++) {
-				char buf[32];
-
-				snprintf(buf, sizeof(buf), "10.%d.%d.%d",
-					 1 + (i >> 16 & 0xff), i >> 8 & 0xff,
-					 i & 0xff);
-				agw_addr_parse(buf, &a);
-				err = agw_gate_term_add(g, &a, 20000 + i % 9000,
-							i % 3);
-				if (err) {
-					fprintf(stderr, "fill %d: %s\n", i,
-						strerror(-err));
-					goto out;
-				}
-			}
-			printf("bench: gate_term_add_rate = %.0f terms/s\n",
-			       (nterms - 3) / (now() - t0));
+	for (i = 0; i < NB; i++)
+		base[i].name = base_names[i];
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < NB; i++) {
+			paths[t * NB + i] = base[i];
+			paths[t * NB + i].table = t;
 		}
-		empty = cost_ns(efd, &paths[0].spec, repeat, runs);
-		printf("bench: gate_empty_xdp_terms%u = %.1f ns\n", sizes[si],
-		       empty);
-		for (i = 0; i < (int)(sizeof(paths) / sizeof(paths[0])); i++) {
-			double v = cost_ns(fd, &paths[i].spec, repeat, runs);
+	/* the drop path with records on and the bucket empty: the cost a
+	 * flood pays when an operator watches */
+	paths[2 * NB] = base[3];
+	paths[2 * NB].name = "ignore_records_on";
+	paths[2 * NB].table = 2;
 
-			snprintf(name, sizeof(name), "gate_%s_terms%u",
-				 paths[i].name, sizes[si]);
-			printf("bench: %s = %.1f ns\n", name, v);
-			printf("bench: %s_ratio = %.2f (%.1f / %.1f empty)\n",
-			       name, v / empty, v, empty);
-		}
+	for (r = 0; r < rounds; r++) {
+		empty[r] = run_ns(efd, &base[0].spec, repeat);
+		for (i = 0; i < 2 * NB + 1; i++)
+			paths[i].ns[r] = run_ns(fd[paths[i].table],
+						&paths[i].spec, repeat);
+	}
+
+	for (r = 0; r < rounds; r++)
+		ratio[r] = empty[r];
+	e = median(ratio, rounds);
+	printf("bench: gate_rounds = %d of %d runs each, interleaved\n", rounds,
+	       repeat);
+	printf("bench: gate_empty_xdp = %.1f ns (median; min %.1f max %.1f)\n",
+	       e, ratio[0], ratio[rounds - 1]);
+	for (i = 0; i < 2 * NB + 1; i++) {
+		char name[96];
+		double m;
+
+		for (r = 0; r < rounds; r++)
+			ratio[r] = paths[i].ns[r] / empty[r];
+		snprintf(name, sizeof(name), "gate_%s_terms%u", paths[i].name,
+			 paths[i].table == 1 ? nterms : 3);
+		m = median(ratio, rounds);
+		printf("bench: %s = %.1f ns (median)\n", name,
+		       median(paths[i].ns, rounds));
+		printf("bench: %s_ratio = %.2f (median of per-round %s / empty; medians %.1f / %.1f ns)\n",
+		       name, m, paths[i].name, median(paths[i].ns, rounds), e);
 	}
 	err = 0;
 out:
-	agw_gate_unload(g);
-	agw_gate_close(g);
-	return err ? 1 : 0;
+	for (t = 0; t < 3; t++) {
+		if (!g[t])
+			continue;
+		agw_gate_unload(g[t]);
+		agw_gate_close(g[t]);
+	}
+	return err;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * SYN gate: map handles, pins, terminations, allow lists and counters.
- * Attachment lives in gate_attach.c.
+ * SYN gate: map handles, pins, programs, terminations, allow lists and
+ * counters. Attachment lives in gate_attach.c, ownership in gate_owner.c,
+ * the H.248 guard in gate_guard.c, drop records in gate_monitor.c.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agw/log.h"
 #include "agw/syn_gate.skel.h"
 #include "gate_priv.h"
 
@@ -21,7 +24,9 @@ const char *const agw_gate_map_names[GM_MAX] = {
 	[GM_TERMS] = AGW_MAP_TERMS,   [GM_ALLOW] = AGW_MAP_ALLOW,
 	[GM_TSTATS] = AGW_MAP_TSTATS, [GM_GSTATS] = AGW_MAP_GSTATS,
 	[GM_CONFIG] = AGW_MAP_CONFIG, [GM_IFACES] = AGW_MAP_IFACES,
-	[GM_SLOTS] = AGW_MAP_SLOTS,
+	[GM_SLOTS] = AGW_MAP_SLOTS,   [GM_INSTANCE] = AGW_MAP_INSTANCE,
+	[GM_H248] = AGW_MAP_H248,     [GM_DROPS] = AGW_MAP_DROPS,
+	[GM_BUCKET] = AGW_MAP_BUCKET,
 };
 
 int agw_gate_pin_path(const struct agw_gate *g, const char *name, char *buf,
@@ -49,6 +54,14 @@ static struct bpf_map *skel_map(struct agw_syn_gate *s, enum gate_map m)
 		return s->maps.agw_ifaces;
 	case GM_SLOTS:
 		return s->maps.agw_slots;
+	case GM_INSTANCE:
+		return s->maps.agw_instance;
+	case GM_H248:
+		return s->maps.agw_h248_peers;
+	case GM_DROPS:
+		return s->maps.agw_drops;
+	case GM_BUCKET:
+		return s->maps.agw_mon_bucket;
 	default:
 		return NULL;
 	}
@@ -77,19 +90,19 @@ static int pinned_capacity(const struct agw_gate *g, uint32_t *cap)
 }
 
 /*
- * Loads the BPF object with every map pinned under pin_dir: libbpf reuses
- * pins that exist and pins the maps it creates. Sizes follow the pinned
- * agw_terms when there is one, so reuse never fails on max_entries.
+ * Opens the BPF object with every map pinned under pin_dir (libbpf reuses
+ * pins that exist and pins the maps it creates) and only one program set
+ * to load. Sizes follow the pinned agw_terms when there is one, so reuse
+ * never fails on max_entries.
  */
-int agw_gate_load_skel(struct agw_gate *g)
+int agw_gate_skel_open(struct agw_gate *g, enum gate_prog which,
+		       struct agw_syn_gate **out)
 {
 	struct agw_syn_gate *s;
 	char path[PATH_MAX];
 	uint32_t cap = g->capacity;
 	int err, m;
 
-	if (g->skel)
-		return 0;
 	/* absent pins leave the requested capacity in place */
 	(void)pinned_capacity(g, &cap);
 	s = agw_syn_gate__open();
@@ -110,19 +123,79 @@ int agw_gate_load_skel(struct agw_gate *g)
 		err = bpf_map__set_max_entries(s->maps.agw_slots, cap);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.agw_allow, 2 * cap);
+	if (!err)
+		err = bpf_program__set_autoload(s->progs.agw_xdp_gate,
+						which == GP_XDP);
+	if (!err)
+		err = bpf_program__set_autoload(s->progs.agw_tc_gate,
+						which == GP_TC);
+	if (!err)
+		err = bpf_program__set_autoload(s->progs.agw_xdp_clock,
+						which == GP_CLOCK);
 	if (err)
 		goto fail;
 	if (mkdir(g->pin_dir, 0700) && errno != EEXIST) {
 		err = -errno;
 		goto fail;
 	}
-	err = agw_syn_gate__load(s);
-	if (err)
-		goto fail;
-	g->skel = s;
 	g->capacity = cap;
+	*out = s;
 	return 0;
 fail:
+	agw_syn_gate__destroy(s);
+	return err;
+}
+
+int agw_gate_load_prog(struct agw_gate *g, enum gate_prog which)
+{
+	struct agw_syn_gate *s;
+	int err;
+
+	if (which <= GP_NONE || which >= GP_MAX)
+		return -EINVAL;
+	if (g->prog[which])
+		return 0;
+	err = agw_gate_skel_open(g, which, &s);
+	if (err)
+		return err;
+	err = agw_syn_gate__load(s);
+	if (err) {
+		/* pins of another layout (an older agw): say what to do */
+		if (err == -EINVAL)
+			agw_err("gate: cannot load against the pins in %s (another agw version?): remove them with \"agwctl gate unload\"",
+				g->pin_dir);
+		agw_syn_gate__destroy(s);
+		return err;
+	}
+	g->prog[which] = s;
+	return 0;
+}
+
+int agw_gate_prog_fd_of(struct agw_gate *g, enum gate_prog which)
+{
+	int err = agw_gate_load_prog(g, which);
+
+	if (err)
+		return err;
+	switch (which) {
+	case GP_XDP:
+		return bpf_program__fd(g->prog[which]->progs.agw_xdp_gate);
+	case GP_TC:
+		return bpf_program__fd(g->prog[which]->progs.agw_tc_gate);
+	default:
+		return bpf_program__fd(g->prog[which]->progs.agw_xdp_clock);
+	}
+}
+
+/* Creates and pins the maps without loading any program. */
+static int create_maps(struct agw_gate *g)
+{
+	struct agw_syn_gate *s;
+	int err = agw_gate_skel_open(g, GP_NONE, &s);
+
+	if (err)
+		return err;
+	err = agw_syn_gate__load(s);
 	agw_syn_gate__destroy(s);
 	return err;
 }
@@ -177,15 +250,18 @@ static int gate_open(const struct agw_gate_opts *opts, bool create,
 				close(g->map_fd[m]);
 			g->map_fd[m] = -1;
 		}
-		err = agw_gate_load_skel(g);
+		err = create_maps(g);
 		if (!err)
 			err = open_pins(g);
 	}
 	if (err)
 		goto fail;
 	err = slot_scan(g);
+	if (!err)
+		err = agw_gate_owner_init(g, opts ? opts->lock : NULL);
 	if (err)
 		goto fail;
+	g->force = opts && opts->force;
 	*out = g;
 	return 0;
 fail:
@@ -213,7 +289,8 @@ void agw_gate_close(struct agw_gate *g)
 	for (m = 0; m < GM_MAX; m++)
 		if (g->map_fd[m] >= 0)
 			close(g->map_fd[m]);
-	agw_syn_gate__destroy(g->skel);
+	for (m = 0; m < GP_MAX; m++)
+		agw_syn_gate__destroy(g->prog[m]);
 	free(g->slot_used);
 	free(g);
 }
@@ -225,13 +302,10 @@ uint32_t agw_gate_capacity(const struct agw_gate *g)
 
 int agw_gate_prog_fd(struct agw_gate *g, enum agw_attach_mode kind)
 {
-	int err = agw_gate_load_skel(g);
+	bool tc = kind == AGW_ATTACH_TC || kind == AGW_ATTACH_TCX ||
+		  kind == AGW_ATTACH_TC_AUTO;
 
-	if (err)
-		return err;
-	if (kind == AGW_ATTACH_TC || kind == AGW_ATTACH_TCX)
-		return bpf_program__fd(g->skel->progs.agw_tc_gate);
-	return bpf_program__fd(g->skel->progs.agw_xdp_gate);
+	return agw_gate_prog_fd_of(g, tc ? GP_TC : GP_XDP);
 }
 
 /* ---- slots ---------------------------------------------------------------*/
@@ -262,9 +336,10 @@ static int slot_scan(struct agw_gate *g)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-static int slot_alloc(struct agw_gate *g, const struct agw_term_key *owner,
+static int slot_alloc(struct agw_gate *g, const struct agw_term_key *key,
 		      uint32_t *slot)
 {
+	struct agw_slot_claim claim = { .key = *key, .owner = g->owner };
 	uint32_t words = (g->capacity + 63) / 64;
 	uint32_t w = g->slot_hint / 64, i;
 
@@ -280,7 +355,7 @@ static int slot_alloc(struct agw_gate *g, const struct agw_term_key *owner,
 		}
 		s = w * 64 + __builtin_ctzll(free_bits);
 		slot_set(g, s, true);
-		if (bpf_map_update_elem(g->map_fd[GM_SLOTS], &s, owner,
+		if (bpf_map_update_elem(g->map_fd[GM_SLOTS], &s, &claim,
 					BPF_NOEXIST)) {
 			if (errno == EEXIST)
 				continue; /* another handle took it */
@@ -293,9 +368,16 @@ static int slot_alloc(struct agw_gate *g, const struct agw_term_key *owner,
 	return -ENOSPC;
 }
 
-static void slot_free(struct agw_gate *g, uint32_t s)
+/* Frees slot s when key claimed it (another entry may have it now). */
+static void slot_free(struct agw_gate *g, uint32_t s,
+		      const struct agw_term_key *key)
 {
+	struct agw_slot_claim claim;
+
 	if (s >= g->capacity)
+		return;
+	if (key && !bpf_map_lookup_elem(g->map_fd[GM_SLOTS], &s, &claim) &&
+	    memcmp(&claim.key, key, sizeof(*key)))
 		return;
 	bpf_map_delete_elem(g->map_fd[GM_SLOTS], &s);
 	slot_set(g, s, false);
@@ -354,13 +436,14 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 	t.mode = mode;
 	t.slot = slot;
 	t.allow_idx = idx;
+	t.owner = g->owner;
 	if (bpf_map_update_elem(g->map_fd[GM_TERMS], &k, &t, BPF_NOEXIST)) {
 		err = -errno;
 		goto fail;
 	}
 	return 0;
 fail:
-	slot_free(g, slot);
+	slot_free(g, slot, &k);
 	return err;
 }
 
@@ -374,6 +457,16 @@ static int term_lookup(struct agw_gate *g, const struct agw_addr *local,
 	return 0;
 }
 
+/* term_lookup for a change: the handle must be allowed to make it. */
+static int term_lookup_owned(struct agw_gate *g, const struct agw_addr *local,
+			     uint16_t port, struct agw_term_key *k,
+			     struct agw_term *t)
+{
+	int err = term_lookup(g, local, port, k, t);
+
+	return err ? err : agw_gate_owner_check(g, &t->owner);
+}
+
 int agw_gate_term_set_mode(struct agw_gate *g, const struct agw_addr *local,
 			   uint16_t port, enum agw_gate_mode mode)
 {
@@ -383,7 +476,7 @@ int agw_gate_term_set_mode(struct agw_gate *g, const struct agw_addr *local,
 
 	if (mode >= AGW_MODE_MAX)
 		return -EINVAL;
-	err = term_lookup(g, local, port, &k, &t);
+	err = term_lookup_owned(g, local, port, &k, &t);
 	if (err)
 		return err;
 	t.mode = mode;
@@ -399,12 +492,18 @@ int agw_gate_term_del(struct agw_gate *g, const struct agw_addr *local,
 	struct agw_term t;
 	int err;
 
-	err = term_lookup(g, local, port, &k, &t);
+	err = term_lookup_owned(g, local, port, &k, &t);
 	if (err)
 		return err;
-	if (bpf_map_delete_elem(g->map_fd[GM_TERMS], &k))
+	return agw_gate_term_remove(g, &k, &t);
+}
+
+int agw_gate_term_remove(struct agw_gate *g, const struct agw_term_key *k,
+			 const struct agw_term *t)
+{
+	if (bpf_map_delete_elem(g->map_fd[GM_TERMS], k))
 		return -errno;
-	slot_free(g, t.slot);
+	slot_free(g, t->slot, k);
 	return 0;
 }
 
@@ -496,7 +595,7 @@ int agw_gate_allow_set(struct agw_gate *g, const struct agw_addr *local,
 			return err;
 	}
 	al.count = n;
-	err = term_lookup(g, local, port, &k, &t);
+	err = term_lookup_owned(g, local, port, &k, &t);
 	if (err)
 		return err;
 	return allow_publish(g, &k, &t, &al);
@@ -517,7 +616,7 @@ static int allow_edit(struct agw_gate *g, const struct agw_addr *local,
 
 	err = rule_from_allow(rule, &r);
 	if (!err)
-		err = term_lookup(g, local, port, &k, &t);
+		err = term_lookup_owned(g, local, port, &k, &t);
 	if (!err)
 		err = allow_read(g, &t, &al);
 	if (err)
@@ -587,22 +686,31 @@ static int term_counters(struct agw_gate *g, uint32_t slot,
 		const struct agw_term_stats *s = (void *)(vals + cpu * stride);
 
 		c->syn_admitted += s->syn_admitted;
-		c->syn_dropped += s->syn_dropped;
+		c->drops[AGW_DROP_IGNORE] += s->drop_ignore;
+		c->drops[AGW_DROP_FILTER] += s->drop_filter;
+		c->drops[AGW_DROP_FRAGMENT] += s->drop_fragment;
+		c->drops[AGW_DROP_PARSE] += s->drop_parse;
 		if (s->last_syn_jiffies > last) {
 			last = s->last_syn_jiffies;
 			memcpy(c->last_src.a, s->last_src, 16);
 			c->last_sport = ntohs(s->last_sport);
 			c->last_admitted = s->last_admitted;
+			c->last_reason = s->last_reason < AGW_DROP_MAX ?
+						 s->last_reason :
+						 AGW_DROP_NONE;
 		}
 	}
+	c->syn_dropped = c->drops[AGW_DROP_IGNORE] + c->drops[AGW_DROP_FILTER] +
+			 c->drops[AGW_DROP_FRAGMENT] + c->drops[AGW_DROP_PARSE];
 	err = agw_gate_jiffies_to_mono(g, last, &c->last_syn_ns);
 out:
 	free(vals);
 	return err;
 }
 
-static int term_info(struct agw_gate *g, const struct agw_term_key *k,
-		     const struct agw_term *t, struct agw_gate_term_info *info)
+static int term_info(struct agw_gate *g, const struct owner_view *v,
+		     const struct agw_term_key *k, const struct agw_term *t,
+		     struct agw_gate_term_info *info)
 {
 	struct agw_allow_list al;
 	unsigned int i;
@@ -613,6 +721,8 @@ static int term_info(struct agw_gate *g, const struct agw_term_key *k,
 	info->port = ntohs(k->port);
 	info->mode = t->mode;
 	info->slot = t->slot;
+	info->owner = t->owner;
+	info->owner_state = agw_gate_owner_state(g, v, &t->owner);
 	err = allow_read(g, t, &al);
 	if (err)
 		return err;
@@ -625,21 +735,25 @@ static int term_info(struct agw_gate *g, const struct agw_term_key *k,
 int agw_gate_term_get(struct agw_gate *g, const struct agw_addr *local,
 		      uint16_t port, struct agw_gate_term_info *info)
 {
+	struct owner_view v;
 	struct agw_term_key k;
 	struct agw_term t;
 	int err;
 
 	err = term_lookup(g, local, port, &k, &t);
+	if (!err)
+		err = agw_gate_owner_view(g, &v);
 	if (err)
 		return err;
-	return term_info(g, &k, &t, info);
+	return term_info(g, &v, &k, &t, info);
 }
 
-int agw_gate_term_foreach(struct agw_gate *g,
-			  int (*cb)(const struct agw_gate_term_info *, void *),
-			  void *ctx)
+int agw_gate_terms_walk(struct agw_gate *g,
+			int (*cb)(struct agw_gate *g,
+				  const struct agw_term_key *,
+				  const struct agw_term *, void *),
+			void *ctx)
 {
-	struct agw_gate_term_info info;
 	struct agw_term_key key, next;
 	struct agw_term t;
 	void *prev = NULL;
@@ -651,33 +765,90 @@ int agw_gate_term_foreach(struct agw_gate *g,
 		/* deleted between get_next_key and lookup: skip it */
 		if (bpf_map_lookup_elem(g->map_fd[GM_TERMS], &key, &t))
 			continue;
-		err = term_info(g, &key, &t, &info);
-		if (err)
-			return err;
-		err = cb(&info, ctx);
+		err = cb(g, &key, &t, ctx);
 		if (err)
 			return err;
 	}
 	return errno == ENOENT ? 0 : -errno;
 }
 
+struct info_walk {
+	struct owner_view v;
+	int (*cb)(const struct agw_gate_term_info *, void *);
+	void *ctx;
+};
+
+static int info_step(struct agw_gate *g, const struct agw_term_key *k,
+		     const struct agw_term *t, void *arg)
+{
+	struct info_walk *w = arg;
+	struct agw_gate_term_info info;
+	int err = term_info(g, &w->v, k, t, &info);
+
+	return err ? err : w->cb(&info, w->ctx);
+}
+
+int agw_gate_term_foreach(struct agw_gate *g,
+			  int (*cb)(const struct agw_gate_term_info *, void *),
+			  void *ctx)
+{
+	struct info_walk w = { .cb = cb, .ctx = ctx };
+	int err = agw_gate_owner_view(g, &w.v);
+
+	return err ? err : agw_gate_terms_walk(g, info_step, &w);
+}
+
+/* struct agw_gate_stats is all __u64, in enum agw_gate_counter's order */
+static const size_t counter_off[AGW_G_MAX] = {
+	[AGW_G_PARSE_ERR] = offsetof(struct agw_gate_stats, parse_errors),
+	[AGW_G_NO_TERM_DROP] = offsetof(struct agw_gate_stats, no_term_drops),
+	[AGW_G_FRAGMENTS] = offsetof(struct agw_gate_stats, fragments),
+	[AGW_G_FRAG_SYN_DROP] =
+		offsetof(struct agw_gate_stats, fragmented_syn_drops),
+	[AGW_G_SYN_PASS_OTHER] =
+		offsetof(struct agw_gate_stats, syns_outside_range),
+	[AGW_G_H248_UDP_ADDR] =
+		offsetof(struct agw_gate_stats, h248_udp_foreign_addr),
+	[AGW_G_H248_UDP_PORT] =
+		offsetof(struct agw_gate_stats, h248_udp_foreign_port),
+	[AGW_G_H248_SYN_ADDR] =
+		offsetof(struct agw_gate_stats, h248_syn_foreign_addr),
+	[AGW_G_MON_RECORDS] = offsetof(struct agw_gate_stats, mon_records),
+	[AGW_G_MON_SUPPRESSED] =
+		offsetof(struct agw_gate_stats, mon_suppressed),
+	[AGW_G_MON_RING_FULL] = offsetof(struct agw_gate_stats, mon_ring_full),
+};
+_Static_assert(sizeof(struct agw_gate_stats) == AGW_G_MAX * sizeof(__u64),
+	       "a name for every global counter");
+
+uint64_t agw_gate_counter_value(const struct agw_gate_stats *st,
+				enum agw_gate_counter c)
+{
+	uint64_t v;
+
+	if (c >= AGW_G_MAX)
+		return 0;
+	memcpy(&v, (const char *)st + counter_off[c], sizeof(v));
+	return v;
+}
+
 int agw_gate_global_stats(struct agw_gate *g, struct agw_gate_stats *out)
 {
 	size_t stride = sizeof(struct agw_gate_stats);
-	struct agw_gate_stats *vals = calloc(g->ncpus, stride);
+	uint64_t *vals = calloc(g->ncpus, stride), sum[AGW_G_MAX] = { 0 };
 	uint32_t zero = 0;
 	int cpu, i, err = 0;
 
 	if (!vals)
 		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
 	if (bpf_map_lookup_elem(g->map_fd[GM_GSTATS], &zero, vals)) {
 		err = -errno;
 		goto out;
 	}
 	for (cpu = 0; cpu < g->ncpus; cpu++)
 		for (i = 0; i < AGW_G_MAX; i++)
-			out->c[i] += vals[cpu].c[i];
+			sum[i] += vals[cpu * AGW_G_MAX + i];
+	memcpy(out, sum, sizeof(*out));
 out:
 	free(vals);
 	return err;
@@ -691,15 +862,42 @@ int agw_gate_config_get(struct agw_gate *g, struct agw_gate_cfg *cfg)
 								       0;
 }
 
-int agw_gate_config_set(struct agw_gate *g, const struct agw_gate_cfg *cfg)
+/* Every writer of agw_gate_cfg goes through here: read, change, write
+ * back with HZ filled in for the drop records' bucket. */
+int agw_gate_config_update(struct agw_gate *g,
+			   void (*edit)(struct agw_gate_cfg *, const void *),
+			   const void *arg)
 {
-	uint32_t zero = 0;
+	struct agw_gate_cfg cfg;
+	uint32_t zero = 0, hz = 0;
+	int err;
 
-	if (cfg->port_min > cfg->port_max)
-		return -EINVAL;
-	return bpf_map_update_elem(g->map_fd[GM_CONFIG], &zero, cfg, BPF_ANY) ?
+	err = agw_gate_config_get(g, &cfg);
+	if (!err)
+		err = agw_gate_clock_hz(g, &hz);
+	if (err)
+		return err;
+	edit(&cfg, arg);
+	cfg.hz = hz;
+	return bpf_map_update_elem(g->map_fd[GM_CONFIG], &zero, &cfg, BPF_ANY) ?
 		       -errno :
 		       0;
+}
+
+static void edit_range(struct agw_gate_cfg *cfg, const void *arg)
+{
+	const struct agw_gate_cfg *want = arg;
+
+	cfg->port_min = want->port_min;
+	cfg->port_max = want->port_max;
+	cfg->flags = want->flags;
+}
+
+int agw_gate_config_set(struct agw_gate *g, const struct agw_gate_cfg *cfg)
+{
+	if (cfg->port_min > cfg->port_max)
+		return -EINVAL;
+	return agw_gate_config_update(g, edit_range, cfg);
 }
 
 /* ---- names ----------------------------------------------------------------*/
@@ -734,18 +932,19 @@ static const char *const attach_names[] = {
 	[AGW_ATTACH_TC] = "clsact",
 	[AGW_ATTACH_TCX] = "tcx",
 	[AGW_ATTACH_TC_AUTO] = "tc",
+	[AGW_ATTACH_XDP_MULTI] = "xdp-multi",
 };
 
 const char *agw_attach_mode_name(enum agw_attach_mode mode)
 {
-	return mode <= AGW_ATTACH_TC_AUTO ? attach_names[mode] : "invalid";
+	return mode <= AGW_ATTACH_XDP_MULTI ? attach_names[mode] : "invalid";
 }
 
 int agw_attach_mode_parse(const char *s, enum agw_attach_mode *mode)
 {
 	int i;
 
-	for (i = 0; i <= AGW_ATTACH_TC_AUTO; i++)
+	for (i = 0; i <= AGW_ATTACH_XDP_MULTI; i++)
 		if (!strcmp(s, attach_names[i])) {
 			*mode = i;
 			return 0;
@@ -759,7 +958,29 @@ static const char *const counter_names[AGW_G_MAX] = {
 	[AGW_G_FRAGMENTS] = "fragments",
 	[AGW_G_FRAG_SYN_DROP] = "fragmented_syn_drops",
 	[AGW_G_SYN_PASS_OTHER] = "syns_outside_range",
+	[AGW_G_H248_UDP_ADDR] = "h248_udp_foreign_addr",
+	[AGW_G_H248_UDP_PORT] = "h248_udp_foreign_port",
+	[AGW_G_H248_SYN_ADDR] = "h248_syn_foreign_addr",
+	[AGW_G_MON_RECORDS] = "mon_records",
+	[AGW_G_MON_SUPPRESSED] = "mon_suppressed",
+	[AGW_G_MON_RING_FULL] = "mon_ring_full",
 };
+
+static const char *const reason_names[AGW_DROP_MAX] = {
+	[AGW_DROP_NONE] = "admitted",
+	[AGW_DROP_NO_TERM] = "no-termination",
+	[AGW_DROP_IGNORE] = "ignore-mode",
+	[AGW_DROP_FILTER] = "filter-mismatch",
+	[AGW_DROP_FRAGMENT] = "fragment",
+	[AGW_DROP_PARSE] = "parse-error",
+	[AGW_DROP_H248_ADDR] = "h248-foreign-addr",
+	[AGW_DROP_H248_PORT] = "h248-foreign-port",
+};
+
+const char *agw_drop_reason_name(enum agw_drop_reason r)
+{
+	return r < AGW_DROP_MAX ? reason_names[r] : "invalid";
+}
 
 const char *agw_gate_counter_name(enum agw_gate_counter c)
 {

@@ -22,15 +22,21 @@ static int clock_sample(struct agw_gate *g)
 		    .data_size_out = sizeof(out), .repeat = 1);
 	static const uint32_t hz_candidates[] = { 100, 250, 300, 1000 };
 	uint64_t best_err = UINT64_MAX;
+	struct agw_syn_gate *s;
 	unsigned int i;
 	int err;
 
-	err = agw_gate_load_skel(g);
+	/* loaded for this one run, never kept */
+	err = agw_gate_skel_open(g, GP_CLOCK, &s);
 	if (err)
 		return err;
-	if (bpf_prog_test_run_opts(
-		    bpf_program__fd(g->skel->progs.agw_xdp_clock), &o))
-		return -errno;
+	err = agw_syn_gate__load(s);
+	if (!err &&
+	    bpf_prog_test_run_opts(bpf_program__fd(s->progs.agw_xdp_clock), &o))
+		err = -errno;
+	agw_syn_gate__destroy(s);
+	if (err)
+		return err;
 	g->clock_jiffies = out[0];
 	g->clock_ns = out[1];
 	/*
@@ -72,4 +78,13 @@ int agw_gate_jiffies_to_mono(struct agw_gate *g, uint64_t jiffies,
 	ago *= 1000000000ULL / g->clock_hz;
 	*mono_ns = g->clock_ns > ago ? g->clock_ns - ago : 1;
 	return 0;
+}
+
+int agw_gate_clock_hz(struct agw_gate *g, uint32_t *hz)
+{
+	int err = g->clock_hz ? 0 : clock_sample(g);
+
+	if (!err)
+		*hz = g->clock_hz;
+	return err;
 }

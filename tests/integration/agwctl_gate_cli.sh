@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 60
+# timeout: 180
 # agwctl gate rejects bad input with a message naming the cause and a
 # non-zero exit, and changes nothing; good input is idempotent where the
 # command says so.
@@ -42,7 +42,38 @@ expect_err 'unknown attach mode "fast"' g attach lo fast
 expect_err 'no interface "nosuchdev0"' g attach nosuchdev0
 expect_err 'unknown command "frob"' g frob
 expect_err "usage: gate term del ADDR PORT" g term del 10.9.0.1
+expect_err 'invalid port "0"' g h248 ports 0 mgc 10.0.0.1
+expect_err 'invalid MGC "10.0.0.300:2944"' g h248 ports 2944 mgc 10.0.0.300:2944
+expect_err 'invalid MGC "[fd00::1]:x"' g h248 ports 2944 mgc '[fd00::1]:x'
+expect_err "at most 4 ports" g h248 ports 1,2,3,4,5
+expect_err "expected mgc" g h248 ports 2944 peers 10.0.0.1
+expect_err 'monitor takes a rate' g config monitor fast
+expect_err 'monitor takes a rate' g config monitor 2000000
+expect_err "usage: gate monitor" g monitor count
+expect_err "usage: gate term list" g term list --owner nobody
 [ "$(snap)" = "$before" ] || fail "a rejected command changed state"
+
+# owners: what agwctl adds is the operator's, kept and shown as such
+"$AGWCTL" --pin-dir "$PIN" -j gate show 10.9.0.1 20000 | jq -e '.owner.kind == "operator"' >/dev/null ||
+	fail "owner not operator"
+g term list | grep -Eq '^10\.9\.0\.1 +20000 ignore +operator' || fail "term list: $(g term list)"
+[ "$("$AGWCTL" --pin-dir "$PIN" -j gate term list --owner agwd | jq length)" = 0 ] || fail "term list --owner agwd"
+g reconcile | grep -q "removed 0 entries" || fail "reconcile without agwd"
+g show | grep -q "owner: no agwd running" || fail "show: holder"
+# the guard round-trips
+g h248 ports 2944,2945 mgc 10.0.0.1:2944 '[fd00::1]:2944' 10.0.0.2 || fail "h248 set"
+"$AGWCTL" --pin-dir "$PIN" -j gate h248 |
+	jq -e '.ports == [2944,2945] and (.mgcs | length) == 3 and ([.mgcs[] | select(.addr == "10.0.0.2")][0].port == 0)' >/dev/null ||
+	fail "h248 JSON: $("$AGWCTL" --pin-dir "$PIN" -j gate h248)"
+g config monitor 50 burst 7 || fail "config monitor"
+"$AGWCTL" --pin-dir "$PIN" -j gate config | jq -e '.monitor_rate == 50 and .monitor_burst == 7' >/dev/null ||
+	fail "monitor config"
+g config range 20000-20999 || fail "config range"
+"$AGWCTL" --pin-dir "$PIN" -j gate show | jq -e '.config.monitor_rate == 50 and .h248_guard.ports == [2944,2945]' >/dev/null ||
+	fail "range change lost the monitor or guard settings"
+g h248 off || fail "h248 off"
+g config monitor off || fail "monitor off"
+before=$(snap)
 
 # IPv6 everywhere an address is taken
 g term add fd00::9 20000 filter || fail "v6 term"
@@ -61,7 +92,9 @@ g allow del 10.9.0.1 20000 192.0.2.2 || fail "allow del"
 	fail "allow order after delete"
 # BTF: bpftool prints field names
 bpftool map dump pinned "$PIN/agw_terms" | grep -q '"allow_idx"' || fail "no BTF names in agw_terms"
-bpftool map dump pinned "$PIN/agw_term_stats" | grep -q '"syn_dropped"' || fail "no BTF names in stats"
+bpftool map dump pinned "$PIN/agw_term_stats" | grep -q '"drop_filter"' || fail "no BTF names in stats"
+bpftool map dump pinned "$PIN/agw_terms" | grep -q 'AGW_MODE_FILTER' || fail "no enum names in agw_terms"
+bpftool map dump pinned "$PIN/agw_terms" | grep -q 'AGW_OWNER_OPERATOR' || fail "no owner in agw_terms"
 # several interfaces share one set of maps; unload detaches them all
 # (veth: this kernel has no dummy driver)
 NS=agw-cli-ns-$$

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 240
+# timeout: 480
 # The SYN gate attached as xdp: immediate and delayed establishment,
 # source filters, a termination deleted under a retrying client; IPv4
 # and IPv6 through the real TCP stack.

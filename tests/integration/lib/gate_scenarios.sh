@@ -37,9 +37,10 @@ gate_setup() {
 	fi
 	out=$(gate attach gsrv0 "$mode") || fail "attach $mode"
 	echo "attach: $out"
+	# xdp-multi: libxdp's dispatcher, where the kernel lets it load
 	case "$mode" in
-	xdp) [[ $out == *"(xdp)"* ]] || fail "wanted native XDP, got: $out" ;;
-	xdp-generic) [[ $out == *"(xdp-generic)"* ]] || fail "got: $out" ;;
+	xdp) [[ $out == *"(xdp)"* || $out == *"(xdp-multi)"* ]] || fail "wanted native XDP, got: $out" ;;
+	xdp-generic) [[ $out == *"(xdp-generic)"* || $out == *"(xdp-multi)"* ]] || fail "got: $out" ;;
 	tc) [[ $out == *"(tcx)"* || $out == *"(clsact)"* ]] || fail "got: $out" ;;
 	clsact) [[ $out == *"(clsact)"* ]] || fail "got: $out" ;;
 	esac
