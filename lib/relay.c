@@ -455,6 +455,8 @@ int agw_relay_dispatch(struct agw_relay_engine *e, int timeout_ms)
 
 		if (end == &e->timer_end)
 			tick(e);
+		else if (end->idx == RELAY_END_NOTIFY)
+			relay_sockmap_notify(e);
 		else if (end == &e->kick_end) {
 			if (read(e->kickfd, &v, sizeof(v)) < 0) {
 				/* already cleared */
@@ -674,8 +676,7 @@ int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
 {
 	static const struct agw_relay_flow_opts none;
 	const struct agw_relay_flow_opts *o = opts ? opts : &none;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP |
-					    EPOLLET };
+	struct epoll_event ev = { .events = RELAY_SOCK_EVENTS };
 	struct relay_flow *f;
 	uint32_t idx, gen;
 	int i, ret;
