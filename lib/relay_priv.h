@@ -111,6 +111,8 @@ int relay_half_flush(struct relay_half *h);
  * then *side is the socket (0 = a, 1 = b) that failed. */
 int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		      size_t *moved, int *side);
+/* A RELAY_BUF_SIZE buffer for h (from the pool) unless it has one. */
+int relay_take_buf(struct agw_relay_engine *e, struct relay_half *h);
 /* Give an empty buffer back (to the pool when it has the pool's size). */
 void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h);
 int relay_shut_dst(struct relay_half *h);

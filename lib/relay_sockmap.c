@@ -485,11 +485,19 @@ static int step_half(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		}
 		if (*moved >= RELAY_STEP_BUDGET)
 			return 0;
+		ret = relay_take_buf(e, h);
+		if (ret < 0) {
+			*side = i;
+			return ret;
+		}
 		n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
+				/* Chunks are passed up rarely (bound, ordering):
+				 * an idle direction holds no buffer. */
+				relay_drop_buf(e, h);
 				/* Everything passed up is read: the verdict
 				 * announces the next chunk it passes up. */
 				if (h->user_read >= load64(&d->pass_bytes))
