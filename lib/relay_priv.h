@@ -91,6 +91,7 @@ struct agw_relay_engine {
 	uint32_t *dead, ndead;
 	uint32_t *runq, nrunq;
 	uint32_t nwaiting; /* flows the timer has to look at */
+	uint64_t *ticking; /* bitmap of those flows, by index */
 	char **pool; /* idle RELAY_BUF_SIZE buffers */
 	uint32_t npool;
 	struct relay_bpf *bpf;
