@@ -9,12 +9,18 @@
 #define AGW_BENCH_UTIL_H
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 static inline uint64_t bench_now_ns(void)
 {
@@ -210,6 +216,114 @@ static inline double bench_hist_quantile(const uint64_t *h, double q)
 			return bench_hist_value(i);
 	}
 	return bench_hist_value(BENCH_HIST_N - 1);
+}
+
+static inline void bench_sleep_until(uint64_t t)
+{
+	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ULL),
+			       .tv_nsec = (long)(t % 1000000000ULL) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+/*
+ * Worker processes report progress as one byte on a pipe each. Wait until
+ * every one of the n pipes st[] gave `want`; -1 on a timeout, on 'E' or on
+ * a pipe closed (*bad: that worker, -1 on a timeout).
+ */
+static inline int bench_wait_workers(const int *st, int n, char want,
+				     double timeout_s, int *bad)
+{
+	struct pollfd pfd[64];
+	bool got[64] = { false };
+	uint64_t deadline = bench_now_ns() + (uint64_t)(timeout_s * 1e9);
+	int g, left = n, r;
+	char c;
+
+	*bad = -1;
+	if (n < 1 || n > 64)
+		return -1;
+	while (left) {
+		uint64_t now = bench_now_ns();
+
+		if (now >= deadline)
+			return -1;
+		for (g = 0; g < n; g++) {
+			pfd[g].fd = got[g] ? -1 : st[g];
+			pfd[g].events = POLLIN;
+		}
+		r = poll(pfd, (nfds_t)n, (int)((deadline - now) / 1000000 + 1));
+		if (r < 0 && errno != EINTR)
+			return -1;
+		for (g = 0; g < n && r > 0; g++) {
+			if (got[g] || !pfd[g].revents)
+				continue;
+			if (read(st[g], &c, 1) != 1 || c == 'E') {
+				*bad = g;
+				return -1;
+			}
+			if (c == want) {
+				got[g] = true;
+				left--;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Fork n workers: worker g runs fn(g, cmd_fd, st_fd, arg) and must not
+ * return; it reads commands (one byte) from cmd_fd and reports on st_fd.
+ * The parent gets the other ends in cmd[g] and st[g]. -errno on failure.
+ */
+typedef void (*bench_worker_fn)(int g, int cmd_fd, int st_fd, void *arg);
+
+static inline int bench_fork_workers(int n, bench_worker_fn fn, void *arg,
+				     pid_t *pids, int *cmd, int *st)
+{
+	int g, p1[2], p2[2];
+
+	for (g = 0; g < n; g++) {
+		if (pipe2(p1, O_CLOEXEC) < 0)
+			return -errno;
+		if (pipe2(p2, O_CLOEXEC) < 0)
+			return -errno;
+		pids[g] = fork();
+		if (pids[g] < 0)
+			return -errno;
+		if (!pids[g]) {
+			close(p1[1]);
+			close(p2[0]);
+			fn(g, p1[0], p2[1], arg);
+			_exit(1);
+		}
+		close(p1[0]);
+		close(p2[1]);
+		cmd[g] = p1[1];
+		st[g] = p2[0];
+	}
+	return 0;
+}
+
+/* Tell the workers to quit ('Q') and reap them; killed first if !ok. */
+static inline void bench_stop_workers(int n, const pid_t *pids, const int *cmd,
+				      bool ok)
+{
+	int g;
+
+	for (g = 0; g < n; g++) {
+		if (write(cmd[g], "Q", 1) < 0) {
+			/* it is gone already */
+		}
+		close(cmd[g]);
+	}
+	for (g = 0; g < n; g++) {
+		if (!ok)
+			kill(pids[g], SIGKILL);
+		waitpid(pids[g], NULL, 0);
+	}
 }
 
 #endif /* AGW_BENCH_UTIL_H */

@@ -27,11 +27,9 @@
  *     per second, memory per session (user RSS, kernel socket buffers and
  *     socket objects, BPF maps), message rate, burst completion.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,15 +37,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -55,6 +48,7 @@
 #include <sys/wait.h>
 
 #include "agw/relay.h"
+#include "bench_net.h"
 #include "bench_util.h"
 
 #define MAX_GROUPS 64
@@ -78,84 +72,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "relay_sessions: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static int parse_addr(const char *s, struct sockaddr_in *sa)
-{
-	char ip[64];
-	int port;
-
-	if (sscanf(s, "%63[^:]:%d", ip, &port) != 2 || port <= 0 ||
-	    port > 65535)
-		return -EINVAL;
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	return inet_aton(ip, &sa->sin_addr) ? 0 : -EINVAL;
-}
-
-/* IP + g (in the last octets), same port. */
-static struct sockaddr_in addr_plus(const struct sockaddr_in *base, int g)
-{
-	struct sockaddr_in sa = *base;
-
-	sa.sin_addr.s_addr = htonl(ntohl(base->sin_addr.s_addr) + (uint32_t)g);
-	return sa;
-}
-
-static int listen_at(const struct sockaddr_in *sa, int backlog)
-{
-	int one = 1;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
-	    listen(fd, backlog) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Non-blocking connect: the fd, connected or in progress; -errno. */
-static int connect_start(const struct sockaddr_in *sa)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 &&
-	    errno != EINPROGRESS) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static int sock_err(int fd)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		return errno;
-	return err;
-}
-
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -196,7 +112,8 @@ static void relay_hand_over(struct agw_relay_engine *e, struct pending *p,
 	struct agw_relay_flow_stats st;
 	uint64_t id;
 
-	if (sock_err(p->b) || agw_relay_add(e, p->a, p->b, NULL, &id) < 0) {
+	if (bench_sock_err(p->b) ||
+	    agw_relay_add(e, p->a, p->b, NULL, &id) < 0) {
 		c->connect_failed++;
 		close(p->a);
 		close(p->b);
@@ -225,7 +142,7 @@ static void relay_accept(int lfd, int ep, const struct sockaddr_in *up,
 				continue;
 			return;
 		}
-		b = connect_start(up);
+		b = bench_connect(up);
 		p = malloc(sizeof(*p));
 		if (b < 0 || !p) {
 			c->connect_failed++;
@@ -286,9 +203,9 @@ static int cmd_relay(int argc, char **argv)
 		else if (!strcmp(argv[i], "--max-flows"))
 			max_flows = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--listen"))
-			have_l = !parse_addr(argv[i + 1], &lbase);
+			have_l = !bench_parse_addr(argv[i + 1], &lbase);
 		else if (!strcmp(argv[i], "--upstream"))
-			have_u = !parse_addr(argv[i + 1], &ubase);
+			have_u = !bench_parse_addr(argv[i + 1], &ubase);
 		else
 			return 2;
 	}
@@ -296,7 +213,7 @@ static int cmd_relay(int argc, char **argv)
 	if (i != argc || !have_l || !have_u || groups < 1 ||
 	    groups > MAX_GROUPS || ret <= 0 || max_flows < 0)
 		return 2;
-	raise_nofile();
+	bench_raise_nofile();
 	cfg.path = (enum agw_relay_path)ret;
 	cfg.max_flows = (unsigned int)max_flows;
 	cfg.on_event = relay_on_event;
@@ -313,14 +230,14 @@ static int cmd_relay(int argc, char **argv)
 	if (ep < 0)
 		die("epoll_create1");
 	for (i = 0; i < groups; i++) {
-		struct sockaddr_in la = addr_plus(&lbase, i);
-		int fd = listen_at(&la, 4096);
+		struct sockaddr_in la = bench_addr_plus(&lbase, i);
+		int fd = bench_listen(&la, 4096, false);
 
 		if (fd < 0) {
 			errno = -fd;
 			die("listen");
 		}
-		up[i] = addr_plus(&ubase, i);
+		up[i] = bench_addr_plus(&ubase, i);
 		ev.events = EPOLLIN;
 		ev.data.u64 = (uint64_t)fd << 32 | (uint64_t)i;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
@@ -633,7 +550,7 @@ static void start_connects(struct worker *w)
 {
 	while (w->nconn_started < w->n &&
 	       w->nconn_started - w->nconnected < CONNECTS_IN_FLIGHT) {
-		int fd = connect_start(&w->to);
+		int fd = bench_connect(&w->to);
 
 		if (fd < 0) {
 			errno = -fd;
@@ -645,7 +562,7 @@ static void start_connects(struct worker *w)
 
 static void on_connected(struct worker *w, struct ep *e)
 {
-	int err = sock_err(e->fd);
+	int err = bench_sock_err(e->fd);
 
 	if (err) {
 		errno = err;
@@ -840,14 +757,14 @@ static void worker_main(const struct gen_opts *o, struct shared *sh, int g,
 	struct itimerspec its = { .it_interval.tv_nsec = TICK_MS * 1000000L,
 				  .it_value.tv_nsec = TICK_MS * 1000000L };
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct sockaddr_in sa = addr_plus(&o->serve_base, g);
+	struct sockaddr_in sa = bench_addr_plus(&o->serve_base, g);
 	struct worker w = { .o = o, .sh = sh, .r = &sh->w[g], .g = g };
 	char *payload;
 
 	w.cmd_fd = cmd_fd;
 	w.st_fd = st_fd;
 	w.n = o->sessions / o->groups + (g < o->sessions % o->groups);
-	w.to = addr_plus(&o->connect_base, g);
+	w.to = bench_addr_plus(&o->connect_base, g);
 	srandom((unsigned int)(getpid() ^ bench_now_ns()));
 	w.eps = calloc(2 * (size_t)w.n + 1, sizeof(*w.eps));
 	w.scratch = malloc(SCRATCH);
@@ -858,7 +775,7 @@ static void worker_main(const struct gen_opts *o, struct shared *sh, int g,
 	w.payload = payload;
 	w.ep = epoll_create1(EPOLL_CLOEXEC);
 	w.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	w.lfd = listen_at(&sa, 4096);
+	w.lfd = bench_listen(&sa, 4096, false);
 	if (w.ep < 0 || w.tfd < 0)
 		wfail(&w, "epoll/timerfd");
 	if (w.lfd < 0) {
@@ -899,126 +816,12 @@ static void cpu_sample(const struct gen_opts *o, const pid_t *pids,
 	s->machine = bench_cpu_machine(&s->softirq);
 }
 
-/* Kernel memory of the relay's sockets: buffers charged to them (receive
- * queue, write queue, forward allocation), by sock_diag. */
-struct kbuf {
-	uint64_t socks, charged;
-};
-
-static bool diag_match(const struct inet_diag_msg *m, const struct gen_opts *o)
-{
-	int sport = ntohs(m->id.idiag_sport), dport = ntohs(m->id.idiag_dport);
-
-	if (m->idiag_state == TCP_LISTEN || m->idiag_state == TCP_TIME_WAIT)
-		return false;
-	return sport == o->relay_port || dport == o->upstream_port;
-}
-
-static int sock_buffers(const struct gen_opts *o, struct kbuf *kb)
-{
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 r;
-	} req = {
-		.nlh = { .nlmsg_len = sizeof(req),
-			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.r = { .sdiag_family = AF_INET,
-		       .sdiag_protocol = IPPROTO_TCP,
-		       .idiag_states = ~0U,
-		       .idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1) },
-	};
-	static char buf[1 << 16];
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	bool done = false;
-	ssize_t len;
-
-	memset(kb, 0, sizeof(*kb));
-	if (fd < 0 || send(fd, &req, sizeof(req), 0) < 0)
-		goto err;
-	while (!done) {
-		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-		len = recv(fd, buf, sizeof(buf), 0);
-		if (len <= 0)
-			goto err;
-		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			struct inet_diag_msg *m = NLMSG_DATA(h);
-			struct rtattr *a = (struct rtattr *)(m + 1);
-			int alen =
-				(int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
-
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR)
-				goto err;
-			if (!diag_match(m, o))
-				continue;
-			kb->socks++;
-			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
-				const uint32_t *mi = RTA_DATA(a);
-
-				if (a->rta_type != INET_DIAG_SKMEMINFO)
-					continue;
-				kb->charged +=
-					(uint64_t)mi[SK_MEMINFO_RMEM_ALLOC] +
-					mi[SK_MEMINFO_WMEM_QUEUED] +
-					mi[SK_MEMINFO_FWD_ALLOC];
-			}
-		}
-	}
-	close(fd);
-	return 0;
-err:
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
-/* Object size of a slab cache (/proc/slabinfo), 0 if not there. */
-static uint64_t slab_objsize(const char *name)
-{
-	char line[512], n[64];
-	unsigned long a, num, size;
-	FILE *fp = fopen("/proc/slabinfo", "re");
-	uint64_t ret = 0;
-
-	if (!fp)
-		return 0;
-	while (fgets(line, sizeof(line), fp)) {
-		if (sscanf(line, "%63s %lu %lu %lu", n, &a, &num, &size) == 4 &&
-		    !strcmp(n, name)) {
-			ret = size;
-			break;
-		}
-	}
-	fclose(fp);
-	return ret;
-}
-
-/*
- * Kernel objects a relayed TCP socket owns in the relay process, from the
- * running kernel's slab object sizes: the tcp_sock (TCP), the socket and
- * its inode (sock_inode_cache), its file and dentry, its epoll item and
- * wait entry. The socket buffers come from sock_diag (above).
- */
-static uint64_t kobj_per_socket(void)
-{
-	uint64_t pwq = slab_objsize("eventpoll_pwq");
-
-	return slab_objsize("TCP") + slab_objsize("sock_inode_cache") +
-	       slab_objsize("filp") + slab_objsize("dentry") +
-	       slab_objsize("eventpoll_epi") + (pwq ? pwq : 64);
-}
-
 /* A pipe: pipe_inode_info (kmalloc-192), its 16 pipe_buffers (640 B,
  * kmalloc-1k), the inode, the dentry and two files. */
 static uint64_t kobj_per_pipe(void)
 {
-	return 192 + 1024 + slab_objsize("inode_cache") +
-	       slab_objsize("dentry") + 2 * slab_objsize("filp");
+	return 192 + 1024 + bench_slab_objsize("inode_cache") +
+	       bench_slab_objsize("dentry") + 2 * bench_slab_objsize("filp");
 }
 
 struct proc_mem {
@@ -1102,7 +905,7 @@ static void proc_mem(int pid, struct proc_mem *pm)
 
 struct mem_snap {
 	struct proc_mem pm;
-	struct kbuf kb;
+	struct bench_kbuf kb;
 };
 
 static void mem_snap(const struct gen_opts *o, struct mem_snap *m)
@@ -1111,65 +914,8 @@ static void mem_snap(const struct gen_opts *o, struct mem_snap *m)
 	if (o->relay_pid <= 0)
 		return;
 	proc_mem(o->relay_pid, &m->pm);
-	if (sock_buffers(o, &m->kb) < 0)
+	if (bench_sock_buffers(o->relay_port, o->upstream_port, &m->kb) < 0)
 		fprintf(stderr, "relay_sessions: sock_diag failed\n");
-}
-
-/* Wait until every worker wrote `want`; 'E' (or an exit) is an error. */
-static int wait_workers(const struct gen_opts *o, struct shared *sh,
-			const int *st, char want, double timeout_s)
-{
-	struct pollfd pfd[MAX_GROUPS];
-	bool got[MAX_GROUPS] = { false };
-	uint64_t deadline = bench_now_ns() + (uint64_t)(timeout_s * 1e9);
-	int g, left = o->groups, n;
-	char c;
-
-	while (left) {
-		uint64_t now = bench_now_ns();
-
-		if (now >= deadline) {
-			fprintf(stderr,
-				"relay_sessions: workers did not reach '%c' "
-				"within %.0f s\n",
-				want, timeout_s);
-			return -1;
-		}
-		for (g = 0; g < o->groups; g++) {
-			pfd[g].fd = got[g] ? -1 : st[g];
-			pfd[g].events = POLLIN;
-		}
-		n = poll(pfd, (nfds_t)o->groups,
-			 (int)((deadline - now) / 1000000 + 1));
-		if (n < 0 && errno != EINTR)
-			return -1;
-		for (g = 0; g < o->groups && n > 0; g++) {
-			if (got[g] || !pfd[g].revents)
-				continue;
-			if (read(st[g], &c, 1) != 1 || c == 'E') {
-				fprintf(stderr,
-					"relay_sessions: worker %d: %s\n", g,
-					sh->w[g].err[0] ? sh->w[g].err :
-							  "exited");
-				return -1;
-			}
-			if (c == want) {
-				got[g] = true;
-				left--;
-			}
-		}
-	}
-	return 0;
-}
-
-static void sleep_until(uint64_t t)
-{
-	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ULL),
-			       .tv_nsec = (long)(t % 1000000000ULL) };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	       EINTR)
-		;
 }
 
 static void print_line(const char *tag, const char *what, double v, int prec,
@@ -1188,8 +934,8 @@ static void print_mem(const struct gen_opts *o, const char *what,
 	user = (double)(m->pm.rss - m->pm.bpf_rss);
 	kbuf = (double)m->kb.charged;
 	/* psock: struct sk_psock (kmalloc-1k) and its map link (-32) */
-	kobj = (double)m->kb.socks *
-		       (double)(kobj_per_socket() + (psock ? 1024 + 32 : 0)) +
+	kobj = (double)m->kb.socks * (double)(bench_kobj_per_socket() +
+					      (psock ? 1024 + 32 : 0)) +
 	       (double)m->pm.pipes * (double)kobj_per_pipe();
 	bpf = (double)m->pm.bpf_memlock;
 	print_line(o->tag, what, (user + kbuf + kobj + bpf) / n, 0,
@@ -1255,6 +1001,25 @@ static void gen_report(const struct gen_opts *o, struct shared *sh,
 		   "sockets");
 }
 
+/* Wait until every worker wrote `want`; say which failed and why. */
+static int wait_workers(const struct gen_opts *o, struct shared *sh,
+			const int *st, char want, double timeout_s)
+{
+	int bad;
+
+	if (!bench_wait_workers(st, o->groups, want, timeout_s, &bad))
+		return 0;
+	if (bad < 0)
+		fprintf(stderr,
+			"relay_sessions: workers did not reach '%c' within %.0f "
+			"s\n",
+			want, timeout_s);
+	else
+		fprintf(stderr, "relay_sessions: worker %d: %s\n", bad,
+			sh->w[bad].err[0] ? sh->w[bad].err : "exited");
+	return -1;
+}
+
 static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 		   const int *st, const pid_t *pids, bool psock)
 {
@@ -1274,7 +1039,7 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 	for (g = 0; g < o->groups; g++)
 		if (sh->w[g].setup_done_ns > done)
 			done = sh->w[g].setup_done_ns;
-	sleep_until(bench_now_ns() + 500000000ULL);
+	bench_sleep_until(bench_now_ns() + 500000000ULL);
 	mem_snap(o, &idle);
 	go = bench_now_ns() + 100000000ULL;
 	sh->go_ns = go;
@@ -1284,16 +1049,29 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 	for (g = 0; g < o->groups; g++)
 		if (write(cmd[g], "G", 1) != 1)
 			return -1;
-	sleep_until(sh->win_start_ns);
+	bench_sleep_until(sh->win_start_ns);
 	cpu_sample(o, pids, &c0);
-	sleep_until(sh->win_start_ns + (sh->win_end_ns - sh->win_start_ns) / 2);
+	bench_sleep_until(sh->win_start_ns +
+			  (sh->win_end_ns - sh->win_start_ns) / 2);
 	mem_snap(o, &busy);
-	sleep_until(sh->win_end_ns);
+	bench_sleep_until(sh->win_end_ns);
 	cpu_sample(o, pids, &c1);
 	if (wait_workers(o, sh, st, 'D', 40))
 		return -1;
 	gen_report(o, sh, done - t0, &c0, &c1, &idle, &busy, psock);
 	return 0;
+}
+
+struct gen_worker_arg {
+	const struct gen_opts *o;
+	struct shared *sh;
+};
+
+static void gen_worker(int g, int cmd_fd, int st_fd, void *arg)
+{
+	struct gen_worker_arg *a = arg;
+
+	worker_main(a->o, a->sh, g, cmd_fd, st_fd);
 }
 
 static int cmd_gen(int argc, char **argv)
@@ -1304,7 +1082,8 @@ static int cmd_gen(int argc, char **argv)
 			      .warmup = 2,
 			      .measure = 8,
 			      .groups = 4 };
-	int cmd[MAX_GROUPS], st[MAX_GROUPS], p1[2], p2[2], g, i, ret, status;
+	int cmd[MAX_GROUPS], st[MAX_GROUPS], i, ret;
+	struct gen_worker_arg gw;
 	bool have_c = false, have_s = false, psock = false;
 	pid_t pids[MAX_GROUPS];
 	struct shared *sh;
@@ -1317,9 +1096,9 @@ static int cmd_gen(int argc, char **argv)
 		else if (!strcmp(k, "--groups"))
 			o.groups = atoi(v);
 		else if (!strcmp(k, "--connect"))
-			have_c = !parse_addr(v, &o.connect_base);
+			have_c = !bench_parse_addr(v, &o.connect_base);
 		else if (!strcmp(k, "--serve"))
-			have_s = !parse_addr(v, &o.serve_base);
+			have_s = !bench_parse_addr(v, &o.serve_base);
 		else if (!strcmp(k, "--period-ms"))
 			o.period_ms = atoi(v);
 		else if (!strcmp(k, "--burst-pct"))
@@ -1348,7 +1127,7 @@ static int cmd_gen(int argc, char **argv)
 	    o.measure < 1 || o.burst_bytes < sizeof(struct msg_hdr) ||
 	    o.burst_bytes > BURST_MAX || o.warmup < 0)
 		return 2;
-	raise_nofile();
+	bench_raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1356,34 +1135,12 @@ static int cmd_gen(int argc, char **argv)
 		die("mmap");
 	memset(sh, 0, sizeof(*sh));
 	sh->win_start_ns = sh->win_end_ns = ~0ULL;
-	for (g = 0; g < o.groups; g++) {
-		if (pipe2(p1, O_CLOEXEC) < 0 || pipe2(p2, O_CLOEXEC) < 0)
-			die("pipe");
-		pids[g] = fork();
-		if (pids[g] < 0)
-			die("fork");
-		if (!pids[g]) {
-			close(p1[1]);
-			close(p2[0]);
-			worker_main(&o, sh, g, p1[0], p2[1]);
-		}
-		close(p1[0]);
-		close(p2[1]);
-		cmd[g] = p1[1];
-		st[g] = p2[0];
-	}
+	gw.o = &o;
+	gw.sh = sh;
+	if (bench_fork_workers(o.groups, gen_worker, &gw, pids, cmd, st))
+		die("fork");
 	ret = gen_run(&o, sh, cmd, st, pids, psock);
-	for (g = 0; g < o.groups; g++) {
-		if (write(cmd[g], "Q", 1) < 0) {
-			/* it is gone already */
-		}
-		close(cmd[g]);
-	}
-	for (g = 0; g < o.groups; g++) {
-		if (ret)
-			kill(pids[g], SIGKILL);
-		waitpid(pids[g], &status, 0);
-	}
+	bench_stop_workers(o.groups, pids, cmd, !ret);
 	return ret ? 1 : 0;
 }
 

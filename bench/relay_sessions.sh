@@ -8,7 +8,7 @@
 # the public API as agwd does), by HAProxy 2.6 (TCP mode, one thread) and
 # not relayed (direct, the generator's own floor), in one run, in a network
 # namespace of its own (loopback, 127.R.1.x -> relay -> 127.R.2.x).
-# Traffic: every endpoint sends a 1 KiB message every T ms (default 1000)
+# Traffic: every endpoint sends a 1 KiB message every T ms (default 2000)
 # both ways, stamped with CLOCK_MONOTONIC; 1 % of the sessions send one
 # 1 MiB burst in the measured window. The generator runs in 4 processes
 # (bench/relay_sessions.c gen). Variants are interleaved, each repeated
@@ -48,7 +48,7 @@ else
 	meas=${RELAY_SESSIONS_MEASURE:-6}
 fi
 reps=${RELAY_SESSIONS_REPS:-3}
-period=${RELAY_SESSIONS_PERIOD_MS:-1000}
+period=${RELAY_SESSIONS_PERIOD_MS:-2000}
 variants=${RELAY_SESSIONS_VARIANTS:-direct sockmap splice copy haproxy}
 hthreads=${RELAY_SESSIONS_HAPROXY_THREADS:-1}
 groups=4
@@ -57,18 +57,7 @@ sport=7001 # the generator's servers
 default=sockmap # the engine's default path (Documentation/relay.md)
 nofile=$(ulimit -Hn)
 
-ns=agw-rs-$$-n
-tmp=$(mktemp -d)
-rpid=
-cleanup() {
-	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" && ip -n "$ns" link set lo up ||
-	{ echo "could not create namespace $ns"; exit 1; }
-inns() { nsenter --net="/run/netns/$ns" "$@"; }
+bench_lab "agw-rs-$$-n"
 
 # Wait until GROUPS sockets listen on PORT in the namespace.
 wait_listen() {
@@ -130,7 +119,7 @@ one() { # VARIANT N
 		target=127.$net.2.1:$sport
 		;;
 	haproxy)
-		start_haproxy "$n" "$net" || { cat "$tmp/relay.log"; return 1; }
+		start_haproxy "$n" "$net" || { cat "$tmp/relay.log" >&2; return 1; }
 		;;
 	splice)
 		# a socket pair and two pipes (four fds) per session
@@ -138,10 +127,10 @@ one() { # VARIANT N
 			echo "bench: relay_sessions_${n}_splice_skipped = $((6 * n)) fds"
 			return 0
 		fi
-		start_relay splice "$n" "$net" || { cat "$tmp/relay.log"; return 1; }
+		start_relay splice "$n" "$net" || { cat "$tmp/relay.log" >&2; return 1; }
 		;;
 	*)
-		start_relay "$v" "$n" "$net" || { cat "$tmp/relay.log"; return 1; }
+		start_relay "$v" "$n" "$net" || { cat "$tmp/relay.log" >&2; return 1; }
 		;;
 	esac
 	[ -n "$rpid" ] && args+=(--relay-pid "$rpid" --relay-port "$lport"

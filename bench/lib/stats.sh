@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Shared by the benchmark scripts (sourced, not run by bench/run): medians
-# of repeated "bench: NAME = VALUE UNIT" lines and ratios between them.
+# of repeated "bench: NAME = VALUE UNIT" lines, ratios between them, and a
+# network namespace to run in.
 
 # bench_medians RAW: one line per metric of RAW, its median over the runs.
 bench_medians() {
@@ -30,3 +31,23 @@ bench_ratio() {
 	awk -v n="$2" -v a="$a" -v b="$b" -v ka="$3" -v kb="$4" \
 		'BEGIN { if (a > 0 && b > 0) printf "bench: %s_ratio = %.2f (%s / %s)\n", n, a / b, ka, kb }'
 }
+
+# bench_lab NAME: a network namespace NAME with loopback up, a temporary
+# directory $tmp, and an EXIT trap that stops the process $rpid (the relay
+# under test, when set) and removes both. inns runs a command in NAME.
+bench_lab() {
+	ns=$1
+	tmp=$(mktemp -d)
+	rpid=
+	trap bench_lab_cleanup EXIT
+	if ! ip netns add "$ns" || ! ip -n "$ns" link set lo up; then
+		echo "could not create namespace $ns"
+		exit 1
+	fi
+}
+bench_lab_cleanup() {
+	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+inns() { nsenter --net="/run/netns/$ns" "$@"; }
