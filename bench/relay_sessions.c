@@ -23,9 +23,10 @@
  *     CLOCK_MONOTONIC, every T ms from a random phase; P % of the sessions
  *     send one burst of B bytes during the measured window. Receivers take
  *     the latency of every message. Prints bench lines: set-up rate,
- *     latency p50/p99/p999, CPU of the relay process (+ kworker/ksoftirqd)
- *     per second, memory per session (user RSS, kernel socket buffers and
- *     socket objects, BPF maps), message rate, burst completion.
+ *     latency p50/p99/p999, CPU of the relay process (+ kworker/ksoftirqd,
+ *     + its BPF programs' run time) per second, memory per session (user
+ *     RSS, kernel socket buffers and socket objects, BPF maps), message
+ *     rate, burst completion.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +47,8 @@
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+
+#include <bpf/bpf.h>
 
 #include "agw/relay.h"
 #include "bench_net.h"
@@ -87,6 +90,7 @@ struct pending {
 
 struct relay_counts {
 	uint64_t added, connect_failed, add_failed;
+	uint64_t add_ns; /* CPU time spent in agw_relay_add() */
 	uint64_t path[AGW_RELAY_PATH_MAX][AGW_RELAY_WHY_MAX];
 	uint64_t ev[3];
 };
@@ -106,14 +110,25 @@ static void relay_on_event(void *arg, uint64_t id, void *ctx,
 		c->ev[ev]++;
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static void relay_hand_over(struct agw_relay_engine *e, struct pending *p,
 			    struct relay_counts *c)
 {
 	struct agw_relay_flow_stats st;
-	uint64_t id;
+	uint64_t id, t0 = cpu_ns();
+	int ret = bench_sock_err(p->b) ?
+			  -ECONNREFUSED :
+			  agw_relay_add(e, p->a, p->b, NULL, &id);
 
-	if (bench_sock_err(p->b) ||
-	    agw_relay_add(e, p->a, p->b, NULL, &id) < 0) {
+	c->add_ns += cpu_ns() - t0;
+	if (ret < 0) {
 		c->connect_failed++;
 		close(p->a);
 		close(p->b);
@@ -178,9 +193,11 @@ static void relay_report(const char *path, const struct relay_counts *c)
 					agw_relay_path_name(p),
 					agw_relay_why_name(w), c->path[p][w]);
 	fprintf(stderr,
-		" closed=%" PRIu64 " reset=%" PRIu64 " error=%" PRIu64 "\n",
+		" closed=%" PRIu64 " reset=%" PRIu64 " error=%" PRIu64
+		" add_us=%.1f\n",
 		c->ev[AGW_RELAY_EV_CLOSED], c->ev[AGW_RELAY_EV_RESET],
-		c->ev[AGW_RELAY_EV_ERROR]);
+		c->ev[AGW_RELAY_EV_ERROR],
+		c->added ? (double)c->add_ns / (double)c->added / 1e3 : 0);
 }
 
 static int cmd_relay(int argc, char **argv)
@@ -799,15 +816,42 @@ static void worker_main(const struct gen_opts *o, struct shared *sh, int g,
 /* gen: the coordinator's measurements                                 */
 
 struct cpu_sample {
-	double relay, gen, machine, softirq;
+	double relay, gen, machine, softirq, bpf;
 	struct bench_kthreads kt;
 };
+
+/* The relay's BPF programs (found with its memory, before traffic). */
+static uint32_t relay_prog[4];
+static int nrelay_prog;
+
+/* Run time of the relay's BPF programs (the sockmap verdict, which runs
+ * in the softirq of whoever sent the chunk), while stats are enabled. */
+static double bpf_run_time(void)
+{
+	struct bpf_prog_info info;
+	uint32_t len;
+	double sum = 0;
+	int i, fd;
+
+	for (i = 0; i < nrelay_prog; i++) {
+		fd = bpf_prog_get_fd_by_id(relay_prog[i]);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += (double)info.run_time_ns / 1e9;
+		close(fd);
+	}
+	return sum;
+}
 
 static void cpu_sample(const struct gen_opts *o, const pid_t *pids,
 		       struct cpu_sample *s)
 {
 	int g;
 
+	s->bpf = bpf_run_time();
 	s->relay = bench_cpu_pid(o->relay_pid, NULL, 0);
 	bench_kthreads_snap(&s->kt);
 	s->gen = 0;
@@ -828,6 +872,8 @@ struct proc_mem {
 	uint64_t rss, bpf_rss; /* bpf_rss: mmapped BPF maps (in rss) */
 	uint64_t bpf_memlock; /* every BPF map the process holds */
 	uint64_t pipes; /* pipes it holds (both ends open: fds / 2) */
+	uint32_t prog_id[4]; /* the BPF programs it holds */
+	int nprog;
 };
 
 /* Rss of the process's mappings of BPF maps (/proc/PID/smaps). */
@@ -854,11 +900,12 @@ static uint64_t bpf_mapped_rss(int pid)
 	return sum;
 }
 
-static uint64_t map_memlock(int pid, const char *fd)
+/* A "key: value" line of /proc/PID/fdinfo/FD (key with its colon). */
+static uint64_t fdinfo_u64(int pid, const char *fd, const char *key)
 {
 	char path[320], line[128];
-	unsigned long long v;
-	uint64_t sum = 0;
+	size_t klen = strlen(key);
+	unsigned long long v = 0;
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, fd);
@@ -866,10 +913,11 @@ static uint64_t map_memlock(int pid, const char *fd)
 	if (!fp)
 		return 0;
 	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			sum += v;
+		if (!strncmp(line, key, klen) &&
+		    sscanf(line + klen, "%llu", &v) == 1)
+			break;
 	fclose(fp);
-	return sum;
+	return v;
 }
 
 static void proc_mem(int pid, struct proc_mem *pm)
@@ -896,7 +944,11 @@ static void proc_mem(int pid, struct proc_mem *pm)
 		if (!strncmp(target, "pipe:", 5))
 			pipe_fds++;
 		else if (strstr(target, "bpf-map"))
-			pm->bpf_memlock += map_memlock(pid, de->d_name);
+			pm->bpf_memlock +=
+				fdinfo_u64(pid, de->d_name, "memlock:");
+		else if (strstr(target, "bpf-prog") && pm->nprog < 4)
+			pm->prog_id[pm->nprog++] = (uint32_t)fdinfo_u64(
+				pid, de->d_name, "prog_id:");
 	}
 	if (dir)
 		closedir(dir);
@@ -983,8 +1035,12 @@ static void gen_report(const struct gen_opts *o, struct shared *sh,
 	if (skipped)
 		print_line(o->tag, "skipped", (double)skipped, 0, "msgs");
 	kt = bench_kthreads_delta(&c0->kt, &c1->kt);
-	print_line(o->tag, "cpu", (c1->relay - c0->relay + kt) / secs, 3,
+	print_line(o->tag, "cpu",
+		   (c1->relay - c0->relay + kt + c1->bpf - c0->bpf) / secs, 3,
 		   "CPU-s/s");
+	if (nrelay_prog)
+		print_line(o->tag, "bpf_cpu", (c1->bpf - c0->bpf) / secs, 3,
+			   "CPU-s/s");
 	print_line(o->tag, "proc_cpu", (c1->relay - c0->relay) / secs, 3,
 		   "CPU-s/s");
 	print_line(o->tag, "kthread_cpu", kt / secs, 3, "CPU-s/s");
@@ -1026,7 +1082,7 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 	static struct cpu_sample c0, c1;
 	struct mem_snap idle, busy;
 	uint64_t t0, done = 0, go;
-	int g;
+	int g, stats_fd;
 
 	if (wait_workers(o, sh, st, 'L', 10))
 		return -1;
@@ -1041,6 +1097,8 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 			done = sh->w[g].setup_done_ns;
 	bench_sleep_until(bench_now_ns() + 500000000ULL);
 	mem_snap(o, &idle);
+	memcpy(relay_prog, idle.pm.prog_id, sizeof(relay_prog));
+	nrelay_prog = idle.pm.nprog;
 	go = bench_now_ns() + 100000000ULL;
 	sh->go_ns = go;
 	sh->win_start_ns = go + (uint64_t)(o->warmup * 1e9);
@@ -1049,6 +1107,8 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 	for (g = 0; g < o->groups; g++)
 		if (write(cmd[g], "G", 1) != 1)
 			return -1;
+	/* BPF run-time statistics while the fd is open */
+	stats_fd = nrelay_prog ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
 	bench_sleep_until(sh->win_start_ns);
 	cpu_sample(o, pids, &c0);
 	bench_sleep_until(sh->win_start_ns +
@@ -1056,6 +1116,8 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 	mem_snap(o, &busy);
 	bench_sleep_until(sh->win_end_ns);
 	cpu_sample(o, pids, &c1);
+	if (stats_fd >= 0)
+		close(stats_fd);
 	if (wait_workers(o, sh, st, 'D', 40))
 		return -1;
 	gen_report(o, sh, done - t0, &c0, &c1, &idle, &busy, psock);

@@ -14,8 +14,11 @@
 # (bench/relay_sessions.c gen). Variants are interleaved, each repeated
 # REPS times; medians printed. Per N and variant (relay_sessions_N_V_*):
 #   cpu        CPU-s per second of the relay process + kworker/ksoftirqd
-#              threads (proc_cpu, kthread_cpu apart; gen_cpu the generator;
-#              softirq_cpu and machine_cpu the whole machine's, for context)
+#              threads + the run time of the relay's BPF programs (the
+#              sockmap verdict runs in the softirq of the sender; BPF
+#              run-time statistics are on during the window): proc_cpu,
+#              kthread_cpu, bpf_cpu apart; gen_cpu the generator;
+#              softirq_cpu and machine_cpu the whole machine's, for context
 #   mem        bytes per session: relay RSS (without its mmapped BPF maps)
 #              + kernel socket buffers (sock_diag) + kernel socket objects
 #              (slab sizes of the running kernel: tcp_sock, socket inode,
@@ -23,7 +26,7 @@
 #              memory (fdinfo memlock); mem_idle the same before traffic
 #   p50, p99, p999   message latency (receiver's clock - sender's stamp), us
 #   setup_rate  sessions set up per second (connect, relay hand-over and a
-#              first message each way)
+#              first message each way); add_us: CPU time in agw_relay_add()
 # Ratios of agw's default path (sockmap) against HAProxy at each N:
 #   relay_sessions_N_{cpu,mem,p99}_vs_haproxy_ratio, and per path.
 # Fits of CPU and memory against N (least squares over the N measured),
@@ -144,7 +147,12 @@ one() { # VARIANT N
 	}
 	if [ -n "$rpid" ]; then
 		stop_relay
-		# the paths the flows ran on, from the bench relay's report
+		# CPU time in agw_relay_add() per flow, from the relay's report
+		sed -n 's/.* add_us=\([0-9.]*\).*/\1/p' "$tmp/relay.log" |
+			while read -r us; do
+				echo "bench: relay_sessions_${n}_${v}_add_us = $us us"
+			done
+		# the paths the flows ran on
 		grep -o ' [a-z]*/[a-z-]*=[0-9]*' "$tmp/relay.log" | sed 's/^ //' |
 			while IFS='=' read -r pw cnt; do
 				[ "$pw" = "$v/requested" ] || [ "$pw" = "$v/default" ] ||
