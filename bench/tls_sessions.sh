@@ -25,7 +25,7 @@
 # This kernel has no kTLS (CONFIG_TLS off): the relay is in user space.
 # Crypto is timed on this host, not in the TCG guest (which cannot judge it).
 # Env: TLS_SESSIONS_QUICK=1 (ECDSA + X25519 only, short), TLS_SESSIONS_REPS,
-#   _SECONDS, _HOLD (sessions held for memory, default 1000), _CERTS,
+#   _SECONDS, _HOLD (sessions held for memory, default 600), _CERTS,
 #   _GROUPS, _ROLES.
 set -u
 BUILD=${BUILD:?}
@@ -43,8 +43,8 @@ if [ "${TLS_SESSIONS_QUICK:-0}" = 1 ]; then
 else
 	certs=${TLS_SESSIONS_CERTS:-ecdsa rsa}
 	groups=${TLS_SESSIONS_GROUPS:-x25519 p256}
-	secs=${TLS_SESSIONS_SECONDS:-3}
-	hold=${TLS_SESSIONS_HOLD:-1000}
+	secs=${TLS_SESSIONS_SECONDS:-2.5}
+	hold=${TLS_SESSIONS_HOLD:-600}
 fi
 reps=${TLS_SESSIONS_REPS:-3}
 roles=${TLS_SESSIONS_ROLES:-server client}
