@@ -49,7 +49,14 @@
 #include <openssl/ssl.h>
 
 #include "agw/fingerprint.h"
+#include "agw/relay.h"
 #include "agw/tls.h"
+
+/* Where the relay engine relays TLS flows itself (agw_relay_add_tls), the
+ * bench relays through it, as agwd does; else through agw_tls_relay. */
+#ifdef AGW_RELAY_PATH_PLAIN_MAX
+#define ENGINE_TLS 1
+#endif
 #include "bench_net.h"
 #include "bench_util.h"
 
@@ -67,7 +74,9 @@ static void die(const char *what, int err)
 /* One connection pair: the TLS side (idx 0) and the plain side (idx 1). */
 struct aconn {
 	struct agw_tls_session *s;
+#ifndef ENGINE_TLS
 	struct agw_tls_relay *r;
+#endif
 	int fd[2];
 	uint32_t ev[2]; /* registered events; 0 = not registered */
 	bool connecting; /* the outgoing socket's connect is in progress */
@@ -79,6 +88,9 @@ struct aconn {
 };
 
 struct agw_run {
+#ifdef ENGINE_TLS
+	struct agw_relay_engine *eng;
+#endif
 	struct agw_tls_ctx *ctx;
 	struct agw_fp_set fps;
 	enum agw_tls_role role;
@@ -106,17 +118,55 @@ static void aconn_free(struct agw_run *a, struct aconn *c)
 	for (i = 0; i < 2; i++)
 		if (c->fd[i] >= 0 && c->ev[i])
 			epoll_ctl(a->ep, EPOLL_CTL_DEL, c->fd[i], NULL);
+#ifndef ENGINE_TLS
 	if (c->r) {
 		agw_tls_relay_free(c->r); /* the session and both fds */
-	} else {
-		agw_tls_session_free(c->s); /* its fd too */
-		if (!c->s && c->fd[0] >= 0)
-			close(c->fd[0]);
-		if (c->fd[1] >= 0)
-			close(c->fd[1]);
+		free(c);
+		return;
 	}
+#endif
+	agw_tls_session_free(c->s); /* its fd too */
+	if (!c->s && c->fd[0] >= 0)
+		close(c->fd[0]);
+	if (c->fd[1] >= 0)
+		close(c->fd[1]);
 	free(c);
 }
+
+#ifdef ENGINE_TLS
+static void engine_event(void *arg, uint64_t id, void *ctx,
+			 enum agw_relay_event ev, int side, int err,
+			 const struct agw_relay_flow_stats *st)
+{
+	(void)arg;
+	(void)id;
+	(void)ctx;
+	(void)ev;
+	(void)side;
+	(void)err;
+	(void)st;
+}
+
+/* The engine takes the session and the plain socket and watches both. */
+static void start_relay(struct agw_run *a, struct aconn *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (c->ev[i])
+			epoll_ctl(a->ep, EPOLL_CTL_DEL, c->fd[i], NULL);
+		c->ev[i] = 0;
+	}
+	c->done = true;
+	if (agw_relay_add_tls(a->eng, c->s, c->fd[1], NULL, NULL) < 0) {
+		a->failed++; /* both still ours: freed with c */
+		return;
+	}
+	a->relayed++;
+	c->s = NULL;
+	c->fd[0] = c->fd[1] = -1;
+}
+#else
 
 static void relay_done(struct agw_tls_relay *r, int err, void *arg)
 {
@@ -159,6 +209,7 @@ static void start_relay(struct agw_run *a, struct aconn *c)
 	else
 		relay_watch(a, c);
 }
+#endif
 
 /* Drive the session; once VERIFIED: relay (client) or connect the core. */
 static void session_step(struct agw_run *a, struct aconn *c)
@@ -217,7 +268,6 @@ static void tls_begin(struct agw_run *a, struct aconn *c)
 static void on_event(struct agw_run *a, struct aend *e, uint32_t events)
 {
 	struct aconn *c = e->c;
-	int ret;
 
 	if (c->done)
 		return;
@@ -233,14 +283,15 @@ static void on_event(struct agw_run *a, struct aend *e, uint32_t events)
 		}
 		return;
 	}
+#ifndef ENGINE_TLS
 	if (c->r) {
-		ret = agw_tls_relay_step(c->r);
-		if (ret <= 0)
+		if (agw_tls_relay_step(c->r) <= 0)
 			c->done = true;
 		else
 			relay_watch(a, c);
 		return;
 	}
+#endif
 	if (c->s && e->idx == 0) {
 		session_step(a, c);
 		return;
@@ -287,6 +338,12 @@ static void on_accept(struct agw_run *a, int lfd)
 		}
 	}
 }
+
+/* epoll tags of the signal fd and the engine's fd (the listener: NULL) */
+static char tag_signal;
+#ifdef ENGINE_TLS
+static char tag_engine;
+#endif
 
 static int cmd_agw(int argc, char **argv)
 {
@@ -336,6 +393,16 @@ static int cmd_agw(int argc, char **argv)
 	ret = agw_tls_ctx_new(cert, NULL, &a.ctx);
 	if (ret < 0)
 		die("agw_tls_ctx_new", -ret);
+#ifdef ENGINE_TLS
+	{
+		struct agw_relay_config rc = { .max_flows = 8192,
+					       .on_event = engine_event };
+
+		ret = agw_relay_new(&rc, &a.eng);
+		if (ret < 0)
+			die("agw_relay_new", -ret);
+	}
+#endif
 	a.ep = epoll_create1(EPOLL_CLOEXEC);
 	lfd = bench_listen(&la, 4096, false);
 	if (a.ep < 0 || lfd < 0)
@@ -348,9 +415,14 @@ static int cmd_agw(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	ev.data.ptr = &a; /* tag of the signal fd */
+	ev.data.ptr = &tag_signal;
 	if (sfd < 0 || epoll_ctl(a.ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
 		die("signalfd", errno);
+#ifdef ENGINE_TLS
+	ev.data.ptr = &tag_engine;
+	if (epoll_ctl(a.ep, EPOLL_CTL_ADD, agw_relay_fd(a.eng), &ev) < 0)
+		die("epoll_ctl", errno);
+#endif
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop) {
@@ -362,8 +434,12 @@ static int cmd_agw(int argc, char **argv)
 
 			if (!e) {
 				on_accept(&a, lfd);
-			} else if ((void *)e == (void *)&a) {
+			} else if ((void *)e == (void *)&tag_signal) {
 				stop = true;
+#ifdef ENGINE_TLS
+			} else if ((void *)e == (void *)&tag_engine) {
+				agw_relay_dispatch(a.eng, 0);
+#endif
 			} else {
 				on_event(&a, e, evs[i].events);
 				/* freed after the batch: a later event of it
@@ -384,6 +460,9 @@ static int cmd_agw(int argc, char **argv)
 		" relayed=%" PRIu64 " failed=%" PRIu64 " finished=%" PRIu64
 		"\n",
 		a.accepted, a.verified, a.relayed, a.failed, a.finished);
+#ifdef ENGINE_TLS
+	agw_relay_free(a.eng);
+#endif
 	agw_tls_ctx_free(a.ctx);
 	agw_tls_cert_free(cert);
 	return 0;
