@@ -326,4 +326,29 @@ static inline void bench_stop_workers(int n, const pid_t *pids, const int *cmd,
 	}
 }
 
+/*
+ * A program of subcommands: argv[1] names one of cmds; it gets the rest of
+ * the arguments and returns the exit status, 2 for a usage error (then
+ * usage is printed).
+ */
+struct bench_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static inline int bench_main(int argc, char **argv,
+			     const struct bench_cmd *cmds, size_t n,
+			     const char *usage)
+{
+	int ret = 2;
+	size_t i;
+
+	for (i = 0; argc > 1 && i < n; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			ret = cmds[i].fn(argc - 2, argv + 2);
+	if (ret == 2)
+		fputs(usage, stderr);
+	return ret;
+}
+
 #endif /* AGW_BENCH_UTIL_H */

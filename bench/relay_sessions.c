@@ -1208,20 +1208,18 @@ static int cmd_gen(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int ret = 2;
+	static const struct bench_cmd cmds[] = {
+		{ "relay", cmd_relay },
+		{ "gen", cmd_gen },
+	};
 
-	if (argc > 1 && !strcmp(argv[1], "relay"))
-		ret = cmd_relay(argc - 2, argv + 2);
-	else if (argc > 1 && !strcmp(argv[1], "gen"))
-		ret = cmd_gen(argc - 2, argv + 2);
-	if (ret == 2)
-		fprintf(stderr,
-			"usage: relay_sessions relay --path P --groups K "
-			"--listen IP:PORT --upstream IP:PORT [--max-flows N]\n"
-			"       relay_sessions gen --sessions N --groups K "
-			"--connect IP:PORT --serve IP:PORT --tag NAME "
-			"[--period-ms T] [--burst-pct P] [--burst-bytes B] "
-			"[--warmup S] [--measure S] [--relay-pid PID "
-			"--relay-port P --upstream-port Q [--psock 1]]\n");
-	return ret;
+	return bench_main(
+		argc, argv, cmds, sizeof(cmds) / sizeof(cmds[0]),
+		"usage: relay_sessions relay --path P --groups K "
+		"--listen IP:PORT --upstream IP:PORT [--max-flows N]\n"
+		"       relay_sessions gen --sessions N --groups K "
+		"--connect IP:PORT --serve IP:PORT --tag NAME "
+		"[--period-ms T] [--burst-pct P] [--burst-bytes B] "
+		"[--warmup S] [--measure S] [--relay-pid PID "
+		"--relay-port P --upstream-port Q [--psock 1]]\n");
 }

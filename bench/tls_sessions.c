@@ -1007,20 +1007,18 @@ static int cmd_load(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int ret = 2;
+	static const struct bench_cmd cmds[] = {
+		{ "agw", cmd_agw },
+		{ "load", cmd_load },
+	};
 
-	if (argc > 1 && !strcmp(argv[1], "agw"))
-		ret = cmd_agw(argc - 2, argv + 2);
-	else if (argc > 1 && !strcmp(argv[1], "load"))
-		ret = cmd_load(argc - 2, argv + 2);
-	if (ret == 2)
-		fprintf(stderr,
-			"usage: tls_sessions agw --role server|client --cert PEM "
-			"--key PEM --peer-fp SHA256 --listen IP:PORT --to "
-			"IP:PORT\n"
-			"       tls_sessions load --role server|client --cert PEM "
-			"--key PEM --target IP:PORT --serve IP:PORT --tag NAME "
-			"--server-pid PID [--workers W] [--conc C] [--warmup S] "
-			"[--seconds S] [--hold M --lport P --rport Q]\n");
-	return ret;
+	return bench_main(
+		argc, argv, cmds, sizeof(cmds) / sizeof(cmds[0]),
+		"usage: tls_sessions agw --role server|client --cert PEM "
+		"--key PEM --peer-fp SHA256 --listen IP:PORT --to "
+		"IP:PORT\n"
+		"       tls_sessions load --role server|client --cert PEM "
+		"--key PEM --target IP:PORT --serve IP:PORT --tag NAME "
+		"--server-pid PID [--workers W] [--conc C] [--warmup S] "
+		"[--seconds S] [--hold M --lport P --rport Q]\n");
 }
