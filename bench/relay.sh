@@ -21,6 +21,8 @@
 #   start with relay_veth_ instead of relay_.
 set -u
 BUILD=${BUILD:?}
+# shellcheck source=bench/lib/stats.sh
+. "$(dirname "$0")/lib/stats.sh"
 bin=$BUILD/benchbin/relay_bench
 [ -x "$bin" ] || { echo "missing $bin"; exit 1; }
 command -v haproxy >/dev/null || { echo "haproxy not installed"; exit 1; }
@@ -116,26 +118,9 @@ for ((r = 0; r < reps; r++)); do
 done >"$tmp/raw"
 echo "bench: ${tag}_load_after = $(cut -d' ' -f1 /proc/loadavg) load"
 
-# median of each metric
-awk '$1 == "bench:" { v[$2] = v[$2] " " $4; u[$2] = $5 }
-END { for (k in v) print k, v[k], "|", u[k] }' "$tmp/raw" | sort |
-while read -r name rest; do
-	vals=${rest%|*}
-	unit=${rest##*| }
-	med=$(printf '%s\n' $vals | sort -g | awk '{ a[NR] = $1 }
-		END { print a[int((NR + 1) / 2)] }')
-	echo "bench: $name = $med $unit"
-done >"$tmp/med"
+bench_medians "$tmp/raw" >"$tmp/med"
 cat "$tmp/med"
-
-get() { awk -v k="$1" '$2 == k { print $4 }' "$tmp/med"; }
-ratio() { # name a b
-	local a b
-	a=$(get "$2") b=$(get "$3")
-	[ -n "$a" ] && [ -n "$b" ] || return
-	awk -v n="$1" -v a="$a" -v b="$b" -v ka="$2" -v kb="$3" \
-		'BEGIN { printf "bench: %s_ratio = %.2f (%s / %s)\n", n, b ? a / b : 0, ka, kb }'
-}
+ratio() { bench_ratio "$tmp/med" "$@"; }
 echo "bench: ${tag}_default_path = $default"
 for p in default sockmap sockmap_tick splice copy; do
 	m=$p

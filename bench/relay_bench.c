@@ -19,7 +19,6 @@
  * median and 99th percentile round trip of --size byte messages echoed
  * back. Metric names start with --tag (default "relay").
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -36,6 +35,7 @@
 #include <sys/socket.h>
 
 #include "agw/relay.h"
+#include "bench_util.h"
 
 #define CHUNK (64 * 1024)
 #define MAX_SAMPLES (4 * 1024 * 1024)
@@ -273,86 +273,6 @@ static double cpu_self(void)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* utime + stime of a process (all its threads) in seconds; its name in
- * comm (optional). */
-static double cpu_pid(int pid, char *comm, size_t comm_len)
-{
-	char path[64], buf[1024], *p, *q;
-	unsigned long ut = 0, st = 0;
-	FILE *fp;
-
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fp = fopen(path, "re");
-	if (!fp)
-		return 0;
-	if (!fgets(buf, sizeof(buf), fp))
-		buf[0] = 0;
-	fclose(fp);
-	p = strrchr(buf, ')');
-	q = strchr(buf, '(');
-	if (comm && p && q && p > q)
-		snprintf(comm, comm_len, "%.*s", (int)(p - q - 1), q + 1);
-	/* fields after ")": state(3) ... utime(14) stime(15) */
-	if (!p ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-		   &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/*
- * CPU time of the kernel's worker threads (kworker: the sockmap backlog,
- * which sends redirected chunks; ksoftirqd: network receive work deferred
- * out of the interrupted task). They are shared with the rest of the
- * machine but idle otherwise, unlike the whole machine's figure.
- */
-static double cpu_kthreads(void)
-{
-	DIR *dir = opendir("/proc");
-	struct dirent *de;
-	char comm[64];
-	double sum = 0, c;
-	int pid;
-
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir))) {
-		pid = atoi(de->d_name);
-		if (pid <= 0)
-			continue;
-		comm[0] = 0;
-		c = cpu_pid(pid, comm, sizeof(comm));
-		if (!strncmp(comm, "kworker", 7) ||
-		    !strncmp(comm, "ksoftirqd", 9))
-			sum += c;
-	}
-	closedir(dir);
-	return sum;
-}
-
-/* Busy CPU-seconds of the whole machine: includes kernel workers (the
- * sockmap backlog) but also every other job on the machine. */
-static double cpu_machine(void)
-{
-	unsigned long long v[8] = { 0 };
-	FILE *fp = fopen("/proc/stat", "re");
-	int n = 0;
-
-	if (fp) {
-		n = fscanf(fp, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-			   &v[7]);
-		fclose(fp);
-	}
-	if (n != 8)
-		return 0;
-	/* user nice system [idle iowait] irq softirq steal */
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
-	       (double)sysconf(_SC_CLK_TCK);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -392,7 +312,8 @@ int main(int argc, char **argv)
 	bool tick;
 	const char *nslist = NULL, *addrlist = NULL, *tag = "relay";
 	char name[64];
-	double t0, c0, t, c, k0, k, m0, m, gib;
+	static struct bench_kthreads k0, k1;
+	double t0, c0, t, c, k, m0, m, gib;
 
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--via"))
@@ -454,17 +375,18 @@ int main(int argc, char **argv)
 		if (name[i] == '-')
 			name[i] = '_';
 	if (!strcmp(b.test, "bulk")) {
-		c0 = cpu_self() + cpu_pid(b.extra_pid, NULL, 0);
-		k0 = cpu_kthreads();
-		m0 = cpu_machine();
+		c0 = cpu_self() + bench_cpu_pid(b.extra_pid, NULL, 0);
+		bench_kthreads_snap(&k0);
+		m0 = bench_cpu_machine(NULL);
 		t0 = now_s();
 		b.rc |= run_bulk(fd, b.seconds);
 		close(fd);
 		pthread_join(srv, NULL);
 		t = now_s() - t0;
-		c = cpu_self() + cpu_pid(b.extra_pid, NULL, 0) - c0;
-		k = cpu_kthreads() - k0;
-		m = cpu_machine() - m0;
+		c = cpu_self() + bench_cpu_pid(b.extra_pid, NULL, 0) - c0;
+		bench_kthreads_snap(&k1);
+		k = bench_kthreads_delta(&k0, &k1);
+		m = bench_cpu_machine(NULL) - m0;
 		gib = (double)b.srv_bytes / (1024.0 * 1024 * 1024);
 		printf("bench: %s_bulk_%s_gbps = %.2f Gbit/s\n", tag, name,
 		       (double)b.srv_bytes * 8 / t / 1e9);

@@ -44,6 +44,22 @@ struct {
 	__type(value, struct agw_relay_sock);
 } agw_r_index SEC(".maps");
 
+/*
+ * Wake-ups for user space. While chunks are redirected user space does
+ * not watch the sockets for input (every chunk would wake it: the psock
+ * signals data_ready for redirected chunks too); instead every chunk
+ * passed up is announced here by its direction's slot, and user space
+ * watches the socket again. Sized by user space; not pinned.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} agw_r_notify SEC(".maps");
+
+/* Set when an announcement did not fit: user space then watches every
+ * relayed socket again. */
+volatile __u32 agw_notify_lost;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -135,6 +151,8 @@ pass:
 		d->stalls++;
 	}
 	d->pass_bytes += len;
+	if (bpf_ringbuf_output(&agw_r_notify, &s->slot, sizeof(s->slot), 0))
+		agw_notify_lost = 1;
 	return SK_PASS;
 }
 

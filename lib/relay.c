@@ -241,13 +241,32 @@ static void fail(struct agw_relay_engine *e, struct relay_flow *f, int side,
 static void set_ticking(struct agw_relay_engine *e, struct relay_flow *f,
 			bool on)
 {
+	uint32_t i = relay_flow_index(e, f);
+	uint64_t bit = 1ULL << (i % 64);
+
 	if (f->ticking == on)
 		return;
 	f->ticking = on;
-	if (on)
+	if (on) {
 		e->nwaiting++;
-	else
+		e->ticking[i / 64] |= bit;
+	} else {
 		e->nwaiting--;
+		e->ticking[i / 64] &= ~bit;
+	}
+}
+
+/*
+ * A sockmap flow needs the timer only while a direction waits (ordering,
+ * close rule) or when the verdict's bound is fed by the tick; otherwise
+ * the verdict and the wake-up ring do everything, and an idle flow costs
+ * the timer nothing.
+ */
+static void sockmap_ticking(struct agw_relay_engine *e, struct relay_flow *f)
+{
+	set_ticking(e, f,
+		    f->h[0].waiting || f->h[1].waiting ||
+			    relay_bpf_progress(e) != 0);
 }
 
 static int sock_error(int fd)
@@ -362,30 +381,37 @@ static void step(struct agw_relay_engine *e, struct relay_flow *f)
 	}
 	if (f->h[0].shut && f->h[1].shut)
 		start_drain(e, f);
+	else if (f->in_sockmap)
+		sockmap_ticking(e, f);
 }
 
 static void tick(struct agw_relay_engine *e)
 {
 	bool busy = false;
-	uint64_t n;
-	uint32_t i;
+	uint64_t n, bits;
+	uint32_t w;
 
 	if (read(e->timerfd, &n, sizeof(n)) < 0) {
 		/* spurious wakeup: look anyway */
 	}
-	for (i = 0; i < e->nflows && e->nwaiting; i++) {
-		struct relay_flow *f = &e->flows[i];
+	/* Only the flows that asked (a bitmap, not the flow table: the
+	 * table is large and mostly idle). */
+	for (w = 0; w * 64 < e->nflows && e->nwaiting; w++) {
+		for (bits = e->ticking[w]; bits; bits &= bits - 1) {
+			uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			struct relay_flow *f = &e->flows[i];
 
-		if (!f->ticking)
-			continue;
-		if (f->state == RF_DRAIN) {
-			busy = true;
-			drain_check(e, f);
-		} else if (f->state == RF_RUN && f->in_sockmap) {
-			if (relay_sockmap_tick(e, f))
+			if (f->state == RF_DRAIN) {
 				busy = true;
-			if (f->h[0].waiting || f->h[1].waiting)
-				step(e, f);
+				drain_check(e, f);
+			} else if (f->state == RF_RUN && f->in_sockmap) {
+				if (relay_sockmap_tick(e, f))
+					busy = true;
+				if (f->h[0].waiting || f->h[1].waiting)
+					step(e, f);
+				else
+					sockmap_ticking(e, f);
+			}
 		}
 	}
 	e->idle_ticks = busy ? 0 : e->idle_ticks + 1;
@@ -455,6 +481,8 @@ int agw_relay_dispatch(struct agw_relay_engine *e, int timeout_ms)
 
 		if (end == &e->timer_end)
 			tick(e);
+		else if (end->idx == RELAY_END_NOTIFY)
+			relay_sockmap_notify(e);
 		else if (end == &e->kick_end) {
 			if (read(e->kickfd, &v, sizeof(v)) < 0) {
 				/* already cleared */
@@ -674,8 +702,7 @@ int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
 {
 	static const struct agw_relay_flow_opts none;
 	const struct agw_relay_flow_opts *o = opts ? opts : &none;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP |
-					    EPOLLET };
+	struct epoll_event ev = { .events = RELAY_SOCK_EVENTS };
 	struct relay_flow *f;
 	uint32_t idx, gen;
 	int i, ret;
@@ -772,9 +799,11 @@ int agw_relay_new(const struct agw_relay_config *cfg,
 	e->free_stack = calloc(e->nflows, sizeof(uint32_t));
 	e->dead = calloc(e->nflows, sizeof(uint32_t));
 	e->runq = calloc(e->nflows, sizeof(uint32_t));
+	e->ticking = calloc((e->nflows + 63) / 64, sizeof(uint64_t));
 	e->pool = calloc(RELAY_POOL_KEEP, sizeof(char *));
 	ret = -ENOMEM;
-	if (!e->flows || !e->free_stack || !e->dead || !e->runq || !e->pool)
+	if (!e->flows || !e->free_stack || !e->dead || !e->runq || !e->pool ||
+	    !e->ticking)
 		goto err;
 	for (i = 0; i < e->nflows; i++)
 		e->free_stack[i] = e->nflows - 1 - i;
@@ -824,6 +853,7 @@ void agw_relay_free(struct agw_relay_engine *e)
 	free(e->free_stack);
 	free(e->dead);
 	free(e->runq);
+	free(e->ticking);
 	while (e->npool)
 		free(e->pool[--e->npool]);
 	free(e->pool);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/types.h>
 
 #include "agw/relay.h"
@@ -15,6 +16,9 @@
 #define RELAY_TICK_NS 1000000ULL /* timer period while bytes are moving */
 #define RELAY_IDLE_TICK_NS 20000000ULL /* ... and once nothing moved */
 #define RELAY_IDLE_AFTER 100 /* ticks without work before slowing down */
+/* How agw_relay_add registers a flow's sockets with the engine's epoll. */
+#define RELAY_SOCK_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define RELAY_END_NOTIFY (-3) /* relay_end.idx of the sockmap wake-ups */
 
 enum relay_state {
 	RF_FREE = 0,
@@ -45,11 +49,15 @@ struct relay_half {
 	uint64_t fwd_inside; /* sockmap: fwd_bytes known to be inside dst */
 	bool fwd_inside_ok; /* ... fwd_inside is valid */
 	uint64_t limit;
+	bool want_in; /* sockmap: src must be watched for input */
+	uint32_t events; /* sockmap: epoll events of src; 0 = as added */
 };
 
 struct relay_end {
 	struct relay_flow *flow;
-	int idx; /* 0 = a, 1 = b; -1 = the engine's timer, -2 = kick */
+	/* 0 = a, 1 = b; -1 = the engine's timer, -2 = kick,
+	 * RELAY_END_NOTIFY = sockmap wake-ups (flow is NULL) */
+	int idx;
 };
 
 struct relay_flow {
@@ -83,6 +91,7 @@ struct agw_relay_engine {
 	uint32_t *dead, ndead;
 	uint32_t *runq, nrunq;
 	uint32_t nwaiting; /* flows the timer has to look at */
+	uint64_t *ticking; /* bitmap of those flows, by index */
 	char **pool; /* idle RELAY_BUF_SIZE buffers */
 	uint32_t npool;
 	struct relay_bpf *bpf;
@@ -103,6 +112,8 @@ int relay_half_flush(struct relay_half *h);
  * then *side is the socket (0 = a, 1 = b) that failed. */
 int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		      size_t *moved, int *side);
+/* A RELAY_BUF_SIZE buffer for h (from the pool) unless it has one. */
+int relay_take_buf(struct agw_relay_engine *e, struct relay_half *h);
 /* Give an empty buffer back (to the pool when it has the pool's size). */
 void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h);
 int relay_shut_dst(struct relay_half *h);
@@ -119,6 +130,8 @@ int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		       size_t *moved, int *side);
 /* Returns whether any direction had bytes in flight. */
 bool relay_sockmap_tick(struct agw_relay_engine *e, struct relay_flow *f);
+/* The sockmap wake-up channel is readable: watch the sockets it names. */
+void relay_sockmap_notify(struct agw_relay_engine *e);
 void relay_sockmap_stats(const struct agw_relay_engine *e,
 			 const struct relay_flow *f,
 			 struct agw_relay_flow_stats *st);

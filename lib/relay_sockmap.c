@@ -10,7 +10,12 @@
  *    the receiving socket and writes them to the peer, but only once every
  *    redirected byte is inside the peer's socket, so nothing is reordered;
  *  - the close rule: FIN is forwarded only once the destination's acked
- *    plus queued bytes cover everything handed to it.
+ *    plus queued bytes cover everything handed to it;
+ *  - its own wake-ups: while the verdict redirects, the sockets are watched
+ *    for hang-ups only (the psock signals every redirected chunk as
+ *    readable), and the verdict announces each chunk it passes up through
+ *    the agw_r_notify ring, upon which the socket is watched for input
+ *    again until user space has read everything passed up.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +38,10 @@
 
 struct relay_bpf {
 	struct agw_relay *skel;
-	int socks_fd, index_fd, dirs_fd, prog_fd;
+	struct agw_relay_engine *e;
+	struct ring_buffer *notify;
+	struct relay_end notify_end;
+	int socks_fd, index_fd, dirs_fd, prog_fd, notify_fd;
 	struct agw_relay_dir *dirs;
 	size_t dirs_len;
 	uint32_t nslots;
@@ -95,6 +103,30 @@ err:
 	return ret < 0 ? ret : -EINVAL;
 }
 
+static int on_notify(void *ctx, void *data, size_t size);
+
+/* The verdict's wake-ups (agw_r_notify), read from the engine's epoll. */
+static int notify_open(struct agw_relay_engine *e, struct relay_bpf *b)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.ptr = &b->notify_end };
+
+	b->e = e;
+	b->notify_end.idx = RELAY_END_NOTIFY;
+	b->notify_fd = bpf_map__fd(b->skel->maps.agw_r_notify);
+	b->notify = ring_buffer__new(b->notify_fd, on_notify, b, NULL);
+	if (!b->notify)
+		return -errno;
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, b->notify_fd, &ev) < 0) {
+		int ret = -errno;
+
+		ring_buffer__free(b->notify);
+		b->notify = NULL;
+		return ret;
+	}
+	return 0;
+}
+
 int relay_bpf_open(struct agw_relay_engine *e)
 {
 	struct relay_bpf *b;
@@ -136,9 +168,14 @@ int relay_bpf_open(struct agw_relay_engine *e)
 		b->dirs = NULL;
 		goto err;
 	}
+	ret = notify_open(e, b);
+	if (ret)
+		goto err;
 	e->bpf = b;
 	return 0;
 err:
+	if (b->dirs)
+		munmap(b->dirs, b->dirs_len);
 	if (b->skel)
 		agw_relay__destroy(b->skel);
 	free(b);
@@ -157,6 +194,8 @@ void relay_bpf_close(struct agw_relay_engine *e)
 	if (!b)
 		return;
 	bpf_prog_detach2(b->prog_fd, b->socks_fd, BPF_SK_SKB_STREAM_VERDICT);
+	epoll_ctl(e->epfd, EPOLL_CTL_DEL, b->notify_fd, NULL);
+	ring_buffer__free(b->notify);
 	if (b->dirs)
 		munmap(b->dirs, b->dirs_len);
 	agw_relay__destroy(b->skel);
@@ -328,8 +367,75 @@ void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f)
 	f->in_sockmap = false;
 }
 
-int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
-		       size_t *moved, int *side)
+/*
+ * Watch a socket for input only while user space has something to read
+ * from it (passed-up chunks, a burst cut by the step budget) and for
+ * output only while a write to it is blocked; hang-ups and errors always.
+ */
+static void watch(struct agw_relay_engine *e, struct relay_flow *f)
+{
+	struct epoll_event ev;
+	int j;
+
+	for (j = 0; j < 2; j++) {
+		struct relay_half *h = &f->h[j];
+		uint32_t cur = h->events ? h->events : RELAY_SOCK_EVENTS;
+
+		ev.events = EPOLLRDHUP | EPOLLET | (h->want_in ? EPOLLIN : 0) |
+			    (f->h[!j].blocked ? EPOLLOUT : 0);
+		if (!f->in_epoll[j] || ev.events == cur)
+			continue;
+		ev.data.ptr = &f->end[j];
+		if (!epoll_ctl(e->epfd, EPOLL_CTL_MOD, f->fd[j], &ev))
+			h->events = ev.events;
+	}
+}
+
+static int on_notify(void *ctx, void *data, size_t size)
+{
+	struct relay_bpf *b = ctx;
+	struct agw_relay_engine *e = b->e;
+	uint32_t slot;
+	struct relay_flow *f;
+
+	if (size < sizeof(slot))
+		return 0;
+	memcpy(&slot, data, sizeof(slot));
+	if (slot / 2 >= e->nflows)
+		return 0;
+	f = &e->flows[slot / 2];
+	/* A stale slot (the flow ended) costs at most one look. */
+	if (f->state != RF_RUN || !f->in_sockmap)
+		return 0;
+	f->h[slot % 2].want_in = true;
+	watch(e, f);
+	return 0;
+}
+
+void relay_sockmap_notify(struct agw_relay_engine *e)
+{
+	struct relay_bpf *b = e->bpf;
+	uint32_t i;
+
+	if (!b)
+		return;
+	ring_buffer__consume(b->notify);
+	/* The ring was full: watch every relayed socket again. */
+	if (!__atomic_exchange_n(&b->skel->bss->agw_notify_lost, 0,
+				 __ATOMIC_SEQ_CST))
+		return;
+	for (i = 0; i < e->nflows; i++) {
+		struct relay_flow *f = &e->flows[i];
+
+		if (f->state != RF_RUN || !f->in_sockmap)
+			continue;
+		f->h[0].want_in = f->h[1].want_in = true;
+		watch(e, f);
+	}
+}
+
+static int step_half(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		     size_t *moved, int *side)
 {
 	struct relay_half *h = &f->h[i];
 	struct agw_relay_dir *d = dir_of(e, h);
@@ -338,6 +444,7 @@ int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 	int ret;
 
 	h->waiting = false;
+	h->want_in = true;
 	for (;;) {
 		if (h->off < h->len) {
 			ret = handed_all(e, h, &ok);
@@ -365,6 +472,7 @@ int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		/* Only now may the verdict redirect again. */
 		store64(&d->user_flushed, h->user_read);
 		if (h->src_eof) {
+			h->want_in = false;
 			if (h->shut)
 				return 0;
 			ret = handed_all(e, h, &ok);
@@ -377,12 +485,25 @@ int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		}
 		if (*moved >= RELAY_STEP_BUDGET)
 			return 0;
+		ret = relay_take_buf(e, h);
+		if (ret < 0) {
+			*side = i;
+			return ret;
+		}
 		n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				/* Chunks are passed up rarely (bound, ordering):
+				 * an idle direction holds no buffer. */
+				relay_drop_buf(e, h);
+				/* Everything passed up is read: the verdict
+				 * announces the next chunk it passes up. */
+				if (h->user_read >= load64(&d->pass_bytes))
+					h->want_in = false;
 				return 0;
+			}
 			*side = i;
 			return -errno;
 		}
@@ -403,6 +524,16 @@ int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		h->user_read += (uint64_t)n;
 		*moved += (size_t)n;
 	}
+}
+
+int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		       size_t *moved, int *side)
+{
+	int ret = step_half(e, f, i, moved, side);
+
+	if (!ret)
+		watch(e, f);
+	return ret;
 }
 
 /*

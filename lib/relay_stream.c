@@ -85,7 +85,7 @@ void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h)
 	h->cap = h->off = h->len = 0;
 }
 
-static int take_buf(struct agw_relay_engine *e, struct relay_half *h)
+int relay_take_buf(struct agw_relay_engine *e, struct relay_half *h)
 {
 	if (h->buf)
 		return 0;
@@ -108,7 +108,7 @@ static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h,
 		if (n > 0)
 			h->in_pipe = (size_t)n;
 	} else {
-		if (take_buf(e, h) < 0)
+		if (relay_take_buf(e, h) < 0)
 			return -ENOMEM;
 		n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
 		if (n > 0) {

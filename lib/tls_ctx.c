@@ -44,8 +44,12 @@ int agw_tls_ctx_new(const struct agw_tls_cert *cert,
 	SSL_CTX_set_options(sc, op);
 	SSL_CTX_set_num_tickets(sc, 0);
 	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
+	/* An idle session (most of them: chat, floor control) holds no
+	 * record buffers: OpenSSL frees its 16 KiB read and write buffers
+	 * once they are empty and takes them again for the next record. */
 	SSL_CTX_set_mode(sc, SSL_MODE_ENABLE_PARTIAL_WRITE |
-				     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+				     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+				     SSL_MODE_RELEASE_BUFFERS);
 	if (opts->ciphers && !SSL_CTX_set_cipher_list(sc, opts->ciphers))
 		goto err;
 	if (opts->ciphersuites &&

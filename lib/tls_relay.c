@@ -34,7 +34,9 @@ struct relay_dir {
 	size_t in_pipe;
 	size_t off, len; /* user path: buf[off, off+len) pending */
 	uint32_t want_src, want_dst;
-	unsigned char buf[RELAY_BUF];
+	/* user path: RELAY_BUF bytes while some are in flight, else NULL
+	 * (an idle session holds none) */
+	unsigned char *buf;
 };
 
 struct agw_tls_relay {
@@ -149,6 +151,7 @@ err_owned:
 
 static void relay_dir_close(struct relay_dir *d)
 {
+	free(d->buf);
 	if (d->pipe[0] >= 0)
 		close(d->pipe[0]);
 	if (d->pipe[1] >= 0)
@@ -202,14 +205,33 @@ static int relay_give(struct relay_dir *d, bool from_pipe, int dst,
 	return 1;
 }
 
+static int relay_buf(struct relay_dir *d)
+{
+	if (!d->buf)
+		d->buf = malloc(RELAY_BUF);
+	return d->buf ? 0 : -ENOMEM;
+}
+
+/* Source would block and nothing is in flight: give the buffer back. */
+static int relay_idle(struct relay_dir *d)
+{
+	if (!d->len) {
+		free(d->buf);
+		d->buf = NULL;
+	}
+	return 0;
+}
+
 /* One SSL_read into the buffer: 1 data, 0 would block, <0 error. Under
  * kTLS receive this is how control records are consumed. */
 static int relay_ssl_read(struct agw_tls_relay *r, struct relay_dir *d)
 {
 	int n, err;
 
+	if (relay_buf(d))
+		return -ENOMEM;
 	ERR_clear_error();
-	n = SSL_read(r->sess->ssl, d->buf, sizeof(d->buf));
+	n = SSL_read(r->sess->ssl, d->buf, RELAY_BUF);
 	if (n > 0) {
 		d->len = (size_t)n;
 		return 1;
@@ -218,10 +240,10 @@ static int relay_ssl_read(struct agw_tls_relay *r, struct relay_dir *d)
 	switch (err) {
 	case SSL_ERROR_WANT_READ:
 		d->want_src = EPOLLIN;
-		return 0;
+		return relay_idle(d);
 	case SSL_ERROR_WANT_WRITE:
 		d->want_src = EPOLLOUT;
-		return 0;
+		return relay_idle(d);
 	case SSL_ERROR_ZERO_RETURN:
 		d->eof = true;
 		return 1;
@@ -244,12 +266,14 @@ static int relay_take(struct relay_dir *d, int src)
 {
 	ssize_t n;
 
+	if (!d->splice && relay_buf(d))
+		return -ENOMEM;
 	for (;;) {
 		if (d->splice)
 			n = splice(src, NULL, d->pipe[1], NULL, RELAY_SPLICE,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		else
-			n = recv(src, d->buf, sizeof(d->buf), 0);
+			n = recv(src, d->buf, RELAY_BUF, 0);
 		if (n > 0) {
 			if (d->splice)
 				d->in_pipe = (size_t)n;
@@ -263,7 +287,7 @@ static int relay_take(struct relay_dir *d, int src)
 		}
 		if (errno == EAGAIN) {
 			d->want_src = EPOLLIN;
-			return 0;
+			return relay_idle(d);
 		}
 		if (errno != EINTR)
 			return -errno;

@@ -910,8 +910,11 @@ START_TEST(test_stats_abort)
 END_TEST
 
 /*
- * An idle sockmap flow must not keep the engine busy: once nothing moves
- * its timer slows down (1 ms ticks would be 2,000 wakeups in 2 s).
+ * An idle sockmap flow must not keep the engine busy: with the verdict
+ * that reads the destination itself it needs no timer at all (the verdict
+ * and the wake-up ring do everything); with the tick-fed verdict its
+ * timer slows down once nothing moves (1 ms ticks would be 2,000 wakeups
+ * in 2 s).
  */
 START_TEST(test_idle_wakeups)
 {
@@ -940,7 +943,8 @@ START_TEST(test_idle_wakeups)
 		}
 	}
 	fprintf(stderr, "idle sockmap flow: %d wakeups in 2 s\n", wakeups);
-	ck_assert_int_lt(wakeups, 400);
+	ck_assert_int_lt(wakeups,
+			 agw_relay_sockmap_progress(w.e) == 0 ? 5 : 400);
 	ck_assert(!f->ended);
 	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 0;
 	ck_assert(world_run(&w, 0));
