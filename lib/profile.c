@@ -180,3 +180,44 @@ const char *agw_profile_type_name(enum agw_prof_type t)
 
 	return (unsigned int)t < 4 ? n[t] : "?";
 }
+
+/* Role keys, by item (see agw_profile_item_key()). */
+static const char *const keys[AGW_PI_COUNT] = {
+	[AGW_PI_REALM] = "realm",
+	[AGW_PI_SYN_IGNORE] = "syn_ignore",
+	[AGW_PI_SAF] = "saf",
+	[AGW_PI_SAM] = "sam",
+	[AGW_PI_SPF] = "spf",
+	[AGW_PI_SPR] = "spr",
+	[AGW_PI_SYN_LINK] = "syn_link",
+	[AGW_PI_HB_TIMER] = "hb_timer",
+	[AGW_PI_EV_FAIL] = "ev_fail",
+	[AGW_PI_EV_RELEASED] = "ev_released",
+	[AGW_PI_EV_HEARTBEAT] = "ev_heartbeat",
+	[AGW_PI_SIG_ESTABLISH] = "sig_establish",
+	[AGW_PI_SIG_TLS_ESTABLISH] = "sig_tls_establish",
+	[AGW_PI_EV_TLS_FAIL] = "ev_tls_fail",
+	[AGW_PI_ST_OCT_SENT] = "st_oct_sent",
+	[AGW_PI_ST_OCT_RECV] = "st_oct_recv",
+	[AGW_PI_ST_DURATION] = "st_duration",
+	[AGW_PI_ST_PKT_SENT] = "st_pkt_sent",
+	[AGW_PI_ST_PKT_RECV] = "st_pkt_recv",
+	[AGW_PI_ST_SYN_ADMITTED] = "st_syn_admitted",
+	[AGW_PI_ST_SYN_DROPPED] = "st_syn_dropped",
+};
+
+const char *agw_profile_item_key(enum agw_prof_item item)
+{
+	if ((unsigned int)item >= AGW_PI_COUNT)
+		return NULL;
+	return keys[item];
+}
+
+const struct agw_prof_entry *agw_profile_by_key(const char *key, size_t klen)
+{
+	for (unsigned int i = 0; i < AGW_PI_COUNT; i++)
+		if (keys[i] && strlen(keys[i]) == klen &&
+		    !memcmp(keys[i], key, klen))
+			return agw_profile_item((enum agw_prof_item)i);
+	return NULL;
+}

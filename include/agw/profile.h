@@ -68,6 +68,14 @@ struct agw_prof_entry {
 
 unsigned int agw_profile_count(void);
 const struct agw_prof_entry *agw_profile_at(unsigned int i);
+/*
+ * The item's role key ("syn_ignore"): AGW_PI_ in lower case. Tests and
+ * documents name items by key (${item.KEY}), so a name change to the
+ * standard's touches only the table.
+ */
+const char *agw_profile_item_key(enum agw_prof_item item);
+/* The entry whose key is key (klen bytes), or NULL. */
+const struct agw_prof_entry *agw_profile_by_key(const char *key, size_t klen);
 /* The entry of an item (always present). */
 const struct agw_prof_entry *agw_profile_item(enum agw_prof_item item);
 

@@ -22,29 +22,6 @@
 #include "agw/profile.h"
 #include "agw/strbuf.h"
 
-static const char *const keys[AGW_PI_COUNT] = {
-	[AGW_PI_REALM] = "realm",
-	[AGW_PI_SYN_IGNORE] = "syn_ignore",
-	[AGW_PI_SAF] = "saf",
-	[AGW_PI_SAM] = "sam",
-	[AGW_PI_SPF] = "spf",
-	[AGW_PI_SPR] = "spr",
-	[AGW_PI_SYN_LINK] = "syn_link",
-	[AGW_PI_HB_TIMER] = "hb_timer",
-	[AGW_PI_EV_FAIL] = "ev_fail",
-	[AGW_PI_EV_RELEASED] = "ev_released",
-	[AGW_PI_EV_HEARTBEAT] = "ev_heartbeat",
-	[AGW_PI_SIG_ESTABLISH] = "sig_establish",
-	[AGW_PI_SIG_TLS_ESTABLISH] = "sig_tls_establish",
-	[AGW_PI_EV_TLS_FAIL] = "ev_tls_fail",
-	[AGW_PI_ST_OCT_SENT] = "st_oct_sent",
-	[AGW_PI_ST_OCT_RECV] = "st_oct_recv",
-	[AGW_PI_ST_DURATION] = "st_duration",
-	[AGW_PI_ST_PKT_SENT] = "st_pkt_sent",
-	[AGW_PI_ST_PKT_RECV] = "st_pkt_recv",
-	[AGW_PI_ST_SYN_ADMITTED] = "st_syn_admitted",
-	[AGW_PI_ST_SYN_DROPPED] = "st_syn_dropped",
-};
 
 #define BEGIN_MARK \
 	"<!-- generated from lib/profile.c by h248_profile --update-doc -->"
@@ -52,13 +29,15 @@ static const char *const keys[AGW_PI_COUNT] = {
 
 static const char *key_of(const struct agw_prof_entry *e)
 {
-	if ((unsigned int)e->item >= AGW_PI_COUNT || !keys[e->item]) {
+	const char *k = agw_profile_item_key(e->item);
+
+	if (!k) {
 		fprintf(stderr,
-			"h248_profile: %s has no key: add its item to keys[] in tests/helpers/h248_profile.c\n",
+			"h248_profile: %s has no key: add its item to keys[] in lib/profile.c\n",
 			e->full);
 		exit(1);
 	}
-	return keys[e->item];
+	return k;
 }
 
 static void upper(char *d, const char *s, size_t size)

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "agw/h248.h"
+#include "agw/profile.h"
 #include "agw/strbuf.h"
 
 #define MAX_VARS 64
@@ -97,13 +98,32 @@ static int var_set(struct mgc *m, const char *name, size_t nlen,
 	return 0;
 }
 
+/* ${item.KEY}, ${pkg.KEY}, ${name.KEY}: the profile table's names. */
+static const char *profile_var(const char *name, size_t nlen)
+{
+	static const char *const kinds[] = { "item.", "pkg.", "name." };
+
+	for (unsigned int k = 0; k < 3; k++) {
+		size_t pl = strlen(kinds[k]);
+		const struct agw_prof_entry *e;
+
+		if (nlen <= pl || memcmp(name, kinds[k], pl))
+			continue;
+		e = agw_profile_by_key(name + pl, nlen - pl);
+		if (!e)
+			return NULL;
+		return k == 0 ? e->full : k == 1 ? e->pkg : e->name;
+	}
+	return NULL;
+}
+
 static const char *var_get(const struct mgc *m, const char *name, size_t nlen)
 {
 	for (unsigned int i = 0; i < m->nvars; i++)
 		if (strlen(m->vars[i].name) == nlen &&
 		    !memcmp(m->vars[i].name, name, nlen))
 			return m->vars[i].value;
-	return NULL;
+	return profile_var(name, nlen);
 }
 
 static int now_ms(void)
