@@ -2,8 +2,9 @@
 /*
  * Contexts and TCP terminations of agwd (Documentation/agwd-design.md,
  * "Termination state machine"). Shared by ctl/ctx.c (commands),
- * ctl/media.c (descriptor parsing against the profile) and ctl/term.c
- * (sockets, gate, relay, Notify).
+ * ctl/media.c (descriptor parsing against the profile), ctl/term.c (the
+ * socket state machine), ctl/gate.c (gate entries), ctl/relay.c (flows)
+ * and ctl/notify.c (Notify, heartbeat).
  */
 #ifndef AGWD_CTX_H
 #define AGWD_CTX_H
@@ -122,23 +123,44 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 		     uint64_t pkt[2], uint64_t syn[2]);
 void agwd_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_term_fail(struct agwd *d, struct agwd_term *t, bool released);
+/* ctl/relay.c: the engine's flow events (end of a context's relay) */
 void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 			 enum agw_relay_event ev, int side, int err,
 			 const struct agw_relay_flow_stats *st);
-/* "ip netns exec" gives a fresh /sys: mount a bpffs for pins under it */
+/* ctl/gate.c: "ip netns exec" gives a fresh /sys: mount a bpffs */
 void agwd_ensure_bpffs(const char *pin_dir);
 
-/* ctl/relay.c */
+const char *agwd_term_state_name(enum agwd_term_state s);
+
+/* ctl/relay.c: the relay engine and the flows of contexts */
 int agwd_relay_init(struct agwd *d);
 void agwd_relay_fini(struct agwd *d);
+/* Hand a context's two connected terminations to the engine. */
+void agwd_ctx_try_relay(struct agwd *d, struct agwd_ctx *c);
+/* Take both terminations' counts, then stop the context's flow. */
 void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c);
-const char *agwd_term_state_name(enum agwd_term_state s);
+/* Bring the terminations' byte and segment counts up to date. */
+void agwd_ctx_harvest(struct agwd *d, struct agwd_ctx *c);
+
+/* ctl/gate.c: the SYN gate and each termination's entry */
 int agwd_gate_init(struct agwd *d);
 void agwd_gate_fini(struct agwd *d);
+int agwd_gate_term_add(struct agwd *d, struct agwd_term *t, struct agwd_err *e);
+int agwd_gate_term_update(struct agwd *d, struct agwd_term *t,
+			  const struct agwd_term_props *p, bool has_remote,
+			  const struct agw_sockaddr *remote,
+			  struct agwd_err *e);
+void agwd_gate_term_del(struct agwd *d, struct agwd_term *t);
+void agwd_gate_term_syns(struct agwd *d, struct agwd_term *t, uint64_t syn[2]);
+
+/* ctl/notify.c: MG-originated Notify and the termination heartbeat */
 void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event);
 /* The same with one event parameter name = "value". */
 void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
 		       const char *pname, const char *pvalue);
+void agwd_on_term_heartbeat(struct agw_timer *tm);
+/* (Re)arm or stop the heartbeat after the properties change. */
+void agwd_heartbeat_update(struct agwd *d, struct agwd_term *t);
 /* The termination's connection is gone (closed or reset by a peer, or by
  * the relay's end): state closed, and tcpbcc/rel when the MGC asked. */
 void agwd_term_released(struct agwd *d, struct agwd_term *t);
