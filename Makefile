@@ -139,7 +139,7 @@ test-bins: all $(UNIT_BINS) $(TEST_HELPERS) $(BENCH_BINS)
 # tests/run executes every unit binary and integration script and prints
 # one summary line "check: N passed, N failed, N skipped".
 check: test-bins
-	$(Q)BUILD=$(abspath $(BUILD)) ./tests/run $(TESTS)
+	$(Q)BUILD=$(abspath $(BUILD)) ./tests/run $(subst |, ,$(TESTS))
 
 # Every test against a build with ASan/UBSan (integration scripts marked
 # "# asan: no" excepted).
@@ -148,7 +148,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 asan-check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" test-bins
-	$(Q)BUILD=$(abspath build-asan) AGW_ASAN=1 ./tests/run $(TESTS)
+	$(Q)BUILD=$(abspath build-asan) AGW_ASAN=1 ./tests/run $(subst |, ,$(TESTS))
 
 bench: test-bins
 	$(Q)BUILD=$(abspath $(BUILD)) ./bench/run $(BENCHES)
