@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The "flows" control command (agwctl flows): one entry per relaying
- * context with the path the relay engine chose and why, and its live
- * counters per direction; a TLS relay (ctl/tls.c) shows as path
- * tls-MODE. Read-only; the numbers are the engine's own
- * (Documentation/relay.md, "In agwd").
+ * context, plain or TLS alike, with the path the relay engine chose and
+ * why, and its live counters per direction. Read-only; the numbers are
+ * the engine's own (Documentation/relay.md, "In agwd").
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +12,6 @@
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "ctx.h"
-#include "tls.h"
 
 static void json_dir(struct agw_strbuf *out, const char *key,
 		     const struct agw_relay_dir_stats *s, uint64_t limit)
@@ -31,12 +29,14 @@ static void json_dir(struct agw_strbuf *out, const char *key,
 static void json_flow(struct agw_strbuf *out, const struct agwd_ctx *c,
 		      const struct agw_relay_flow_stats *st, uint64_t now_ms)
 {
+	struct agwd_term *ends[2];
 	uint64_t last_ms;
 
+	agwd_flow_ends(c, st, ends);
 	agw_strbuf_printf(out, "{\"context\":%u", c->id);
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+	for (unsigned int i = 0; i < 2; i++) {
 		agw_strbuf_printf(out, ",\"%s\":", i ? "b" : "a");
-		agw_strbuf_json_str(out, c->t[i] ? c->t[i]->id : "");
+		agw_strbuf_json_str(out, ends[i] ? ends[i]->id : "");
 	}
 	agw_strbuf_printf(out, ",\"path\":\"%s\",\"why\":\"%s\"",
 			  agw_relay_path_name(st->path),
@@ -88,10 +88,6 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)
 
 		if (!c->id || (want && c->id != want))
 			continue;
-		if (agwd_tls_flow_json(c, n ? "," : "", out)) {
-			n++;
-			continue;
-		}
 		if (!c->relaying ||
 		    agw_relay_stats(d->relay, c->relay_id, &st))
 			continue;

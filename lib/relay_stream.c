@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Relay copy and splice paths: one direction at a time, read only when
- * the previous chunk has been fully written, so what the relay holds per
- * direction is one buffer (or one pipe) and the TCP window does the rest.
- * A copy buffer is taken from the engine's pool when bytes are to be read
- * and given back once it is empty and the source has nothing more, so an
- * idle flow holds no buffer.
+ * The relay's one stream pump, for the copy and splice paths and for TLS
+ * flows: one direction at a time, read only when the previous chunk has
+ * been fully written, so what the relay holds per direction is one buffer
+ * (or one pipe) and the TCP window does the rest. A direction with a pipe
+ * moves its bytes with splice() (plain sockets, or a kTLS socket whose
+ * keys the kernel holds); otherwise through a buffer, with recv()/send()
+ * or, at a TLS end without kTLS, SSL_read()/SSL_write() (lib/relay_tls.c).
+ * A buffer is taken from the engine's pool when bytes are to be read and
+ * given back once it is empty and the source has nothing more, so an idle
+ * flow holds no buffer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,15 +39,20 @@ int relay_half_flush(struct relay_half *h)
 	ssize_t n;
 
 	while (h->off < h->len) {
-		n = send(h->dst, h->buf + h->off, h->len - h->off,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (h->tls_dst)
+			n = relay_tls_write(h);
+		else if ((n = send(h->dst, h->buf + h->off, h->len - h->off,
+				   MSG_DONTWAIT | MSG_NOSIGNAL)) < 0)
+			n = -errno;
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
-			return errno == EAGAIN ? 0 : -errno;
+			return n == -EAGAIN ? 0 : (int)n;
 		}
 		h->off += (size_t)n;
 		relay_account(h, (size_t)n);
+		if (h->tls_src || h->tls_dst)
+			h->user_bytes += (uint64_t)n;
 	}
 	h->off = h->len = 0;
 	while (h->in_pipe) {
@@ -67,6 +76,8 @@ int relay_shut_dst(struct relay_half *h)
 {
 	if (h->shut)
 		return 0;
+	if (h->tls_dst)
+		relay_tls_shutdown(h);
 	if (shutdown(h->dst, SHUT_WR) < 0)
 		return -errno;
 	h->shut = true;
@@ -96,25 +107,37 @@ int relay_take_buf(struct agw_relay_engine *e, struct relay_half *h)
 	return 0;
 }
 
-/* One read from src into the buffer or the pipe: > 0, 0 (EOF) or -errno. */
-static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h,
-			 enum agw_relay_path path)
+/*
+ * One read from src into the buffer or the pipe: > 0, 0 (EOF) or -errno.
+ * Under kTLS receive, splice() stops with EINVAL at a record that is not
+ * application data; the pipe is empty then (a read only follows a full
+ * flush), so OpenSSL reads that record without reordering anything.
+ */
+static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h)
 {
 	ssize_t n;
 
-	if (path == AGW_RELAY_PATH_SPLICE) {
+	if (h->splice) {
 		n = splice(h->src, NULL, h->pipe_wr, NULL, RELAY_BUF_SIZE,
 			   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n > 0)
 			h->in_pipe = (size_t)n;
-	} else {
+		if (n >= 0)
+			return n;
+		if (!h->tls_src || (errno != EINVAL && errno != EIO))
+			return -errno;
 		if (relay_take_buf(e, h) < 0)
 			return -ENOMEM;
-		n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
-		if (n > 0) {
-			h->off = 0;
-			h->len = (size_t)n;
-		}
+		return relay_tls_control(h);
+	}
+	if (relay_take_buf(e, h) < 0)
+		return -ENOMEM;
+	if (h->tls_src)
+		return relay_tls_read(h);
+	n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
+	if (n > 0) {
+		h->off = 0;
+		h->len = (size_t)n;
 	}
 	return n < 0 ? -errno : n;
 }
@@ -139,9 +162,9 @@ int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 			return 0;
 		}
 		h->blocked = false;
-		/* Empty now; splice only ever used it for pre-read bytes. */
-		if (h->buf && (f->path != AGW_RELAY_PATH_COPY ||
-			       h->cap != RELAY_BUF_SIZE))
+		/* Empty now; splice only ever used it for pre-read bytes
+		 * (and, under kTLS, for a record OpenSSL read). */
+		if (h->buf && (h->splice || h->cap != RELAY_BUF_SIZE))
 			relay_drop_buf(e, h);
 		if (h->src_eof) {
 			relay_drop_buf(e, h);
@@ -152,7 +175,7 @@ int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		}
 		if (*moved >= RELAY_STEP_BUDGET)
 			return 0;
-		n = half_fill(e, h, f->path);
+		n = half_fill(e, h);
 		if (n == -EINTR)
 			continue;
 		if (n == -EAGAIN) {
