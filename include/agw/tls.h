@@ -167,5 +167,11 @@ int agw_tls_session_peer_fingerprint(const struct agw_tls_session *s,
 const char *agw_tls_session_version(const struct agw_tls_session *s);
 const char *agw_tls_session_cipher(const struct agw_tls_session *s);
 struct ssl_st *agw_tls_session_ssl(struct agw_tls_session *s);
+/* A session around a finished OpenSSL connection ssl on socket fd whose
+ * peer the caller has checked itself (test and measurement tools that
+ * make their own SSL_CTX): it starts VERIFIED, and owns ssl and fd from
+ * here on (SSL_free / close in agw_tls_session_free). */
+int agw_tls_session_adopt(struct ssl_st *ssl, int fd,
+			  struct agw_tls_session **out);
 
 #endif
