@@ -122,7 +122,7 @@ static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h)
 			   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n > 0)
 			h->in_pipe = (size_t)n;
-		if (n >= 0 || errno != EINVAL)
+		if (n >= 0 || (errno != EINVAL && errno != EIO))
 			h->tls_spins = 0;
 		if (n >= 0)
 			return n;
