@@ -296,6 +296,8 @@ static void drain_check(struct agw_relay_engine *e, struct relay_flow *f)
 	int i, outq, err, pending = 0;
 
 	for (i = 0; i < 2; i++) {
+		if (f->h[!i].sink)
+			continue; /* the UE that went away */
 		err = sock_error(f->fd[i]);
 		if (err) {
 			fail(e, f, i, err);
@@ -305,7 +307,8 @@ static void drain_check(struct agw_relay_engine *e, struct relay_flow *f)
 			pending = 1;
 	}
 	if (!pending)
-		finish(e, f, AGW_RELAY_EV_CLOSED, 0, 0);
+		finish(e, f, AGW_RELAY_EV_CLOSED, 0,
+		       f->h[1].sink ? EPIPE : 0);
 	else if (relay_now_ns() >= f->drain_deadline_ns)
 		finish(e, f, AGW_RELAY_EV_CLOSED, 0, ETIMEDOUT);
 }

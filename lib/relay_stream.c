@@ -38,6 +38,10 @@ int relay_half_flush(struct relay_half *h)
 {
 	ssize_t n;
 
+	if (h->sink) {
+		h->off = h->len = 0;
+		return 1;
+	}
 	while (h->off < h->len) {
 		if (h->tls_dst)
 			n = relay_tls_write(h);
@@ -76,6 +80,10 @@ int relay_shut_dst(struct relay_half *h)
 {
 	if (h->shut)
 		return 0;
+	if (h->sink) {
+		h->shut = true;
+		return 0;
+	}
 	if (h->tls_dst)
 		relay_tls_shutdown(h);
 	if (shutdown(h->dst, SHUT_WR) < 0)
@@ -144,6 +152,29 @@ static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h)
 	return n < 0 ? -errno : n;
 }
 
+/*
+ * A TLS flow's UE that closed its connection after its close_notify (or
+ * FIN) has no use for what the core still sends: that is no failure of
+ * the flow, whose UE -> core bytes are complete. From here the core's
+ * bytes are read and dropped, so that the core socket ends with a FIN
+ * behind everything the UE sent, not with a reset.
+ */
+static bool ue_gone(struct agw_relay_engine *e, struct relay_flow *f, int i,
+		    int err)
+{
+	struct relay_half *h = &f->h[i];
+
+	if (!h->tls_dst || !f->h[!i].src_eof ||
+	    (err != -EPIPE && err != -ECONNRESET))
+		return false;
+	h->sink = true;
+	h->off = h->len = 0;
+	h->in_pipe = 0;
+	relay_close_pipe(h);
+	relay_drop_buf(e, h);
+	return true;
+}
+
 int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		      size_t *moved, int *side)
 {
@@ -153,6 +184,8 @@ int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 
 	for (;;) {
 		ret = relay_half_flush(h);
+		if (ret < 0 && ue_gone(e, f, i, ret))
+			continue;
 		if (ret < 0) {
 			*side = !i;
 			return ret;
@@ -190,6 +223,8 @@ int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		}
 		if (n == 0)
 			h->src_eof = true;
+		if (h->sink)
+			h->len = 0;
 		*moved += (size_t)n;
 	}
 }

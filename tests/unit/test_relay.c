@@ -1167,7 +1167,8 @@ static void tls_turn(struct tls_world *w, short ue_events)
 	struct pollfd pf[3] = {
 		{ .fd = agw_relay_fd(w->e), .events = POLLIN },
 		{ .fd = w->core, .events = POLLIN },
-		{ .fd = agw_tls_session_fd(w->p.ue), .events = ue_events },
+		{ .fd = w->p.ue ? agw_tls_session_fd(w->p.ue) : -1,
+		  .events = ue_events },
 	};
 
 	ck_assert_int_ge(agw_relay_dispatch(w->e, 0), 0);
@@ -1376,6 +1377,55 @@ START_TEST(test_tls_core_reset)
 }
 END_TEST
 
+/*
+ * The UE sends its bytes and close_notify, then closes its connection
+ * while the core still sends: the core gets everything the UE sent and a
+ * FIN, not a reset; the flow ends CLOSED with EPIPE (core bytes dropped).
+ */
+START_TEST(test_tls_ue_gone)
+{
+	static const char hello[] = "MSRP a786hjs2 SEND\r\n";
+	static char fill[64 * 1024];
+	struct tls_world w;
+	char buf[256];
+	long long deadline = now_ms() + 60000;
+	size_t got = 0;
+	bool eof = false;
+	ssize_t n;
+	SSL *ue;
+
+	tls_world_init(&w, _i);
+	ue = agw_tls_session_ssl(w.p.ue);
+	ck_assert_int_eq(SSL_write(ue, hello, sizeof(hello)), sizeof(hello));
+	SSL_shutdown(ue);
+	agw_tls_session_free(w.p.ue); /* closes the UE's socket */
+	w.p.ue = NULL;
+	while (!(eof && w.calls) && now_ms() < deadline) {
+		if (!eof)
+			send(w.core, fill, sizeof(fill),
+			     MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (!eof && (n = recv(w.core, buf + got,
+					 sizeof(buf) - got, MSG_DONTWAIT)) >= 0) {
+			eof = n == 0;
+			got += (size_t)n;
+		}
+		if (!eof)
+			ck_assert_int_eq(errno, EAGAIN);
+		if (eof)
+			shutdown(w.core, SHUT_WR);
+		tls_turn(&w, 0);
+	}
+	ck_assert_msg(eof && w.calls == 1, "core EOF %d, events %d", eof,
+		      w.calls);
+	ck_assert_uint_eq(got, sizeof(hello));
+	ck_assert(!memcmp(buf, hello, sizeof(hello)));
+	ck_assert_int_eq(w.ev, AGW_RELAY_EV_CLOSED);
+	ck_assert_int_eq(w.err, EPIPE);
+	ck_assert_uint_eq(w.st.dir[0].bytes, sizeof(hello));
+	tls_world_free(&w);
+}
+END_TEST
+
 /* No byte moves before verification: an unverified session is refused
  * and stays the caller's. */
 START_TEST(test_tls_refuses_unverified)
@@ -1463,6 +1513,7 @@ static Suite *relay_suite(void)
 	add_tls_case(s, "tls_exact", test_tls_exact, 16);
 	add_tls_case(s, "tls_stats_abort", test_tls_stats_abort, 2);
 	add_tls_case(s, "tls_core_reset", test_tls_core_reset, 1);
+	add_tls_case(s, "tls_ue_gone", test_tls_ue_gone, 2);
 	add_tls_case(s, "tls_refuses_unverified", test_tls_refuses_unverified,
 		     1);
 	return s;
