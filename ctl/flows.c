@@ -88,8 +88,7 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)
 
 		if (!c->id || (want && c->id != want))
 			continue;
-		if (!c->relaying ||
-		    agw_relay_stats(d->relay, c->relay_id, &st))
+		if (!c->relaying || agw_relay_stats(d->relay, c->relay_id, &st))
 			continue;
 		agw_strbuf_printf(out, n++ ? "," : "");
 		json_flow(out, c, &st, now_ms);

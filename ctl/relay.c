@@ -163,8 +163,7 @@ void agwd_flow_ends(const struct agwd_ctx *c,
 {
 	/* A TLS flow's side a is the TLS termination; a plain flow's is
 	 * c->t[0]. */
-	bool swap = agw_relay_path_is_tls(st->path) && c->t[1] &&
-		    c->t[1]->tls;
+	bool swap = agw_relay_path_is_tls(st->path) && c->t[1] && c->t[1]->tls;
 
 	ends[0] = c->t[swap];
 	ends[1] = c->t[!swap];
@@ -304,13 +303,15 @@ static void log_relaying(struct agwd_ctx *c, struct agwd_term *ends[2],
 	const struct agwd_tls_term *x = ends[0]->tls;
 
 	if (x)
-		agw_info("context %u: relaying %s (TLS %s, %s) <-> %s, mode %s: %s",
-			 c->id, ends[0]->id, x->version, x->cipher,
-			 ends[1]->id, agw_relay_path_name(st->path) + 4,
-			 agw_relay_why_text(st->why));
+		agw_info(
+			"context %u: relaying %s (TLS %s, %s) <-> %s, mode %s: %s",
+			c->id, ends[0]->id, x->version, x->cipher, ends[1]->id,
+			agw_relay_path_name(st->path) + 4,
+			agw_relay_why_text(st->why));
 	else
 		agw_info("context %u: relaying %s <-> %s on %s (%s%s%s)", c->id,
-			 ends[0]->id, ends[1]->id, agw_relay_path_name(st->path),
+			 ends[0]->id, ends[1]->id,
+			 agw_relay_path_name(st->path),
 			 agw_relay_why_name(st->why), *why ? ": " : "", why);
 }
 

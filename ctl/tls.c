@@ -133,8 +133,8 @@ static int remote_fps(const struct agw_sdp *remote, struct agw_fp_set *set,
 
 int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 		  const struct agwd_media_req *mr, struct agw_sdp *local,
-		  const struct agw_sdp *remote,
-		  const struct agwd_tls_ops *ops, struct agwd_err *e)
+		  const struct agw_sdp *remote, const struct agwd_tls_ops *ops,
+		  struct agwd_err *e)
 {
 	bool tls = agw_sdp_proto_is_tls(local->media[0].proto);
 	struct agw_fp_error fe = { 0 };
@@ -424,7 +424,8 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 			else
 				session_update(d, t);
 		} else if (t->state == AGWD_TS_RELAYING &&
-			   x->state != AGW_TLS_FAILED && !peer_matches(x, set)) {
+			   x->state != AGW_TLS_FAILED &&
+			   !peer_matches(x, set)) {
 			relay_refused(d, t);
 		}
 	}

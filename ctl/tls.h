@@ -55,8 +55,8 @@ void agwd_tls_fini(struct agwd *d);
  * to undo on error. */
 int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 		  const struct agwd_media_req *mr, struct agw_sdp *local,
-		  const struct agw_sdp *remote,
-		  const struct agwd_tls_ops *ops, struct agwd_err *e);
+		  const struct agw_sdp *remote, const struct agwd_tls_ops *ops,
+		  struct agwd_err *e);
 /* Modify, before anything changes: the Remote's fingerprints into set
  * (*nset < 0: none given) and whether tlsbsc/estab may act. */
 int agwd_tls_check_modify(struct agwd *d, struct agwd_term *t,

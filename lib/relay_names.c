@@ -33,7 +33,8 @@ static const char *const why_names[AGW_RELAY_WHY_MAX] = {
 static const char *const why_texts[AGW_RELAY_WHY_MAX] = {
 	[AGW_RELAY_WHY_REQUESTED] = "the flow asked for it",
 	[AGW_RELAY_WHY_DEFAULT] = "the engine's default",
-	[AGW_RELAY_WHY_NO_BPF] = "sockmap wanted, its BPF program is not loaded",
+	[AGW_RELAY_WHY_NO_BPF] =
+		"sockmap wanted, its BPF program is not loaded",
 	[AGW_RELAY_WHY_SOCKMAP_REFUSED] =
 		"sockmap wanted, the socket insert was refused",
 	[AGW_RELAY_WHY_NO_PIPE] = "splice wanted, pipe() failed",

@@ -535,7 +535,8 @@ static int relay_run(SSL *ssl, int tfd, int pfd, bool allow_splice,
 	while (agw_relay_count(e) && r >= 0) {
 		r = agw_relay_dispatch(e, 100);
 		if (now_seconds() > deadline) {
-			fprintf(stderr, "ktls_probe: relay still running after %d ms\n",
+			fprintf(stderr,
+				"ktls_probe: relay still running after %d ms\n",
 				IO_TIMEOUT_MS);
 			r = -ETIMEDOUT;
 		}
@@ -690,8 +691,7 @@ static void check_relay(struct tls_link *l, const char *what, bool allow_splice)
 	CHECK(st.closed && (!rx || !allow_splice || st.control >= 1),
 	      "%s: close_notify after the data handled under %s receive "
 	      "(%llu control records through OpenSSL)",
-	      what, rx ? "kTLS" : "user-space",
-	      (unsigned long long)st.control);
+	      what, rx ? "kTLS" : "user-space", (unsigned long long)st.control);
 	if (allow_splice) {
 		CHECK(rx ? st.spliced[0] == up_len && st.copied[0] == 0 :
 			   st.spliced[0] == 0 && st.copied[0] == up_len,

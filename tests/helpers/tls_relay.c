@@ -347,8 +347,8 @@ static int start_relay(struct flow *fl)
 	epoll_ctl(fl->ep, EPOLL_CTL_DEL, fl->tls_fd, NULL);
 	ret = agw_relay_new(&cfg, &fl->relay);
 	if (!ret)
-		ret = agw_relay_add_tls(fl->relay, fl->sess, fl->plain_fd,
-					NULL, &id);
+		ret = agw_relay_add_tls(fl->relay, fl->sess, fl->plain_fd, NULL,
+					&id);
 	if (ret) {
 		fprintf(stderr, "relay: %s\n", strerror(-ret));
 		return ret;

@@ -1140,8 +1140,7 @@ static void tls_world_init(struct tls_world *w, int variant)
 	int plain;
 
 	memset(w, 0, sizeof(*w));
-	pair_new_opts(&w->p, variant & 2 ? AGW_TLS_CLIENT : AGW_TLS_SERVER,
-		      &o);
+	pair_new_opts(&w->p, variant & 2 ? AGW_TLS_CLIENT : AGW_TLS_SERVER, &o);
 	agw_tls_session_set_fingerprints(w->p.agw, &set);
 	drive(w->p.agw, w->p.ue, 200);
 	ck_assert_int_eq(agw_tls_session_state(w->p.agw), AGW_TLS_VERIFIED);
@@ -1365,7 +1364,8 @@ START_TEST(test_tls_core_reset)
 	close(w.core);
 	w.core = -1;
 	while (!w.calls && now_ms() < deadline) {
-		struct pollfd pf = { .fd = agw_relay_fd(w.e), .events = POLLIN };
+		struct pollfd pf = { .fd = agw_relay_fd(w.e),
+				     .events = POLLIN };
 
 		poll(&pf, 1, 10);
 		ck_assert_int_ge(agw_relay_dispatch(w.e, 0), 0);
@@ -1404,8 +1404,8 @@ START_TEST(test_tls_ue_gone)
 		if (!eof)
 			send(w.core, fill, sizeof(fill),
 			     MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (!eof && (n = recv(w.core, buf + got,
-					 sizeof(buf) - got, MSG_DONTWAIT)) >= 0) {
+		while (!eof && (n = recv(w.core, buf + got, sizeof(buf) - got,
+					 MSG_DONTWAIT)) >= 0) {
 			eof = n == 0;
 			got += (size_t)n;
 		}

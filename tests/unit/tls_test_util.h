@@ -81,7 +81,7 @@ static inline void teardown_certs(void)
 }
 
 static inline struct agw_fp_set set_of(const struct agw_tls_cert *c,
-				enum agw_fp_hash h)
+				       enum agw_fp_hash h)
 {
 	struct agw_fp_set set = { 0 };
 	struct agw_fingerprint fp;
@@ -155,7 +155,7 @@ static inline bool busy(struct agw_tls_session *s)
 
 /* Step both ends until neither is in the handshake (or rounds run out). */
 static inline void drive(struct agw_tls_session *x, struct agw_tls_session *y,
-		  int rounds)
+			 int rounds)
 {
 	while (rounds-- > 0 && (busy(x) || busy(y))) {
 		struct pollfd p[2] = {
