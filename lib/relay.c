@@ -307,7 +307,7 @@ static void drain_check(struct agw_relay_engine *e, struct relay_flow *f)
 			pending = 1;
 	}
 	if (!pending)
-		finish(e, f, AGW_RELAY_EV_CLOSED, 0, f->h[1].sink ? EPIPE : 0);
+		finish(e, f, AGW_RELAY_EV_CLOSED, 0, f->h[1].sink_err);
 	else if (relay_now_ns() >= f->drain_deadline_ns)
 		finish(e, f, AGW_RELAY_EV_CLOSED, 0, ETIMEDOUT);
 }

@@ -37,9 +37,10 @@ struct relay_half {
 	 * go through its SSL_read() / SSL_write() */
 	struct agw_tls_session *tls_src, *tls_dst;
 	bool splice; /* through the pipe (splice path; kTLS on a TLS flow) */
-	/* TLS flow, toward the UE: the UE went away after its own direction
-	 * ended; what the core still sends is read and dropped */
+	/* TLS flow, toward the UE: the UE's connection is gone (sink_err:
+	 * EPIPE, ECONNRESET); what the core still sends is read and dropped */
 	bool sink;
+	int sink_err;
 	char *buf; /* pre-read bytes, copy path, sockmap pass-up */
 	size_t off, len, cap;
 	int pipe_rd, pipe_wr;

@@ -153,20 +153,19 @@ static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h)
 }
 
 /*
- * A TLS flow's UE that closed its connection after its close_notify (or
- * FIN) has no use for what the core still sends: that is no failure of
- * the flow, whose UE -> core bytes are complete. From here the core's
- * bytes are read and dropped, so that the core socket ends with a FIN
- * behind everything the UE sent, not with a reset.
+ * A TLS flow whose UE closed or reset its connection (TLS clients often
+ * close at the end of their input, whatever still comes): every byte the
+ * UE sent that reached agw goes on to the core, its direction ends as at
+ * a close_notify, and what the core still sends is read and dropped, so
+ * the core's socket ends with a FIN behind the UE's bytes, not with a
+ * reset. h is the direction toward the UE.
  */
-static bool ue_gone(struct agw_relay_engine *e, struct relay_flow *f, int i,
-		    int err)
+static bool ue_gone(struct agw_relay_engine *e, struct relay_half *h, int err)
 {
-	struct relay_half *h = &f->h[i];
-
-	if (!h->tls_dst || !f->h[!i].src_eof ||
-	    (err != -EPIPE && err != -ECONNRESET))
+	if (!h->tls_dst || (err != -EPIPE && err != -ECONNRESET))
 		return false;
+	if (!h->sink)
+		h->sink_err = -err;
 	h->sink = true;
 	h->off = h->len = 0;
 	h->in_pipe = 0;
@@ -184,7 +183,7 @@ int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 
 	for (;;) {
 		ret = relay_half_flush(h);
-		if (ret < 0 && ue_gone(e, f, i, ret))
+		if (ret < 0 && ue_gone(e, h, ret))
 			continue;
 		if (ret < 0) {
 			*side = !i;
@@ -217,6 +216,9 @@ int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 			relay_drop_buf(e, h);
 			return 0;
 		}
+		/* reading from the UE: the same, from this side */
+		if (n < 0 && h->tls_src && ue_gone(e, &f->h[!i], (int)n))
+			n = 0;
 		if (n < 0) {
 			*side = i;
 			return (int)n;

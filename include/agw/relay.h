@@ -61,8 +61,9 @@ enum agw_relay_event {
 	/* Both directions closed (FIN each way) and every forwarded byte
 	 * acknowledged by the remote peers; err is 0, or ETIMEDOUT when the
 	 * peers did not acknowledge within drain_timeout_ms, or (TLS flows)
-	 * EPIPE when the UE closed its connection after its close_notify
-	 * before taking everything the core sent: the rest was dropped. */
+	 * EPIPE / ECONNRESET when the UE's connection went away before it
+	 * took everything the core sent: the rest was dropped, the core got
+	 * every byte from the UE and a FIN. */
 	AGW_RELAY_EV_CLOSED = 0,
 	/* Side `side` was reset; the other side has been reset too. */
 	AGW_RELAY_EV_RESET,
