@@ -12,6 +12,7 @@
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "ctx.h"
+#include "tls.h"
 
 static void json_dir(struct agw_strbuf *out, const char *key,
 		     const struct agw_relay_dir_stats *s, uint64_t limit)
@@ -24,6 +25,22 @@ static void json_dir(struct agw_strbuf *out, const char *key,
 			  (unsigned long long)s->stalls,
 			  s->closed ? "true" : "false",
 			  (unsigned long long)limit);
+}
+
+/* "tls": the session of side a on a TLS path, null on the others. */
+static void json_tls(struct agw_strbuf *out, const struct agwd_term *a,
+		     const struct agw_relay_flow_stats *st)
+{
+	if (!agw_relay_path_is_tls(st->path) || !a || !a->tls) {
+		agw_strbuf_printf(out, ",\"tls\":null");
+		return;
+	}
+	agw_strbuf_printf(out, ",\"tls\":{\"version\":");
+	agw_strbuf_json_str(out, a->tls->version);
+	agw_strbuf_printf(out, ",\"cipher\":");
+	agw_strbuf_json_str(out, a->tls->cipher);
+	agw_strbuf_printf(out, ",\"control_records\":%llu}",
+			  (unsigned long long)st->tls_control);
 }
 
 static void json_flow(struct agw_strbuf *out, const struct agwd_ctx *c,
@@ -43,6 +60,7 @@ static void json_flow(struct agw_strbuf *out, const struct agwd_ctx *c,
 			  agw_relay_why_name(st->why));
 	json_dir(out, "a_to_b", &st->dir[0], st->limit[0]);
 	json_dir(out, "b_to_a", &st->dir[1], st->limit[1]);
+	json_tls(out, ends[0], st);
 	/* the engine's clock is CLOCK_MONOTONIC too (BPF: bpf_ktime_get_ns) */
 	last_ms = st->last_ns / 1000000ULL;
 	if (st->last_ns && now_ms >= last_ms)

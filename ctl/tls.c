@@ -395,8 +395,9 @@ static void relay_refused(struct agwd *d, struct agwd_term *t)
 	snprintf(
 		x->reason, sizeof(x->reason),
 		"new Remote fingerprints do not match the certificate the relay was verified with");
-	agw_warn("%s: TLS failed (%s): %s; the relay stops", t->id,
-		 agw_tls_failure_name(x->failure), x->reason);
+	agw_warn(
+		"%s: TLS failed (%s): %s; relay stopped, both connections closed",
+		t->id, agw_tls_failure_name(x->failure), x->reason);
 	x->ops->failed(d, t);
 }
 
