@@ -52,11 +52,8 @@
 #include "agw/relay.h"
 #include "agw/tls.h"
 
-/* Where the relay engine relays TLS flows itself (agw_relay_add_tls), the
- * bench relays through it, as agwd does; else through agw_tls_relay. */
-#ifdef AGW_RELAY_PATH_PLAIN_MAX
-#define ENGINE_TLS 1
-#endif
+/* The bench relays through the relay engine (agw_relay_add_tls), as agwd
+ * does. */
 #include "bench_net.h"
 #include "bench_util.h"
 
@@ -74,9 +71,6 @@ static void die(const char *what, int err)
 /* One connection pair: the TLS side (idx 0) and the plain side (idx 1). */
 struct aconn {
 	struct agw_tls_session *s;
-#ifndef ENGINE_TLS
-	struct agw_tls_relay *r;
-#endif
 	int fd[2];
 	uint32_t ev[2]; /* registered events; 0 = not registered */
 	bool connecting; /* the outgoing socket's connect is in progress */
@@ -88,9 +82,7 @@ struct aconn {
 };
 
 struct agw_run {
-#ifdef ENGINE_TLS
 	struct agw_relay_engine *eng;
-#endif
 	struct agw_tls_ctx *ctx;
 	struct agw_fp_set fps;
 	enum agw_tls_role role;
@@ -118,13 +110,6 @@ static void aconn_free(struct agw_run *a, struct aconn *c)
 	for (i = 0; i < 2; i++)
 		if (c->fd[i] >= 0 && c->ev[i])
 			epoll_ctl(a->ep, EPOLL_CTL_DEL, c->fd[i], NULL);
-#ifndef ENGINE_TLS
-	if (c->r) {
-		agw_tls_relay_free(c->r); /* the session and both fds */
-		free(c);
-		return;
-	}
-#endif
 	agw_tls_session_free(c->s); /* its fd too */
 	if (!c->s && c->fd[0] >= 0)
 		close(c->fd[0]);
@@ -133,7 +118,6 @@ static void aconn_free(struct agw_run *a, struct aconn *c)
 	free(c);
 }
 
-#ifdef ENGINE_TLS
 static void engine_event(void *arg, uint64_t id, void *ctx,
 			 enum agw_relay_event ev, int side, int err,
 			 const struct agw_relay_flow_stats *st)
@@ -166,50 +150,6 @@ static void start_relay(struct agw_run *a, struct aconn *c)
 	c->s = NULL;
 	c->fd[0] = c->fd[1] = -1;
 }
-#else
-
-static void relay_done(struct agw_tls_relay *r, int err, void *arg)
-{
-	struct aconn *c = arg;
-
-	(void)r;
-	(void)err;
-	c->done = true;
-}
-
-static void relay_watch(struct agw_run *a, struct aconn *c)
-{
-	struct agw_tls_relay_watch w[2];
-	int i, j;
-
-	agw_tls_relay_watch(c->r, w);
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 2; j++)
-			if (w[i].fd == c->fd[j])
-				watch_fd(a, c, j,
-					 w[i].events ? w[i].events : EPOLLET);
-}
-
-static void start_relay(struct agw_run *a, struct aconn *c)
-{
-	int ret = agw_tls_relay_new(c->s, c->fd[1], relay_done, c, &c->r);
-
-	if (ret < 0) {
-		/* the relay owns and has freed both */
-		c->s = NULL;
-		c->fd[0] = c->fd[1] = -1;
-		a->failed++;
-		c->done = true;
-		return;
-	}
-	a->relayed++;
-	relay_watch(a, c);
-	if (agw_tls_relay_step(c->r) <= 0)
-		c->done = true;
-	else
-		relay_watch(a, c);
-}
-#endif
 
 /* Drive the session; once VERIFIED: relay (client) or connect the core. */
 static void session_step(struct agw_run *a, struct aconn *c)
@@ -283,15 +223,6 @@ static void on_event(struct agw_run *a, struct aend *e, uint32_t events)
 		}
 		return;
 	}
-#ifndef ENGINE_TLS
-	if (c->r) {
-		if (agw_tls_relay_step(c->r) <= 0)
-			c->done = true;
-		else
-			relay_watch(a, c);
-		return;
-	}
-#endif
 	if (c->s && e->idx == 0) {
 		session_step(a, c);
 		return;
@@ -341,9 +272,7 @@ static void on_accept(struct agw_run *a, int lfd)
 
 /* epoll tags of the signal fd and the engine's fd (the listener: NULL) */
 static char tag_signal;
-#ifdef ENGINE_TLS
 static char tag_engine;
-#endif
 
 static int cmd_agw(int argc, char **argv)
 {
@@ -393,7 +322,6 @@ static int cmd_agw(int argc, char **argv)
 	ret = agw_tls_ctx_new(cert, NULL, &a.ctx);
 	if (ret < 0)
 		die("agw_tls_ctx_new", -ret);
-#ifdef ENGINE_TLS
 	{
 		struct agw_relay_config rc = { .max_flows = 8192,
 					       .on_event = engine_event };
@@ -402,7 +330,6 @@ static int cmd_agw(int argc, char **argv)
 		if (ret < 0)
 			die("agw_relay_new", -ret);
 	}
-#endif
 	a.ep = epoll_create1(EPOLL_CLOEXEC);
 	lfd = bench_listen(&la, 4096, false);
 	if (a.ep < 0 || lfd < 0)
@@ -418,11 +345,9 @@ static int cmd_agw(int argc, char **argv)
 	ev.data.ptr = &tag_signal;
 	if (sfd < 0 || epoll_ctl(a.ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
 		die("signalfd", errno);
-#ifdef ENGINE_TLS
 	ev.data.ptr = &tag_engine;
 	if (epoll_ctl(a.ep, EPOLL_CTL_ADD, agw_relay_fd(a.eng), &ev) < 0)
 		die("epoll_ctl", errno);
-#endif
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop) {
@@ -436,10 +361,8 @@ static int cmd_agw(int argc, char **argv)
 				on_accept(&a, lfd);
 			} else if ((void *)e == (void *)&tag_signal) {
 				stop = true;
-#ifdef ENGINE_TLS
 			} else if ((void *)e == (void *)&tag_engine) {
 				agw_relay_dispatch(a.eng, 0);
-#endif
 			} else {
 				on_event(&a, e, evs[i].events);
 				/* freed after the batch: a later event of it
@@ -460,9 +383,7 @@ static int cmd_agw(int argc, char **argv)
 		" relayed=%" PRIu64 " failed=%" PRIu64 " finished=%" PRIu64
 		"\n",
 		a.accepted, a.verified, a.relayed, a.failed, a.finished);
-#ifdef ENGINE_TLS
 	agw_relay_free(a.eng);
-#endif
 	agw_tls_ctx_free(a.ctx);
 	agw_tls_cert_free(cert);
 	return 0;

@@ -141,6 +141,10 @@ void agwd_ctx_try_relay(struct agwd *d, struct agwd_ctx *c);
 void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c);
 /* Bring the terminations' byte and segment counts up to date. */
 void agwd_ctx_harvest(struct agwd *d, struct agwd_ctx *c);
+/* The terminations on the flow's side a and b (NULL when gone). */
+void agwd_flow_ends(const struct agwd_ctx *c,
+		    const struct agw_relay_flow_stats *st,
+		    struct agwd_term *ends[2]);
 
 /* ctl/gate.c: the SYN gate and each termination's entry */
 int agwd_gate_init(struct agwd *d);

@@ -2,9 +2,11 @@
 /*
  * agwd's relay engine (lib/relay*.c): created from the [relay] section,
  * its maps pinned for inspection, its status logged once at start, and
- * its epoll fd driven from agwd's loop; and the flows: the handover of a
- * context's two connected terminations, the end event and the harvest of
- * the byte and segment counts into the terminations.
+ * its epoll fd driven from agwd's loop; and the flows, plain and TLS
+ * alike: the handover of a context's two connected terminations (for TLS,
+ * the verified session from ctl/tls.c and the plain socket), the end
+ * event, the harvest of the byte and segment counts into the
+ * terminations, and the stop. ctl/flows.c shows them.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -155,40 +157,52 @@ void agwd_tcp_segs(int fd, uint64_t pkt[2])
 	}
 }
 
+void agwd_flow_ends(const struct agwd_ctx *c,
+		    const struct agw_relay_flow_stats *st,
+		    struct agwd_term *ends[2])
+{
+	/* A TLS flow's side a is the TLS termination; a plain flow's is
+	 * c->t[0]. */
+	bool swap = agw_relay_path_is_tls(st->path) && c->t[1] && c->t[1]->tls;
+
+	ends[0] = c->t[swap];
+	ends[1] = c->t[!swap];
+}
+
 static void harvest(struct agwd_ctx *c, const struct agw_relay_flow_stats *st)
 {
-	struct agwd_term *a = c->t[0], *b = c->t[1];
+	struct agwd_term *ends[2];
 
-	/* dir[0]: a -> b */
-	if (a) {
-		a->octets[1] = st->dir[0].bytes;
-		a->octets[0] = st->dir[1].bytes;
-		a->packets[0] = st->segs[0][0];
-		a->packets[1] = st->segs[0][1];
-	}
-	if (b) {
-		b->octets[1] = st->dir[1].bytes;
-		b->octets[0] = st->dir[0].bytes;
-		b->packets[0] = st->segs[1][0];
-		b->packets[1] = st->segs[1][1];
+	agwd_flow_ends(c, st, ends);
+	/* dir[0]: a -> b; [0] of the counters: sent to the peer */
+	for (int i = 0; i < 2; i++) {
+		struct agwd_term *t = ends[i];
+
+		if (!t)
+			continue;
+		t->octets[1] = st->dir[i].bytes;
+		t->octets[0] = st->dir[!i].bytes;
+		t->packets[0] = st->segs[i][0];
+		t->packets[1] = st->segs[i][1];
 	}
 }
 
-static const char *relay_why_text(const struct agw_relay_flow_stats *st)
+/* What the engine's why adds to a log line ("" when nothing). */
+static const char *why_text(const struct agw_relay_flow_stats *st)
 {
-	switch (st->why) {
-	case AGW_RELAY_WHY_REQUESTED:
-	case AGW_RELAY_WHY_DEFAULT:
+	if (st->why == AGW_RELAY_WHY_REQUESTED ||
+	    st->why == AGW_RELAY_WHY_DEFAULT)
 		return "";
-	case AGW_RELAY_WHY_NO_PIPE:
-		return ": splice wanted, pipe() failed";
-	case AGW_RELAY_WHY_NO_BPF:
-		return ": sockmap wanted, its BPF program is not loaded";
-	case AGW_RELAY_WHY_SOCKMAP_REFUSED:
-		return ": sockmap wanted, the socket insert was refused";
-	default:
-		return "";
-	}
+	return agw_relay_why_text(st->why);
+}
+
+/* Why a flow ended, for the log. */
+static const char *end_text(const struct agw_relay_flow_stats *st, int err)
+{
+	if (err == EOPNOTSUPP && agw_relay_path_is_tls(st->path))
+		return "peer sent KeyUpdate: kTLS send cannot be rekeyed "
+		       "(TLS 1.3, OpenSSL 3.0); flow cut";
+	return err ? strerror(err) : "";
 }
 
 void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
@@ -197,16 +211,21 @@ void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 {
 	struct agwd *d = arg;
 	struct agwd_ctx *c = ctx;
+	struct agwd_term *ends[2];
 
 	if (!c->relaying || c->relay_id != flow_id)
 		return; /* aborted by a Subtract: already harvested */
 	harvest(c, st);
 	c->relaying = false;
-	agw_info("context %u: relay %s on %s (a->b %llu, b->a %llu octets)%s%s",
-		 c->id, agw_relay_event_name(ev), agw_relay_path_name(st->path),
-		 (unsigned long long)st->dir[0].bytes,
-		 (unsigned long long)st->dir[1].bytes, err ? ": " : "",
-		 err ? strerror(err) : "");
+	agwd_flow_ends(c, st, ends);
+	agw_info(
+		"context %u: relay %s on %s (%s->%s %llu, %s->%s %llu octets)%s%s",
+		c->id, agw_relay_event_name(ev), agw_relay_path_name(st->path),
+		ends[0] ? ends[0]->id : "?", ends[1] ? ends[1]->id : "?",
+		(unsigned long long)st->dir[0].bytes,
+		ends[1] ? ends[1]->id : "?", ends[0] ? ends[0]->id : "?",
+		(unsigned long long)st->dir[1].bytes, err ? ": " : "",
+		end_text(st, err));
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		struct agwd_term *t = c->t[i];
 
@@ -220,7 +239,6 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 {
 	struct agw_relay_flow_stats st;
 
-	agwd_tls_stop_relay(d, c);
 	if (!c->relaying)
 		return;
 	if (!agw_relay_stats(d->relay, c->relay_id, &st))
@@ -229,33 +247,106 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 	agw_relay_abort(d->relay, c->relay_id);
 }
 
-void agwd_ctx_try_relay(struct agwd *d, struct agwd_ctx *c)
+/* The TLS termination of a context (at most one is relayed). */
+static struct agwd_term *tls_end(struct agwd_ctx *c, struct agwd_term **plain)
+{
+	struct agwd_term *a = c->t[0], *b = c->t[1];
+
+	if (a && a->tls && b && b->tls) {
+		agw_err("context %u: two TLS terminations: not relayed", c->id);
+		return NULL;
+	}
+	*plain = a && a->tls ? b : a;
+	return a && a->tls ? a : b && b->tls ? b : NULL;
+}
+
+/* A verified TLS session and the plain termination's socket. */
+static int add_tls(struct agwd *d, struct agwd_ctx *c, struct agwd_term *t,
+		   struct agwd_term *p)
+{
+	struct agw_relay_flow_opts o = { .ctx = c };
+	struct agw_tls_session *s;
+	int err;
+
+	if (p->state != AGWD_TS_CONNECTED || p->cfd < 0 ||
+	    !(s = agwd_tls_take_session(d, t)))
+		return -EAGAIN;
+	agw_evloop_del_fd(d->loop, &p->cev);
+	err = agw_relay_add_tls(d->relay, s, p->cfd, &o, &c->relay_id);
+	if (err) {
+		/* fail closed: the session is not relayed later either */
+		agw_tls_session_free(s);
+		close(p->cfd);
+		p->cfd = -1;
+		t->state = p->state = AGWD_TS_FAILED;
+	}
+	return err;
+}
+
+static int add_plain(struct agwd *d, struct agwd_ctx *c)
 {
 	struct agwd_term *a = c->t[0], *b = c->t[1];
 	struct agw_relay_flow_opts o = { .ctx = c };
+
+	if (!a || !b || a->state != AGWD_TS_CONNECTED ||
+	    b->state != AGWD_TS_CONNECTED)
+		return -EAGAIN;
+	agw_evloop_del_fd(d->loop, &a->cev);
+	agw_evloop_del_fd(d->loop, &b->cev);
+	return agw_relay_add(d->relay, a->cfd, b->cfd, &o, &c->relay_id);
+}
+
+static void log_relaying(struct agwd_ctx *c, struct agwd_term *ends[2],
+			 const struct agw_relay_flow_stats *st)
+{
+	const char *why = why_text(st);
+	const struct agwd_tls_term *x = ends[0]->tls;
+
+	if (x)
+		agw_info(
+			"context %u: relaying %s (TLS %s, %s) <-> %s, mode %s: %s",
+			c->id, ends[0]->id, x->version, x->cipher, ends[1]->id,
+			agw_relay_path_name(st->path) + 4,
+			agw_relay_why_text(st->why));
+	else
+		agw_info("context %u: relaying %s <-> %s on %s (%s%s%s)", c->id,
+			 ends[0]->id, ends[1]->id,
+			 agw_relay_path_name(st->path),
+			 agw_relay_why_name(st->why), *why ? ": " : "", why);
+}
+
+void agwd_ctx_try_relay(struct agwd *d, struct agwd_ctx *c)
+{
+	struct agwd_term *t, *p = NULL, *ends[2];
 	struct agw_relay_flow_stats st;
 	int err;
 
-	if (agwd_tls_try_relay(d, c))
+	if (c->relaying || !c->t[0] || !c->t[1])
 		return;
-	if (!a || !b || a->state != AGWD_TS_CONNECTED ||
-	    b->state != AGWD_TS_CONNECTED || c->relaying)
+	t = tls_end(c, &p);
+	if (t)
+		err = add_tls(d, c, t, p);
+	else if (c->t[0]->tls || c->t[1]->tls)
+		return; /* two TLS terminations */
+	else
+		err = add_plain(d, c);
+	if (err == -EAGAIN)
 		return;
-	agw_evloop_del_fd(d->loop, &a->cev);
-	agw_evloop_del_fd(d->loop, &b->cev);
-	err = agw_relay_add(d->relay, a->cfd, b->cfd, &o, &c->relay_id);
 	if (err) {
 		agw_err("context %u: relay: %s", c->id, strerror(-err));
 		return;
 	}
-	a->cfd = b->cfd = -1;
-	a->state = b->state = AGWD_TS_RELAYING;
 	c->relaying = true;
+	for (int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
+		c->t[i]->cfd = -1;
+		c->t[i]->state = AGWD_TS_RELAYING;
+	}
 	if (agw_relay_stats(d->relay, c->relay_id, &st))
 		return;
-	agw_info("context %u: relaying %s <-> %s on %s (%s%s)", c->id, a->id,
-		 b->id, agw_relay_path_name(st.path),
-		 agw_relay_why_name(st.why), relay_why_text(&st));
+	if (t)
+		agwd_tls_relayed(t, &st);
+	agwd_flow_ends(c, &st, ends);
+	log_relaying(c, ends, &st);
 }
 
 /* Bring the terminations' byte and segment counts up to date. */
@@ -263,7 +354,6 @@ void agwd_ctx_harvest(struct agwd *d, struct agwd_ctx *c)
 {
 	struct agw_relay_flow_stats st;
 
-	agwd_tls_harvest(d, c);
 	if (c->relaying && !agw_relay_stats(d->relay, c->relay_id, &st))
 		harvest(c, &st);
 }

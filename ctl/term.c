@@ -44,6 +44,37 @@ bool agwd_peer_gone(int fd, uint32_t events)
 		recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0);
 }
 
+/* ---- what a TLS termination reports (ctl/tls.c) ---------------------- */
+
+static void tls_verified(struct agwd *d, struct agwd_term *t)
+{
+	agwd_ctx_try_relay(d, t->ctx);
+}
+
+/* Failed closed; when its session was being relayed, the flow stops
+ * (counters kept) and the other termination's connection is gone too. */
+static void tls_failed(struct agwd *d, struct agwd_term *t)
+{
+	struct agwd_ctx *c = t->ctx;
+	bool relaying = t->state == AGWD_TS_RELAYING;
+
+	if (relaying)
+		agwd_ctx_stop_relay(d, c);
+	t->state = AGWD_TS_FAILED;
+	if (t->p.ev_tls_fail)
+		agwd_notify_param(d, t, "tlsbsc/fail", "reason",
+				  agw_tls_failure_name(t->tls->failure));
+	for (unsigned int i = 0; relaying && i < AGWD_TERMS_PER_CTX; i++)
+		if (c->t[i] && c->t[i] != t)
+			agwd_term_released(d, c->t[i]);
+}
+
+static const struct agwd_tls_ops tls_ops = {
+	.verified = tls_verified,
+	.failed = tls_failed,
+	.gone = agwd_term_released,
+};
+
 /* Before the relay: a connected socket whose peer closes early. */
 static void on_conn_data(struct agw_evfd *h, uint32_t events)
 {
@@ -340,7 +371,7 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 	if ((r = bind_local(d, t, local, e)))
 		return r;
 	if ((r = agwd_tls_open(d, t, mr, local, mr->has_remote ? remote : NULL,
-			       e)) ||
+			       &tls_ops, e)) ||
 	    (r = local_reply_sdp(t, local, e)))
 		goto undo_port;
 	if ((r = agwd_gate_term_add(d, t, e)))

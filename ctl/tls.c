@@ -2,15 +2,18 @@
 /*
  * e2ae TLS in agwd: the certificate loaded at start, agw's a=setup and
  * a=fingerprint in a TLS termination's Local, the Remote's fingerprints,
- * the session (role, handshake, fail-closed check) driven from the event
- * loop, and the TLS <-> plain relay of the context. Documentation/tls.md,
- * "In agwd".
+ * and the session (role, handshake, fail-closed check) driven from the
+ * event loop until it is verified. What happens to the termination is its
+ * owner's business: this file reports through the agwd_tls_ops it was
+ * given, and ctl/relay.c takes the verified session into the relay
+ * engine. Documentation/tls.md, "In agwd".
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "agw/log.h"
 #include "agw/strbuf.h"
@@ -130,7 +133,8 @@ static int remote_fps(const struct agw_sdp *remote, struct agw_fp_set *set,
 
 int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 		  const struct agwd_media_req *mr, struct agw_sdp *local,
-		  const struct agw_sdp *remote, struct agwd_err *e)
+		  const struct agw_sdp *remote, const struct agwd_tls_ops *ops,
+		  struct agwd_err *e)
 {
 	bool tls = agw_sdp_proto_is_tls(local->media[0].proto);
 	struct agw_fp_error fe = { 0 };
@@ -145,7 +149,8 @@ int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 				 "tlsbsc/estab on a %s termination (no TLS)",
 				 agw_sdp_proto_name(local->media[0].proto));
 	if (tls && !d->tls_ctx)
-		return agwd_errf(e, 510, "no TLS certificate loaded");
+		return agwd_errf(e, H248_E_RESOURCES,
+				 "no TLS certificate loaded");
 	if (tls &&
 	    (r = agw_tls_cert_fingerprint(
 		     d->tls_cert,
@@ -159,8 +164,9 @@ int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 		return 0;
 	t->tls = calloc(1, sizeof(*t->tls));
 	if (!t->tls)
-		return agwd_errf(e, 510, "out of memory");
-	t->tls->tls_fd = t->tls->plain_fd = -1;
+		return agwd_errf(e, H248_E_RESOURCES, "out of memory");
+	t->tls->ops = ops;
+	t->tls->tls_fd = -1;
 	t->tls->estab = mr->tls_estab;
 	if (nset > 0) {
 		t->tls->expect = set;
@@ -198,13 +204,6 @@ int agwd_tls_check_modify(struct agwd *d, struct agwd_term *t,
 static void on_session_fd(struct agw_evfd *h, uint32_t events);
 static void session_update(struct agwd *d, struct agwd_term *t);
 
-static void notify_fail(struct agwd *d, struct agwd_term *t)
-{
-	if (t->p.ev_tls_fail)
-		agwd_notify_param(d, t, "tlsbsc/fail", "reason",
-				  agw_tls_failure_name(t->tls->failure));
-}
-
 /* Fail closed: the connection goes, nothing was or will be relayed. */
 static void session_failed(struct agwd *d, struct agwd_term *t,
 			   enum agw_tls_failure f, const char *reason)
@@ -218,10 +217,10 @@ static void session_failed(struct agwd *d, struct agwd_term *t,
 	agw_evloop_del_fd(d->loop, &x->sev);
 	agw_tls_session_free(x->s); /* closes the socket */
 	x->s = NULL;
-	t->state = AGWD_TS_FAILED;
+	x->tls_fd = -1;
 	agw_warn("%s: TLS failed (%s): %s; connection closed, nothing relayed",
 		 t->id, agw_tls_failure_name(f), x->reason);
-	notify_fail(d, t);
+	x->ops->failed(d, t);
 }
 
 static void handshake_done(struct agwd_term *t)
@@ -274,8 +273,19 @@ static void session_update(struct agwd *d, struct agwd_term *t)
 		agw_info(
 			"%s: TLS verified: the UE's certificate matches the Remote's fingerprint",
 			t->id);
-		agwd_tls_try_relay(d, t->ctx);
+		x->ops->verified(d, t);
 	}
+}
+
+/* Hung up or reset, with nothing left unread. */
+static bool ue_hung_up(int fd, uint32_t events)
+{
+	char b;
+
+	if (events & (EPOLLERR | EPOLLHUP))
+		return true;
+	return events & EPOLLRDHUP &&
+	       recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 /* Verified but not relaying yet (the core is not connected): a UE that
@@ -285,7 +295,7 @@ static void verified_idle_event(struct agwd *d, struct agwd_term *t,
 {
 	struct agwd_tls_term *x = t->tls;
 
-	if (!agwd_peer_gone(x->tls_fd, events))
+	if (!ue_hung_up(x->tls_fd, events))
 		return;
 	agw_info(
 		"%s: the UE closed after TLS verification, before the relay started",
@@ -294,7 +304,7 @@ static void verified_idle_event(struct agwd *d, struct agwd_term *t,
 	agw_tls_session_free(x->s); /* closes the socket */
 	x->s = NULL;
 	x->tls_fd = -1;
-	agwd_term_released(d, t);
+	x->ops->gone(d, t);
 }
 
 static void on_session_fd(struct agw_evfd *h, uint32_t events)
@@ -374,28 +384,21 @@ static bool peer_matches(const struct agwd_tls_term *x,
 	return match;
 }
 
-static void relay_release(struct agwd *d, struct agwd_term *t);
-
 /* A new Remote (re-INVITE) names another certificate than the one the
- * running relay was verified with: fail closed, as in the handshake. */
+ * relayed session was verified with: fail closed, as in the handshake. */
 static void relay_refused(struct agwd *d, struct agwd_term *t)
 {
 	struct agwd_tls_term *x = t->tls;
-	struct agwd_term *p = x->plain;
 
-	relay_release(d, t);
 	x->state = AGW_TLS_FAILED;
 	x->failure = AGW_TLS_FAIL_MISMATCH;
 	snprintf(
 		x->reason, sizeof(x->reason),
 		"new Remote fingerprints do not match the certificate the relay was verified with");
-	t->state = AGWD_TS_FAILED;
 	agw_warn(
 		"%s: TLS failed (%s): %s; relay stopped, both connections closed",
 		t->id, agw_tls_failure_name(x->failure), x->reason);
-	notify_fail(d, t);
-	if (p)
-		agwd_term_released(d, p);
+	x->ops->failed(d, t);
 }
 
 void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
@@ -421,7 +424,9 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 					       strerror(-r));
 			else
 				session_update(d, t);
-		} else if (x->relay && !peer_matches(x, set)) {
+		} else if (t->state == AGWD_TS_RELAYING &&
+			   x->state != AGW_TLS_FAILED &&
+			   !peer_matches(x, set)) {
 			relay_refused(d, t);
 		}
 	}
@@ -432,167 +437,33 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 	}
 }
 
-/* ---- relay -------------------------------------------------------------- */
+/* ---- handover to the relay engine (ctl/relay.c) ------------------------- */
 
-static struct agwd_term *tls_term_of(struct agwd_ctx *c)
-{
-	for (unsigned int i = 0; c && i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i] && c->t[i]->tls)
-			return c->t[i];
-	return NULL;
-}
-
-static void on_relay_fd(struct agw_evfd *h, uint32_t events);
-
-static void on_relay_done(struct agw_tls_relay *r, int err, void *arg)
-{
-	struct agwd_term *t = arg;
-
-	t->tls->relay_ended = true;
-	t->tls->relay_err = err;
-}
-
-void agwd_tls_harvest(struct agwd *d, struct agwd_ctx *c)
-{
-	struct agwd_term *t = tls_term_of(c);
-	const struct agw_tls_relay_stats *st;
-	struct agwd_tls_term *x;
-
-	if (!t || !t->tls->relay)
-		return;
-	x = t->tls;
-	st = agw_tls_relay_stats(x->relay);
-	t->octets[0] = st->plain_to_tls; /* toward the UE */
-	t->octets[1] = st->tls_to_plain;
-	agwd_tcp_segs(x->tls_fd, t->packets);
-	if (x->plain) {
-		x->plain->octets[0] = st->tls_to_plain;
-		x->plain->octets[1] = st->plain_to_tls;
-		agwd_tcp_segs(x->plain_fd, x->plain->packets);
-	}
-}
-
-static void relay_release(struct agwd *d, struct agwd_term *t)
+struct agw_tls_session *agwd_tls_take_session(struct agwd *d,
+					      struct agwd_term *t)
 {
 	struct agwd_tls_term *x = t->tls;
+	struct agw_tls_session *s;
 
-	agwd_tls_harvest(d, t->ctx);
-	for (int i = 0; i < 2; i++)
-		agw_evloop_del_fd(d->loop, &x->rev[i]);
-	agw_tls_relay_free(x->relay); /* closes both sockets */
-	x->relay = NULL;
-	x->tls_fd = x->plain_fd = -1;
-	t->state = AGWD_TS_CLOSED;
-	if (x->plain)
-		x->plain->state = AGWD_TS_CLOSED;
-}
-
-static void relay_watch(struct agwd *d, struct agwd_term *t)
-{
-	struct agwd_tls_term *x = t->tls;
-	struct agw_tls_relay_watch w[2];
-
-	agw_tls_relay_watch(x->relay, w);
-	for (int i = 0; i < 2; i++) {
-		if (!x->rev[i].registered) {
-			agw_evloop_add_fd(d->loop, &x->rev[i], w[i].fd,
-					  w[i].events, on_relay_fd, t);
-		} else if (w[i].events != x->rev_events[i]) {
-			agw_evloop_mod_fd(d->loop, &x->rev[i], w[i].events);
-		}
-		x->rev_events[i] = w[i].events;
-	}
-}
-
-static void relay_step(struct agwd *d, struct agwd_term *t)
-{
-	struct agwd_tls_term *x = t->tls;
-	int r = agw_tls_relay_step(x->relay);
-
-	if (r > 0 && !x->relay_ended) {
-		relay_watch(d, t);
-		return;
-	}
-	if (r >= 0)
-		r = x->relay_err;
-	relay_release(d, t);
-	agw_info(
-		"context %u: TLS relay ended: %s (UE->core %llu, core->UE %llu octets)",
-		t->ctx->id, r ? strerror(-r) : "both sides closed",
-		(unsigned long long)t->octets[1],
-		(unsigned long long)t->octets[0]);
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
-		struct agwd_term *o = t->ctx->t[i];
-
-		if (o)
-			agwd_term_released(d, o);
-	}
-}
-
-static void on_relay_fd(struct agw_evfd *h, uint32_t events)
-{
-	struct agwd_term *t = h->arg;
-
-	relay_step(t->d, t);
-}
-
-bool agwd_tls_try_relay(struct agwd *d, struct agwd_ctx *c)
-{
-	struct agwd_term *t = tls_term_of(c), *p = NULL;
-	struct agwd_tls_term *x;
-	int err, pfd;
-
-	if (!t)
-		return false;
-	x = t->tls;
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i] && c->t[i] != t)
-			p = c->t[i];
-	if (!p || x->relay || !x->s || x->state != AGW_TLS_VERIFIED ||
-	    p->state != AGWD_TS_CONNECTED || p->cfd < 0)
-		return true;
-	if (p->tls) {
-		agw_err("context %u: two TLS terminations: not relayed", c->id);
-		return true;
-	}
-	agw_evloop_del_fd(d->loop, &p->cev);
-	pfd = p->cfd;
-	p->cfd = -1;
-	err = agw_tls_relay_new(x->s, pfd, on_relay_done, t, &x->relay);
-	x->s = NULL; /* the relay owns it now, also on error */
+	if (!x || !x->s || x->state != AGW_TLS_VERIFIED)
+		return NULL;
 	agw_evloop_del_fd(d->loop, &x->sev);
-	if (err) {
-		x->relay = NULL;
-		agw_err("context %u: TLS relay: %s", c->id, strerror(-err));
-		t->state = p->state = AGWD_TS_FAILED;
-		return true;
-	}
-	x->plain = p;
-	x->plain_fd = pfd;
-	x->relayed = true;
-	x->mode = agw_tls_relay_mode(x->relay);
-	snprintf(x->mode_reason, sizeof(x->mode_reason), "%s",
-		 agw_tls_relay_mode_reason(x->relay));
-	t->state = p->state = AGWD_TS_RELAYING;
-	agw_info("context %u: relaying %s (TLS %s, %s) <-> %s, mode %s: %s",
-		 c->id, t->id, x->version, x->cipher, p->id,
-		 agw_tls_relay_mode_name(x->mode), x->mode_reason);
-	relay_step(d, t);
-	return true;
+	s = x->s;
+	x->s = NULL;
+	x->tls_fd = -1;
+	return s;
 }
 
-void agwd_tls_stop_relay(struct agwd *d, struct agwd_ctx *c)
+void agwd_tls_relayed(struct agwd_term *t,
+		      const struct agw_relay_flow_stats *st)
 {
-	struct agwd_term *t = tls_term_of(c);
-
-	if (t && t->tls->relay)
-		relay_release(d, t);
+	t->tls->relayed = true;
+	t->tls->path = st->path;
+	t->tls->why = st->why;
 }
 
 void agwd_tls_term_close(struct agwd *d, struct agwd_term *t)
 {
-	if (t->ctx)
-		agwd_tls_stop_relay(d, t->ctx);
 	if (!t->tls)
 		return;
 	agw_evloop_del_fd(d->loop, &t->tls->sev);
@@ -655,10 +526,11 @@ void agwd_tls_term_json(const struct agwd_term *t, struct agw_strbuf *out)
 	agw_strbuf_printf(out, ",\"cipher\":");
 	agw_strbuf_json_str(out, x->cipher);
 	if (x->relayed) {
+		/* the relay path without its "tls-" */
 		agw_strbuf_printf(out,
 				  ",\"relay_mode\":\"%s\",\"relay_reason\":",
-				  agw_tls_relay_mode_name(x->mode));
-		agw_strbuf_json_str(out, x->mode_reason);
+				  agw_relay_path_name(x->path) + 4);
+		agw_strbuf_json_str(out, agw_relay_why_text(x->why));
 	} else {
 		agw_strbuf_printf(out, ",\"relay_mode\":null");
 	}
@@ -675,47 +547,4 @@ void agwd_tls_status_json(const struct agwd *d, struct agw_strbuf *out)
 	else
 		agw_strbuf_printf(out, "null");
 	agw_strbuf_printf(out, "}");
-}
-
-static void flow_dir_json(struct agw_strbuf *out, const char *key,
-			  uint64_t bytes, uint64_t spliced)
-{
-	/* The TLS relay keeps no stall count, close flag or bound. */
-	agw_strbuf_printf(out,
-			  ",\"%s\":{\"bytes\":%llu,\"user_bytes\":%llu,"
-			  "\"stalls\":null,\"closed\":null,\"limit\":null}",
-			  key, (unsigned long long)bytes,
-			  (unsigned long long)(bytes - spliced));
-}
-
-bool agwd_tls_flow_json(const struct agwd_ctx *c, const char *sep,
-			struct agw_strbuf *out)
-{
-	const struct agwd_term *t = NULL;
-	const struct agw_tls_relay_stats *st;
-	const struct agwd_tls_term *x;
-
-	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
-		if (c->t[i] && c->t[i]->tls && c->t[i]->tls->relay)
-			t = c->t[i];
-	if (!t)
-		return false;
-	x = t->tls;
-	st = agw_tls_relay_stats(x->relay);
-	agw_strbuf_printf(out, "%s{\"context\":%u,\"a\":", sep, c->id);
-	agw_strbuf_json_str(out, t->id);
-	agw_strbuf_printf(out, ",\"b\":");
-	agw_strbuf_json_str(out, x->plain ? x->plain->id : "");
-	agw_strbuf_printf(out, ",\"path\":\"tls-%s\",\"why\":",
-			  agw_tls_relay_mode_name(x->mode));
-	agw_strbuf_json_str(out, x->mode_reason);
-	flow_dir_json(out, "a_to_b", st->tls_to_plain, st->spliced_to_plain);
-	flow_dir_json(out, "b_to_a", st->plain_to_tls, st->spliced_to_tls);
-	agw_strbuf_printf(out, ",\"idle_ms\":null,\"tls\":{\"version\":");
-	agw_strbuf_json_str(out, x->version);
-	agw_strbuf_printf(out, ",\"cipher\":");
-	agw_strbuf_json_str(out, x->cipher);
-	agw_strbuf_printf(out, ",\"control_records\":%llu}}",
-			  (unsigned long long)st->control_records);
-	return true;
 }

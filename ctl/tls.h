@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * e2ae TLS in agwd (Documentation/tls.md, "In agwd"): the daemon's
- * certificate, a TLS termination's session, and the TLS <-> plain relay of
- * its context. ctl/term.c calls these hooks at the points where a plain
- * termination would act; everything TLS-specific stays here.
+ * certificate, a TLS termination's SDP attributes and its session up to
+ * verification. ctl/term.c calls these hooks at the points where a plain
+ * termination would act and hears back through struct agwd_tls_ops;
+ * ctl/relay.c takes the verified session into the relay engine.
  */
 #ifndef AGWD_TLS_H
 #define AGWD_TLS_H
@@ -11,7 +12,19 @@
 #include "agw/tls.h"
 #include "ctx.h"
 
+/* What a TLS termination reports to its owner (ctl/term.c). */
+struct agwd_tls_ops {
+	/* The UE's certificate matched: the session may be relayed. */
+	void (*verified)(struct agwd *d, struct agwd_term *t);
+	/* Failed closed (handshake, fingerprint, or a new Remote that does
+	 * not match a relayed session); the session, if any, is gone. */
+	void (*failed)(struct agwd *d, struct agwd_term *t);
+	/* Verified, not relayed yet, and the UE hung up: socket closed. */
+	void (*gone)(struct agwd *d, struct agwd_term *t);
+};
+
 struct agwd_tls_term {
+	const struct agwd_tls_ops *ops;
 	struct agw_fp_set expect; /* the Remote's a=fingerprint set */
 	bool have_expect;
 	bool estab; /* tlsbsc/estab seen: agw is TLS client */
@@ -27,27 +40,23 @@ struct agwd_tls_term {
 	 * goes to the relay, and a later Remote (re-INVITE) is checked here. */
 	struct agw_fingerprint peer_fp[AGW_FP_HASH_COUNT];
 	bool have_peer_fp;
-	/* the relay, held by the TLS (access) termination */
-	struct agw_tls_relay *relay;
-	struct agw_evfd rev[2];
-	uint32_t rev_events[2];
-	struct agwd_term *plain; /* the other termination while relaying */
-	bool relay_ended;
-	int relay_err;
-	enum agw_tls_relay_mode mode;
-	char mode_reason[128];
-	bool relayed; /* a relay ran: mode and counters are valid */
-	int tls_fd, plain_fd; /* owned by the relay; for TCP_INFO only */
+	/* the session went to the relay engine (ctl/relay.c): its path */
+	bool relayed;
+	enum agw_relay_path path;
+	enum agw_relay_why why;
+	int tls_fd; /* the session's socket until the relay takes it */
 };
 
 /* ctl/tls.c */
 int agwd_tls_init(struct agwd *d);
 void agwd_tls_fini(struct agwd *d);
 /* Add: agw's a=setup / a=fingerprint into local; t->tls for a TLS
- * transport. remote is NULL without a Remote. Nothing to undo on error. */
+ * transport, reporting to ops. remote is NULL without a Remote. Nothing
+ * to undo on error. */
 int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 		  const struct agwd_media_req *mr, struct agw_sdp *local,
-		  const struct agw_sdp *remote, struct agwd_err *e);
+		  const struct agw_sdp *remote, const struct agwd_tls_ops *ops,
+		  struct agwd_err *e);
 /* Modify, before anything changes: the Remote's fingerprints into set
  * (*nset < 0: none given) and whether tlsbsc/estab may act. */
 int agwd_tls_check_modify(struct agwd *d, struct agwd_term *t,
@@ -61,20 +70,16 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 /* TCP is up on a TLS termination: true when the TLS layer took the
  * socket (the session runs); false when it waits for tlsbsc/estab. */
 bool agwd_tls_connected(struct agwd *d, struct agwd_term *t);
-/* Contexts with a TLS termination relay here: true when c is one. */
-bool agwd_tls_try_relay(struct agwd *d, struct agwd_ctx *c);
-/* Counters of a running TLS relay into both terminations. */
-void agwd_tls_harvest(struct agwd *d, struct agwd_ctx *c);
-/* Stop c's TLS relay (counters kept), closing both connections. */
-void agwd_tls_stop_relay(struct agwd *d, struct agwd_ctx *c);
-/* Before t's sockets close: its session and its context's TLS relay. */
+/* The verified session, for the relay engine (NULL when t has none). */
+struct agw_tls_session *agwd_tls_take_session(struct agwd *d,
+					      struct agwd_term *t);
+/* The relay engine took t's session and runs it on st->path. */
+void agwd_tls_relayed(struct agwd_term *t,
+		      const struct agw_relay_flow_stats *st);
+/* Before t's sockets close: its session, if still held. */
 void agwd_tls_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_tls_term_free(struct agwd_term *t);
 void agwd_tls_term_json(const struct agwd_term *t, struct agw_strbuf *out);
 void agwd_tls_status_json(const struct agwd *d, struct agw_strbuf *out);
-/* agwctl flows: the context's running TLS relay as one flows[] entry, in
- * the plain relay's shape; false (nothing written) when there is none. */
-bool agwd_tls_flow_json(const struct agwd_ctx *c, const char *sep,
-			struct agw_strbuf *out);
 
 #endif /* AGWD_TLS_H */

@@ -2,7 +2,8 @@
 /*
  * Relay engine core: flow table, epoll dispatch, path choice, the close
  * rule and event reporting. The paths themselves live in relay_stream.c
- * (copy, splice) and relay_sockmap.c.
+ * (copy, splice, and the TLS flows' pump), relay_tls.c (the TLS end of a
+ * TLS flow) and relay_sockmap.c.
  *
  * Sockets are registered edge-triggered for input and output once; every
  * event on either socket steps both directions of its flow. A direction
@@ -102,28 +103,28 @@ static void reset_close(int fd)
 	close(fd);
 }
 
-static void close_pipes(struct relay_half *h)
+void relay_close_pipe(struct relay_half *h)
 {
 	if (h->pipe_rd >= 0)
 		close(h->pipe_rd);
 	if (h->pipe_wr >= 0)
 		close(h->pipe_wr);
 	h->pipe_rd = h->pipe_wr = -1;
+	h->splice = false;
 }
 
-static int open_pipes(struct relay_flow *f)
+int relay_open_pipe(struct relay_half *h)
 {
-	int i, p[2];
+	int p[2];
 
-	for (i = 0; i < 2; i++) {
-		if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
-			return -errno;
-		f->h[i].pipe_rd = p[0];
-		f->h[i].pipe_wr = p[1];
-		/* Already the default size; asked for so that one splice
-		 * from the socket fits a whole pipe. */
-		fcntl(p[1], F_SETPIPE_SZ, RELAY_BUF_SIZE);
-	}
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -errno;
+	h->pipe_rd = p[0];
+	h->pipe_wr = p[1];
+	h->splice = true;
+	/* Already the default size; asked for so that one splice from the
+	 * socket fits a whole pipe. */
+	fcntl(p[1], F_SETPIPE_SZ, RELAY_BUF_SIZE);
 	return 0;
 }
 
@@ -184,6 +185,10 @@ static void fill_stats(const struct agw_relay_engine *e,
 		st->dir[i].last_ns = h->last_ns;
 		st->dir[i].closed = h->shut;
 		st->limit[i] = h->limit;
+		if (f->tls) {
+			st->dir[i].user_bytes = h->user_bytes;
+			st->tls_control += h->tls_control;
+		}
 	}
 	if (f->in_sockmap)
 		relay_sockmap_stats(e, f, st);
@@ -204,12 +209,14 @@ static void release_flow(struct agw_relay_engine *e, struct relay_flow *f,
 		if (f->in_epoll[i])
 			epoll_ctl(e->epfd, EPOLL_CTL_DEL, f->fd[i], NULL);
 		f->in_epoll[i] = false;
-		if (reset)
+		if (i == 0 && f->tls)
+			relay_tls_release(f, reset); /* closes fd[0] */
+		else if (reset)
 			reset_close(f->fd[i]);
 		else
 			close(f->fd[i]);
 		f->fd[i] = -1;
-		close_pipes(&f->h[i]);
+		relay_close_pipe(&f->h[i]);
 		relay_drop_buf(e, &f->h[i]);
 	}
 }
@@ -289,6 +296,8 @@ static void drain_check(struct agw_relay_engine *e, struct relay_flow *f)
 	int i, outq, err, pending = 0;
 
 	for (i = 0; i < 2; i++) {
+		if (f->h[!i].sink)
+			continue; /* the UE that went away */
 		err = sock_error(f->fd[i]);
 		if (err) {
 			fail(e, f, i, err);
@@ -298,7 +307,7 @@ static void drain_check(struct agw_relay_engine *e, struct relay_flow *f)
 			pending = 1;
 	}
 	if (!pending)
-		finish(e, f, AGW_RELAY_EV_CLOSED, 0, 0);
+		finish(e, f, AGW_RELAY_EV_CLOSED, 0, f->h[1].sink_err);
 	else if (relay_now_ns() >= f->drain_deadline_ns)
 		finish(e, f, AGW_RELAY_EV_CLOSED, 0, ETIMEDOUT);
 }
@@ -348,9 +357,15 @@ static int prelude_step(struct agw_relay_engine *e, struct relay_flow *f,
 	return 0;
 }
 
+/* Directions in the order they are stepped: a TLS flow's first again,
+ * as SSL_write() may have taken what SSL_read() waited for. */
+static const int plain_order[] = { 0, 1 }, tls_order[] = { 0, 1, 0 };
+
 static void step(struct agw_relay_engine *e, struct relay_flow *f)
 {
-	int i, ret, side = 0;
+	const int *order = f->tls ? tls_order : plain_order;
+	int n = f->tls ? 3 : 2;
+	int k, i, ret, side = 0;
 	size_t moved;
 
 	if (f->state == RF_PRELUDE) {
@@ -364,12 +379,18 @@ static void step(struct agw_relay_engine *e, struct relay_flow *f)
 	}
 	if (f->state != RF_RUN)
 		return;
-	for (i = 0; i < 2; i++) {
+	for (k = 0; k < n; k++) {
+		i = order[k];
 		moved = 0;
 		if (f->path == AGW_RELAY_PATH_SOCKMAP)
 			ret = relay_step_sockmap(e, f, i, &moved, &side);
 		else
 			ret = relay_step_stream(e, f, i, &moved, &side);
+		/* The cut looks like EOF to the pump: never end it as clean. */
+		if (f->tls && relay_tls_cut(f)) {
+			fail(e, f, 0, EOPNOTSUPP);
+			return;
+		}
 		if (ret < 0) {
 			fail(e, f, side, -ret);
 			return;
@@ -687,18 +708,20 @@ static int choose_path(struct agw_relay_engine *e, struct relay_flow *f,
 		return 0;
 	}
 	if (f->path == AGW_RELAY_PATH_SPLICE) {
-		if (open_pipes(f) == 0)
+		if (relay_open_pipe(&f->h[0]) == 0 &&
+		    relay_open_pipe(&f->h[1]) == 0)
 			return 0;
-		close_pipes(&f->h[0]);
-		close_pipes(&f->h[1]);
+		relay_close_pipe(&f->h[0]);
+		relay_close_pipe(&f->h[1]);
 		f->path = AGW_RELAY_PATH_COPY;
 		f->why = AGW_RELAY_WHY_NO_PIPE;
 	}
 	return 0; /* copy takes its buffers when bytes come */
 }
 
-int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
-		  const struct agw_relay_flow_opts *opts, uint64_t *id)
+int relay_flow_add(struct agw_relay_engine *e, int fd_a, int fd_b,
+		   const struct agw_relay_flow_opts *opts,
+		   struct agw_tls_session *tls, uint64_t *id)
 {
 	static const struct agw_relay_flow_opts none;
 	const struct agw_relay_flow_opts *o = opts ? opts : &none;
@@ -708,7 +731,7 @@ int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
 	int i, ret;
 
 	if (fd_a < 0 || fd_b < 0 || fd_a == fd_b ||
-	    (unsigned int)o->path >= AGW_RELAY_PATH_MAX)
+	    (unsigned int)o->path >= AGW_RELAY_PATH_PLAIN_MAX)
 		return -EINVAL;
 	if (check_socket(fd_a) < 0 || check_socket(fd_b) < 0)
 		return -ENOTSOCK;
@@ -724,7 +747,9 @@ int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
 		ret = copy_pre(&f->h[1], o->pre_b, o->pre_b_len);
 	for (i = 0; i < 2 && !ret; i++)
 		ret = set_nonblock(f->fd[i]);
-	if (!ret)
+	if (!ret && tls)
+		ret = relay_tls_setup(f, tls, o->path);
+	else if (!ret)
 		ret = choose_path(e, f, o);
 	for (i = 0; i < 2 && !ret; i++) {
 		ev.data.ptr = &f->end[i];
@@ -752,13 +777,19 @@ err:
 	for (i = 0; i < 2; i++) {
 		if (f->in_epoll[i])
 			epoll_ctl(e->epfd, EPOLL_CTL_DEL, f->fd[i], NULL);
-		close_pipes(&f->h[i]);
+		relay_close_pipe(&f->h[i]);
 		relay_drop_buf(e, &f->h[i]);
 	}
 	gen = f->gen;
 	memset(f, 0, sizeof(*f));
 	f->gen = gen;
 	return ret;
+}
+
+int agw_relay_add(struct agw_relay_engine *e, int fd_a, int fd_b,
+		  const struct agw_relay_flow_opts *opts, uint64_t *id)
+{
+	return relay_flow_add(e, fd_a, fd_b, opts, NULL, id);
 }
 
 static int add_watch(struct agw_relay_engine *e, int fd, struct relay_end *end)
@@ -775,7 +806,7 @@ int agw_relay_new(const struct agw_relay_config *cfg,
 	uint32_t i;
 	int ret;
 
-	if (!cfg || !out || (unsigned int)cfg->path >= AGW_RELAY_PATH_MAX)
+	if (!cfg || !out || (unsigned int)cfg->path >= AGW_RELAY_PATH_PLAIN_MAX)
 		return -EINVAL;
 	e = calloc(1, sizeof(*e));
 	if (!e)

@@ -28,9 +28,19 @@ enum relay_state {
 	RF_DEAD, /* reported, released at the end of the dispatch */
 };
 
+struct agw_tls_session;
+
 /* One direction: bytes read from src go to dst. */
 struct relay_half {
 	int src, dst;
+	/* TLS flows: src or dst is this session's socket; user-space bytes
+	 * go through its SSL_read() / SSL_write() */
+	struct agw_tls_session *tls_src, *tls_dst;
+	bool splice; /* through the pipe (splice path; kTLS on a TLS flow) */
+	/* TLS flow, toward the UE: the UE's connection is gone (sink_err:
+	 * EPIPE, ECONNRESET); what the core still sends is read and dropped */
+	bool sink;
+	int sink_err;
 	char *buf; /* pre-read bytes, copy path, sockmap pass-up */
 	size_t off, len, cap;
 	int pipe_rd, pipe_wr;
@@ -40,6 +50,8 @@ struct relay_half {
 	bool blocked; /* dst could take no more */
 	bool waiting; /* sockmap: waits for the timer (ordering/close) */
 	uint64_t bytes, user_bytes, stalls, last_ns;
+	uint64_t tls_control; /* non-data records read through OpenSSL */
+	uint32_t tls_spins; /* control reads in a row without a byte */
 	uint64_t user_read; /* sockmap: bytes recv()d from src */
 	uint64_t pre_len; /* bytes pre-read by the caller */
 	uint64_t acked_base; /* sockmap: dst tcpi_bytes_acked at handover */
@@ -75,6 +87,7 @@ struct relay_flow {
 	uint64_t cookie[2];
 	uint64_t drain_deadline_ns;
 	void *ctx;
+	struct agw_tls_session *tls; /* TLS flow: side a's session, else NULL */
 };
 
 struct relay_bpf;
@@ -117,6 +130,33 @@ int relay_take_buf(struct agw_relay_engine *e, struct relay_half *h);
 /* Give an empty buffer back (to the pool when it has the pool's size). */
 void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h);
 int relay_shut_dst(struct relay_half *h);
+/* A pipe for h's splice path. */
+int relay_open_pipe(struct relay_half *h);
+void relay_close_pipe(struct relay_half *h);
+
+/* Add a flow; tls: a TLS flow, the session's socket is fd_a. */
+int relay_flow_add(struct agw_relay_engine *e, int fd_a, int fd_b,
+		   const struct agw_relay_flow_opts *opts,
+		   struct agw_tls_session *tls, uint64_t *id);
+
+/* TLS flows (lib/relay_tls.c) */
+/* Path, pipes and the halves' SSL ends of a new TLS flow. */
+int relay_tls_setup(struct relay_flow *f, struct agw_tls_session *s,
+		    enum agw_relay_path want);
+/* SSL_read() into h->buf: > 0 bytes, 0 close_notify or EOF, -errno
+ * (-EAGAIN: would block). */
+ssize_t relay_tls_read(struct relay_half *h);
+/* splice() said the next record is not application data: read it
+ * through OpenSSL. The same returns, and -EINTR: splice again. */
+ssize_t relay_tls_control(struct relay_half *h);
+/* SSL_write() of h->buf[off, len): bytes written or -errno (-EAGAIN). */
+ssize_t relay_tls_write(struct relay_half *h);
+/* close_notify toward h's TLS destination. */
+void relay_tls_shutdown(struct relay_half *h);
+/* Whether the session was cut (peer KeyUpdate under kTLS send). */
+bool relay_tls_cut(const struct relay_flow *f);
+/* Free the session, closing its socket (reset first when asked). */
+void relay_tls_release(struct relay_flow *f, bool reset);
 
 /* sockmap path (lib/relay_sockmap.c) */
 int relay_bpf_open(struct agw_relay_engine *e);

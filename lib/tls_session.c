@@ -199,6 +199,24 @@ int agw_tls_session_new(struct agw_tls_ctx *ctx, int fd, enum agw_tls_role role,
 	return 0;
 }
 
+int agw_tls_session_adopt(struct ssl_st *ssl, int fd,
+			  struct agw_tls_session **out)
+{
+	struct agw_tls_session *s;
+
+	if (!ssl || fd < 0 || !SSL_is_init_finished(ssl))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->ssl = ssl;
+	s->fd = fd;
+	s->role = SSL_is_server(ssl) ? AGW_TLS_SERVER : AGW_TLS_CLIENT;
+	s->state = AGW_TLS_VERIFIED;
+	*out = s;
+	return 0;
+}
+
 void agw_tls_session_free(struct agw_tls_session *s)
 {
 	if (!s)

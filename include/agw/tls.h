@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * e2ae TLS toward the UE: agw's certificate, the a=setup role rule,
- * per-connection sessions with fail-closed fingerprint verification, and
- * the TLS <-> plain relay (kTLS + splice when the kernel can, user space
- * otherwise).
+ * per-connection sessions with fail-closed fingerprint verification. A
+ * verified session is relayed by the relay engine (agw_relay_add_tls in
+ * include/agw/relay.h).
  *
  * Everything is non-blocking and driven by the caller's epoll loop: each
  * object says which fds it wants watched for which events, and has a step
@@ -88,7 +88,7 @@ struct agw_tls_opts {
 	 * a peer's KeyUpdate(update_requested) makes OpenSSL switch keys
 	 * while the kernel keeps the old ones, so the peer sees bad record
 	 * MACs. With this on, such a KeyUpdate ends the flow cleanly
-	 * (agw_tls_relay_end_reason) before anything bad is sent. */
+	 * (the relay reports EOPNOTSUPP) before anything bad is sent. */
 	bool ktls13_tx;
 	const char *ciphers; /* TLS 1.2 list; NULL: OpenSSL default */
 	const char *ciphersuites; /* TLS 1.3 list; NULL: OpenSSL default */
@@ -167,60 +167,11 @@ int agw_tls_session_peer_fingerprint(const struct agw_tls_session *s,
 const char *agw_tls_session_version(const struct agw_tls_session *s);
 const char *agw_tls_session_cipher(const struct agw_tls_session *s);
 struct ssl_st *agw_tls_session_ssl(struct agw_tls_session *s);
-
-/* ---- relay ---------------------------------------------------------- */
-
-enum agw_tls_relay_mode {
-	AGW_TLS_RELAY_USER, /* both directions through OpenSSL */
-	AGW_TLS_RELAY_KTLS_TX, /* send in the kernel (splice), receive in
-				   * user space: TLS 1.3 on OpenSSL 3.0 */
-	AGW_TLS_RELAY_KTLS_SPLICE, /* both directions in the kernel, splice */
-};
-
-struct agw_tls_relay_stats {
-	uint64_t tls_to_plain; /* application bytes UE -> core */
-	uint64_t plain_to_tls; /* application bytes core -> UE */
-	uint64_t spliced_to_plain; /* of which moved by splice */
-	uint64_t spliced_to_tls;
-	uint64_t control_records; /* non-data records seen under kTLS rx */
-};
-
-struct agw_tls_relay_watch {
-	int fd;
-	uint32_t events; /* EPOLLIN / EPOLLOUT | EPOLLET: register as is */
-};
-
-struct agw_tls_relay;
-
-/* err is 0 after both directions closed cleanly, else -errno. */
-typedef void (*agw_tls_relay_done_fn)(struct agw_tls_relay *r, int err,
-				      void *arg);
-
-/* Start relaying between a VERIFIED session and a connected non-blocking
- * plain socket. Takes ownership of both (freed/closed by _free), also on
- * error. -EPERM unless the session is VERIFIED: no application byte moves
- * before the fingerprint check passed. */
-int agw_tls_relay_new(struct agw_tls_session *s, int plain_fd,
-		      agw_tls_relay_done_fn done, void *arg,
-		      struct agw_tls_relay **out);
-void agw_tls_relay_free(struct agw_tls_relay *r);
-
-/* The fds to watch and their events now (2 entries; events may be 0).
- * Re-read after every step. */
-void agw_tls_relay_watch(const struct agw_tls_relay *r,
-			 struct agw_tls_relay_watch w[2]);
-/* Move what can move without blocking. 1: still running; 0: finished;
- * <0: failed. The done callback runs once, on the step that ends it. */
-int agw_tls_relay_step(struct agw_tls_relay *r);
-
-enum agw_tls_relay_mode agw_tls_relay_mode(const struct agw_tls_relay *r);
-const char *agw_tls_relay_mode_name(enum agw_tls_relay_mode mode);
-/* Why this mode: e.g. "kernel has no TLS (no /proc/net/tls_stat)". */
-const char *agw_tls_relay_mode_reason(const struct agw_tls_relay *r);
-const struct agw_tls_relay_stats *
-agw_tls_relay_stats(const struct agw_tls_relay *r);
-/* Why the relay stopped with an error ("" when it did not, or when the
- * errno says it all). */
-const char *agw_tls_relay_end_reason(const struct agw_tls_relay *r);
+/* A session around a finished OpenSSL connection ssl on socket fd whose
+ * peer the caller has checked itself (test and measurement tools that
+ * make their own SSL_CTX): it starts VERIFIED, and owns ssl and fd from
+ * here on (SSL_free / close in agw_tls_session_free). */
+int agw_tls_session_adopt(struct ssl_st *ssl, int fd,
+			  struct agw_tls_session **out);
 
 #endif

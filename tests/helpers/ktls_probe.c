@@ -7,8 +7,8 @@
  *	TLS 1.2 (AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305) and TLS 1.3
  *	over loopback TCP with SSL_OP_ENABLE_KTLS: offload asserted with
  *	BIO_get_ktls_send/recv and /proc/net/tls_stat, data byte-exact through
- *	OpenSSL, through raw syscalls and through a splice() relay to plain
- *	TCP in both directions, close_notify under kTLS receive without
+ *	OpenSSL, through raw syscalls and through agw's relay engine to plain
+ *	TCP in both directions (splice() where kTLS holds the keys), close_notify under kTLS receive without
  *	losing the bytes before it. Exit 0 when every check passed, 1 if
  *	not. With -u a kernel without TLS prints "kTLS unavailable" and exits
  *	3 instead of failing.
@@ -50,13 +50,15 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "agw/relay.h"
+#include "agw/tls.h"
+
 #ifdef OPENSSL_NO_KTLS
 #error "this OpenSSL has no kTLS support"
 #endif
 
 #define EXIT_KTLS_UNAVAILABLE 3
 #define TLS_STAT_PATH "/proc/net/tls_stat"
-#define PIPE_BYTES (1 << 20)
 #define COPY_BYTES (64 << 10)
 #define IO_TIMEOUT_MS 60000
 
@@ -458,282 +460,91 @@ static void sha256(const void *p, size_t n, uint8_t out[32])
 /* ---- the relay ----------------------------------------------------------- */
 
 /*
- * One direction of a TLS <-> plain relay. With kTLS for that direction the
- * bytes go socket -> pipe -> socket with splice() and never reach user
- * space; otherwise they are copied through buf with SSL_read/SSL_write.
+ * The TLS <-> plain relay is agw's relay engine (agw_relay_add_tls): with
+ * kTLS for a direction it moves the bytes socket -> pipe -> socket with
+ * splice() and they never reach user space; otherwise through
+ * SSL_read()/SSL_write(). The probe's own connection (its SSL_CTX, its
+ * handshake) is handed over as an adopted session.
  */
-struct relay_dir {
-	int in, out; /* file descriptors */
-	bool from_tls; /* in is the TLS socket */
-	bool splice;
-	int pipe[2];
-	size_t cap; /* pipe or buf capacity */
-	size_t pending; /* bytes in the pipe or buf */
-	uint8_t *buf;
-	size_t off;
-	bool eof, done;
-	uint64_t spliced, copied;
-	uint64_t empty_reads; /* woken without a whole record to splice */
-	bool close_notify; /* from_tls: the peer's close_notify arrived */
-};
-
 struct relay_stats {
 	uint64_t spliced[2], copied[2]; /* [0] TLS->plain, [1] plain->TLS */
-	uint64_t polls, empty_reads;
-	bool close_notify;
+	uint64_t control; /* non-data records read through OpenSSL */
+	enum agw_relay_path path;
+	bool closed; /* both sides closed cleanly, every byte acknowledged */
 };
 
-static void dir_clear(struct relay_dir *d)
+static void relay_event(void *arg, uint64_t id, void *ctx,
+			enum agw_relay_event ev, int side, int err,
+			const struct agw_relay_flow_stats *st)
 {
-	memset(d, 0, sizeof(*d));
-	d->pipe[0] = d->pipe[1] = -1;
-}
+	struct relay_stats *rs = arg;
 
-static int dir_init(struct relay_dir *d, int in, int out, bool from_tls,
-		    bool use_splice)
-{
-	int r;
-
-	d->in = in;
-	d->out = out;
-	d->from_tls = from_tls;
-	d->splice = use_splice;
-	if (use_splice) {
-		if (pipe2(d->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-			return -errno;
-		fcntl(d->pipe[1], F_SETPIPE_SZ, PIPE_BYTES);
-		r = fcntl(d->pipe[1], F_GETPIPE_SZ);
-		d->cap = r > 0 ? r : 4096;
-		return 0;
+	(void)id;
+	(void)ctx;
+	for (int i = 0; i < 2; i++) {
+		rs->copied[i] = st->dir[i].user_bytes;
+		rs->spliced[i] = st->dir[i].bytes - st->dir[i].user_bytes;
 	}
-	d->cap = COPY_BYTES;
-	d->buf = malloc(COPY_BYTES);
-	return d->buf ? 0 : -ENOMEM;
-}
-
-static void dir_free(struct relay_dir *d)
-{
-	if (d->pipe[0] >= 0)
-		close(d->pipe[0]);
-	if (d->pipe[1] >= 0)
-		close(d->pipe[1]);
-	free(d->buf);
-}
-
-/*
- * A record that is not application data (alert, handshake) stops splice()
- * with EINVAL and stays queued; OpenSSL's SSL_read() consumes it through
- * recvmsg() with a control message. Any data it returns is copied on.
- */
-static int tls_read_copy(SSL *ssl, struct relay_dir *d, uint8_t *buf,
-			 size_t cap)
-{
-	int n = SSL_read(ssl, buf, cap);
-
-	if (n > 0)
-		return n;
-	if (ssl_wants_io(ssl, n))
-		return -EAGAIN;
-	switch (SSL_get_error(ssl, n)) {
-	case SSL_ERROR_ZERO_RETURN:
-		d->close_notify = true;
-		return 0;
-	default:
-		ssl_errors("SSL_read");
-		return -EPROTO;
-	}
-}
-
-/* Bytes into the pipe or buffer. Returns >0 moved, 0 nothing, -errno. */
-static int dir_fill(SSL *ssl, struct relay_dir *d)
-{
-	ssize_t n;
-
-	if (d->eof || d->pending >= (d->splice ? d->cap : 1))
-		return 0;
-	if (d->splice) {
-		n = splice(d->in, NULL, d->pipe[1], NULL, d->cap - d->pending,
-			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0) {
-			d->pending += n;
-			d->spliced += n;
-			return 1;
-		}
-		if (n == 0) {
-			d->eof = true;
-			return 1;
-		}
-		if (errno == EAGAIN) {
-			d->empty_reads++;
-			return 0;
-		}
-		if (!d->from_tls || (errno != EINVAL && errno != EIO))
-			return -errno;
-		/* A control record: drain the pipe first to keep order. */
-		if (d->pending > 0)
-			return 0;
-		if (!d->buf && !(d->buf = malloc(COPY_BYTES)))
-			return -ENOMEM;
-		n = tls_read_copy(ssl, d, d->buf, COPY_BYTES);
-		if (n == -EAGAIN)
-			return 0;
-		if (n < 0)
-			return n;
-		if (n == 0) {
-			d->eof = true;
-			return 1;
-		}
-		d->copied += n;
-		return write_all(d->out, d->buf, n) ?: 1;
-	}
-	if (d->from_tls) {
-		n = tls_read_copy(ssl, d, d->buf, COPY_BYTES);
-		if (n == -EAGAIN)
-			return 0;
-		if (n < 0)
-			return n;
-	} else {
-		n = read(d->in, d->buf, COPY_BYTES);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
-	}
-	if (n == 0) {
-		d->eof = true;
-		return 1;
-	}
-	d->pending = n;
-	d->off = 0;
-	d->copied += n;
-	return 1;
-}
-
-/* Bytes out of the pipe or buffer. Returns >0 moved, 0 nothing, -errno. */
-static int dir_drain(SSL *ssl, struct relay_dir *d)
-{
-	ssize_t n;
-	int r;
-
-	if (d->pending == 0)
-		return 0;
-	if (d->splice) {
-		n = splice(d->pipe[0], NULL, d->out, NULL, d->pending,
-			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		d->pending -= n;
-		return n > 0;
-	}
-	if (d->from_tls) {
-		n = write(d->out, d->buf + d->off, d->pending);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
-	} else {
-		r = SSL_write(ssl, d->buf + d->off, d->pending);
-		if (r <= 0) {
-			if (ssl_wants_io(ssl, r))
-				return 0;
-			ssl_errors("SSL_write");
-			return -EPROTO;
-		}
-		n = r;
-	}
-	d->off += n;
-	d->pending -= n;
-	return n > 0;
-}
-
-/* End of one direction: half-close toward the plain side, close_notify
- * toward the TLS side (through the kernel when it sends for us). */
-static void dir_finish(SSL *ssl, struct relay_dir *d)
-{
-	if (d->done || !d->eof || d->pending > 0)
-		return;
-	d->done = true;
-	if (d->from_tls)
-		shutdown(d->out, SHUT_WR);
-	else
-		SSL_shutdown(ssl);
+	rs->control = st->tls_control;
+	rs->path = st->path;
+	rs->closed = ev == AGW_RELAY_EV_CLOSED && !err;
+	if (!rs->closed)
+		fprintf(stderr, "ktls_probe: relay %s on side %d: %s\n",
+			agw_relay_event_name(ev), side, strerror(err));
 }
 
 /*
  * Relay between the TLS connection ssl (socket tfd) and the plain socket
- * pfd until both directions have ended. Splices the directions kTLS owns.
- *
- * Edge-triggered epoll, because a kTLS socket polls readable as soon as
- * part of a record is queued while splice() waits for the whole record:
- * level-triggered poll() would spin. The kernel's TLS parser wakes epoll
- * only when a record is complete. Every step is retried until nothing
- * moves, so each fd we then wait on has returned EAGAIN.
+ * pfd until both directions have ended; the engine owns all three from
+ * the call on, also on error. allow_splice false: through OpenSSL even
+ * where the kernel holds the keys.
  */
 static int relay_run(SSL *ssl, int tfd, int pfd, bool allow_splice,
 		     struct relay_stats *st)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET };
-	struct relay_dir d[2];
-	int r = 0, progress, ep;
+	struct agw_relay_config cfg = { .no_bpf = true,
+					.max_flows = 1,
+					.on_event = relay_event,
+					.arg = st };
+	struct agw_relay_flow_opts o = {
+		.path = allow_splice ? AGW_RELAY_PATH_AUTO :
+				       AGW_RELAY_PATH_COPY,
+	};
+	struct agw_relay_engine *e = NULL;
+	struct agw_tls_session *s = NULL;
+	double deadline = now_seconds() + IO_TIMEOUT_MS / 1000.0;
+	int r;
 
 	memset(st, 0, sizeof(*st));
-	dir_clear(&d[0]);
-	dir_clear(&d[1]);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ep < 0)
-		return -errno;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev) < 0 ||
-	    epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &ev) < 0) {
-		r = -errno;
-		goto out;
+	r = agw_tls_session_adopt(ssl, tfd, &s);
+	if (r) {
+		SSL_free(ssl);
+		close(tfd);
+		close(pfd);
+		return r;
 	}
-	if (dir_init(&d[0], tfd, pfd, true, allow_splice && ktls_recv(ssl)) ||
-	    dir_init(&d[1], pfd, tfd, false, allow_splice && ktls_send(ssl))) {
-		r = -ENOMEM;
-		goto out;
+	r = agw_relay_new(&cfg, &e);
+	if (!r)
+		r = agw_relay_add_tls(e, s, pfd, &o, NULL);
+	if (r) {
+		agw_tls_session_free(s);
+		close(pfd);
+		agw_relay_free(e);
+		return r;
 	}
-	set_nonblock(tfd, true);
-	set_nonblock(pfd, true);
-	while (!d[0].done || !d[1].done) {
-		progress = 0;
-		for (int i = 0; i < 2; i++) {
-			if (d[i].done)
-				continue;
-			r = dir_fill(ssl, &d[i]);
-			if (r < 0)
-				goto out;
-			progress += r;
-			r = dir_drain(ssl, &d[i]);
-			if (r < 0)
-				goto out;
-			progress += r;
-			dir_finish(ssl, &d[i]);
-		}
-		if (progress || (!d[0].splice && SSL_pending(ssl) > 0))
-			continue;
-		/* Every fd we stopped on said EAGAIN: wait for an edge. */
-		st->polls++;
-		r = epoll_wait(ep, &ev, 1, IO_TIMEOUT_MS);
-		if (r == 0) {
-			fprintf(stderr, "ktls_probe: relay idle for %d ms\n",
+	while (agw_relay_count(e) && r >= 0) {
+		r = agw_relay_dispatch(e, 100);
+		if (now_seconds() > deadline) {
+			fprintf(stderr,
+				"ktls_probe: relay still running after %d ms\n",
 				IO_TIMEOUT_MS);
 			r = -ETIMEDOUT;
-			goto out;
-		}
-		if (r < 0 && errno != EINTR) {
-			r = -errno;
-			goto out;
 		}
 	}
-	r = 0;
-out:
-	for (int i = 0; i < 2; i++) {
-		st->spliced[i] = d[i].spliced;
-		st->copied[i] = d[i].copied;
-		st->empty_reads += d[i].empty_reads;
-		dir_free(&d[i]);
-	}
-	st->close_notify = d[0].close_notify;
-	close(ep);
-	set_nonblock(tfd, false);
-	set_nonblock(pfd, false);
-	return r;
+	agw_relay_free(e);
+	if (r < 0)
+		return r;
+	return st->closed ? 0 : -EPROTO;
 }
 
 /* ---- check: peers in threads --------------------------------------------- */
@@ -855,7 +666,10 @@ static void check_relay(struct tls_link *l, const char *what, bool allow_splice)
 	}
 	pthread_create(&t1, NULL, tls_peer_main, &ue);
 	pthread_create(&t2, NULL, plain_peer_main, &core);
+	/* the relay's end of the link and relay_in are the engine's now */
 	r = relay_run(l->server, l->sfd, relay_in, allow_splice, &st);
+	l->server = NULL;
+	l->sfd = relay_in = -1;
 	pthread_join(t1, NULL);
 	pthread_join(t2, NULL);
 	CHECK(r == 0 && ue.err == 0 && core.err == 0,
@@ -874,9 +688,10 @@ static void check_relay(struct tls_link *l, const char *what, bool allow_splice)
 	      "%s: plain->TLS byte-exact (%llu of %zu bytes, sha256 %s)", what,
 	      (unsigned long long)ue.in.bytes, down_len,
 	      memcmp(want, got, 32) ? "differs" : "equal");
-	CHECK(st.close_notify,
-	      "%s: close_notify after the data handled under %s receive", what,
-	      rx ? "kTLS" : "user-space");
+	CHECK(st.closed && (!rx || !allow_splice || st.control >= 1),
+	      "%s: close_notify after the data handled under %s receive "
+	      "(%llu control records through OpenSSL)",
+	      what, rx ? "kTLS" : "user-space", (unsigned long long)st.control);
 	if (allow_splice) {
 		CHECK(rx ? st.spliced[0] == up_len && st.copied[0] == 0 :
 			   st.spliced[0] == 0 && st.copied[0] == up_len,
@@ -1248,17 +1063,19 @@ static int cmd_relay(uint16_t port, uint16_t to, const char *mode, int version)
 		}
 		fprintf(stderr, "relay: ktls send %d recv %d\n", ktls_send(ssl),
 			ktls_recv(ssl));
+		/* the engine's from here: ssl, tfd and pfd */
 		if (relay_run(ssl, tfd, pfd, use_splice, &st) < 0)
 			fprintf(stderr, "ktls_probe: relay failed\n");
 		fprintf(stderr,
-			"relay: spliced %llu/%llu copied %llu/%llu bytes, "
-			"%llu polls, %llu empty splices\n",
+			"relay: path %s, spliced %llu/%llu copied %llu/%llu "
+			"bytes, %llu control records\n",
+			agw_relay_path_name(st.path),
 			(unsigned long long)st.spliced[0],
 			(unsigned long long)st.spliced[1],
 			(unsigned long long)st.copied[0],
 			(unsigned long long)st.copied[1],
-			(unsigned long long)st.polls,
-			(unsigned long long)st.empty_reads);
+			(unsigned long long)st.control);
+		continue;
 next:
 		SSL_free(ssl);
 		if (pfd >= 0)

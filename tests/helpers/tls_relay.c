@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * tls_relay: one e2ae flow, driven the way agwd will drive it. Takes the
+ * tls_relay: one e2ae flow, driven the way agwd drives it. Takes the
  * UE's TCP connection (listening when the UE is a=setup:active, connecting
  * when passive), connects the plain core peer, runs the TLS handshake,
  * verifies the UE's certificate against fingerprints given up front
- * (--fp) or later on stdin, then relays until both sides close.
+ * (--fp) or later on stdin, then hands the session and the core socket to
+ * the relay engine (agw_relay_add_tls) until both sides close.
  *
  * Events go to stdout, one line each, prefixed "event: ", for tests:
  *   local-fingerprint, listening, accepted, handshake-done, verified,
@@ -33,6 +34,7 @@
 
 #include <openssl/ssl.h>
 
+#include "agw/relay.h"
 #include "agw/tls.h"
 
 #define MAX_FPS AGW_FP_SET_MAX
@@ -54,9 +56,9 @@ struct opts {
 struct flow {
 	int ep;
 	struct agw_tls_session *sess;
-	struct agw_tls_relay *relay;
+	struct agw_relay_engine *relay;
 	int plain_fd;
-	uint32_t reg_tls, reg_plain; /* events registered now */
+	uint32_t reg_tls; /* events registered now */
 	int tls_fd;
 	bool done;
 	int done_err;
@@ -275,23 +277,27 @@ static void ep_set(struct flow *fl, int fd, uint32_t *reg, uint32_t want)
 	*reg = want;
 }
 
-static void on_relay_done(struct agw_tls_relay *r, int err, void *arg)
+static void on_relay_event(void *arg, uint64_t id, void *ctx,
+			   enum agw_relay_event ev, int side, int err,
+			   const struct agw_relay_flow_stats *st)
 {
 	struct flow *fl = arg;
-	const struct agw_tls_relay_stats *st = agw_tls_relay_stats(r);
 
 	fl->done = true;
-	fl->done_err = err;
-	if (*agw_tls_relay_end_reason(r))
-		printf("event: relay-ended reason=%s\n",
-		       agw_tls_relay_end_reason(r));
-	printf("event: done err=%d tls_to_plain=%llu plain_to_tls=%llu "
-	       "spliced_to_plain=%llu spliced_to_tls=%llu control=%llu\n",
-	       err, (unsigned long long)st->tls_to_plain,
-	       (unsigned long long)st->plain_to_tls,
-	       (unsigned long long)st->spliced_to_plain,
-	       (unsigned long long)st->spliced_to_tls,
-	       (unsigned long long)st->control_records);
+	fl->done_err = ev == AGW_RELAY_EV_CLOSED && !err ? 0 : -(err ?: EIO);
+	if (err == EOPNOTSUPP)
+		printf("event: relay-ended reason=peer sent KeyUpdate: kTLS "
+		       "send cannot be rekeyed (TLS 1.3, OpenSSL 3.0); flow "
+		       "cut\n");
+	printf("event: done err=%d ev=%s side=%d tls_to_plain=%llu "
+	       "plain_to_tls=%llu spliced_to_plain=%llu spliced_to_tls=%llu "
+	       "control=%llu\n",
+	       fl->done_err, agw_relay_event_name(ev), side,
+	       (unsigned long long)st->dir[0].bytes,
+	       (unsigned long long)st->dir[1].bytes,
+	       (unsigned long long)(st->dir[0].bytes - st->dir[0].user_bytes),
+	       (unsigned long long)(st->dir[1].bytes - st->dir[1].user_bytes),
+	       (unsigned long long)st->tls_control);
 }
 
 static void print_peer(struct agw_tls_session *s, enum agw_fp_hash h)
@@ -327,19 +333,31 @@ static void apply_stdin_line(struct flow *fl, char *line)
 
 static int start_relay(struct flow *fl)
 {
+	struct agw_relay_config cfg = {
+		.no_bpf = true,
+		.max_flows = 1,
+		.on_event = on_relay_event,
+		.arg = fl,
+	};
+	struct agw_relay_flow_stats st;
+	uint64_t id;
 	int ret;
 
-	ret = agw_tls_relay_new(fl->sess, fl->plain_fd, on_relay_done, fl,
-				&fl->relay);
-	fl->sess = NULL;
-	fl->plain_fd = -1;
+	/* The session's socket leaves the handshake's epoll set first. */
+	epoll_ctl(fl->ep, EPOLL_CTL_DEL, fl->tls_fd, NULL);
+	ret = agw_relay_new(&cfg, &fl->relay);
+	if (!ret)
+		ret = agw_relay_add_tls(fl->relay, fl->sess, fl->plain_fd, NULL,
+					&id);
 	if (ret) {
 		fprintf(stderr, "relay: %s\n", strerror(-ret));
 		return ret;
 	}
+	fl->sess = NULL;
+	fl->plain_fd = -1;
+	agw_relay_stats(fl->relay, id, &st);
 	printf("event: relay mode=%s reason=%s\n",
-	       agw_tls_relay_mode_name(agw_tls_relay_mode(fl->relay)),
-	       agw_tls_relay_mode_reason(fl->relay));
+	       agw_relay_path_name(st.path) + 4, agw_relay_why_text(st.why));
 	return 0;
 }
 
@@ -380,8 +398,6 @@ static int run(struct opts *o, struct agw_tls_ctx *ctx)
 	fl.ep = epoll_create1(EPOLL_CLOEXEC);
 	ev.data.fd = fd;
 	epoll_ctl(fl.ep, EPOLL_CTL_ADD, fd, &ev);
-	ev.data.fd = fl.plain_fd;
-	epoll_ctl(fl.ep, EPOLL_CTL_ADD, fl.plain_fd, &ev);
 	if (stdin_open) {
 		ev.events = EPOLLIN;
 		ev.data.fd = 0;
@@ -393,7 +409,6 @@ static int run(struct opts *o, struct agw_tls_ctx *ctx)
 
 	while (!fl.done) {
 		struct epoll_event evs[4];
-		struct agw_tls_relay_watch w[2];
 		int n, i, left = (int)(deadline - time(NULL));
 
 		if (fl.sess) {
@@ -422,11 +437,10 @@ static int run(struct opts *o, struct agw_tls_ctx *ctx)
 			ep_set(&fl, fd, &fl.reg_tls,
 			       agw_tls_session_events(fl.sess));
 		} else {
-			if (agw_tls_relay_step(fl.relay) <= 0)
+			if (agw_relay_dispatch(fl.relay, 100) < 0)
 				break;
-			agw_tls_relay_watch(fl.relay, w);
-			ep_set(&fl, w[0].fd, &fl.reg_tls, w[0].events);
-			ep_set(&fl, w[1].fd, &fl.reg_plain, w[1].events);
+			if (time(NULL) < deadline)
+				continue;
 		}
 		fflush(stdout);
 		if (left <= 0) {
@@ -454,7 +468,7 @@ static int run(struct opts *o, struct agw_tls_ctx *ctx)
 	ret = fl.done && !fl.done_err ? 0 : 1;
 out:
 	fflush(stdout);
-	agw_tls_relay_free(fl.relay);
+	agw_relay_free(fl.relay);
 	agw_tls_session_free(fl.sess);
 	if (fl.plain_fd >= 0)
 		close(fl.plain_fd);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Relay engine tests over real TCP sockets, on each path (sockmap, splice,
- * copy). Every byte carries a position-dependent pattern, so a lost,
- * duplicated or reordered byte is caught where it happens.
+ * copy), and TLS flows: a real agw TLS session verified against a UE
+ * session with its own certificate, relayed to a plain core socket. Every
+ * byte carries a position-dependent pattern, so a lost, duplicated or
+ * reordered byte is caught where it happens.
  *
  * The engine is driven from the test's own poll loop through
  * agw_relay_fd()/agw_relay_dispatch(), the way agwd embeds it.
@@ -17,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +37,11 @@
 #include <linux/sockios.h>
 #include <linux/tcp.h>
 
+#include <openssl/ssl.h>
+
 #include "agw/relay.h"
 #include "agw/relay_maps.h"
+#include "tls_test_util.h"
 
 #define KiB 1024ULL
 #define MiB (1024ULL * 1024)
@@ -1087,10 +1093,397 @@ START_TEST(test_pin_dir)
 }
 END_TEST
 
+/* ---- TLS flows ----------------------------------------------------------- */
+
+struct tls_world {
+	struct agw_relay_engine *e;
+	struct pair p;
+	int core; /* the core peer; the relay holds the other end */
+	uint64_t id;
+	int calls;
+	enum agw_relay_event ev;
+	int side, err;
+	struct agw_relay_flow_stats st;
+};
+
+static void on_tls_event(void *arg, uint64_t id, void *ctx,
+			 enum agw_relay_event ev, int side, int err,
+			 const struct agw_relay_flow_stats *st)
+{
+	struct tls_world *w = arg;
+
+	ck_assert(ctx == w && id == w->id);
+	w->calls++;
+	w->ev = ev;
+	w->side = side;
+	w->err = err;
+	w->st = *st;
+}
+
+/* variant: bit 0 TLS 1.3 (else 1.2), bit 1 agw is the TLS client, bit 2
+ * kTLS off by configuration, bit 3 the flow asks for user space. */
+static void tls_world_init(struct tls_world *w, int variant)
+{
+	struct agw_tls_opts o = {
+		.min_version = variant & 1 ? TLS1_3_VERSION : TLS1_2_VERSION,
+		.max_version = variant & 1 ? TLS1_3_VERSION : TLS1_2_VERSION,
+		.no_ktls = variant & 4,
+	};
+	struct agw_relay_config cfg = { .no_bpf = true,
+					.on_event = on_tls_event,
+					.arg = w };
+	struct agw_relay_flow_opts fo = {
+		.path = variant & 8 ? AGW_RELAY_PATH_COPY : AGW_RELAY_PATH_AUTO,
+		.ctx = w,
+	};
+	struct agw_fp_set set = set_of(cert_ue, AGW_FP_SHA256);
+	int plain;
+
+	memset(w, 0, sizeof(*w));
+	pair_new_opts(&w->p, variant & 2 ? AGW_TLS_CLIENT : AGW_TLS_SERVER, &o);
+	agw_tls_session_set_fingerprints(w->p.agw, &set);
+	drive(w->p.agw, w->p.ue, 200);
+	ck_assert_int_eq(agw_tls_session_state(w->p.agw), AGW_TLS_VERIFIED);
+	tcp_pair(&plain, &w->core);
+	ck_assert_int_eq(agw_relay_new(&cfg, &w->e), 0);
+	ck_assert_int_eq(agw_relay_add_tls(w->e, w->p.agw, plain, &fo, &w->id),
+			 0);
+	w->p.agw = NULL; /* the engine's now */
+	ck_assert_uint_eq(agw_relay_count(w->e), 1);
+}
+
+static void tls_world_free(struct tls_world *w)
+{
+	agw_relay_free(w->e);
+	if (w->core >= 0)
+		close(w->core);
+	pair_free(&w->p);
+}
+
+/* One round of the engine plus a short wait on everything. */
+static void tls_turn(struct tls_world *w, short ue_events)
+{
+	struct pollfd pf[3] = {
+		{ .fd = agw_relay_fd(w->e), .events = POLLIN },
+		{ .fd = w->core, .events = POLLIN },
+		{ .fd = w->p.ue ? agw_tls_session_fd(w->p.ue) : -1,
+		  .events = ue_events },
+	};
+
+	ck_assert_int_ge(agw_relay_dispatch(w->e, 0), 0);
+	poll(pf, 3, 5);
+}
+
+static void tls_expect_path(const struct agw_relay_flow_stats *st, int variant)
+{
+	bool ktls = !access("/proc/net/tls_stat", F_OK);
+
+	if (variant & 8) {
+		ck_assert_int_eq(st->path, AGW_RELAY_PATH_TLS_USER);
+		ck_assert_int_eq(st->why, AGW_RELAY_WHY_REQUESTED);
+	} else if (variant & 4) {
+		ck_assert_int_eq(st->path, AGW_RELAY_PATH_TLS_USER);
+		ck_assert_int_eq(st->why, AGW_RELAY_WHY_KTLS_OFF);
+		ck_assert_str_eq(agw_relay_why_text(st->why),
+				 "kTLS disabled by configuration");
+	} else if (!ktls) {
+		ck_assert_int_eq(st->path, AGW_RELAY_PATH_TLS_USER);
+		ck_assert_int_eq(st->why, AGW_RELAY_WHY_NO_KERNEL_TLS);
+	} else {
+		ck_assert(agw_relay_path_is_tls(st->path));
+	}
+	ck_assert_str_eq(agw_relay_path_name(AGW_RELAY_PATH_TLS_KTLS),
+			 "tls-ktls-splice");
+}
+
+/*
+ * Both ways byte-exact through a verified session; the UE's close_notify
+ * ends up as the core's EOF and the core's FIN as close_notify to the UE;
+ * the flow then reports CLOSED with its counters.
+ */
+START_TEST(test_tls_exact)
+{
+	enum { UP = 300007, DOWN = 200003 };
+	uint8_t *up = malloc(UP), *down = malloc(DOWN);
+	uint8_t *got_up = malloc(UP), *got_down = malloc(DOWN);
+	size_t up_sent = 0, up_got = 0, down_sent = 0, down_got = 0;
+	bool ue_shut = false, core_shut = false, ue_notify = false;
+	bool core_eof = false;
+	struct tls_world w;
+	long long deadline;
+	ssize_t n;
+	int k;
+	SSL *ue;
+
+	ck_assert(up && down && got_up && got_down);
+	pat_fill(1, 0, up, UP);
+	pat_fill(2, 0, down, DOWN);
+	tls_world_init(&w, _i);
+	ue = agw_tls_session_ssl(w.p.ue);
+	/* by time, not rounds: under ASan on a loaded machine a round can
+	 * move very little */
+	for (deadline = now_ms() + 90000;
+	     !(w.calls && ue_notify && core_eof) && now_ms() < deadline;) {
+		if (up_sent < UP) {
+			k = SSL_write(ue, up + up_sent, (int)(UP - up_sent));
+			if (k > 0)
+				up_sent += (size_t)k;
+		} else if (!ue_shut) {
+			SSL_shutdown(ue);
+			ue_shut = true;
+		}
+		while (!ue_notify) {
+			k = SSL_read(ue, got_down + down_got,
+				     (int)(DOWN - down_got < 16384 ?
+						   DOWN - down_got + 1 :
+						   16384));
+			if (k > 0) {
+				down_got += (size_t)k;
+				ck_assert_uint_le(down_got, DOWN);
+				continue;
+			}
+			k = SSL_get_error(ue, k);
+			ck_assert_msg(k == SSL_ERROR_WANT_READ ||
+					      k == SSL_ERROR_ZERO_RETURN,
+				      "UE SSL_read: %d", k);
+			ue_notify = k == SSL_ERROR_ZERO_RETURN;
+			break;
+		}
+		if (down_sent < DOWN) {
+			n = send(w.core, down + down_sent, DOWN - down_sent,
+				 MSG_NOSIGNAL);
+			if (n > 0)
+				down_sent += (size_t)n;
+		} else if (!core_shut) {
+			shutdown(w.core, SHUT_WR);
+			core_shut = true;
+		}
+		while (!core_eof &&
+		       (n = recv(w.core, got_up + up_got,
+				 up_got < UP ? UP - up_got : 1, 0)) >= 0) {
+			core_eof = n == 0;
+			up_got += (size_t)n;
+			ck_assert_uint_le(up_got, UP);
+		}
+		tls_turn(&w, (short)(POLLIN | (up_sent < UP ? POLLOUT : 0)));
+	}
+	ck_assert_msg(w.calls == 1 && ue_notify && core_eof,
+		      "events %d, UE close_notify %d, core EOF %d, up %zu/%d, "
+		      "down %zu/%d",
+		      w.calls, ue_notify, core_eof, up_got, UP, down_got, DOWN);
+	ck_assert_uint_eq(up_got, UP);
+	ck_assert_uint_eq(down_got, DOWN);
+	ck_assert(!memcmp(up, got_up, UP));
+	ck_assert(!memcmp(down, got_down, DOWN));
+	ck_assert_int_eq(w.ev, AGW_RELAY_EV_CLOSED);
+	ck_assert_int_eq(w.err, 0);
+	ck_assert_uint_eq(w.st.dir[0].bytes, UP);
+	ck_assert_uint_eq(w.st.dir[1].bytes, DOWN);
+	ck_assert(w.st.dir[0].closed && w.st.dir[1].closed);
+	ck_assert(w.st.last_ns > 0);
+	tls_expect_path(&w.st, _i);
+	if (w.st.path == AGW_RELAY_PATH_TLS_USER) {
+		ck_assert_uint_eq(w.st.dir[0].user_bytes, UP);
+		ck_assert_uint_eq(w.st.dir[1].user_bytes, DOWN);
+	}
+	/* TCP_INFO of both sockets, read before the engine closed them */
+	ck_assert(w.st.segs[0][0] > 0 && w.st.segs[0][1] > 0);
+	ck_assert(w.st.segs[1][0] > 0 && w.st.segs[1][1] > 0);
+	ck_assert_uint_eq(agw_relay_count(w.e), 0);
+	ck_assert_int_eq(agw_relay_stats(w.e, w.id, &w.st), -ENOENT);
+	tls_world_free(&w);
+	free(up);
+	free(down);
+	free(got_up);
+	free(got_down);
+}
+END_TEST
+
+/* Live counters of a TLS flow, then abort: both peers see a reset. */
+START_TEST(test_tls_stats_abort)
+{
+	static const char hello[] = "INVITE sip:core SIP/2.0\r\n";
+	struct agw_relay_flow_stats st;
+	struct tls_world w;
+	char buf[64];
+	long long deadline = now_ms() + 30000;
+	size_t got = 0;
+	ssize_t n;
+	SSL *ue;
+
+	tls_world_init(&w, _i);
+	ue = agw_tls_session_ssl(w.p.ue);
+	ck_assert_int_eq(SSL_write(ue, hello, sizeof(hello)), sizeof(hello));
+	while (got < sizeof(hello) && now_ms() < deadline) {
+		n = recv(w.core, buf + got, sizeof(buf) - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+		tls_turn(&w, POLLIN);
+	}
+	ck_assert_uint_eq(got, sizeof(hello));
+	ck_assert(!memcmp(buf, hello, sizeof(hello)));
+	ck_assert_int_eq(agw_relay_stats(w.e, w.id, &st), 0);
+	tls_expect_path(&st, _i);
+	ck_assert_uint_eq(st.dir[0].bytes, sizeof(hello));
+	ck_assert_uint_eq(st.dir[1].bytes, 0);
+	ck_assert(!st.dir[0].closed && !st.dir[1].closed);
+	ck_assert_int_eq(w.calls, 0);
+	ck_assert_int_eq(agw_relay_abort(w.e, w.id), 0);
+	ck_assert_int_eq(w.calls, 1);
+	ck_assert_int_eq(w.ev, AGW_RELAY_EV_ERROR);
+	ck_assert_int_eq(w.err, ECANCELED);
+	ck_assert_uint_eq(w.st.dir[0].bytes, sizeof(hello));
+	ck_assert_int_eq(agw_relay_abort(w.e, w.id), -ENOENT);
+	/* the slot is reused after the dispatch that follows */
+	ck_assert_int_ge(agw_relay_dispatch(w.e, 0), 0);
+	ck_assert_int_eq(agw_relay_count(w.e), 0);
+	/* reset, not closed: no close_notify, no FIN */
+	struct pollfd pf = { .fd = w.core, .events = POLLIN };
+
+	ck_assert_int_eq(poll(&pf, 1, 5000), 1);
+	ck_assert_int_eq(recv(w.core, buf, sizeof(buf), 0), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	pf.fd = agw_tls_session_fd(w.p.ue);
+	ck_assert_int_eq(poll(&pf, 1, 5000), 1);
+	ck_assert_int_le(SSL_read(ue, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(SSL_get_error(ue, -1), SSL_ERROR_SYSCALL);
+	tls_world_free(&w);
+}
+END_TEST
+
+/* The core resets: the flow ends with RESET on side b, the UE is reset. */
+START_TEST(test_tls_core_reset)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct tls_world w;
+	long long deadline = now_ms() + 30000;
+
+	tls_world_init(&w, 0);
+	ck_assert_int_eq(
+		setsockopt(w.core, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(w.core);
+	w.core = -1;
+	while (!w.calls && now_ms() < deadline) {
+		struct pollfd pf = { .fd = agw_relay_fd(w.e),
+				     .events = POLLIN };
+
+		poll(&pf, 1, 10);
+		ck_assert_int_ge(agw_relay_dispatch(w.e, 0), 0);
+	}
+	ck_assert_int_eq(w.calls, 1);
+	ck_assert_int_eq(w.ev, AGW_RELAY_EV_RESET);
+	ck_assert_int_eq(w.side, 1);
+	tls_world_free(&w);
+}
+END_TEST
+
+/*
+ * The UE sends its bytes and close_notify, then closes its connection
+ * while the core still sends: the core gets everything the UE sent and a
+ * FIN, not a reset; the flow ends CLOSED with EPIPE or ECONNRESET (the
+ * core's bytes dropped).
+ */
+START_TEST(test_tls_ue_gone)
+{
+	static const char hello[] = "MSRP a786hjs2 SEND\r\n";
+	static char fill[64 * 1024];
+	struct tls_world w;
+	char buf[256];
+	long long deadline = now_ms() + 60000;
+	size_t got = 0;
+	bool eof = false;
+	ssize_t n;
+	SSL *ue;
+
+	tls_world_init(&w, _i);
+	ue = agw_tls_session_ssl(w.p.ue);
+	ck_assert_int_eq(SSL_write(ue, hello, sizeof(hello)), sizeof(hello));
+	SSL_shutdown(ue);
+	agw_tls_session_free(w.p.ue); /* closes the UE's socket */
+	w.p.ue = NULL;
+	while (!(eof && w.calls) && now_ms() < deadline) {
+		if (!eof)
+			send(w.core, fill, sizeof(fill),
+			     MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (!eof && (n = recv(w.core, buf + got, sizeof(buf) - got,
+					 MSG_DONTWAIT)) >= 0) {
+			eof = n == 0;
+			got += (size_t)n;
+		}
+		if (!eof)
+			ck_assert_int_eq(errno, EAGAIN);
+		if (eof)
+			shutdown(w.core, SHUT_WR);
+		tls_turn(&w, 0);
+	}
+	ck_assert_msg(eof && w.calls == 1, "core EOF %d, events %d", eof,
+		      w.calls);
+	ck_assert_uint_eq(got, sizeof(hello));
+	ck_assert(!memcmp(buf, hello, sizeof(hello)));
+	ck_assert_int_eq(w.ev, AGW_RELAY_EV_CLOSED);
+	ck_assert_msg(w.err == EPIPE || w.err == ECONNRESET, "err %d", w.err);
+	ck_assert_uint_eq(w.st.dir[0].bytes, sizeof(hello));
+	tls_world_free(&w);
+}
+END_TEST
+
+/* No byte moves before verification: an unverified session is refused
+ * and stays the caller's. */
+START_TEST(test_tls_refuses_unverified)
+{
+	struct agw_relay_config cfg = { .no_bpf = true };
+	struct agw_relay_engine *e;
+	struct pair p;
+	uint64_t id;
+	int a, b;
+
+	pair_new(&p, AGW_TLS_SERVER, TLS1_2_VERSION);
+	drive(p.agw, p.ue, 200);
+	ck_assert_int_eq(agw_tls_session_state(p.agw), AGW_TLS_AWAIT_FP);
+	tcp_pair(&a, &b);
+	ck_assert_int_eq(agw_relay_new(&cfg, &e), 0);
+	ck_assert_int_eq(agw_relay_add_tls(e, p.agw, a, NULL, &id), -EPERM);
+	ck_assert_int_eq(agw_relay_add_tls(e, NULL, a, NULL, &id), -EINVAL);
+	ck_assert_uint_eq(agw_relay_count(e), 0);
+	/* still the caller's: the socket is open, the session usable */
+	ck_assert_int_ge(fcntl(a, F_GETFD), 0);
+	ck_assert_int_ge(fcntl(agw_tls_session_fd(p.agw), F_GETFD), 0);
+	ck_assert_int_eq(agw_tls_session_state(p.agw), AGW_TLS_AWAIT_FP);
+	/* a TLS path is not a plain flow's or the engine's to ask for */
+	{
+		struct agw_relay_flow_opts o = {
+			.path = AGW_RELAY_PATH_TLS_USER
+		};
+		struct agw_relay_engine *e2;
+
+		ck_assert_int_eq(agw_relay_add(e, a, b, &o, &id), -EINVAL);
+		cfg.path = AGW_RELAY_PATH_TLS_KTLS;
+		ck_assert_int_eq(agw_relay_new(&cfg, &e2), -EINVAL);
+		ck_assert_int_eq(agw_relay_path_parse("tls-user"), -EINVAL);
+	}
+	agw_relay_free(e);
+	close(a);
+	close(b);
+	pair_free(&p);
+}
+END_TEST
+
 static void add_case(Suite *s, const char *name, const TTest *t, int n)
 {
 	TCase *tc = tcase_create(name);
 
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, t, 0, n);
+	suite_add_tcase(s, tc);
+}
+
+/* The same with the certificates, made once in the parent: their
+ * directories go away even when a test fails. */
+static void add_tls_case(Suite *s, const char *name, const TTest *t, int n)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, setup_certs, teardown_certs);
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, t, 0, n);
 	suite_add_tcase(s, tc);
@@ -1117,6 +1510,13 @@ static Suite *relay_suite(void)
 	add_case(s, "default_not_tcp", test_default_not_tcp, 1);
 	add_case(s, "idle_wakeups", test_idle_wakeups, 1);
 	add_case(s, "pin_dir", test_pin_dir, 1);
+	/* TLS: version x role x kTLS off x user space asked for */
+	add_tls_case(s, "tls_exact", test_tls_exact, 16);
+	add_tls_case(s, "tls_stats_abort", test_tls_stats_abort, 2);
+	add_tls_case(s, "tls_core_reset", test_tls_core_reset, 1);
+	add_tls_case(s, "tls_ue_gone", test_tls_ue_gone, 2);
+	add_tls_case(s, "tls_refuses_unverified", test_tls_refuses_unverified,
+		     1);
 	return s;
 }
 
@@ -1125,6 +1525,7 @@ int main(void)
 	SRunner *sr = srunner_create(relay_suite());
 	int failed;
 
+	signal(SIGPIPE, SIG_IGN); /* the UE writes through a socket BIO */
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
