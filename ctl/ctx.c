@@ -249,7 +249,7 @@ static int parse_tid(struct agwd *d, struct h248_str s, struct tid_parse *p,
 	p->num = (uint32_t)n;
 	return 0;
 unknown:
-	return agwd_errf(e, 430, "unknown termination ID %.*s", (int)s.len,
+	return agwd_errf(e, H248_E_UNKNOWN_TERMID, "unknown termination ID %.*s", (int)s.len,
 			 s.ptr);
 }
 
@@ -265,9 +265,10 @@ static struct agwd_term *term_by_num(struct agwd *d,
 }
 
 /*
- * The terminations a non-Add command names: one by ID (430 when it does
- * not exist, 435 when it is in another context) or a wildcard's matches
- * in the context (431 when none).
+ * The terminations a non-Add command names: one by ID (unknown
+ * TerminationID when it does not exist, not in the specified context when
+ * it is in another) or a wildcard's matches in the context (no
+ * TerminationID matched when none).
  */
 static int resolve(struct exec *x, const struct h248_termid *tid,
 		   struct agwd_term **out, unsigned int *n)
@@ -280,16 +281,16 @@ static int resolve(struct exec *x, const struct h248_termid *tid,
 	if ((r = parse_tid(x->d, tid->s, &p, &x->e)))
 		return r;
 	if (p.choose)
-		return agwd_errf(&x->e, 410,
+		return agwd_errf(&x->e, H248_E_INCORRECT_ID,
 				 "$ chooses a termination in Add only");
 	if (!p.all) {
 		t = term_by_num(x->d, &p);
 		if (!t)
-			return agwd_errf(&x->e, 430,
+			return agwd_errf(&x->e, H248_E_UNKNOWN_TERMID,
 					 "unknown termination %.*s",
 					 (int)tid->s.len, tid->s.ptr);
 		if (x->c && t->ctx != x->c)
-			return agwd_errf(&x->e, 435,
+			return agwd_errf(&x->e, H248_E_TERMID_NOT_IN_CONTEXT,
 					 "termination %s is not in context %u",
 					 t->id, x->c->id);
 		out[(*n)++] = t;
@@ -307,7 +308,7 @@ static int resolve(struct exec *x, const struct h248_termid *tid,
 				out[(*n)++] = t;
 	}
 	if (!*n)
-		return agwd_errf(&x->e, 431,
+		return agwd_errf(&x->e, H248_E_NO_TERMID_MATCHED,
 				 "no termination matched the wildcard %.*s",
 				 (int)tid->s.len, tid->s.ptr);
 	return 0;
@@ -382,7 +383,7 @@ static int need_context(struct exec *x, const char *what)
 	if (x->c || x->choose)
 		return 0;
 	if (x->null_ctx)
-		return agwd_errf(&x->e, 411, "%s needs a context, not -",
+		return agwd_errf(&x->e, H248_E_UNKNOWN_CONTEXT, "%s needs a context, not -",
 				 what);
 	return 0;
 }
@@ -405,33 +406,34 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 	if (!p.choose) {
 		t = p.all ? NULL : term_by_num(d, &p);
 		if (t)
-			return agwd_errf(&x->e, 433,
+			return agwd_errf(&x->e, H248_E_TERMID_IN_CONTEXT,
 					 "termination %s is already in context %u",
 					 t->id, t->ctx ? t->ctx->id : 0);
-		return agwd_errf(&x->e, p.all ? 431 : 430,
+		return agwd_errf(&x->e, p.all ? H248_E_NO_TERMID_MATCHED :
+						 H248_E_UNKNOWN_TERMID,
 				 "Add of %.*s: agwd's terminations are created by Add ip/<realm>/$",
 				 (int)c->tids[0].s.len, c->tids[0].s.ptr);
 	}
 	if ((r = agwd_media_parse(d, c, NULL, &mr, &x->e)))
 		return r;
 	if (p.realm && mr.realm && p.realm != mr.realm)
-		return agwd_errf(&x->e, 473,
+		return agwd_errf(&x->e, H248_E_CONFLICTING_VALUES,
 				 "ipdc/realm \"%s\" conflicts with the termination ID's realm %s",
 				 mr.realm->name, p.realm->name);
 	if (!p.realm)
 		p.realm = mr.realm ? mr.realm : &d->cfg.realms[0];
 	realm = agw_realm_find(d->realms, p.realm->name);
 	if (!realm)
-		return agwd_errf(&x->e, 500, "realm %s not found",
+		return agwd_errf(&x->e, H248_E_INTERNAL, "realm %s not found",
 				 p.realm->name);
 	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
-		return agwd_errf(&x->e, 510,
+		return agwd_errf(&x->e, H248_E_RESOURCES,
 				 "context %u already has %d terminations",
 				 x->c->id, AGWD_TERMS_PER_CTX);
 	if (!x->c) {
 		x->c = ctx_new(d);
 		if (!x->c)
-			return agwd_errf(&x->e, 510,
+			return agwd_errf(&x->e, H248_E_RESOURCES,
 					 "no context available (limit %u)",
 					 d->tab.max_ctx);
 		new_ctx = true;
@@ -439,7 +441,7 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 	}
 	t = term_new(d, realm);
 	if (!t) {
-		r = agwd_errf(&x->e, 510,
+		r = agwd_errf(&x->e, H248_E_RESOURCES,
 			      "no termination available (limit %u)",
 			      d->tab.max_term);
 		goto undo_ctx;
@@ -478,7 +480,7 @@ static int cmd_modify(struct exec *x, const struct h248_command *c)
 		if ((r = agwd_media_parse(x->d, c, &ts[i]->p, &mr, &x->e)))
 			return r;
 		if (mr.realm && mr.realm != ts[i]->realm->cfg)
-			return agwd_errf(&x->e, 473,
+			return agwd_errf(&x->e, H248_E_CONFLICTING_VALUES,
 					 "ipdc/realm cannot change on Modify");
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -536,19 +538,19 @@ static int cmd_move(struct exec *x, const struct h248_command *c)
 	if (r)
 		return r;
 	if (n != 1)
-		return agwd_errf(&x->e, 442, "Move takes one termination");
+		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND, "Move takes one termination");
 	from = ts[0]->ctx;
 	if (from == x->c)
-		return agwd_errf(&x->e, 433, "%s is already in context %u",
+		return agwd_errf(&x->e, H248_E_TERMID_IN_CONTEXT, "%s is already in context %u",
 				 ts[0]->id, from->id);
 	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
-		return agwd_errf(&x->e, 510,
+		return agwd_errf(&x->e, H248_E_RESOURCES,
 				 "context %u already has %d terminations",
 				 x->c->id, AGWD_TERMS_PER_CTX);
 	if (!x->c) {
 		x->c = ctx_new(x->d);
 		if (!x->c)
-			return agwd_errf(&x->e, 510, "no context available");
+			return agwd_errf(&x->e, H248_E_RESOURCES, "no context available");
 		x->reply_ctx = x->c->id;
 	}
 	ctx_detach(x->d, ts[0]);
@@ -611,9 +613,9 @@ static int cmd_audit_cap(struct exec *x, const struct h248_command *c)
 static int run_command(struct exec *x, const struct h248_command *c)
 {
 	if (!c->ntids)
-		return agwd_errf(&x->e, 442, "command without termination ID");
+		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND, "command without termination ID");
 	if (c->ntids > 1)
-		return agwd_errf(&x->e, 501,
+		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
 				 "termination ID lists are not supported");
 	switch (c->cmd) {
 	case H248_CMD_ADD:
@@ -629,10 +631,10 @@ static int run_command(struct exec *x, const struct h248_command *c)
 	case H248_CMD_AUDITCAP:
 		return cmd_audit_cap(x, c);
 	case H248_CMD_NOTIFY:
-		return agwd_errf(&x->e, 501,
+		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
 				 "agwd does not take Notify from the MGC");
 	default:
-		return agwd_errf(&x->e, 501,
+		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
 				 "command not implemented by the MG");
 	}
 }
@@ -667,7 +669,7 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 			x.reply_ctx = act->ctx_id;
 			x.c = ctx_find(d, act->ctx_id);
 			if (!x.c) {
-				agwd_errf(&x.e, 411, "unknown context %u",
+				agwd_errf(&x.e, H248_E_UNKNOWN_CONTEXT, "unknown context %u",
 					  act->ctx_id);
 				goto error;
 			}
@@ -679,11 +681,11 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 			x.null_ctx = true;
 			break;
 		default:
-			agwd_errf(&x.e, 501, "context * is not supported");
+			agwd_errf(&x.e, H248_E_NOT_IMPLEMENTED, "context * is not supported");
 			goto error;
 		}
 		for (const struct h248_command *c = act->cmds; c; c = c->next) {
-			x.e.code = 0;
+			x.e.code = H248_OK;
 			if (!run_command(&x, c))
 				continue;
 			if (c->flags & H248_CMDF_OPTIONAL) {

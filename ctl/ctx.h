@@ -97,16 +97,17 @@ struct agwd_media_req {
 	bool tls_estab; /* tlsbsc/estab signal */
 };
 
-/* Error text buffer for a command. */
+/* A command's error: the code and text of its ErrorDescriptor. */
 struct agwd_err {
-	int code;
+	enum h248_errcode code;
 	char text[160];
 };
 
-int agwd_errf(struct agwd_err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* ctl/err.c: fill e; returns -EINVAL (the command is refused, e says why) */
+int agwd_errf(struct agwd_err *e, enum h248_errcode code, const char *fmt,
+	      ...) __attribute__((format(printf, 3, 4)));
 
-/* ctl/media.c: fill mr from c's descriptors; returns 0 or -code. */
+/* ctl/media.c: fill mr from c's descriptors; returns 0 or -EINVAL (e). */
 int agwd_media_parse(struct agwd *d, const struct h248_command *c,
 		     const struct agwd_term_props *cur,
 		     struct agwd_media_req *mr, struct agwd_err *e);

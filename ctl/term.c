@@ -202,13 +202,13 @@ static int remote_from_sdp(struct agw_sdp *s, struct agw_sockaddr *out,
 	const struct agw_sdp_attr *at;
 
 	if (!s->n_media)
-		return agwd_errf(e, 474, "Remote SDP has no m= line");
+		return agwd_errf(e, H248_E_INVALID_SDP, "Remote SDP has no m= line");
 	ca = s->media[0].has_conn ? &s->media[0].conn :
 	     s->has_conn	  ? &s->conn :
 				    NULL;
 	if (!ca ||
 	    (ca->kind != AGW_SDP_ADDR_IP4 && ca->kind != AGW_SDP_ADDR_IP6))
-		return agwd_errf(e, 474,
+		return agwd_errf(e, H248_E_INVALID_SDP,
 				 "Remote SDP needs an IP address in c=");
 	memset(out, 0, sizeof(*out));
 	if (ca->kind == AGW_SDP_ADDR_IP4) {
@@ -244,7 +244,7 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 	int family = AF_UNSPEC, port;
 
 	if (!l->n_media)
-		return agwd_errf(e, 474, "Local SDP has no m= line");
+		return agwd_errf(e, H248_E_INVALID_SDP, "Local SDP has no m= line");
 	ca = l->media[0].has_conn ? &l->media[0].conn :
 	     l->has_conn	  ? &l->conn :
 				    NULL;
@@ -254,20 +254,20 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		family = AF_INET6;
 	if (ca && ca->kind != AGW_SDP_ADDR_CHOOSE)
 		return agwd_errf(
-			e, 449, "Local c= must be $: agwd chooses the address");
+			e, H248_E_UNKNOWN_VALUE, "Local c= must be $: agwd chooses the address");
 	if (!l->media[0].port_choose)
 		return agwd_errf(
-			e, 449,
+			e, H248_E_UNKNOWN_VALUE,
 			"Local m= port must be $: agwd chooses the port");
 	pick = agw_realm_pick_addr(t->realm, family);
 	if (!pick)
-		return agwd_errf(e, 510, "realm %s has no usable %s address",
+		return agwd_errf(e, H248_E_RESOURCES, "realm %s has no usable %s address",
 				 t->realm->cfg->name,
 				 family == AF_INET6 ? "IPv6" : "IP");
 	t->local = *pick;
 	port = agw_portpool_alloc_bound(&t->realm->ports, &t->local, &t->lfd);
 	if (port < 0)
-		return agwd_errf(e, 510, "realm %s: no free port",
+		return agwd_errf(e, H248_E_RESOURCES, "realm %s: no free port",
 				 t->realm->cfg->name);
 	t->port = (uint16_t)port;
 	agw_sockaddr_set_port(&t->local, t->port);
@@ -278,7 +278,7 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		close(t->lfd);
 		t->lfd = -1;
 		agw_portpool_release(&t->realm->ports, t->port);
-		return agwd_errf(e, 500, "listen: %s", strerror(err));
+		return agwd_errf(e, H248_E_INTERNAL, "listen: %s", strerror(err));
 	}
 	return 0;
 }
@@ -301,7 +301,7 @@ static int local_reply_sdp(struct agwd_term *t, struct agw_sdp *l,
 	n = agw_sdp_generate(l, t->local_sdp, sizeof(t->local_sdp),
 			     AGW_SDP_GEN_LF);
 	if (n < 0)
-		return agwd_errf(e, 510, "Local SDP does not fit (%d)", n);
+		return agwd_errf(e, H248_E_RESOURCES, "Local SDP does not fit (%d)", n);
 	t->local_sdp_len = (uint32_t)n;
 	return 0;
 }
@@ -331,11 +331,11 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 		t->has_remote = true;
 	}
 	if (mr->estab && !t->has_remote)
-		return agwd_errf(e, 441,
+		return agwd_errf(e, H248_E_MISSING_REMOTE_LOCAL,
 				 "tcpbcc/estab needs a Remote descriptor");
 	if (mr->estab && t->setup == AGW_SDP_SETUP_ACTIVE)
 		return agwd_errf(
-			e, 473,
+			e, H248_E_CONFLICTING_VALUES,
 			"tcpbcc/estab conflicts with the Remote's a=setup:active");
 	if ((r = bind_local(d, t, local, e)))
 		return r;
@@ -382,11 +382,11 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 		has_remote = true;
 	}
 	if (mr->estab && !has_remote)
-		return agwd_errf(e, 441,
+		return agwd_errf(e, H248_E_MISSING_REMOTE_LOCAL,
 				 "tcpbcc/estab needs a Remote descriptor");
 	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
 		return agwd_errf(
-			e, 473,
+			e, H248_E_CONFLICTING_VALUES,
 			"tcpbcc/estab conflicts with the Remote's a=setup:active");
 	if ((r = agwd_tls_check_modify(d, t, mr, mr->has_remote ? remote : NULL,
 				       &fps, &nfp, e)))

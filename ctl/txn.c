@@ -154,7 +154,7 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 	if (d->reg != AGWD_REGISTERED) {
 		/* not cached: the MGC's next association starts afresh */
 		send_trans_error(
-			d, proto, peer, t->id, 505,
+			d, proto, peer, t->id, H248_E_NOT_REGISTERED,
 			"Transaction Request Received before a ServiceChange Reply has been received");
 		return;
 	}
@@ -182,7 +182,7 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 	}
 	agwd_ctx_execute(d, t, rt);
 	if (!rt->actions && !rt->error)
-		h248_build_error(&d->arena, &rt->error, 500,
+		h248_build_error(&d->arena, &rt->error, H248_E_INTERNAL,
 				 "internal error: empty reply");
 	if (encode_send(d, rm, proto, peer, &out)) {
 		agw_txn_cache_drop(d->cache, txn);
