@@ -106,6 +106,10 @@ static int start(struct agwd *d)
 	};
 	static const struct agw_h248_transport_cbs cbs = { on_h248,
 							   on_mgc_link };
+	static const struct agwd_txn_cbs txn_cbs = {
+		.execute = agwd_ctx_execute,
+		.done = agwd_reg_done,
+	};
 	char a[AGW_ADDRSTRLEN];
 	int err;
 
@@ -142,7 +146,7 @@ static int start(struct agwd *d)
 		agw_err("relay engine: %s", strerror(-err));
 		return err;
 	}
-	err = agwd_txn_init(d);
+	err = agwd_txn_init(d, &txn_cbs);
 	if (err)
 		return err;
 	agwd_reg_init(d);

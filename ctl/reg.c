@@ -11,6 +11,19 @@
 #include "agw/log.h"
 #include "agwd.h"
 
+const char *agwd_reg_state_name(enum agwd_reg_state s)
+{
+	switch (s) {
+	case AGWD_UNREGISTERED:
+		return "unregistered";
+	case AGWD_REGISTERING:
+		return "registering";
+	case AGWD_REGISTERED:
+		return "registered";
+	}
+	return "?";
+}
+
 static struct h248_command *root_command(struct agwd *d, enum h248_cmd cmd,
 					 struct h248_message **m,
 					 uint32_t *tid)

@@ -10,19 +10,6 @@
 #include "agwd.h"
 #include "tls.h"
 
-const char *agwd_reg_state_name(enum agwd_reg_state s)
-{
-	switch (s) {
-	case AGWD_UNREGISTERED:
-		return "unregistered";
-	case AGWD_REGISTERING:
-		return "registering";
-	case AGWD_REGISTERED:
-		return "registered";
-	}
-	return "?";
-}
-
 static void json_addr(struct agw_strbuf *out, const struct agw_sockaddr *a,
 		      bool with_port)
 {

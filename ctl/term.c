@@ -28,13 +28,6 @@ const char *agwd_term_state_name(enum agwd_term_state s)
 	return (unsigned int)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
 }
 
-void agwd_term_released(struct agwd *d, struct agwd_term *t)
-{
-	t->state = AGWD_TS_CLOSED;
-	if (t->p.ev_rel)
-		agwd_notify(d, t, "tcpbcc/rel");
-}
-
 bool agwd_peer_gone(int fd, uint32_t events)
 {
 	char b;
