@@ -176,10 +176,7 @@ static struct agwd_term *term_new(struct agwd *d, struct agw_realm *r)
 
 static void term_free(struct agwd *d, struct agwd_term *t)
 {
-	struct agwd_ctx *c = t->ctx;
-
 	ctx_detach(d, t);
-	(void)c;
 	if (t->prev_all)
 		t->prev_all->next_all = t->next_all;
 	else
@@ -388,6 +385,29 @@ static int need_context(struct exec *x, const char *what)
 	return 0;
 }
 
+/*
+ * The action's context with room for one more termination: the one it
+ * names, or a new one for context $ (*created then).
+ */
+static int ctx_room(struct exec *x, bool *created)
+{
+	*created = false;
+	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
+		return agwd_errf(&x->e, H248_E_RESOURCES,
+				 "context %u already has %d terminations",
+				 x->c->id, AGWD_TERMS_PER_CTX);
+	if (x->c)
+		return 0;
+	x->c = ctx_new(x->d);
+	if (!x->c)
+		return agwd_errf(&x->e, H248_E_RESOURCES,
+				 "no context available (limit %u)",
+				 x->d->tab.max_ctx);
+	*created = true;
+	x->reply_ctx = x->c->id;
+	return 0;
+}
+
 static int cmd_add(struct exec *x, const struct h248_command *c)
 {
 	struct agwd *d = x->d;
@@ -426,19 +446,8 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 	if (!realm)
 		return agwd_errf(&x->e, H248_E_INTERNAL, "realm %s not found",
 				 p.realm->name);
-	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
-		return agwd_errf(&x->e, H248_E_RESOURCES,
-				 "context %u already has %d terminations",
-				 x->c->id, AGWD_TERMS_PER_CTX);
-	if (!x->c) {
-		x->c = ctx_new(d);
-		if (!x->c)
-			return agwd_errf(&x->e, H248_E_RESOURCES,
-					 "no context available (limit %u)",
-					 d->tab.max_ctx);
-		new_ctx = true;
-		x->reply_ctx = x->c->id;
-	}
+	if ((r = ctx_room(x, &new_ctx)))
+		return r;
 	t = term_new(d, realm);
 	if (!t) {
 		r = agwd_errf(&x->e, H248_E_RESOURCES,
@@ -528,6 +537,7 @@ static int cmd_move(struct exec *x, const struct h248_command *c)
 	unsigned int n;
 	int r;
 	struct agwd_ctx *save = x->c;
+	bool new_ctx;
 
 	if ((r = need_context(x, "Move")))
 		return r;
@@ -543,16 +553,8 @@ static int cmd_move(struct exec *x, const struct h248_command *c)
 	if (from == x->c)
 		return agwd_errf(&x->e, H248_E_TERMID_IN_CONTEXT, "%s is already in context %u",
 				 ts[0]->id, from->id);
-	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
-		return agwd_errf(&x->e, H248_E_RESOURCES,
-				 "context %u already has %d terminations",
-				 x->c->id, AGWD_TERMS_PER_CTX);
-	if (!x->c) {
-		x->c = ctx_new(x->d);
-		if (!x->c)
-			return agwd_errf(&x->e, H248_E_RESOURCES, "no context available");
-		x->reply_ctx = x->c->id;
-	}
+	if ((r = ctx_room(x, &new_ctx)))
+		return r;
 	ctx_detach(x->d, ts[0]);
 	if (from && !from->nterm)
 		ctx_free(x->d, from);

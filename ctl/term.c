@@ -196,9 +196,7 @@ static int remote_from_sdp(struct agw_sdp *s, struct agw_sockaddr *out,
 
 	if (!s->n_media)
 		return agwd_errf(e, H248_E_INVALID_SDP, "Remote SDP has no m= line");
-	ca = s->media[0].has_conn ? &s->media[0].conn :
-	     s->has_conn	  ? &s->conn :
-				    NULL;
+	ca = agw_sdp_media_conn(s, 0);
 	if (!ca ||
 	    (ca->kind != AGW_SDP_ADDR_IP4 && ca->kind != AGW_SDP_ADDR_IP6))
 		return agwd_errf(e, H248_E_INVALID_SDP,
@@ -219,6 +217,20 @@ static int remote_from_sdp(struct agw_sdp *s, struct agw_sockaddr *out,
 	return 0;
 }
 
+/* tcpbcc/estab (active open) needs a Remote that is not active itself. */
+static int check_estab(const struct agwd_media_req *mr, bool has_remote,
+		       int setup, struct agwd_err *e)
+{
+	if (mr->estab && !has_remote)
+		return agwd_errf(e, H248_E_MISSING_REMOTE_LOCAL,
+				 "tcpbcc/estab needs a Remote descriptor");
+	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
+		return agwd_errf(
+			e, H248_E_CONFLICTING_VALUES,
+			"tcpbcc/estab conflicts with the Remote's a=setup:active");
+	return 0;
+}
+
 static int parse_sdp(struct agw_sdp *s, struct h248_str body, const char *which,
 		     struct agwd_err *e)
 {
@@ -233,14 +245,12 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		      struct agwd_err *e)
 {
 	const struct agw_sockaddr *pick;
-	struct agw_sdp_addr *ca;
+	const struct agw_sdp_addr *ca;
 	int family = AF_UNSPEC, port;
 
 	if (!l->n_media)
 		return agwd_errf(e, H248_E_INVALID_SDP, "Local SDP has no m= line");
-	ca = l->media[0].has_conn ? &l->media[0].conn :
-	     l->has_conn	  ? &l->conn :
-				    NULL;
+	ca = agw_sdp_media_conn(l, 0);
 	if (ca && ca->family == AGW_SDP_FAMILY_IP4)
 		family = AF_INET;
 	else if (ca && ca->family == AGW_SDP_FAMILY_IP6)
@@ -323,14 +333,8 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 			return r;
 		t->has_remote = true;
 	}
-	if (mr->estab && !t->has_remote)
-		return agwd_errf(e, H248_E_MISSING_REMOTE_LOCAL,
-				 "tcpbcc/estab needs a Remote descriptor");
-	if (mr->estab && t->setup == AGW_SDP_SETUP_ACTIVE)
-		return agwd_errf(
-			e, H248_E_CONFLICTING_VALUES,
-			"tcpbcc/estab conflicts with the Remote's a=setup:active");
-	if ((r = bind_local(d, t, local, e)))
+	if ((r = check_estab(mr, t->has_remote, t->setup, e)) ||
+	    (r = bind_local(d, t, local, e)))
 		return r;
 	if ((r = agwd_tls_open(d, t, mr, local, mr->has_remote ? remote : NULL,
 			       e)) ||
@@ -374,13 +378,8 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 			return r;
 		has_remote = true;
 	}
-	if (mr->estab && !has_remote)
-		return agwd_errf(e, H248_E_MISSING_REMOTE_LOCAL,
-				 "tcpbcc/estab needs a Remote descriptor");
-	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
-		return agwd_errf(
-			e, H248_E_CONFLICTING_VALUES,
-			"tcpbcc/estab conflicts with the Remote's a=setup:active");
+	if ((r = check_estab(mr, has_remote, setup, e)))
+		return r;
 	if ((r = agwd_tls_check_modify(d, t, mr, mr->has_remote ? remote : NULL,
 				       &fps, &nfp, e)))
 		return r;
