@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw/json.h"
 #include "agw/log.h"
 #include "agw/profile.h"
 #include "ctx.h"
@@ -730,82 +731,76 @@ void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a)
 
 int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out)
 {
-	bool first = true;
+	struct agw_json w;
 
-	agw_strbuf_printf(out, ",\"count\":%u,\"contexts\":[", d->tab.nctx);
+	agw_json_init_members(&w, out);
+	agw_json_u64(&w, "count", d->tab.nctx);
+	agw_json_arr_open(&w, "contexts");
 	for (uint32_t i = 0; i < d->tab.max_ctx; i++) {
 		struct agwd_ctx *c = &d->tab.ctx[i];
-		bool f2 = true;
 		struct agw_relay_flow_stats st;
 
 		if (!c->id)
 			continue;
-		agw_strbuf_printf(out, "%s{\"id\":%u,\"relaying\":%s,",
-				  first ? "" : ",", c->id,
-				  c->relaying ? "true" : "false");
+		agw_json_obj_open(&w, NULL);
+		agw_json_u64(&w, "id", c->id);
+		agw_json_bool(&w, "relaying", c->relaying);
 		/* the relay path (agwctl flows has the rest) */
 		if (c->relaying &&
 		    !agw_relay_stats(d->relay, c->relay_id, &st))
-			agw_strbuf_printf(out, "\"relay_path\":\"%s\",",
-					  agw_relay_path_name(st.path));
-		agw_strbuf_printf(out, "\"terminations\":[");
+			agw_json_str(&w, "relay_path",
+				     agw_relay_path_name(st.path));
+		agw_json_arr_open(&w, "terminations");
 		for (unsigned int j = 0; j < AGWD_TERMS_PER_CTX; j++)
-			if (c->t[j]) {
-				agw_strbuf_printf(out, f2 ? "" : ",");
-				agw_strbuf_json_str(out, c->t[j]->id);
-				f2 = false;
-			}
-		agw_strbuf_printf(out, "]}");
-		first = false;
+			if (c->t[j])
+				agw_json_str(&w, NULL, c->t[j]->id);
+		agw_json_arr_close(&w);
+		agw_json_obj_close(&w);
 	}
-	agw_strbuf_printf(out, "]");
-	return 0;
+	agw_json_arr_close(&w);
+	return agw_json_end(&w);
+}
+
+static void term_json(struct agwd *d, struct agwd_term *t,
+		      struct agw_json *w)
+{
+	uint64_t oct[2], pkt[2], syn[2];
+	char a[AGW_ADDRSTRLEN];
+
+	agwd_term_stats(d, t, oct, pkt, syn);
+	agw_json_str(w, "id", t->id);
+	agw_json_u64(w, "context", t->ctx ? t->ctx->id : 0);
+	agw_json_str(w, "realm", t->realm->cfg->name);
+	agw_json_str(w, "state", agwd_term_state_name(t->state));
+	agw_json_str(w, "gate_mode",
+		     t->gate_added ? agw_gate_mode_name(t->gmode) : "none");
+	agw_json_str(w, "local",
+		     agw_sockaddr_str(&t->local, true, a, sizeof(a)));
+	agw_json_str(w, "remote",
+		     t->has_remote ? agw_sockaddr_str(&t->remote, true, a,
+						      sizeof(a)) :
+				     NULL);
+	agw_json_u64(w, "syn_admitted", syn[0]);
+	agw_json_u64(w, "syn_dropped", syn[1]);
+	agw_json_u64(w, "octets_sent", oct[0]);
+	agw_json_u64(w, "octets_received", oct[1]);
+	agw_json_u64(w, "age_ms", agw_now_ms() - t->add_ms);
 }
 
 int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out)
 {
-	char a[AGW_ADDRSTRLEN];
-	bool first = true;
+	struct agw_json w;
 
-	agw_strbuf_printf(out, ",\"count\":%u,\"terminations\":[",
-			  d->tab.nterm);
+	agw_json_init_members(&w, out);
+	agw_json_u64(&w, "count", d->tab.nterm);
+	agw_json_arr_open(&w, "terminations");
 	for (struct agwd_term *t = d->all_terms; t; t = t->next_all) {
-		uint64_t oct[2], pkt[2], syn[2];
-
-		agwd_term_stats(d, t, oct, pkt, syn);
-		agw_strbuf_printf(out, "%s{\"id\":", first ? "" : ",");
-		agw_strbuf_json_str(out, t->id);
-		agw_strbuf_printf(out, ",\"context\":%u,\"realm\":",
-				  t->ctx ? t->ctx->id : 0);
-		agw_strbuf_json_str(out, t->realm->cfg->name);
-		agw_strbuf_printf(out, ",\"state\":\"%s\",\"gate_mode\":\"%s\","
-				       "\"local\":",
-				  agwd_term_state_name(t->state),
-				  t->gate_added ?
-					  agw_gate_mode_name(t->gmode) :
-					  "none");
-		agw_strbuf_json_str(out,
-				    agw_sockaddr_str(&t->local, true, a,
-						     sizeof(a)));
-		agw_strbuf_printf(out, ",\"remote\":");
-		if (t->has_remote)
-			agw_strbuf_json_str(out,
-					    agw_sockaddr_str(&t->remote, true,
-							     a, sizeof(a)));
-		else
-			agw_strbuf_printf(out, "null");
-		agw_strbuf_printf(
-			out,
-			",\"syn_admitted\":%llu,\"syn_dropped\":%llu,"
-			"\"octets_sent\":%llu,\"octets_received\":%llu,"
-			"\"age_ms\":%llu",
-			(unsigned long long)syn[0], (unsigned long long)syn[1],
-			(unsigned long long)oct[0], (unsigned long long)oct[1],
-			(unsigned long long)(agw_now_ms() - t->add_ms));
+		agw_json_obj_open(&w, NULL);
+		term_json(d, t, &w);
+		/* TLS members (ctl/tls.c), each starting with its comma */
 		agwd_tls_term_json(t, out);
-		agw_strbuf_printf(out, "}");
-		first = false;
+		agw_json_obj_close(&w);
 	}
-	agw_strbuf_printf(out, "]");
-	return 0;
+	agw_json_arr_close(&w);
+	return agw_json_end(&w);
 }
