@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
+ * ctl/ is agw's control plane: agwd, the H.248 agent (the data plane is
+ * the eBPF of bpf/ and the relay engine of lib/). Its files and the
+ * direction of calls between them: Documentation/agwd-design.md, "ctl/
+ * map".
+ *
  * agwd main: configuration, logging, H.248 transport, realm watch, control
- * socket, event loop. The H.248 transaction layer plugs into on_h248()
- * and on_mgc_link() (Documentation/agwd-design.md).
+ * socket, event loop; it wires the transaction layer's upward calls
+ * (struct agwd_txn_cbs) to the commands and the registration.
  */
 #include <errno.h>
 #include <signal.h>
