@@ -247,8 +247,8 @@ static int parse_tid(struct agwd *d, struct h248_str s, struct tid_parse *p,
 	p->num = (uint32_t)n;
 	return 0;
 unknown:
-	return agwd_errf(e, H248_E_UNKNOWN_TERMID, "unknown termination ID %.*s", (int)s.len,
-			 s.ptr);
+	return agwd_errf(e, H248_E_UNKNOWN_TERMID,
+			 "unknown termination ID %.*s", (int)s.len, s.ptr);
 }
 
 static struct agwd_term *term_by_num(struct agwd *d,
@@ -381,8 +381,8 @@ static int need_context(struct exec *x, const char *what)
 	if (x->c || x->choose)
 		return 0;
 	if (x->null_ctx)
-		return agwd_errf(&x->e, H248_E_UNKNOWN_CONTEXT, "%s needs a context, not -",
-				 what);
+		return agwd_errf(&x->e, H248_E_UNKNOWN_CONTEXT,
+				 "%s needs a context, not -", what);
 	return 0;
 }
 
@@ -427,20 +427,24 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 	if (!p.choose) {
 		t = p.all ? NULL : term_by_num(d, &p);
 		if (t)
-			return agwd_errf(&x->e, H248_E_TERMID_IN_CONTEXT,
-					 "termination %s is already in context %u",
-					 t->id, t->ctx ? t->ctx->id : 0);
-		return agwd_errf(&x->e, p.all ? H248_E_NO_TERMID_MATCHED :
-						 H248_E_UNKNOWN_TERMID,
-				 "Add of %.*s: agwd's terminations are created by Add ip/<realm>/$",
-				 (int)c->tids[0].s.len, c->tids[0].s.ptr);
+			return agwd_errf(
+				&x->e, H248_E_TERMID_IN_CONTEXT,
+				"termination %s is already in context %u",
+				t->id, t->ctx ? t->ctx->id : 0);
+		return agwd_errf(
+			&x->e,
+			p.all ? H248_E_NO_TERMID_MATCHED :
+				H248_E_UNKNOWN_TERMID,
+			"Add of %.*s: agwd's terminations are created by Add ip/<realm>/$",
+			(int)c->tids[0].s.len, c->tids[0].s.ptr);
 	}
 	if ((r = agwd_media_parse(d, c, NULL, &mr, &x->e)))
 		return r;
 	if (p.realm && mr.realm && p.realm != mr.realm)
-		return agwd_errf(&x->e, H248_E_CONFLICTING_VALUES,
-				 "ipdc/realm \"%s\" conflicts with the termination ID's realm %s",
-				 mr.realm->name, p.realm->name);
+		return agwd_errf(
+			&x->e, H248_E_CONFLICTING_VALUES,
+			"ipdc/realm \"%s\" conflicts with the termination ID's realm %s",
+			mr.realm->name, p.realm->name);
 	if (!p.realm)
 		p.realm = mr.realm ? mr.realm : &d->cfg.realms[0];
 	realm = agw_realm_find(d->realms, p.realm->name);
@@ -549,11 +553,13 @@ static int cmd_move(struct exec *x, const struct h248_command *c)
 	if (r)
 		return r;
 	if (n != 1)
-		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND, "Move takes one termination");
+		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND,
+				 "Move takes one termination");
 	from = ts[0]->ctx;
 	if (from == x->c)
-		return agwd_errf(&x->e, H248_E_TERMID_IN_CONTEXT, "%s is already in context %u",
-				 ts[0]->id, from->id);
+		return agwd_errf(&x->e, H248_E_TERMID_IN_CONTEXT,
+				 "%s is already in context %u", ts[0]->id,
+				 from->id);
 	if ((r = ctx_room(x, &new_ctx)))
 		return r;
 	ctx_detach(x->d, ts[0]);
@@ -616,7 +622,8 @@ static int cmd_audit_cap(struct exec *x, const struct h248_command *c)
 static int run_command(struct exec *x, const struct h248_command *c)
 {
 	if (!c->ntids)
-		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND, "command without termination ID");
+		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND,
+				 "command without termination ID");
 	if (c->ntids > 1)
 		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
 				 "termination ID lists are not supported");
@@ -672,8 +679,8 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 			x.reply_ctx = act->ctx_id;
 			x.c = ctx_find(d, act->ctx_id);
 			if (!x.c) {
-				agwd_errf(&x.e, H248_E_UNKNOWN_CONTEXT, "unknown context %u",
-					  act->ctx_id);
+				agwd_errf(&x.e, H248_E_UNKNOWN_CONTEXT,
+					  "unknown context %u", act->ctx_id);
 				goto error;
 			}
 			break;
@@ -684,7 +691,8 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 			x.null_ctx = true;
 			break;
 		default:
-			agwd_errf(&x.e, H248_E_NOT_IMPLEMENTED, "context * is not supported");
+			agwd_errf(&x.e, H248_E_NOT_IMPLEMENTED,
+				  "context * is not supported");
 			goto error;
 		}
 		for (const struct h248_command *c = act->cmds; c; c = c->next) {
@@ -761,8 +769,7 @@ int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out)
 	return agw_json_end(&w);
 }
 
-static void term_json(struct agwd *d, struct agwd_term *t,
-		      struct agw_json *w)
+static void term_json(struct agwd *d, struct agwd_term *t, struct agw_json *w)
 {
 	uint64_t oct[2], pkt[2], syn[2];
 	char a[AGW_ADDRSTRLEN];
@@ -777,9 +784,9 @@ static void term_json(struct agwd *d, struct agwd_term *t,
 	agw_json_str(w, "local",
 		     agw_sockaddr_str(&t->local, true, a, sizeof(a)));
 	agw_json_str(w, "remote",
-		     t->has_remote ? agw_sockaddr_str(&t->remote, true, a,
-						      sizeof(a)) :
-				     NULL);
+		     t->has_remote ?
+			     agw_sockaddr_str(&t->remote, true, a, sizeof(a)) :
+			     NULL);
 	agw_json_u64(w, "syn_admitted", syn[0]);
 	agw_json_u64(w, "syn_dropped", syn[1]);
 	agw_json_u64(w, "octets_sent", oct[0]);

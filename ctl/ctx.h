@@ -104,8 +104,8 @@ struct agwd_err {
 };
 
 /* ctl/err.c: fill e; returns -EINVAL (the command is refused, e says why) */
-int agwd_errf(struct agwd_err *e, enum h248_errcode code, const char *fmt,
-	      ...) __attribute__((format(printf, 3, 4)));
+int agwd_errf(struct agwd_err *e, enum h248_errcode code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ctl/media.c: fill mr from c's descriptors; returns 0 or -EINVAL (e). */
 int agwd_media_parse(struct agwd *d, const struct h248_command *c,

@@ -10,8 +10,7 @@
 
 #include "ctx.h"
 
-int agwd_errf(struct agwd_err *e, enum h248_errcode code, const char *fmt,
-	      ...)
+int agwd_errf(struct agwd_err *e, enum h248_errcode code, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -195,7 +195,8 @@ static int remote_from_sdp(struct agw_sdp *s, struct agw_sockaddr *out,
 	const struct agw_sdp_attr *at;
 
 	if (!s->n_media)
-		return agwd_errf(e, H248_E_INVALID_SDP, "Remote SDP has no m= line");
+		return agwd_errf(e, H248_E_INVALID_SDP,
+				 "Remote SDP has no m= line");
 	ca = agw_sdp_media_conn(s, 0);
 	if (!ca ||
 	    (ca->kind != AGW_SDP_ADDR_IP4 && ca->kind != AGW_SDP_ADDR_IP6))
@@ -249,7 +250,8 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 	int family = AF_UNSPEC, port;
 
 	if (!l->n_media)
-		return agwd_errf(e, H248_E_INVALID_SDP, "Local SDP has no m= line");
+		return agwd_errf(e, H248_E_INVALID_SDP,
+				 "Local SDP has no m= line");
 	ca = agw_sdp_media_conn(l, 0);
 	if (ca && ca->family == AGW_SDP_FAMILY_IP4)
 		family = AF_INET;
@@ -257,14 +259,16 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		family = AF_INET6;
 	if (ca && ca->kind != AGW_SDP_ADDR_CHOOSE)
 		return agwd_errf(
-			e, H248_E_UNKNOWN_VALUE, "Local c= must be $: agwd chooses the address");
+			e, H248_E_UNKNOWN_VALUE,
+			"Local c= must be $: agwd chooses the address");
 	if (!l->media[0].port_choose)
 		return agwd_errf(
 			e, H248_E_UNKNOWN_VALUE,
 			"Local m= port must be $: agwd chooses the port");
 	pick = agw_realm_pick_addr(t->realm, family);
 	if (!pick)
-		return agwd_errf(e, H248_E_RESOURCES, "realm %s has no usable %s address",
+		return agwd_errf(e, H248_E_RESOURCES,
+				 "realm %s has no usable %s address",
 				 t->realm->cfg->name,
 				 family == AF_INET6 ? "IPv6" : "IP");
 	t->local = *pick;
@@ -281,7 +285,8 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		close(t->lfd);
 		t->lfd = -1;
 		agw_portpool_release(&t->realm->ports, t->port);
-		return agwd_errf(e, H248_E_INTERNAL, "listen: %s", strerror(err));
+		return agwd_errf(e, H248_E_INTERNAL, "listen: %s",
+				 strerror(err));
 	}
 	return 0;
 }
@@ -304,7 +309,8 @@ static int local_reply_sdp(struct agwd_term *t, struct agw_sdp *l,
 	n = agw_sdp_generate(l, t->local_sdp, sizeof(t->local_sdp),
 			     AGW_SDP_GEN_LF);
 	if (n < 0)
-		return agwd_errf(e, H248_E_RESOURCES, "Local SDP does not fit (%d)", n);
+		return agwd_errf(e, H248_E_RESOURCES,
+				 "Local SDP does not fit (%d)", n);
 	t->local_sdp_len = (uint32_t)n;
 	return 0;
 }

@@ -340,8 +340,7 @@ static int scalar(struct walk *k)
 	if (*k->p == '"') {
 		if ((err = string(k, &k->val)))
 			return err;
-		k->fn(k->arg, k->path, AGW_JSON_STRING, k->val.buf,
-		      k->val.len);
+		k->fn(k->arg, k->path, AGW_JSON_STRING, k->val.buf, k->val.len);
 		return 0;
 	}
 	if (literal(k, "true")) {
@@ -356,8 +355,7 @@ static int scalar(struct walk *k)
 	} else {
 		if ((err = number(k)))
 			return err;
-		k->fn(k->arg, k->path, AGW_JSON_NUMBER, k->val.buf,
-		      k->val.len);
+		k->fn(k->arg, k->path, AGW_JSON_NUMBER, k->val.buf, k->val.len);
 		return 0;
 	}
 	k->fn(k->arg, k->path, type, lit, strlen(lit));

@@ -95,8 +95,9 @@ static bool slice_eq(const char *a, size_t len, const char *lit)
 	return strlen(lit) == len && !strncasecmp(a, lit, len);
 }
 
-enum h248_errcode agw_profile_lookup(const char *name, size_t len, enum agw_prof_kind kind,
-		       const struct agw_prof_entry **out)
+enum h248_errcode agw_profile_lookup(const char *name, size_t len,
+				     enum agw_prof_kind kind,
+				     const struct agw_prof_entry **out)
 {
 	const char *slash = memchr(name, '/', len);
 	bool pkg_known = false;
@@ -130,8 +131,8 @@ unknown:
 	return H248_E_UNKNOWN_PROPERTY;
 }
 
-enum h248_errcode agw_profile_value(const struct agw_prof_entry *e, const char *v,
-		      size_t len, uint32_t *num)
+enum h248_errcode agw_profile_value(const struct agw_prof_entry *e,
+				    const char *v, size_t len, uint32_t *num)
 {
 	uint64_t n = 0;
 

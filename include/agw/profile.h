@@ -88,15 +88,16 @@ const struct agw_prof_entry *agw_profile_item(enum agw_prof_item item);
  * known package not in it: H248_E_NO_SUCH_PROPERTY), H248_E_NO_SUCH_EVENT,
  * H248_E_NO_SUCH_SIGNAL, H248_E_UNKNOWN_PARAMETER for an unknown statistic.
  */
-enum h248_errcode agw_profile_lookup(const char *name, size_t len, enum agw_prof_kind kind,
-		       const struct agw_prof_entry **out);
+enum h248_errcode agw_profile_lookup(const char *name, size_t len,
+				     enum agw_prof_kind kind,
+				     const struct agw_prof_entry **out);
 
 /*
  * Check a property value: BOOL → *num 0/1, UINT → *num; STRING is left to
  * the caller. Returns H248_OK or H248_E_UNKNOWN_VALUE (unsupported value).
  */
-enum h248_errcode agw_profile_value(const struct agw_prof_entry *e, const char *v,
-		      size_t len, uint32_t *num);
+enum h248_errcode agw_profile_value(const struct agw_prof_entry *e,
+				    const char *v, size_t len, uint32_t *num);
 
 const char *agw_profile_kind_name(enum agw_prof_kind k);
 const char *agw_profile_type_name(enum agw_prof_type t);

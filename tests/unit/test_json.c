@@ -38,11 +38,10 @@ START_TEST(escapes)
 	agw_json_obj_close(&w);
 	ck_assert_int_eq(agw_json_end(&w), 0);
 	ck_assert_str_eq(
-		b.buf,
-		"{\"ctl\":\"a\\u000ab\\u0009c\\u0001\\u001f\","
-		"\"q\\\"k\":\"say \\\"hi\\\" \\\\ /\","
-		"\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\","
-		"\"del\":\"\x7f\"}");
+		b.buf, "{\"ctl\":\"a\\u000ab\\u0009c\\u0001\\u001f\","
+		       "\"q\\\"k\":\"say \\\"hi\\\" \\\\ /\","
+		       "\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\","
+		       "\"del\":\"\x7f\"}");
 }
 END_TEST
 
@@ -198,10 +197,22 @@ END_TEST
 START_TEST(reader_refuses)
 {
 	static const char *const bad[] = {
-		"",	       "{",	      "{\"a\"}",	"{\"a\":1,}",
-		"[1 2]",       "\"abc",	      "\"a\\x\"",	"\"\\u12\"",
-		"\"\\ud800\"", "\"\\udc00\"", "\"\\u0000\"", "\"a\nb\"",
-		"tru",	       "{} x",	      "-",		"{a:1}",
+		"",
+		"{",
+		"{\"a\"}",
+		"{\"a\":1,}",
+		"[1 2]",
+		"\"abc",
+		"\"a\\x\"",
+		"\"\\u12\"",
+		"\"\\ud800\"",
+		"\"\\udc00\"",
+		"\"\\u0000\"",
+		"\"a\nb\"",
+		"tru",
+		"{} x",
+		"-",
+		"{a:1}",
 	};
 
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -231,8 +242,8 @@ START_TEST(round_trip)
 	ck_assert_int_eq(walk(b.buf), 0);
 	char want[512];
 
-	snprintf(want, sizeof(want), "all=s:%s;utf8=s:\xe6\x97\xa5\xe6\x9c\xac;",
-		 all);
+	snprintf(want, sizeof(want),
+		 "all=s:%s;utf8=s:\xe6\x97\xa5\xe6\x9c\xac;", all);
 	ck_assert_str_eq(seen, want);
 }
 END_TEST

@@ -22,24 +22,31 @@ START_TEST(lookup_codes)
 {
 	const struct agw_prof_entry *e = NULL;
 
-	ck_assert_int_eq(agw_profile_lookup("gm/saf", 6, AGW_PROF_PROPERTY,
-					    &e),
+	ck_assert_int_eq(agw_profile_lookup("gm/saf", 6, AGW_PROF_PROPERTY, &e),
 			 H248_OK);
 	ck_assert_int_eq(e->item, AGW_PI_SAF);
 	ck_assert(e->std_name);
 	ck_assert_int_eq(look("TCPBCC/SYNIGN", AGW_PROF_PROPERTY), H248_OK);
-	ck_assert_int_eq(look("tcpbcc/nothing", AGW_PROF_PROPERTY), H248_E_NO_SUCH_PROPERTY);
-	ck_assert_int_eq(look("zz/x", AGW_PROF_PROPERTY), H248_E_UNKNOWN_PROPERTY);
-	ck_assert_int_eq(look("noslash", AGW_PROF_PROPERTY), H248_E_UNKNOWN_PROPERTY);
+	ck_assert_int_eq(look("tcpbcc/nothing", AGW_PROF_PROPERTY),
+			 H248_E_NO_SUCH_PROPERTY);
+	ck_assert_int_eq(look("zz/x", AGW_PROF_PROPERTY),
+			 H248_E_UNKNOWN_PROPERTY);
+	ck_assert_int_eq(look("noslash", AGW_PROF_PROPERTY),
+			 H248_E_UNKNOWN_PROPERTY);
 	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_EVENT), H248_OK);
-	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_PROPERTY), H248_E_NO_SUCH_PROPERTY);
-	ck_assert_int_eq(look("tcpbcc/nosuch", AGW_PROF_EVENT), H248_E_NO_SUCH_EVENT);
+	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_PROPERTY),
+			 H248_E_NO_SUCH_PROPERTY);
+	ck_assert_int_eq(look("tcpbcc/nosuch", AGW_PROF_EVENT),
+			 H248_E_NO_SUCH_EVENT);
 	ck_assert_int_eq(look("tcpbcc/estab", AGW_PROF_SIGNAL), H248_OK);
-	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_SIGNAL), H248_E_NO_SUCH_SIGNAL);
+	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_SIGNAL),
+			 H248_E_NO_SUCH_SIGNAL);
 	ck_assert_int_eq(look("nt/os", AGW_PROF_STATISTIC), H248_OK);
-	ck_assert_int_eq(look("nt/zz", AGW_PROF_STATISTIC), H248_E_UNKNOWN_PARAMETER);
+	ck_assert_int_eq(look("nt/zz", AGW_PROF_STATISTIC),
+			 H248_E_UNKNOWN_PARAMETER);
 	/* a prefix of a name is not the name */
-	ck_assert_int_eq(look("gm/sa", AGW_PROF_PROPERTY), H248_E_NO_SUCH_PROPERTY);
+	ck_assert_int_eq(look("gm/sa", AGW_PROF_PROPERTY),
+			 H248_E_NO_SUCH_PROPERTY);
 }
 END_TEST
 
@@ -54,12 +61,16 @@ START_TEST(values)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(agw_profile_value(b, "off", 3, &n), H248_OK);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(agw_profile_value(b, "MAYBE", 5, &n), H248_E_UNKNOWN_VALUE);
+	ck_assert_int_eq(agw_profile_value(b, "MAYBE", 5, &n),
+			 H248_E_UNKNOWN_VALUE);
 	ck_assert_int_eq(agw_profile_value(u, "30", 2, &n), H248_OK);
 	ck_assert_uint_eq(n, 30);
-	ck_assert_int_eq(agw_profile_value(u, "86401", 5, &n), H248_E_UNKNOWN_VALUE);
-	ck_assert_int_eq(agw_profile_value(u, "3x", 2, &n), H248_E_UNKNOWN_VALUE);
-	ck_assert_int_eq(agw_profile_value(u, "99999999999", 11, &n), H248_E_UNKNOWN_VALUE);
+	ck_assert_int_eq(agw_profile_value(u, "86401", 5, &n),
+			 H248_E_UNKNOWN_VALUE);
+	ck_assert_int_eq(agw_profile_value(u, "3x", 2, &n),
+			 H248_E_UNKNOWN_VALUE);
+	ck_assert_int_eq(agw_profile_value(u, "99999999999", 11, &n),
+			 H248_E_UNKNOWN_VALUE);
 	ck_assert_int_eq(agw_profile_value(s, "10.0.0.1/24", 11, &n), H248_OK);
 	ck_assert_int_eq(agw_profile_value(s, "", 0, &n), H248_E_UNKNOWN_VALUE);
 }

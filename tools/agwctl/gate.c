@@ -183,7 +183,7 @@ static void config_json(struct gate_cmd *c, const struct agw_gate_cfg *cfg)
 	agw_json_u64(&c->jw, "port_min", cfg->port_min);
 	agw_json_u64(&c->jw, "port_max", cfg->port_max);
 	agw_json_str(&c->jw, "unmatched",
-	       cfg->flags & AGW_CFG_RANGE_OPEN ? "pass" : "drop");
+		     cfg->flags & AGW_CFG_RANGE_OPEN ? "pass" : "drop");
 	agw_json_u64(&c->jw, "monitor_rate", cfg->mon_rate);
 	agw_json_u64(&c->jw, "monitor_burst", cfg->mon_burst);
 }
@@ -482,7 +482,7 @@ static int show_term(const struct agw_gate_term_info *t, void *ctx)
 
 			agw_json_obj_open(w, NULL);
 			agw_json_str(w, "remote",
-			       agw_addr_str(&a->addr, as, sizeof(as)));
+				     agw_addr_str(&a->addr, as, sizeof(as)));
 			agw_json_u64(w, "prefix_len", a->prefix_len);
 			agw_json_u64(w, "port_lo", a->port_lo);
 			agw_json_u64(w, "port_hi", a->port_hi);
@@ -494,7 +494,7 @@ static int show_term(const struct agw_gate_term_info *t, void *ctx)
 		agw_json_obj_open(w, "dropped");
 		for (i = 0; i < N_TERM_REASONS; i++)
 			agw_json_u64(w, agw_drop_reason_name(term_reasons[i]),
-			       k->drops[term_reasons[i]]);
+				     k->drops[term_reasons[i]]);
 		agw_json_obj_close(w);
 		if (k->last_syn_ns) {
 			agw_json_obj_open(w, "last_syn");
@@ -502,11 +502,11 @@ static int show_term(const struct agw_gate_term_info *t, void *ctx)
 			agw_json_u64(w, "sport", k->last_sport);
 			agw_json_str(w, "time", when);
 			agw_json_u64(w, "time_ns",
-			       agw_gate_mono_to_real_ns(k->last_syn_ns));
+				     agw_gate_mono_to_real_ns(k->last_syn_ns));
 			agw_json_str(w, "verdict",
-			       k->last_admitted ? "admitted" : "dropped");
+				     k->last_admitted ? "admitted" : "dropped");
 			agw_json_str(w, "reason",
-			       agw_drop_reason_name(k->last_reason));
+				     agw_drop_reason_name(k->last_reason));
 			agw_json_obj_close(w);
 		} else {
 			agw_json_null(w, "last_syn");
@@ -625,7 +625,7 @@ static int show_iface(const struct agw_gate_iface_info *i, void *ctx)
 		agw_json_str(&c->jw, "mode", agw_attach_mode_name(i->mode));
 		if (i->mode == AGW_ATTACH_XDP_MULTI)
 			agw_json_str(&c->jw, "xdp_mode",
-			       i->skb_mode ? "generic" : "native");
+				     i->skb_mode ? "generic" : "native");
 		agw_json_u64(&c->jw, "prog_id", i->prog_id);
 		owner_json(&c->jw, &i->owner, i->owner_state);
 		agw_json_obj_close(&c->jw);
@@ -669,7 +669,7 @@ static int guard_print(struct gate_cmd *c, bool object)
 		for (i = 0; i < nm; i++) {
 			agw_json_obj_open(&c->jw, NULL);
 			agw_json_str(&c->jw, "addr",
-			       agw_addr_str(&mgcs[i].addr, a, sizeof(a)));
+				     agw_addr_str(&mgcs[i].addr, a, sizeof(a)));
 			agw_json_u64(&c->jw, "port", mgcs[i].port);
 			agw_json_obj_close(&c->jw);
 		}
@@ -760,7 +760,7 @@ static int cmd_show(struct gate_cmd *c, int argc, char **argv)
 		agw_json_obj_open(&c->jw, "counters");
 		for (i = 0; i < AGW_G_MAX; i++)
 			agw_json_u64(&c->jw, agw_gate_counter_name(i),
-			       agw_gate_counter_value(&gs, i));
+				     agw_gate_counter_value(&gs, i));
 		agw_json_obj_close(&c->jw);
 		agw_json_arr_open(&c->jw, "interfaces");
 	} else {
@@ -808,11 +808,12 @@ static int cmd_reconcile(struct gate_cmd *c, int argc, char **argv)
 	if (c->ctl->json) {
 		agw_json_obj_open(&c->jw, NULL);
 		agw_json_u64(&c->jw, "removed", r.removed);
-		agw_json_u64(&c->jw, "removed_open", r.removed_mode[AGW_MODE_OPEN]);
+		agw_json_u64(&c->jw, "removed_open",
+			     r.removed_mode[AGW_MODE_OPEN]);
 		agw_json_u64(&c->jw, "removed_ignore",
-		       r.removed_mode[AGW_MODE_IGNORE]);
+			     r.removed_mode[AGW_MODE_IGNORE]);
 		agw_json_u64(&c->jw, "removed_filter",
-		       r.removed_mode[AGW_MODE_FILTER]);
+			     r.removed_mode[AGW_MODE_FILTER]);
 		agw_json_u64(&c->jw, "stale_slots", r.stale_slots);
 		agw_json_u64(&c->jw, "kept_operator", r.kept_operator);
 		agw_json_u64(&c->jw, "kept_running", r.kept_live);
