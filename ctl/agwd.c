@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
+ * ctl/ is agw's control plane: agwd, the H.248 agent (the data plane is
+ * the eBPF of bpf/ and the relay engine of lib/). Its files and the
+ * direction of calls between them: Documentation/agwd-design.md, "ctl/
+ * map".
+ *
  * agwd main: configuration, logging, H.248 transport, realm watch, control
- * socket, event loop. The H.248 transaction layer plugs into on_h248()
- * and on_mgc_link() (Documentation/agwd-design.md).
+ * socket, event loop; it wires the transaction layer's upward calls
+ * (struct agwd_txn_cbs) to the commands and the registration.
  */
 #include <errno.h>
 #include <signal.h>
@@ -106,6 +111,10 @@ static int start(struct agwd *d)
 	};
 	static const struct agw_h248_transport_cbs cbs = { on_h248,
 							   on_mgc_link };
+	static const struct agwd_txn_cbs txn_cbs = {
+		.execute = agwd_ctx_execute,
+		.done = agwd_reg_done,
+	};
 	char a[AGW_ADDRSTRLEN];
 	int err;
 
@@ -142,7 +151,7 @@ static int start(struct agwd *d)
 		agw_err("relay engine: %s", strerror(-err));
 		return err;
 	}
-	err = agwd_txn_init(d);
+	err = agwd_txn_init(d, &txn_cbs);
 	if (err)
 		return err;
 	agwd_reg_init(d);

@@ -33,6 +33,7 @@ struct agwd_options {
 	bool check_config;
 };
 
+struct agwd;
 struct agwd_term;
 struct agwd_ctx;
 struct agw_relay_engine;
@@ -47,6 +48,20 @@ enum agwd_out_kind {
 	AGWD_OUT_SHUTDOWN,
 	AGWD_OUT_NOTIFY,
 	AGWD_OUT_HEARTBEAT,
+};
+
+/*
+ * What the transaction layer reports upward: ctl/txn.c calls no file
+ * above it; agwd's main (and a test) hands it these at agwd_txn_init().
+ */
+struct agwd_txn_cbs {
+	/* Run one transaction request's actions, building the reply. */
+	void (*execute)(struct agwd *d, const struct h248_transaction *req,
+			struct h248_transaction *reply);
+	/* An MG-originated request ended: replied (reply is the answer)
+	 * or given up (replied false, reply NULL). */
+	void (*done)(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
+		     bool replied, const struct h248_transaction *reply);
 };
 
 struct agwd_tables {
@@ -73,6 +88,7 @@ struct agwd {
 	int exit_code;
 
 	/* transaction layer (ctl/txn.c) */
+	const struct agwd_txn_cbs *txn_cbs;
 	struct h248_arena arena; /* reset per message */
 	void *arena_mem;
 	const struct h248_transaction *last_reply; /* during out done() */
@@ -113,8 +129,8 @@ struct agwd {
 	char tls_fp[AGW_FP_ATTR_MAX]; /* "sha-256 AB:..." for logs, agwctl */
 };
 
-/* ctl/txn.c */
-int agwd_txn_init(struct agwd *d);
+/* ctl/txn.c: the lowest layer of H.248; reports upward through cbs */
+int agwd_txn_init(struct agwd *d, const struct agwd_txn_cbs *cbs);
 void agwd_txn_fini(struct agwd *d);
 void agwd_txn_receive(struct agwd *d, enum agw_h248_proto proto,
 		      const struct agw_sockaddr *peer, const uint8_t *msg,
@@ -130,7 +146,8 @@ struct h248_transaction *agwd_txn_new_request(struct agwd *d,
 /* Reset the arena unless a received message is being processed. */
 void agwd_txn_prepare(struct agwd *d);
 
-/* ctl/reg.c */
+/* ctl/reg.c: registration, the MGC heartbeat, shutdown */
+const char *agwd_reg_state_name(enum agwd_reg_state s);
 void agwd_reg_init(struct agwd *d);
 void agwd_reg_start(struct agwd *d);
 void agwd_reg_lost(struct agwd *d, const char *why);
@@ -139,7 +156,7 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 		   const struct h248_transaction *reply);
 void agwd_begin_shutdown(struct agwd *d);
 
-/* ctl/ctx.c */
+/* ctl/ctx.c: contexts, terminations' IDs and the commands */
 int agwd_ctx_init(struct agwd *d);
 void agwd_ctx_fini(struct agwd *d);
 /* Run one transaction request's actions, building the reply in t. */
@@ -153,13 +170,15 @@ int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out);
 /* ctl/flows.c: the relay's flows (agwctl flows [CONTEXT]) */
 int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out);
 
+/* ctl/status.c: the control socket's commands (agwctl's server side) */
+extern const struct agw_ctl_cmd agwd_ctl_cmds[];
+
 /*
- * Parse the command line: load the file named by --config over the
- * embedded default, then apply the other options on top. Returns 0 to
- * run, 1 when done (help, version, print), -1 on error (message printed).
+ * ctl/options.c: parse the command line: load the file named by --config
+ * over the embedded default, then apply the other options on top.
+ * Returns 0 to run, 1 when done (help, version, print), -1 on error
+ * (message printed).
  */
 int agwd_parse_options(struct agwd *d, int argc, char **argv);
-extern const struct agw_ctl_cmd agwd_ctl_cmds[];
-const char *agwd_reg_state_name(enum agwd_reg_state s);
 
 #endif /* AGWD_H */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw/json.h"
 #include "agw/log.h"
 #include "agw/profile.h"
 #include "ctx.h"
@@ -176,10 +177,7 @@ static struct agwd_term *term_new(struct agwd *d, struct agw_realm *r)
 
 static void term_free(struct agwd *d, struct agwd_term *t)
 {
-	struct agwd_ctx *c = t->ctx;
-
 	ctx_detach(d, t);
-	(void)c;
 	if (t->prev_all)
 		t->prev_all->next_all = t->next_all;
 	else
@@ -249,8 +247,8 @@ static int parse_tid(struct agwd *d, struct h248_str s, struct tid_parse *p,
 	p->num = (uint32_t)n;
 	return 0;
 unknown:
-	return agwd_errf(e, 430, "unknown termination ID %.*s", (int)s.len,
-			 s.ptr);
+	return agwd_errf(e, H248_E_UNKNOWN_TERMID,
+			 "unknown termination ID %.*s", (int)s.len, s.ptr);
 }
 
 static struct agwd_term *term_by_num(struct agwd *d,
@@ -265,9 +263,10 @@ static struct agwd_term *term_by_num(struct agwd *d,
 }
 
 /*
- * The terminations a non-Add command names: one by ID (430 when it does
- * not exist, 435 when it is in another context) or a wildcard's matches
- * in the context (431 when none).
+ * The terminations a non-Add command names: one by ID (unknown
+ * TerminationID when it does not exist, not in the specified context when
+ * it is in another) or a wildcard's matches in the context (no
+ * TerminationID matched when none).
  */
 static int resolve(struct exec *x, const struct h248_termid *tid,
 		   struct agwd_term **out, unsigned int *n)
@@ -280,16 +279,16 @@ static int resolve(struct exec *x, const struct h248_termid *tid,
 	if ((r = parse_tid(x->d, tid->s, &p, &x->e)))
 		return r;
 	if (p.choose)
-		return agwd_errf(&x->e, 410,
+		return agwd_errf(&x->e, H248_E_INCORRECT_ID,
 				 "$ chooses a termination in Add only");
 	if (!p.all) {
 		t = term_by_num(x->d, &p);
 		if (!t)
-			return agwd_errf(&x->e, 430,
+			return agwd_errf(&x->e, H248_E_UNKNOWN_TERMID,
 					 "unknown termination %.*s",
 					 (int)tid->s.len, tid->s.ptr);
 		if (x->c && t->ctx != x->c)
-			return agwd_errf(&x->e, 435,
+			return agwd_errf(&x->e, H248_E_TERMID_NOT_IN_CONTEXT,
 					 "termination %s is not in context %u",
 					 t->id, x->c->id);
 		out[(*n)++] = t;
@@ -307,7 +306,7 @@ static int resolve(struct exec *x, const struct h248_termid *tid,
 				out[(*n)++] = t;
 	}
 	if (!*n)
-		return agwd_errf(&x->e, 431,
+		return agwd_errf(&x->e, H248_E_NO_TERMID_MATCHED,
 				 "no termination matched the wildcard %.*s",
 				 (int)tid->s.len, tid->s.ptr);
 	return 0;
@@ -382,8 +381,31 @@ static int need_context(struct exec *x, const char *what)
 	if (x->c || x->choose)
 		return 0;
 	if (x->null_ctx)
-		return agwd_errf(&x->e, 411, "%s needs a context, not -",
-				 what);
+		return agwd_errf(&x->e, H248_E_UNKNOWN_CONTEXT,
+				 "%s needs a context, not -", what);
+	return 0;
+}
+
+/*
+ * The action's context with room for one more termination: the one it
+ * names, or a new one for context $ (*created then).
+ */
+static int ctx_room(struct exec *x, bool *created)
+{
+	*created = false;
+	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
+		return agwd_errf(&x->e, H248_E_RESOURCES,
+				 "context %u already has %d terminations",
+				 x->c->id, AGWD_TERMS_PER_CTX);
+	if (x->c)
+		return 0;
+	x->c = ctx_new(x->d);
+	if (!x->c)
+		return agwd_errf(&x->e, H248_E_RESOURCES,
+				 "no context available (limit %u)",
+				 x->d->tab.max_ctx);
+	*created = true;
+	x->reply_ctx = x->c->id;
 	return 0;
 }
 
@@ -405,41 +427,35 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 	if (!p.choose) {
 		t = p.all ? NULL : term_by_num(d, &p);
 		if (t)
-			return agwd_errf(&x->e, 433,
-					 "termination %s is already in context %u",
-					 t->id, t->ctx ? t->ctx->id : 0);
-		return agwd_errf(&x->e, p.all ? 431 : 430,
-				 "Add of %.*s: agwd's terminations are created by Add ip/<realm>/$",
-				 (int)c->tids[0].s.len, c->tids[0].s.ptr);
+			return agwd_errf(
+				&x->e, H248_E_TERMID_IN_CONTEXT,
+				"termination %s is already in context %u",
+				t->id, t->ctx ? t->ctx->id : 0);
+		return agwd_errf(
+			&x->e,
+			p.all ? H248_E_NO_TERMID_MATCHED :
+				H248_E_UNKNOWN_TERMID,
+			"Add of %.*s: agwd's terminations are created by Add ip/<realm>/$",
+			(int)c->tids[0].s.len, c->tids[0].s.ptr);
 	}
 	if ((r = agwd_media_parse(d, c, NULL, &mr, &x->e)))
 		return r;
 	if (p.realm && mr.realm && p.realm != mr.realm)
-		return agwd_errf(&x->e, 473,
-				 "ipdc/realm \"%s\" conflicts with the termination ID's realm %s",
-				 mr.realm->name, p.realm->name);
+		return agwd_errf(
+			&x->e, H248_E_CONFLICTING_VALUES,
+			"ipdc/realm \"%s\" conflicts with the termination ID's realm %s",
+			mr.realm->name, p.realm->name);
 	if (!p.realm)
 		p.realm = mr.realm ? mr.realm : &d->cfg.realms[0];
 	realm = agw_realm_find(d->realms, p.realm->name);
 	if (!realm)
-		return agwd_errf(&x->e, 500, "realm %s not found",
+		return agwd_errf(&x->e, H248_E_INTERNAL, "realm %s not found",
 				 p.realm->name);
-	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
-		return agwd_errf(&x->e, 510,
-				 "context %u already has %d terminations",
-				 x->c->id, AGWD_TERMS_PER_CTX);
-	if (!x->c) {
-		x->c = ctx_new(d);
-		if (!x->c)
-			return agwd_errf(&x->e, 510,
-					 "no context available (limit %u)",
-					 d->tab.max_ctx);
-		new_ctx = true;
-		x->reply_ctx = x->c->id;
-	}
+	if ((r = ctx_room(x, &new_ctx)))
+		return r;
 	t = term_new(d, realm);
 	if (!t) {
-		r = agwd_errf(&x->e, 510,
+		r = agwd_errf(&x->e, H248_E_RESOURCES,
 			      "no termination available (limit %u)",
 			      d->tab.max_term);
 		goto undo_ctx;
@@ -478,7 +494,7 @@ static int cmd_modify(struct exec *x, const struct h248_command *c)
 		if ((r = agwd_media_parse(x->d, c, &ts[i]->p, &mr, &x->e)))
 			return r;
 		if (mr.realm && mr.realm != ts[i]->realm->cfg)
-			return agwd_errf(&x->e, 473,
+			return agwd_errf(&x->e, H248_E_CONFLICTING_VALUES,
 					 "ipdc/realm cannot change on Modify");
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -526,6 +542,7 @@ static int cmd_move(struct exec *x, const struct h248_command *c)
 	unsigned int n;
 	int r;
 	struct agwd_ctx *save = x->c;
+	bool new_ctx;
 
 	if ((r = need_context(x, "Move")))
 		return r;
@@ -536,21 +553,15 @@ static int cmd_move(struct exec *x, const struct h248_command *c)
 	if (r)
 		return r;
 	if (n != 1)
-		return agwd_errf(&x->e, 442, "Move takes one termination");
+		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND,
+				 "Move takes one termination");
 	from = ts[0]->ctx;
 	if (from == x->c)
-		return agwd_errf(&x->e, 433, "%s is already in context %u",
-				 ts[0]->id, from->id);
-	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
-		return agwd_errf(&x->e, 510,
-				 "context %u already has %d terminations",
-				 x->c->id, AGWD_TERMS_PER_CTX);
-	if (!x->c) {
-		x->c = ctx_new(x->d);
-		if (!x->c)
-			return agwd_errf(&x->e, 510, "no context available");
-		x->reply_ctx = x->c->id;
-	}
+		return agwd_errf(&x->e, H248_E_TERMID_IN_CONTEXT,
+				 "%s is already in context %u", ts[0]->id,
+				 from->id);
+	if ((r = ctx_room(x, &new_ctx)))
+		return r;
 	ctx_detach(x->d, ts[0]);
 	if (from && !from->nterm)
 		ctx_free(x->d, from);
@@ -611,9 +622,10 @@ static int cmd_audit_cap(struct exec *x, const struct h248_command *c)
 static int run_command(struct exec *x, const struct h248_command *c)
 {
 	if (!c->ntids)
-		return agwd_errf(&x->e, 442, "command without termination ID");
+		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND,
+				 "command without termination ID");
 	if (c->ntids > 1)
-		return agwd_errf(&x->e, 501,
+		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
 				 "termination ID lists are not supported");
 	switch (c->cmd) {
 	case H248_CMD_ADD:
@@ -629,10 +641,10 @@ static int run_command(struct exec *x, const struct h248_command *c)
 	case H248_CMD_AUDITCAP:
 		return cmd_audit_cap(x, c);
 	case H248_CMD_NOTIFY:
-		return agwd_errf(&x->e, 501,
+		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
 				 "agwd does not take Notify from the MGC");
 	default:
-		return agwd_errf(&x->e, 501,
+		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
 				 "command not implemented by the MG");
 	}
 }
@@ -667,8 +679,8 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 			x.reply_ctx = act->ctx_id;
 			x.c = ctx_find(d, act->ctx_id);
 			if (!x.c) {
-				agwd_errf(&x.e, 411, "unknown context %u",
-					  act->ctx_id);
+				agwd_errf(&x.e, H248_E_UNKNOWN_CONTEXT,
+					  "unknown context %u", act->ctx_id);
 				goto error;
 			}
 			break;
@@ -679,11 +691,12 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 			x.null_ctx = true;
 			break;
 		default:
-			agwd_errf(&x.e, 501, "context * is not supported");
+			agwd_errf(&x.e, H248_E_NOT_IMPLEMENTED,
+				  "context * is not supported");
 			goto error;
 		}
 		for (const struct h248_command *c = act->cmds; c; c = c->next) {
-			x.e.code = 0;
+			x.e.code = H248_OK;
 			if (!run_command(&x, c))
 				continue;
 			if (c->flags & H248_CMDF_OPTIONAL) {
@@ -726,82 +739,75 @@ void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a)
 
 int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out)
 {
-	bool first = true;
+	struct agw_json w;
 
-	agw_strbuf_printf(out, ",\"count\":%u,\"contexts\":[", d->tab.nctx);
+	agw_json_init_members(&w, out);
+	agw_json_u64(&w, "count", d->tab.nctx);
+	agw_json_arr_open(&w, "contexts");
 	for (uint32_t i = 0; i < d->tab.max_ctx; i++) {
 		struct agwd_ctx *c = &d->tab.ctx[i];
-		bool f2 = true;
 		struct agw_relay_flow_stats st;
 
 		if (!c->id)
 			continue;
-		agw_strbuf_printf(out, "%s{\"id\":%u,\"relaying\":%s,",
-				  first ? "" : ",", c->id,
-				  c->relaying ? "true" : "false");
+		agw_json_obj_open(&w, NULL);
+		agw_json_u64(&w, "id", c->id);
+		agw_json_bool(&w, "relaying", c->relaying);
 		/* the relay path (agwctl flows has the rest) */
 		if (c->relaying &&
 		    !agw_relay_stats(d->relay, c->relay_id, &st))
-			agw_strbuf_printf(out, "\"relay_path\":\"%s\",",
-					  agw_relay_path_name(st.path));
-		agw_strbuf_printf(out, "\"terminations\":[");
+			agw_json_str(&w, "relay_path",
+				     agw_relay_path_name(st.path));
+		agw_json_arr_open(&w, "terminations");
 		for (unsigned int j = 0; j < AGWD_TERMS_PER_CTX; j++)
-			if (c->t[j]) {
-				agw_strbuf_printf(out, f2 ? "" : ",");
-				agw_strbuf_json_str(out, c->t[j]->id);
-				f2 = false;
-			}
-		agw_strbuf_printf(out, "]}");
-		first = false;
+			if (c->t[j])
+				agw_json_str(&w, NULL, c->t[j]->id);
+		agw_json_arr_close(&w);
+		agw_json_obj_close(&w);
 	}
-	agw_strbuf_printf(out, "]");
-	return 0;
+	agw_json_arr_close(&w);
+	return agw_json_end(&w);
+}
+
+static void term_json(struct agwd *d, struct agwd_term *t, struct agw_json *w)
+{
+	uint64_t oct[2], pkt[2], syn[2];
+	char a[AGW_ADDRSTRLEN];
+
+	agwd_term_stats(d, t, oct, pkt, syn);
+	agw_json_str(w, "id", t->id);
+	agw_json_u64(w, "context", t->ctx ? t->ctx->id : 0);
+	agw_json_str(w, "realm", t->realm->cfg->name);
+	agw_json_str(w, "state", agwd_term_state_name(t->state));
+	agw_json_str(w, "gate_mode",
+		     t->gate_added ? agw_gate_mode_name(t->gmode) : "none");
+	agw_json_str(w, "local",
+		     agw_sockaddr_str(&t->local, true, a, sizeof(a)));
+	agw_json_str(w, "remote",
+		     t->has_remote ?
+			     agw_sockaddr_str(&t->remote, true, a, sizeof(a)) :
+			     NULL);
+	agw_json_u64(w, "syn_admitted", syn[0]);
+	agw_json_u64(w, "syn_dropped", syn[1]);
+	agw_json_u64(w, "octets_sent", oct[0]);
+	agw_json_u64(w, "octets_received", oct[1]);
+	agw_json_u64(w, "age_ms", agw_now_ms() - t->add_ms);
 }
 
 int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out)
 {
-	char a[AGW_ADDRSTRLEN];
-	bool first = true;
+	struct agw_json w;
 
-	agw_strbuf_printf(out, ",\"count\":%u,\"terminations\":[",
-			  d->tab.nterm);
+	agw_json_init_members(&w, out);
+	agw_json_u64(&w, "count", d->tab.nterm);
+	agw_json_arr_open(&w, "terminations");
 	for (struct agwd_term *t = d->all_terms; t; t = t->next_all) {
-		uint64_t oct[2], pkt[2], syn[2];
-
-		agwd_term_stats(d, t, oct, pkt, syn);
-		agw_strbuf_printf(out, "%s{\"id\":", first ? "" : ",");
-		agw_strbuf_json_str(out, t->id);
-		agw_strbuf_printf(out, ",\"context\":%u,\"realm\":",
-				  t->ctx ? t->ctx->id : 0);
-		agw_strbuf_json_str(out, t->realm->cfg->name);
-		agw_strbuf_printf(out, ",\"state\":\"%s\",\"gate_mode\":\"%s\","
-				       "\"local\":",
-				  agwd_term_state_name(t->state),
-				  t->gate_added ?
-					  agw_gate_mode_name(t->gmode) :
-					  "none");
-		agw_strbuf_json_str(out,
-				    agw_sockaddr_str(&t->local, true, a,
-						     sizeof(a)));
-		agw_strbuf_printf(out, ",\"remote\":");
-		if (t->has_remote)
-			agw_strbuf_json_str(out,
-					    agw_sockaddr_str(&t->remote, true,
-							     a, sizeof(a)));
-		else
-			agw_strbuf_printf(out, "null");
-		agw_strbuf_printf(
-			out,
-			",\"syn_admitted\":%llu,\"syn_dropped\":%llu,"
-			"\"octets_sent\":%llu,\"octets_received\":%llu,"
-			"\"age_ms\":%llu",
-			(unsigned long long)syn[0], (unsigned long long)syn[1],
-			(unsigned long long)oct[0], (unsigned long long)oct[1],
-			(unsigned long long)(agw_now_ms() - t->add_ms));
+		agw_json_obj_open(&w, NULL);
+		term_json(d, t, &w);
+		/* TLS members (ctl/tls.c), each starting with its comma */
 		agwd_tls_term_json(t, out);
-		agw_strbuf_printf(out, "}");
-		first = false;
+		agw_json_obj_close(&w);
 	}
-	agw_strbuf_printf(out, "]");
-	return 0;
+	agw_json_arr_close(&w);
+	return agw_json_end(&w);
 }

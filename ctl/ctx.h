@@ -97,21 +97,22 @@ struct agwd_media_req {
 	bool tls_estab; /* tlsbsc/estab signal */
 };
 
-/* Error text buffer for a command. */
+/* A command's error: the code and text of its ErrorDescriptor. */
 struct agwd_err {
-	int code;
+	enum h248_errcode code;
 	char text[160];
 };
 
-int agwd_errf(struct agwd_err *e, int code, const char *fmt, ...)
+/* ctl/err.c: fill e; returns -EINVAL (the command is refused, e says why) */
+int agwd_errf(struct agwd_err *e, enum h248_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* ctl/media.c: fill mr from c's descriptors; returns 0 or -code. */
+/* ctl/media.c: fill mr from c's descriptors; returns 0 or -EINVAL (e). */
 int agwd_media_parse(struct agwd *d, const struct h248_command *c,
 		     const struct agwd_term_props *cur,
 		     struct agwd_media_req *mr, struct agwd_err *e);
 
-/* ctl/term.c */
+/* ctl/term.c: the socket state machine of one termination */
 int agwd_term_open(struct agwd *d, struct agwd_term *t,
 		   const struct agwd_media_req *mr, struct agw_sdp *local,
 		   struct agw_sdp *remote, struct agwd_err *e);
@@ -123,14 +124,10 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 		     uint64_t pkt[2], uint64_t syn[2]);
 void agwd_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_term_fail(struct agwd *d, struct agwd_term *t, bool released);
-/* ctl/relay.c: the engine's flow events (end of a context's relay) */
-void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
-			 enum agw_relay_event ev, int side, int err,
-			 const struct agw_relay_flow_stats *st);
-/* ctl/gate.c: "ip netns exec" gives a fresh /sys: mount a bpffs */
-void agwd_ensure_bpffs(const char *pin_dir);
-
 const char *agwd_term_state_name(enum agwd_term_state s);
+/* Before any relay: whether epoll's events on connected socket fd mean
+ * the peer went away with nothing left unread. */
+bool agwd_peer_gone(int fd, uint32_t events);
 
 /* ctl/relay.c: the relay engine and the flows of contexts */
 int agwd_relay_init(struct agwd *d);
@@ -145,6 +142,12 @@ void agwd_ctx_harvest(struct agwd *d, struct agwd_ctx *c);
 void agwd_flow_ends(const struct agwd_ctx *c,
 		    const struct agw_relay_flow_stats *st,
 		    struct agwd_term *ends[2]);
+/* The engine's flow events (end of a context's relay). */
+void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
+			 enum agw_relay_event ev, int side, int err,
+			 const struct agw_relay_flow_stats *st);
+/* Data segments out / in of a TCP socket (TCP_INFO), when fd >= 0. */
+void agwd_tcp_segs(int fd, uint64_t pkt[2]);
 
 /* ctl/gate.c: the SYN gate and each termination's entry */
 int agwd_gate_init(struct agwd *d);
@@ -156,22 +159,19 @@ int agwd_gate_term_update(struct agwd *d, struct agwd_term *t,
 			  struct agwd_err *e);
 void agwd_gate_term_del(struct agwd *d, struct agwd_term *t);
 void agwd_gate_term_syns(struct agwd *d, struct agwd_term *t, uint64_t syn[2]);
+/* "ip netns exec" gives a fresh /sys: mount a bpffs */
+void agwd_ensure_bpffs(const char *pin_dir);
 
 /* ctl/notify.c: MG-originated Notify and the termination heartbeat */
 void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event);
 /* The same with one event parameter name = "value". */
 void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
 		       const char *pname, const char *pvalue);
-void agwd_on_term_heartbeat(struct agw_timer *tm);
-/* (Re)arm or stop the heartbeat after the properties change. */
-void agwd_heartbeat_update(struct agwd *d, struct agwd_term *t);
 /* The termination's connection is gone (closed or reset by a peer, or by
  * the relay's end): state closed, and tcpbcc/rel when the MGC asked. */
 void agwd_term_released(struct agwd *d, struct agwd_term *t);
-/* Before any relay: whether epoll's events on connected socket fd mean
- * the peer went away with nothing left unread. */
-bool agwd_peer_gone(int fd, uint32_t events);
-/* Data segments out / in of a TCP socket (TCP_INFO), when fd >= 0. */
-void agwd_tcp_segs(int fd, uint64_t pkt[2]);
+void agwd_on_term_heartbeat(struct agw_timer *tm);
+/* (Re)arm or stop the heartbeat after the properties change. */
+void agwd_heartbeat_update(struct agwd *d, struct agwd_term *t);
 
 #endif /* AGWD_CTX_H */

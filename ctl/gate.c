@@ -159,14 +159,14 @@ static int gate_apply(struct agwd *d, struct agwd_term *t,
 		err = agw_gate_allow_set(d->gate, &t->local_addr, t->port, rule,
 					 nrule);
 		if (err)
-			return agwd_errf(e, 500, "gate allow list: %s",
-					 strerror(-err));
+			return agwd_errf(e, H248_E_INTERNAL,
+					 "gate allow list: %s", strerror(-err));
 	}
 	if (mode != t->gmode) {
 		err = agw_gate_term_set_mode(d->gate, &t->local_addr, t->port,
 					     mode);
 		if (err)
-			return agwd_errf(e, 500, "gate mode: %s",
+			return agwd_errf(e, H248_E_INTERNAL, "gate mode: %s",
 					 strerror(-err));
 	}
 	t->gmode = mode;
@@ -187,8 +187,9 @@ int agwd_gate_term_add(struct agwd *d, struct agwd_term *t, struct agwd_err *e)
 	mode = want_mode(&t->p, t->has_remote, &t->remote, &rule, &nrule);
 	r = agw_gate_term_add(d->gate, &t->local_addr, t->port, mode);
 	if (r)
-		return agwd_errf(e, r == -ENOSPC ? 510 : 500, "gate entry: %s",
-				 strerror(-r));
+		return agwd_errf(
+			e, r == -ENOSPC ? H248_E_RESOURCES : H248_E_INTERNAL,
+			"gate entry: %s", strerror(-r));
 	t->gate_added = true;
 	t->gmode = mode;
 	if (mode == AGW_MODE_FILTER &&

@@ -5,31 +5,20 @@
  * parsing changes nothing.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agw/profile.h"
 #include "ctx.h"
 
-int agwd_errf(struct agwd_err *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->code = code;
-	va_start(ap, fmt);
-	vsnprintf(e->text, sizeof(e->text), fmt, ap);
-	va_end(ap);
-	return -code;
-}
-
 static int lookup(const struct h248_node *n, enum agw_prof_kind kind,
 		  const struct agw_prof_entry **pe, struct agwd_err *e)
 {
-	int r = agw_profile_lookup(n->name.ptr, n->name.len, kind, pe);
+	enum h248_errcode code;
 
-	if (r)
-		return agwd_errf(e, -r, "%s %.*s is not in agw's profile",
+	code = agw_profile_lookup(n->name.ptr, n->name.len, kind, pe);
+	if (code != H248_OK)
+		return agwd_errf(e, code, "%s %.*s is not in agw's profile",
 				 agw_profile_kind_name(kind), (int)n->name.len,
 				 n->name.ptr);
 	return 0;
@@ -49,7 +38,8 @@ static int parse_sam(struct h248_str v, struct agwd_term_props *p,
 	p->has_sam = true;
 	return 0;
 bad:
-	return agwd_errf(e, 449, "gm/sam \"%.*s\" is not an address[/prefix]",
+	return agwd_errf(e, H248_E_UNKNOWN_VALUE,
+			 "gm/sam \"%.*s\" is not an address[/prefix]",
 			 (int)v.len, v.ptr);
 }
 
@@ -67,8 +57,9 @@ static int parse_spr(struct h248_str v, struct agwd_term_props *p,
 	p->has_spr = true;
 	return 0;
 bad:
-	return agwd_errf(e, 449, "gm/spr \"%.*s\" is not a port or range",
-			 (int)v.len, v.ptr);
+	return agwd_errf(e, H248_E_UNKNOWN_VALUE,
+			 "gm/spr \"%.*s\" is not a port or range", (int)v.len,
+			 v.ptr);
 }
 
 static int property(struct agwd *d, const struct h248_node *n,
@@ -82,12 +73,13 @@ static int property(struct agwd *d, const struct h248_node *n,
 	if ((r = lookup(n, AGW_PROF_PROPERTY, &pe, e)))
 		return r;
 	if (n->nv != 1 || n->op != H248_OP_EQ)
-		return agwd_errf(e, 449, "%s needs one value after '='",
-				 pe->full);
+		return agwd_errf(e, H248_E_UNKNOWN_VALUE,
+				 "%s needs one value after '='", pe->full);
 	v = n->v[0].s;
-	if (agw_profile_value(pe, v.ptr, v.len, &num))
-		return agwd_errf(e, 449, "%s = %.*s: unsupported value",
-				 pe->full, (int)v.len, v.ptr);
+	if (agw_profile_value(pe, v.ptr, v.len, &num) != H248_OK)
+		return agwd_errf(e, H248_E_UNKNOWN_VALUE,
+				 "%s = %.*s: unsupported value", pe->full,
+				 (int)v.len, v.ptr);
 	switch (pe->item) {
 	case AGW_PI_REALM:
 		for (unsigned int i = 0; i < d->cfg.nrealms; i++)
@@ -95,7 +87,8 @@ static int property(struct agwd *d, const struct h248_node *n,
 			    !memcmp(d->cfg.realms[i].name, v.ptr, v.len))
 				mr->realm = &d->cfg.realms[i];
 		if (!mr->realm)
-			return agwd_errf(e, 449, "ipdc/realm \"%.*s\": no such realm",
+			return agwd_errf(e, H248_E_UNKNOWN_VALUE,
+					 "ipdc/realm \"%.*s\": no such realm",
 					 (int)v.len, v.ptr);
 		return 0;
 	case AGW_PI_SYN_IGNORE:
@@ -123,7 +116,8 @@ static int property(struct agwd *d, const struct h248_node *n,
 		mr->p.hb_s = num;
 		return 0;
 	default:
-		return agwd_errf(e, 455, "%s is not a property", pe->full);
+		return agwd_errf(e, H248_E_PROPERTY_ILLEGAL,
+				 "%s is not a property", pe->full);
 	}
 }
 
@@ -137,10 +131,10 @@ static int local_control(struct agwd *d, const struct h248_node *lc,
 		case H248_KW_MODE:
 			if (n->nv == 1 && n->v[0].kw != H248_KW_SENDRECEIVE &&
 			    n->v[0].kw != H248_KW_INACTIVE)
-				return agwd_errf(e, 517,
-						 "Mode %.*s: a TCP termination is SendReceive or Inactive",
-						 (int)n->v[0].s.len,
-						 n->v[0].s.ptr);
+				return agwd_errf(
+					e, H248_E_UNSUPPORTED_MODE,
+					"Mode %.*s: a TCP termination is SendReceive or Inactive",
+					(int)n->v[0].s.len, n->v[0].s.ptr);
 			break;
 		case H248_KW_RESERVEDGROUP:
 		case H248_KW_RESERVEDVALUE:
@@ -150,7 +144,8 @@ static int local_control(struct agwd *d, const struct h248_node *lc,
 				return r;
 			break;
 		default:
-			return agwd_errf(e, 446, "%.*s not supported in LocalControl",
+			return agwd_errf(e, H248_E_UNKNOWN_PARAMETER,
+					 "%.*s not supported in LocalControl",
 					 (int)n->name.len, n->name.ptr);
 		}
 	}
@@ -179,7 +174,8 @@ static int stream(struct agwd *d, const struct h248_node *st,
 		case H248_KW_STATISTICS:
 			break;
 		default:
-			return agwd_errf(e, 444, "%.*s is not supported in a Stream",
+			return agwd_errf(e, H248_E_UNKNOWN_DESCRIPTOR,
+					 "%.*s is not supported in a Stream",
 					 (int)n->name.len, n->name.ptr);
 		}
 	}
@@ -198,8 +194,9 @@ static int media(struct agwd *d, const struct h248_node *m,
 			continue;
 		streams = true;
 		if (h248_node_uint(n, &id) || id != 1)
-			return agwd_errf(e, 449,
-					 "a TCP termination has one stream, Stream = 1");
+			return agwd_errf(
+				e, H248_E_UNKNOWN_VALUE,
+				"a TCP termination has one stream, Stream = 1");
 		if ((r = stream(d, n, mr, e)))
 			return r;
 	}
@@ -220,7 +217,8 @@ static int events(const struct h248_node *ev, struct agwd_media_req *mr,
 	mr->p.ev_tls_fail = false;
 	mr->p.rid = 0;
 	if (ev->nv == 1 && h248_node_uint(ev, &mr->p.rid))
-		return agwd_errf(e, 442, "Events needs a numeric RequestID");
+		return agwd_errf(e, H248_E_SYNTAX_COMMAND,
+				 "Events needs a numeric RequestID");
 	for (const struct h248_node *n = ev->child; n; n = n->next) {
 		if ((r = lookup(n, AGW_PROF_EVENT, &pe, e)))
 			return r;
@@ -277,7 +275,8 @@ int agwd_media_parse(struct agwd *d, const struct h248_command *c,
 			r = 0;
 			break;
 		default:
-			r = agwd_errf(e, 444, "descriptor %.*s not supported here",
+			r = agwd_errf(e, H248_E_UNKNOWN_DESCRIPTOR,
+				      "descriptor %.*s not supported here",
 				      (int)n->name.len, n->name.ptr);
 		}
 		if (r)

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * MG-originated Notify of a termination's events (H.248.1 §7.2.7) and the
- * hangterm heartbeat that sends one every hangterm/timerx seconds.
+ * MG-originated Notify of a termination's events (H.248.1 §7.2.7), the
+ * end of a termination's connection (state closed, tcpbcc/rel) that the
+ * socket state machine, the relay and TLS report here, and the hangterm
+ * heartbeat that sends a Notify every hangterm/timerx seconds. Calls only
+ * the transaction layer (ctl/txn.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +74,13 @@ void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
 		return;
 fail:
 	agw_warn("%s: Notify %s not sent", t->id, event);
+}
+
+void agwd_term_released(struct agwd *d, struct agwd_term *t)
+{
+	t->state = AGWD_TS_CLOSED;
+	if (t->p.ev_rel)
+		agwd_notify(d, t, "tcpbcc/rel");
 }
 
 /* hangterm: the termination heartbeat */

@@ -11,6 +11,19 @@
 #include "agw/log.h"
 #include "agwd.h"
 
+const char *agwd_reg_state_name(enum agwd_reg_state s)
+{
+	switch (s) {
+	case AGWD_UNREGISTERED:
+		return "unregistered";
+	case AGWD_REGISTERING:
+		return "registering";
+	case AGWD_REGISTERED:
+		return "registered";
+	}
+	return "?";
+}
+
 static struct h248_command *root_command(struct agwd *d, enum h248_cmd cmd,
 					 struct h248_message **m,
 					 uint32_t *tid)
@@ -171,6 +184,7 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 		   const struct h248_transaction *reply)
 {
 	const struct h248_node *e = reply ? h248_trans_error(reply) : NULL;
+	uint32_t code;
 	int v;
 
 	switch (kind) {
@@ -205,8 +219,9 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 		return;
 	case AGWD_OUT_HEARTBEAT:
 		/*
-		 * Any answer shows the MGC is there; 402 or 505 say it does
-		 * not know us (it restarted): register again.
+		 * Any answer shows the MGC is there; Unauthorized or "before
+		 * a ServiceChange Reply" say it does not know us (it
+		 * restarted): register again.
 		 */
 		if (d->reg != AGWD_REGISTERED)
 			return;
@@ -215,9 +230,9 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 			return;
 		if (!replied)
 			agwd_reg_lost(d, "no answer to the heartbeat");
-		else if (e && e->nv == 1 &&
-			 (h248_str_eq_lit(e->v[0].s, "402") ||
-			  h248_str_eq_lit(e->v[0].s, "505")))
+		else if (e && e->nv == 1 && !h248_node_uint(e, &code) &&
+			 (code == H248_E_UNAUTHORIZED ||
+			  code == H248_E_NOT_REGISTERED))
 			agwd_reg_lost(d, "the MGC does not know this MG");
 		return;
 	case AGWD_OUT_SHUTDOWN:

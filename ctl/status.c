@@ -5,131 +5,121 @@
 #include <unistd.h>
 
 #include "agw/gate.h"
+#include "agw/json.h"
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "agwd.h"
 #include "tls.h"
 
-const char *agwd_reg_state_name(enum agwd_reg_state s)
+/* A writer's error: the partial members go, the reply is strerror's. */
+static int json_done(int err, struct agw_strbuf *out)
 {
-	switch (s) {
-	case AGWD_UNREGISTERED:
-		return "unregistered";
-	case AGWD_REGISTERING:
-		return "registering";
-	case AGWD_REGISTERED:
-		return "registered";
-	}
-	return "?";
+	if (err)
+		agw_strbuf_reset(out);
+	return err;
 }
 
-static void json_addr(struct agw_strbuf *out, const struct agw_sockaddr *a,
-		      bool with_port)
+static void json_addr(struct agw_json *w, const char *key,
+		      const struct agw_sockaddr *a, bool with_port)
 {
 	char s[AGW_ADDRSTRLEN];
 
-	agw_strbuf_json_str(out, agw_sockaddr_str(a, with_port, s, sizeof(s)));
+	agw_json_str(w, key, agw_sockaddr_str(a, with_port, s, sizeof(s)));
 }
 
-static void status_h248(struct agwd *d, struct agw_strbuf *out)
+static void status_h248(struct agwd *d, struct agw_json *w)
 {
 	struct agw_h248_transport_stats st;
 
 	agw_h248_transport_get_stats(d->h248, &st);
-	agw_strbuf_printf(out, ",\"mgc\":[");
-	for (unsigned int i = 0; i < d->cfg.nmgc; i++) {
-		agw_strbuf_printf(out, i ? "," : "");
-		json_addr(out, &d->cfg.mgc[i], true);
-	}
-	agw_strbuf_printf(out, "],\"transport\":{\"udp\":%s,\"tcp\":%s",
-			  d->cfg.udp ? "true" : "false",
-			  d->cfg.tcp ? "true" : "false");
-	if (d->cfg.udp) {
-		agw_strbuf_printf(out, ",\"udp_local\":");
-		json_addr(out, &st.udp_local, true);
-	}
+	agw_json_arr_open(w, "mgc");
+	for (unsigned int i = 0; i < d->cfg.nmgc; i++)
+		json_addr(w, NULL, &d->cfg.mgc[i], true);
+	agw_json_arr_close(w);
+	agw_json_obj_open(w, "transport");
+	agw_json_bool(w, "udp", d->cfg.udp);
+	agw_json_bool(w, "tcp", d->cfg.tcp);
+	if (d->cfg.udp)
+		json_addr(w, "udp_local", &st.udp_local, true);
 	if (d->cfg.tcp) {
-		agw_strbuf_printf(out, ",\"tcp_connected\":%s",
-				  st.tcp_up ? "true" : "false");
-		if (st.tcp_up) {
-			agw_strbuf_printf(out, ",\"tcp_peer\":");
-			json_addr(out, &st.tcp_peer, true);
-		}
+		agw_json_bool(w, "tcp_connected", st.tcp_up);
+		if (st.tcp_up)
+			json_addr(w, "tcp_peer", &st.tcp_peer, true);
 	}
-	agw_strbuf_printf(
-		out,
-		"},\"h248\":{\"rx_messages\":%llu,\"tx_messages\":%llu,"
-		"\"dropped_not_allowed\":%llu,\"tcp_framing_errors\":%llu,"
-		"\"tcp_connects\":%llu,\"tcp_losses\":%llu,"
-		"\"tcp_queued_bytes\":%llu}",
-		(unsigned long long)st.rx_msgs, (unsigned long long)st.tx_msgs,
-		(unsigned long long)st.dropped_not_allowed,
-		(unsigned long long)st.tcp_framing_errors,
-		(unsigned long long)st.tcp_connects,
-		(unsigned long long)st.tcp_losses,
-		(unsigned long long)st.tcp_queued);
+	agw_json_obj_close(w);
+	agw_json_obj_open(w, "h248");
+	agw_json_u64(w, "rx_messages", st.rx_msgs);
+	agw_json_u64(w, "tx_messages", st.tx_msgs);
+	agw_json_u64(w, "dropped_not_allowed", st.dropped_not_allowed);
+	agw_json_u64(w, "tcp_framing_errors", st.tcp_framing_errors);
+	agw_json_u64(w, "tcp_connects", st.tcp_connects);
+	agw_json_u64(w, "tcp_losses", st.tcp_losses);
+	agw_json_u64(w, "tcp_queued_bytes", st.tcp_queued);
+	agw_json_obj_close(w);
 }
 
-static void status_realms(struct agwd *d, struct agw_strbuf *out)
+static void status_realms(struct agwd *d, struct agw_json *w)
 {
-	agw_strbuf_printf(out, ",\"realms\":[");
+	agw_json_arr_open(w, "realms");
 	for (unsigned int i = 0; i < agw_realms_count(d->realms); i++) {
 		const struct agw_realm *r = agw_realms_get(d->realms, i);
 
-		agw_strbuf_printf(out, "%s{\"name\":", i ? "," : "");
-		agw_strbuf_json_str(out, r->cfg->name);
-		agw_strbuf_printf(out, ",\"interface\":");
-		agw_strbuf_json_str(out, r->cfg->ifname);
-		agw_strbuf_printf(
-			out,
-			",\"ifindex\":%d,\"link_up\":%s,\"attach\":\"%s\","
-			"\"addresses\":[",
-			r->ifindex, r->link_up ? "true" : "false",
-			agw_attach_mode_name(r->cfg->attach));
-		for (unsigned int j = 0; j < r->naddrs; j++) {
-			agw_strbuf_printf(out, j ? "," : "");
-			json_addr(out, &r->addrs[j], false);
-		}
-		agw_strbuf_printf(
-			out, "],\"ports\":{\"min\":%u,\"max\":%u,\"free\":%u}}",
-			r->cfg->port_min, r->cfg->port_max,
-			agw_portpool_free_count(&r->ports));
+		agw_json_obj_open(w, NULL);
+		agw_json_str(w, "name", r->cfg->name);
+		agw_json_str(w, "interface", r->cfg->ifname);
+		agw_json_i64(w, "ifindex", r->ifindex);
+		agw_json_bool(w, "link_up", r->link_up);
+		agw_json_str(w, "attach", agw_attach_mode_name(r->cfg->attach));
+		agw_json_arr_open(w, "addresses");
+		for (unsigned int j = 0; j < r->naddrs; j++)
+			json_addr(w, NULL, &r->addrs[j], false);
+		agw_json_arr_close(w);
+		agw_json_obj_open(w, "ports");
+		agw_json_u64(w, "min", r->cfg->port_min);
+		agw_json_u64(w, "max", r->cfg->port_max);
+		agw_json_u64(w, "free", agw_portpool_free_count(&r->ports));
+		agw_json_obj_close(w);
+		agw_json_obj_close(w);
 	}
-	agw_strbuf_printf(out, "]");
+	agw_json_arr_close(w);
 }
 
 static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 {
 	struct agwd *d = arg;
+	struct agw_json w;
+	int err;
 
 	if (*args) {
 		agw_strbuf_printf(out, "status takes no arguments");
 		return -EINVAL;
 	}
-	agw_strbuf_printf(out, ",\"version\":\"%s\",\"pid\":%d,\"mid\":",
-			  AGWD_VERSION, (int)getpid());
-	agw_strbuf_json_str(out, d->cfg.mid);
-	agw_strbuf_printf(
-		out,
-		",\"registration\":\"%s\",\"transaction_layer\":true,"
-		"\"uptime_s\":%llu",
-		agwd_reg_state_name(d->reg),
-		(unsigned long long)(agw_now_ms() - d->start_ms) / 1000);
-	status_h248(d, out);
-	status_realms(d, out);
+	agw_json_init_members(&w, out);
+	agw_json_str(&w, "version", AGWD_VERSION);
+	agw_json_i64(&w, "pid", getpid());
+	agw_json_str(&w, "mid", d->cfg.mid);
+	agw_json_str(&w, "registration", agwd_reg_state_name(d->reg));
+	agw_json_bool(&w, "transaction_layer", true);
+	agw_json_u64(&w, "uptime_s", (agw_now_ms() - d->start_ms) / 1000);
+	status_h248(d, &w);
+	status_realms(d, &w);
+	err = json_done(agw_json_end(&w), out);
+	if (err)
+		return err;
+	/* TLS members (ctl/tls.c) each start with their comma */
 	agwd_tls_status_json(d, out);
 	return 0;
 }
 
 static int cmd_contexts(void *arg, const char *args, struct agw_strbuf *out)
 {
-	return agwd_ctl_contexts(arg, out);
+	return json_done(agwd_ctl_contexts(arg, out), out);
 }
 
 static int cmd_terminations(void *arg, const char *args,
 			    struct agw_strbuf *out)
 {
-	return agwd_ctl_terminations(arg, out);
+	return json_done(agwd_ctl_terminations(arg, out), out);
 }
 
 static int cmd_flows(void *arg, const char *args, struct agw_strbuf *out)

@@ -28,13 +28,6 @@ const char *agwd_term_state_name(enum agwd_term_state s)
 	return (unsigned int)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
 }
 
-void agwd_term_released(struct agwd *d, struct agwd_term *t)
-{
-	t->state = AGWD_TS_CLOSED;
-	if (t->p.ev_rel)
-		agwd_notify(d, t, "tcpbcc/rel");
-}
-
 bool agwd_peer_gone(int fd, uint32_t events)
 {
 	char b;
@@ -233,13 +226,12 @@ static int remote_from_sdp(struct agw_sdp *s, struct agw_sockaddr *out,
 	const struct agw_sdp_attr *at;
 
 	if (!s->n_media)
-		return agwd_errf(e, 474, "Remote SDP has no m= line");
-	ca = s->media[0].has_conn ? &s->media[0].conn :
-	     s->has_conn	  ? &s->conn :
-				    NULL;
+		return agwd_errf(e, H248_E_INVALID_SDP,
+				 "Remote SDP has no m= line");
+	ca = agw_sdp_media_conn(s, 0);
 	if (!ca ||
 	    (ca->kind != AGW_SDP_ADDR_IP4 && ca->kind != AGW_SDP_ADDR_IP6))
-		return agwd_errf(e, 474,
+		return agwd_errf(e, H248_E_INVALID_SDP,
 				 "Remote SDP needs an IP address in c=");
 	memset(out, 0, sizeof(*out));
 	if (ca->kind == AGW_SDP_ADDR_IP4) {
@@ -257,6 +249,20 @@ static int remote_from_sdp(struct agw_sdp *s, struct agw_sockaddr *out,
 	return 0;
 }
 
+/* tcpbcc/estab (active open) needs a Remote that is not active itself. */
+static int check_estab(const struct agwd_media_req *mr, bool has_remote,
+		       int setup, struct agwd_err *e)
+{
+	if (mr->estab && !has_remote)
+		return agwd_errf(e, H248_E_MISSING_REMOTE_LOCAL,
+				 "tcpbcc/estab needs a Remote descriptor");
+	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
+		return agwd_errf(
+			e, H248_E_CONFLICTING_VALUES,
+			"tcpbcc/estab conflicts with the Remote's a=setup:active");
+	return 0;
+}
+
 static int parse_sdp(struct agw_sdp *s, struct h248_str body, const char *which,
 		     struct agwd_err *e)
 {
@@ -271,34 +277,35 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		      struct agwd_err *e)
 {
 	const struct agw_sockaddr *pick;
-	struct agw_sdp_addr *ca;
+	const struct agw_sdp_addr *ca;
 	int family = AF_UNSPEC, port;
 
 	if (!l->n_media)
-		return agwd_errf(e, 474, "Local SDP has no m= line");
-	ca = l->media[0].has_conn ? &l->media[0].conn :
-	     l->has_conn	  ? &l->conn :
-				    NULL;
+		return agwd_errf(e, H248_E_INVALID_SDP,
+				 "Local SDP has no m= line");
+	ca = agw_sdp_media_conn(l, 0);
 	if (ca && ca->family == AGW_SDP_FAMILY_IP4)
 		family = AF_INET;
 	else if (ca && ca->family == AGW_SDP_FAMILY_IP6)
 		family = AF_INET6;
 	if (ca && ca->kind != AGW_SDP_ADDR_CHOOSE)
 		return agwd_errf(
-			e, 449, "Local c= must be $: agwd chooses the address");
+			e, H248_E_UNKNOWN_VALUE,
+			"Local c= must be $: agwd chooses the address");
 	if (!l->media[0].port_choose)
 		return agwd_errf(
-			e, 449,
+			e, H248_E_UNKNOWN_VALUE,
 			"Local m= port must be $: agwd chooses the port");
 	pick = agw_realm_pick_addr(t->realm, family);
 	if (!pick)
-		return agwd_errf(e, 510, "realm %s has no usable %s address",
+		return agwd_errf(e, H248_E_RESOURCES,
+				 "realm %s has no usable %s address",
 				 t->realm->cfg->name,
 				 family == AF_INET6 ? "IPv6" : "IP");
 	t->local = *pick;
 	port = agw_portpool_alloc_bound(&t->realm->ports, &t->local, &t->lfd);
 	if (port < 0)
-		return agwd_errf(e, 510, "realm %s: no free port",
+		return agwd_errf(e, H248_E_RESOURCES, "realm %s: no free port",
 				 t->realm->cfg->name);
 	t->port = (uint16_t)port;
 	agw_sockaddr_set_port(&t->local, t->port);
@@ -309,7 +316,8 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		close(t->lfd);
 		t->lfd = -1;
 		agw_portpool_release(&t->realm->ports, t->port);
-		return agwd_errf(e, 500, "listen: %s", strerror(err));
+		return agwd_errf(e, H248_E_INTERNAL, "listen: %s",
+				 strerror(err));
 	}
 	return 0;
 }
@@ -332,7 +340,8 @@ static int local_reply_sdp(struct agwd_term *t, struct agw_sdp *l,
 	n = agw_sdp_generate(l, t->local_sdp, sizeof(t->local_sdp),
 			     AGW_SDP_GEN_LF);
 	if (n < 0)
-		return agwd_errf(e, 510, "Local SDP does not fit (%d)", n);
+		return agwd_errf(e, H248_E_RESOURCES,
+				 "Local SDP does not fit (%d)", n);
 	t->local_sdp_len = (uint32_t)n;
 	return 0;
 }
@@ -361,14 +370,8 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 			return r;
 		t->has_remote = true;
 	}
-	if (mr->estab && !t->has_remote)
-		return agwd_errf(e, 441,
-				 "tcpbcc/estab needs a Remote descriptor");
-	if (mr->estab && t->setup == AGW_SDP_SETUP_ACTIVE)
-		return agwd_errf(
-			e, 473,
-			"tcpbcc/estab conflicts with the Remote's a=setup:active");
-	if ((r = bind_local(d, t, local, e)))
+	if ((r = check_estab(mr, t->has_remote, t->setup, e)) ||
+	    (r = bind_local(d, t, local, e)))
 		return r;
 	if ((r = agwd_tls_open(d, t, mr, local, mr->has_remote ? remote : NULL,
 			       &tls_ops, e)) ||
@@ -412,13 +415,8 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 			return r;
 		has_remote = true;
 	}
-	if (mr->estab && !has_remote)
-		return agwd_errf(e, 441,
-				 "tcpbcc/estab needs a Remote descriptor");
-	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
-		return agwd_errf(
-			e, 473,
-			"tcpbcc/estab conflicts with the Remote's a=setup:active");
+	if ((r = check_estab(mr, has_remote, setup, e)))
+		return r;
 	if ((r = agwd_tls_check_modify(d, t, mr, mr->has_remote ? remote : NULL,
 				       &fps, &nfp, e)))
 		return r;

@@ -4,7 +4,9 @@
  * each message into an arena reset per message, answer every request
  * transaction once (the reply cache resends the same bytes for
  * retransmissions), honour TransactionResponseAck and ImmAckRequired, and
- * hand replies to MG-originated requests to the outgoing table.
+ * hand replies to MG-originated requests to the outgoing table. Requests
+ * are executed and replies reported through the callbacks agwd_txn_init()
+ * was given (struct agwd_txn_cbs): this file calls no other of ctl/.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -154,7 +156,7 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 	if (d->reg != AGWD_REGISTERED) {
 		/* not cached: the MGC's next association starts afresh */
 		send_trans_error(
-			d, proto, peer, t->id, 505,
+			d, proto, peer, t->id, H248_E_NOT_REGISTERED,
 			"Transaction Request Received before a ServiceChange Reply has been received");
 		return;
 	}
@@ -180,9 +182,9 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 		agw_txn_cache_drop(d->cache, txn);
 		return;
 	}
-	agwd_ctx_execute(d, t, rt);
+	d->txn_cbs->execute(d, t, rt);
 	if (!rt->actions && !rt->error)
-		h248_build_error(&d->arena, &rt->error, 500,
+		h248_build_error(&d->arena, &rt->error, H248_E_INTERNAL,
 				 "internal error: empty reply");
 	if (encode_send(d, rm, proto, peer, &out)) {
 		agw_txn_cache_drop(d->cache, txn);
@@ -297,8 +299,8 @@ static void out_done(void *arg, uint32_t tid, enum agw_txn_out_result res,
 	struct agwd *d = arg;
 	enum agwd_out_kind kind = (enum agwd_out_kind)(uintptr_t)user;
 
-	agwd_reg_done(d, kind, tid, res == AGW_TXN_OUT_REPLY,
-		      res == AGW_TXN_OUT_REPLY ? d->last_reply : NULL);
+	d->txn_cbs->done(d, kind, tid, res == AGW_TXN_OUT_REPLY,
+			 res == AGW_TXN_OUT_REPLY ? d->last_reply : NULL);
 }
 
 struct h248_transaction *agwd_txn_new_request(struct agwd *d,
@@ -326,9 +328,9 @@ int agwd_txn_request(struct agwd *d, struct h248_message *m, uint32_t tid,
 				 (void *)(uintptr_t)kind);
 }
 
-int agwd_txn_init(struct agwd *d)
+int agwd_txn_init(struct agwd *d, const struct agwd_txn_cbs *cbs)
 {
-	static const struct agw_txn_out_cbs cbs = { out_send, out_done };
+	static const struct agw_txn_out_cbs ocbs = { out_send, out_done };
 	struct agw_txn_out_cfg oc = {
 		.retransmit_ms = 1000,
 		.retransmit_max_ms = 4000,
@@ -337,6 +339,7 @@ int agwd_txn_init(struct agwd *d)
 	};
 	int err;
 
+	d->txn_cbs = cbs;
 	h248_limits_default(&d->limits);
 	d->arena_mem = malloc(ARENA_BUF);
 	if (!d->arena_mem)
@@ -350,7 +353,7 @@ int agwd_txn_init(struct agwd *d)
 				d->cfg.long_timer_ms, &d->cache);
 	if (err)
 		return err;
-	return agw_txn_out_new(d->loop, 4096, &oc, &cbs, d, &d->out);
+	return agw_txn_out_new(d->loop, 4096, &oc, &ocbs, d, &d->out);
 }
 
 void agwd_txn_fini(struct agwd *d)

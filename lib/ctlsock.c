@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -14,6 +15,7 @@
 #include "agw/ctlsock.h"
 #include "agw/evloop.h"
 #include "agw/fsutil.h"
+#include "agw/json.h"
 #include "agw/log.h"
 
 #define MAX_CLIENTS 16
@@ -50,17 +52,40 @@ static void client_close(struct ctl_client *c)
 	c->used = false;
 }
 
-static void run_help(struct agw_ctlsock *s, struct agw_strbuf *out)
+static int run_help(struct agw_ctlsock *s, struct agw_strbuf *out)
 {
-	agw_strbuf_printf(out, ",\"commands\":[");
+	struct agw_json w;
+
+	agw_json_init_members(&w, out);
+	agw_json_arr_open(&w, "commands");
 	for (const struct agw_ctl_cmd *c = s->cmds; c->name; c++) {
-		agw_strbuf_printf(out, "%s{\"name\":", c == s->cmds ? "" : ",");
-		agw_strbuf_json_str(out, c->name);
-		agw_strbuf_printf(out, ",\"help\":");
-		agw_strbuf_json_str(out, c->help ? c->help : "");
-		agw_strbuf_printf(out, "}");
+		agw_json_obj_open(&w, NULL);
+		agw_json_str(&w, "name", c->name);
+		agw_json_str(&w, "help", c->help ? c->help : "");
+		agw_json_obj_close(&w);
 	}
-	agw_strbuf_printf(out, "]");
+	agw_json_arr_close(&w);
+	return agw_json_end(&w);
+}
+
+/*
+ * One reply line: {"ok":true} and the command's members (each written
+ * with its comma), or {"ok":false,"error":TEXT}.
+ */
+static void reply(struct agw_strbuf *out, const struct agw_strbuf *members,
+		  const char *error)
+{
+	struct agw_json w;
+
+	agw_json_init(&w, out);
+	agw_json_obj_open(&w, NULL);
+	agw_json_bool(&w, "ok", !error);
+	if (error)
+		agw_json_str(&w, "error", error);
+	else if (members->len)
+		agw_strbuf_append(out, members->buf, members->len);
+	agw_json_obj_close(&w);
+	agw_strbuf_append(out, "\n", 1);
 }
 
 /* Run one request line and append its one-line reply to c->out. */
@@ -80,8 +105,7 @@ static void run_request(struct ctl_client *c, char *line)
 	args[strcspn(args, "\r")] = 0;
 	agw_strbuf_init(&body);
 	if (!strcmp(line, "help")) {
-		run_help(s, &body);
-		r = 0;
+		r = run_help(s, &body);
 	} else {
 		for (const struct agw_ctl_cmd *k = s->cmds; k->name; k++)
 			if (!strcmp(line, k->name))
@@ -93,17 +117,12 @@ static void run_request(struct ctl_client *c, char *line)
 					  "unknown command '%.64s' (try help)",
 					  line);
 	}
-	if (r >= 0 && !body.err) {
-		agw_strbuf_printf(&c->out, "{\"ok\":true%s}\n",
-				  body.len ? body.buf : "");
-	} else {
-		agw_strbuf_printf(&c->out, "{\"ok\":false,\"error\":");
-		agw_strbuf_json_str(&c->out,
-				    body.len && r < 0 ?
-					    body.buf :
-					    strerror(r < 0 ? -r : ENOMEM));
-		agw_strbuf_printf(&c->out, "}\n");
-	}
+	if (r >= 0 && !body.err)
+		reply(&c->out, &body, NULL);
+	else
+		reply(&c->out, NULL,
+		      body.len && r < 0 ? body.buf :
+					  strerror(r < 0 ? -r : ENOMEM));
 	agw_strbuf_free(&body);
 }
 
@@ -148,10 +167,11 @@ static void on_client(struct agw_evfd *h, uint32_t events)
 			c->in_len -= used;
 		}
 		if (c->in_len == sizeof(c->in)) {
-			agw_strbuf_printf(
-				&c->out,
-				"{\"ok\":false,\"error\":\"request longer than %d bytes\"}\n",
-				AGW_CTL_REQ_MAX - 1);
+			char e[64];
+
+			snprintf(e, sizeof(e), "request longer than %d bytes",
+				 AGW_CTL_REQ_MAX - 1);
+			reply(&c->out, NULL, e);
 			client_flush(c);
 			goto close;
 		}

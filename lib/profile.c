@@ -95,8 +95,9 @@ static bool slice_eq(const char *a, size_t len, const char *lit)
 	return strlen(lit) == len && !strncasecmp(a, lit, len);
 }
 
-int agw_profile_lookup(const char *name, size_t len, enum agw_prof_kind kind,
-		       const struct agw_prof_entry **out)
+enum h248_errcode agw_profile_lookup(const char *name, size_t len,
+				     enum agw_prof_kind kind,
+				     const struct agw_prof_entry **out)
 {
 	const char *slash = memchr(name, '/', len);
 	bool pkg_known = false;
@@ -112,31 +113,32 @@ int agw_profile_lookup(const char *name, size_t len, enum agw_prof_kind kind,
 		if (table[i].kind == kind &&
 		    slice_eq(slash + 1, len - plen - 1, table[i].name)) {
 			*out = &table[i];
-			return 0;
+			return H248_OK;
 		}
 	}
 unknown:
 	switch (kind) {
 	case AGW_PROF_PROPERTY:
-		return pkg_known ? -450 : -445;
+		return pkg_known ? H248_E_NO_SUCH_PROPERTY :
+				   H248_E_UNKNOWN_PROPERTY;
 	case AGW_PROF_EVENT:
-		return -451;
+		return H248_E_NO_SUCH_EVENT;
 	case AGW_PROF_SIGNAL:
-		return -452;
+		return H248_E_NO_SUCH_SIGNAL;
 	case AGW_PROF_STATISTIC:
-		return -446;
+		return H248_E_UNKNOWN_PARAMETER;
 	}
-	return -445;
+	return H248_E_UNKNOWN_PROPERTY;
 }
 
-int agw_profile_value(const struct agw_prof_entry *e, const char *v,
-		      size_t len, uint32_t *num)
+enum h248_errcode agw_profile_value(const struct agw_prof_entry *e,
+				    const char *v, size_t len, uint32_t *num)
 {
 	uint64_t n = 0;
 
 	switch (e->type) {
 	case AGW_PROF_T_NONE:
-		return len ? -449 : 0;
+		return len ? H248_E_UNKNOWN_VALUE : H248_OK;
 	case AGW_PROF_T_BOOL:
 		if (slice_eq(v, len, "ON") || slice_eq(v, len, "TRUE") ||
 		    slice_eq(v, len, "1"))
@@ -145,24 +147,24 @@ int agw_profile_value(const struct agw_prof_entry *e, const char *v,
 			 slice_eq(v, len, "0"))
 			*num = 0;
 		else
-			return -449;
-		return 0;
+			return H248_E_UNKNOWN_VALUE;
+		return H248_OK;
 	case AGW_PROF_T_UINT:
 		if (!len || len > 10)
-			return -449;
+			return H248_E_UNKNOWN_VALUE;
 		for (size_t i = 0; i < len; i++) {
 			if (v[i] < '0' || v[i] > '9')
-				return -449;
+				return H248_E_UNKNOWN_VALUE;
 			n = n * 10 + (uint64_t)(v[i] - '0');
 		}
 		if (n < e->min || n > e->max)
-			return -449;
+			return H248_E_UNKNOWN_VALUE;
 		*num = (uint32_t)n;
-		return 0;
+		return H248_OK;
 	case AGW_PROF_T_STRING:
-		return len ? 0 : -449;
+		return len ? H248_OK : H248_E_UNKNOWN_VALUE;
 	}
-	return -449;
+	return H248_E_UNKNOWN_VALUE;
 }
 
 const char *agw_profile_kind_name(enum agw_prof_kind k)

@@ -205,6 +205,14 @@ const struct agw_sdp_attr *agw_sdp_find_attr(const struct agw_sdp *sdp,
 	return NULL;
 }
 
+const struct agw_sdp_addr *agw_sdp_media_conn(const struct agw_sdp *sdp,
+					      int media)
+{
+	if (media >= 0 && media < sdp->n_media && sdp->media[media].has_conn)
+		return &sdp->media[media].conn;
+	return sdp->has_conn ? &sdp->conn : NULL;
+}
+
 static bool addr_choose(const struct agw_sdp_addr *a)
 {
 	return a->family == AGW_SDP_FAMILY_CHOOSE ||

@@ -271,18 +271,75 @@ struct h248_message {
 
 /* ---- decoding ------------------------------------------------------- */
 
-/* H.248.8 error codes the decoder reports. */
+/*
+ * H.248.8 error codes by name (the decoder's and agwd's): every error
+ * agw sends or checks is one of these, never a bare number. The comment
+ * is the H.248.8 text of the code.
+ */
 enum h248_errcode {
+	/* no error */
+	H248_OK = 0,
+	/* Syntax error in message */
 	H248_E_SYNTAX_MESSAGE = 400,
+	/* Unauthorized */
+	H248_E_UNAUTHORIZED = 402,
+	/* Syntax error in TransactionRequest */
 	H248_E_SYNTAX_TRANS_REQUEST = 403,
+	/* Syntax error in TransactionReply */
 	H248_E_SYNTAX_TRANS_REPLY = 404,
+	/* Syntax error in TransactionPending */
 	H248_E_SYNTAX_TRANS_PENDING = 405,
+	/* Version not supported */
 	H248_E_VERSION = 406,
+	/* Incorrect identifier */
+	H248_E_INCORRECT_ID = 410,
+	/* The transaction refers to an unknown ContextID */
+	H248_E_UNKNOWN_CONTEXT = 411,
+	/* Unknown TerminationID */
+	H248_E_UNKNOWN_TERMID = 430,
+	/* No TerminationID matched a wildcard */
+	H248_E_NO_TERMID_MATCHED = 431,
+	/* TerminationID is already in a Context */
+	H248_E_TERMID_IN_CONTEXT = 433,
+	/* Termination ID is not in specified Context */
+	H248_E_TERMID_NOT_IN_CONTEXT = 435,
+	/* Missing Remote or Local Descriptor */
+	H248_E_MISSING_REMOTE_LOCAL = 441,
+	/* Syntax error in command */
 	H248_E_SYNTAX_COMMAND = 442,
+	/* Unsupported or unknown command */
 	H248_E_UNKNOWN_COMMAND = 443,
+	/* Unsupported or unknown descriptor */
 	H248_E_UNKNOWN_DESCRIPTOR = 444,
+	/* Unsupported or unknown property */
+	H248_E_UNKNOWN_PROPERTY = 445,
+	/* Unsupported or unknown parameter */
+	H248_E_UNKNOWN_PARAMETER = 446,
+	/* Unsupported or unknown parameter or property value */
+	H248_E_UNKNOWN_VALUE = 449,
+	/* No such property in this package */
+	H248_E_NO_SUCH_PROPERTY = 450,
+	/* No such event in this package */
+	H248_E_NO_SUCH_EVENT = 451,
+	/* No such signal in this package */
+	H248_E_NO_SUCH_SIGNAL = 452,
+	/* Property illegal in this descriptor */
+	H248_E_PROPERTY_ILLEGAL = 455,
+	/* Conflicting property values */
+	H248_E_CONFLICTING_VALUES = 473,
+	/* Invalid SDP syntax */
 	H248_E_INVALID_SDP = 474,
+	/* Internal software failure in the MG */
+	H248_E_INTERNAL = 500,
+	/* Not implemented */
+	H248_E_NOT_IMPLEMENTED = 501,
+	/* Transaction Request Received before a ServiceChange Reply has
+	 * been received */
+	H248_E_NOT_REGISTERED = 505,
+	/* Insufficient resources */
 	H248_E_RESOURCES = 510,
+	/* Unsupported or invalid mode */
+	H248_E_UNSUPPORTED_MODE = 517,
 };
 
 struct h248_error {

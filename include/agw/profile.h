@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agw/h248.h"
+
 enum agw_prof_kind {
 	AGW_PROF_PROPERTY,
 	AGW_PROF_EVENT,
@@ -81,19 +83,21 @@ const struct agw_prof_entry *agw_profile_item(enum agw_prof_item item);
 
 /*
  * Look "pkg/name" (len bytes, case-insensitive) up as an item of kind.
- * Returns 0 and *out, or the negative H.248.8 code: -445 (unknown package
- * or property; a property of a known package not in it: -450), -451 (no
- * such event), -452 (no such signal), -446 for an unknown statistic.
+ * Returns H248_OK and *out, or the H.248.8 code to answer with:
+ * H248_E_UNKNOWN_PROPERTY (unknown package or property; a property of a
+ * known package not in it: H248_E_NO_SUCH_PROPERTY), H248_E_NO_SUCH_EVENT,
+ * H248_E_NO_SUCH_SIGNAL, H248_E_UNKNOWN_PARAMETER for an unknown statistic.
  */
-int agw_profile_lookup(const char *name, size_t len, enum agw_prof_kind kind,
-		       const struct agw_prof_entry **out);
+enum h248_errcode agw_profile_lookup(const char *name, size_t len,
+				     enum agw_prof_kind kind,
+				     const struct agw_prof_entry **out);
 
 /*
  * Check a property value: BOOL → *num 0/1, UINT → *num; STRING is left to
- * the caller (0). Returns 0 or -449 (unsupported value).
+ * the caller. Returns H248_OK or H248_E_UNKNOWN_VALUE (unsupported value).
  */
-int agw_profile_value(const struct agw_prof_entry *e, const char *v,
-		      size_t len, uint32_t *num);
+enum h248_errcode agw_profile_value(const struct agw_prof_entry *e,
+				    const char *v, size_t len, uint32_t *num);
 
 const char *agw_profile_kind_name(enum agw_prof_kind k);
 const char *agw_profile_type_name(enum agw_prof_type t);

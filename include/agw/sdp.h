@@ -234,6 +234,13 @@ const struct agw_sdp_attr *agw_sdp_find_attr(const struct agw_sdp *sdp,
 					     int media,
 					     enum agw_sdp_attr_type type);
 
+/*
+ * The connection data (c=) that applies to media line media: its own,
+ * else the session's (RFC 4566 5.7); NULL when there is neither.
+ */
+const struct agw_sdp_addr *agw_sdp_media_conn(const struct agw_sdp *sdp,
+					      int media);
+
 #define AGW_SDP_GEN_LF 0x1 /* end lines with LF instead of CRLF */
 #define AGW_SDP_GEN_KEEP_CHOOSE 0x2 /* emit remaining "$" instead of failing */
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw/json.h"
 #include "agw/profile.h"
 #include "agw/strbuf.h"
 
@@ -133,9 +134,11 @@ static void sh(void)
 static void json(void)
 {
 	struct agw_strbuf b;
+	struct agw_json w;
 
 	agw_strbuf_init(&b);
-	agw_strbuf_append(&b, "[", 1);
+	agw_json_init_file(&w, &b, stdout);
+	agw_json_arr_open(&w, NULL);
 	for (unsigned int i = 0; i < agw_profile_count(); i++) {
 		const struct agw_prof_entry *e = agw_profile_at(i);
 		const char *f[][2] = {
@@ -144,20 +147,15 @@ static void json(void)
 			{ "source", e->source }, { "what", e->what },
 		};
 
-		agw_strbuf_printf(&b, "%s{", i ? "," : "");
-		for (unsigned int j = 0; j < sizeof(f) / sizeof(f[0]); j++) {
-			agw_strbuf_printf(&b, "\"%s\":", f[j][0]);
-			agw_strbuf_json_str(&b, f[j][1]);
-			agw_strbuf_append(&b, ",", 1);
-		}
-		agw_strbuf_printf(
-			&b, "\"kind\":\"%s\",\"type\":\"%s\",\"std_name\":%s}",
-			agw_profile_kind_name(e->kind),
-			agw_profile_type_name(e->type),
-			e->std_name ? "true" : "false");
+		agw_json_obj_open(&w, NULL);
+		for (unsigned int j = 0; j < sizeof(f) / sizeof(f[0]); j++)
+			agw_json_str(&w, f[j][0], f[j][1]);
+		agw_json_str(&w, "kind", agw_profile_kind_name(e->kind));
+		agw_json_str(&w, "type", agw_profile_type_name(e->type));
+		agw_json_bool(&w, "std_name", e->std_name);
+		agw_json_obj_close(&w);
 	}
-	agw_strbuf_append(&b, "]\n", 2);
-	fwrite(b.buf, 1, b.len, stdout);
+	agw_json_arr_close(&w);
 	agw_strbuf_free(&b);
 }
 

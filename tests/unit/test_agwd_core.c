@@ -36,6 +36,8 @@ static void on_msg(void *arg, enum agw_h248_proto proto,
 }
 
 static const struct agw_h248_transport_cbs cbs = { on_msg, NULL };
+/* the upward calls of ctl/txn.c, wired as agwd's main does */
+static const struct agwd_txn_cbs txn_cbs = { agwd_ctx_execute, agwd_reg_done };
 
 /* Run agwd's loop until the test MGC has a datagram; returns it. */
 static const char *recv_msg(void)
@@ -119,7 +121,7 @@ static void setup(void)
 	ck_assert_int_eq(agwd_ctx_init(&d), 0);
 	ck_assert_int_eq(agwd_gate_init(&d), 0);
 	ck_assert_int_eq(agwd_relay_init(&d), 0);
-	ck_assert_int_eq(agwd_txn_init(&d), 0);
+	ck_assert_int_eq(agwd_txn_init(&d, &txn_cbs), 0);
 	agwd_reg_init(&d);
 	tc.local = d.cfg.local;
 	tc.mgc = d.cfg.mgc;

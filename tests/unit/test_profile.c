@@ -11,7 +11,7 @@
 
 #include "agw/profile.h"
 
-static int look(const char *n, enum agw_prof_kind k)
+static enum h248_errcode look(const char *n, enum agw_prof_kind k)
 {
 	const struct agw_prof_entry *e = NULL;
 
@@ -22,24 +22,31 @@ START_TEST(lookup_codes)
 {
 	const struct agw_prof_entry *e = NULL;
 
-	ck_assert_int_eq(agw_profile_lookup("gm/saf", 6, AGW_PROF_PROPERTY,
-					    &e),
-			 0);
+	ck_assert_int_eq(agw_profile_lookup("gm/saf", 6, AGW_PROF_PROPERTY, &e),
+			 H248_OK);
 	ck_assert_int_eq(e->item, AGW_PI_SAF);
 	ck_assert(e->std_name);
-	ck_assert_int_eq(look("TCPBCC/SYNIGN", AGW_PROF_PROPERTY), 0);
-	ck_assert_int_eq(look("tcpbcc/nothing", AGW_PROF_PROPERTY), -450);
-	ck_assert_int_eq(look("zz/x", AGW_PROF_PROPERTY), -445);
-	ck_assert_int_eq(look("noslash", AGW_PROF_PROPERTY), -445);
-	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_EVENT), 0);
-	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_PROPERTY), -450);
-	ck_assert_int_eq(look("tcpbcc/nosuch", AGW_PROF_EVENT), -451);
-	ck_assert_int_eq(look("tcpbcc/estab", AGW_PROF_SIGNAL), 0);
-	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_SIGNAL), -452);
-	ck_assert_int_eq(look("nt/os", AGW_PROF_STATISTIC), 0);
-	ck_assert_int_eq(look("nt/zz", AGW_PROF_STATISTIC), -446);
+	ck_assert_int_eq(look("TCPBCC/SYNIGN", AGW_PROF_PROPERTY), H248_OK);
+	ck_assert_int_eq(look("tcpbcc/nothing", AGW_PROF_PROPERTY),
+			 H248_E_NO_SUCH_PROPERTY);
+	ck_assert_int_eq(look("zz/x", AGW_PROF_PROPERTY),
+			 H248_E_UNKNOWN_PROPERTY);
+	ck_assert_int_eq(look("noslash", AGW_PROF_PROPERTY),
+			 H248_E_UNKNOWN_PROPERTY);
+	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_EVENT), H248_OK);
+	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_PROPERTY),
+			 H248_E_NO_SUCH_PROPERTY);
+	ck_assert_int_eq(look("tcpbcc/nosuch", AGW_PROF_EVENT),
+			 H248_E_NO_SUCH_EVENT);
+	ck_assert_int_eq(look("tcpbcc/estab", AGW_PROF_SIGNAL), H248_OK);
+	ck_assert_int_eq(look("tcpbcc/fail", AGW_PROF_SIGNAL),
+			 H248_E_NO_SUCH_SIGNAL);
+	ck_assert_int_eq(look("nt/os", AGW_PROF_STATISTIC), H248_OK);
+	ck_assert_int_eq(look("nt/zz", AGW_PROF_STATISTIC),
+			 H248_E_UNKNOWN_PARAMETER);
 	/* a prefix of a name is not the name */
-	ck_assert_int_eq(look("gm/sa", AGW_PROF_PROPERTY), -450);
+	ck_assert_int_eq(look("gm/sa", AGW_PROF_PROPERTY),
+			 H248_E_NO_SUCH_PROPERTY);
 }
 END_TEST
 
@@ -50,18 +57,22 @@ START_TEST(values)
 	const struct agw_prof_entry *s = agw_profile_item(AGW_PI_SAM);
 	uint32_t n = 7;
 
-	ck_assert_int_eq(agw_profile_value(b, "ON", 2, &n), 0);
+	ck_assert_int_eq(agw_profile_value(b, "ON", 2, &n), H248_OK);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(agw_profile_value(b, "off", 3, &n), 0);
+	ck_assert_int_eq(agw_profile_value(b, "off", 3, &n), H248_OK);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(agw_profile_value(b, "MAYBE", 5, &n), -449);
-	ck_assert_int_eq(agw_profile_value(u, "30", 2, &n), 0);
+	ck_assert_int_eq(agw_profile_value(b, "MAYBE", 5, &n),
+			 H248_E_UNKNOWN_VALUE);
+	ck_assert_int_eq(agw_profile_value(u, "30", 2, &n), H248_OK);
 	ck_assert_uint_eq(n, 30);
-	ck_assert_int_eq(agw_profile_value(u, "86401", 5, &n), -449);
-	ck_assert_int_eq(agw_profile_value(u, "3x", 2, &n), -449);
-	ck_assert_int_eq(agw_profile_value(u, "99999999999", 11, &n), -449);
-	ck_assert_int_eq(agw_profile_value(s, "10.0.0.1/24", 11, &n), 0);
-	ck_assert_int_eq(agw_profile_value(s, "", 0, &n), -449);
+	ck_assert_int_eq(agw_profile_value(u, "86401", 5, &n),
+			 H248_E_UNKNOWN_VALUE);
+	ck_assert_int_eq(agw_profile_value(u, "3x", 2, &n),
+			 H248_E_UNKNOWN_VALUE);
+	ck_assert_int_eq(agw_profile_value(u, "99999999999", 11, &n),
+			 H248_E_UNKNOWN_VALUE);
+	ck_assert_int_eq(agw_profile_value(s, "10.0.0.1/24", 11, &n), H248_OK);
+	ck_assert_int_eq(agw_profile_value(s, "", 0, &n), H248_E_UNKNOWN_VALUE);
 }
 END_TEST
 

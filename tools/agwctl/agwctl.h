@@ -26,12 +26,6 @@ int agwctl_flows(struct agwctl *ctl, int argc, char **argv);
  */
 int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
 		   size_t size);
-/* A scalar of a JSON reply: its path ("flows[0].a_to_b.bytes") and its
- * text (strings without quotes, escapes as written). */
-typedef void (*agwctl_json_fn)(void *arg, const char *path, const char *val,
-			       int len);
-int agwctl_json_walk(const char **p, char *path, size_t plen, size_t used,
-		     agwctl_json_fn fn, void *arg);
 
 /* Prints "agwctl: CONTEXT: MESSAGE" to stderr and returns 1. */
 int agwctl_err(const struct agwctl *ctl, const char *fmt, ...)

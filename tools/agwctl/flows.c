@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw/json.h"
 #include "agwctl.h"
 
 /* 64 KiB holds a few hundred flows; a full agwd holds 65536 contexts. */
@@ -83,26 +84,25 @@ static void print_row(struct table *t)
 }
 
 /* JSON null (a counter the flow's relay does not keep) shows as "-". */
-static void copy_val(char *dst, size_t size, const char *val, int len)
+static void copy_val(char *dst, size_t size, enum agw_json_type type,
+		     const char *val)
 {
-	if (len == 4 && !strncmp(val, "null", 4))
-		snprintf(dst, size, "-");
-	else
-		snprintf(dst, size, "%.*s", len, val);
+	snprintf(dst, size, "%s", type == AGW_JSON_NULL ? "-" : val);
 }
 
-static void collect(void *arg, const char *path, const char *val, int len)
+static void collect(void *arg, const char *path, enum agw_json_type type,
+		    const char *val, size_t len)
 {
 	struct table *t = arg;
 	char *end;
 	long row;
 
 	if (!strcmp(path, "default_path")) {
-		copy_val(t->default_path, sizeof(t->default_path), val, len);
+		copy_val(t->default_path, sizeof(t->default_path), type, val);
 		return;
 	}
 	if (!strcmp(path, "sockmap")) {
-		copy_val(t->sockmap, sizeof(t->sockmap), val, len);
+		copy_val(t->sockmap, sizeof(t->sockmap), type, val);
 		return;
 	}
 	if (strncmp(path, "flows[", 6))
@@ -115,14 +115,12 @@ static void collect(void *arg, const char *path, const char *val, int len)
 	t->row = row;
 	for (int i = 0; i < C_MAX; i++)
 		if (!strcmp(end + 2, col_key[i]))
-			copy_val(t->cell[i], sizeof(t->cell[i]), val, len);
+			copy_val(t->cell[i], sizeof(t->cell[i]), type, val);
 }
 
 int agwctl_flows(struct agwctl *ctl, int argc, char **argv)
 {
 	struct table t = { .row = -1 };
-	char path[512] = "";
-	const char *p;
 	char *reply;
 	int rc;
 
@@ -139,8 +137,7 @@ int agwctl_flows(struct agwctl *ctl, int argc, char **argv)
 		printf("%s\n", reply);
 		goto out;
 	}
-	p = reply;
-	if (agwctl_json_walk(&p, path, sizeof(path), 0, collect, &t)) {
+	if (agw_json_walk(reply, strlen(reply), collect, &t)) {
 		rc = agwctl_err(ctl, "flows: malformed reply from agwd");
 		goto out;
 	}

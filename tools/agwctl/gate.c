@@ -13,12 +13,13 @@
 
 #include "agw/gate.h"
 #include "agwctl.h"
-#include "json.h"
+#include "agw/json.h"
 
 struct gate_cmd {
 	struct agwctl *ctl;
 	struct agw_gate *g;
-	struct jw jw;
+	struct agw_json jw; /* -j: one JSON value a line on stdout */
+	struct agw_strbuf jb;
 	bool force;
 };
 
@@ -108,10 +109,10 @@ static int cmd_attach(struct gate_cmd *c, int argc, char **argv)
 		return agwctl_err(c->ctl, "gate attach %s: %s", argv[0],
 				  strerror(-err));
 	if (c->ctl->json) {
-		jw_obj_open(&c->jw, NULL);
-		jw_str(&c->jw, "dev", argv[0]);
-		jw_str(&c->jw, "mode", agw_attach_mode_name(got));
-		jw_obj_close(&c->jw);
+		agw_json_obj_open(&c->jw, NULL);
+		agw_json_str(&c->jw, "dev", argv[0]);
+		agw_json_str(&c->jw, "mode", agw_attach_mode_name(got));
+		agw_json_obj_close(&c->jw);
 	} else {
 		printf("%s: attached (%s)\n", argv[0],
 		       agw_attach_mode_name(got));
@@ -179,12 +180,12 @@ static int parse_u32(const char *s, uint32_t *v)
 
 static void config_json(struct gate_cmd *c, const struct agw_gate_cfg *cfg)
 {
-	jw_u64(&c->jw, "port_min", cfg->port_min);
-	jw_u64(&c->jw, "port_max", cfg->port_max);
-	jw_str(&c->jw, "unmatched",
-	       cfg->flags & AGW_CFG_RANGE_OPEN ? "pass" : "drop");
-	jw_u64(&c->jw, "monitor_rate", cfg->mon_rate);
-	jw_u64(&c->jw, "monitor_burst", cfg->mon_burst);
+	agw_json_u64(&c->jw, "port_min", cfg->port_min);
+	agw_json_u64(&c->jw, "port_max", cfg->port_max);
+	agw_json_str(&c->jw, "unmatched",
+		     cfg->flags & AGW_CFG_RANGE_OPEN ? "pass" : "drop");
+	agw_json_u64(&c->jw, "monitor_rate", cfg->mon_rate);
+	agw_json_u64(&c->jw, "monitor_burst", cfg->mon_burst);
 }
 
 static void config_text(const struct agw_gate_cfg *cfg)
@@ -267,9 +268,9 @@ static int cmd_config(struct gate_cmd *c, int argc, char **argv)
 		return 0;
 	}
 	if (c->ctl->json) {
-		jw_obj_open(&c->jw, NULL);
+		agw_json_obj_open(&c->jw, NULL);
 		config_json(c, &cfg);
-		jw_obj_close(&c->jw);
+		agw_json_obj_close(&c->jw);
 	} else {
 		config_text(&cfg);
 		printf("\n");
@@ -433,20 +434,20 @@ static const char *owner_str(const struct agw_owner *o, enum agw_owner_state st,
 	return buf;
 }
 
-static void owner_json(struct jw *w, const struct agw_owner *o,
+static void owner_json(struct agw_json *w, const struct agw_owner *o,
 		       enum agw_owner_state st)
 {
 	char id[24];
 
-	jw_obj_open(w, "owner");
-	jw_str(w, "kind", st == AGW_OWNED_OPERATOR ? "operator" : "agwd");
+	agw_json_obj_open(w, "owner");
+	agw_json_str(w, "kind", st == AGW_OWNED_OPERATOR ? "operator" : "agwd");
 	if (st != AGW_OWNED_OPERATOR) {
 		snprintf(id, sizeof(id), "%016" PRIx64, (uint64_t)o->instance);
-		jw_str(w, "instance", id);
-		jw_u64(w, "generation", o->generation);
-		jw_bool(w, "running", st != AGW_OWNED_DEAD);
+		agw_json_str(w, "instance", id);
+		agw_json_u64(w, "generation", o->generation);
+		agw_json_bool(w, "running", st != AGW_OWNED_DEAD);
 	}
-	jw_obj_close(w);
+	agw_json_obj_close(w);
 }
 
 static const enum agw_drop_reason term_reasons[] = {
@@ -466,51 +467,51 @@ static int show_term(const struct agw_gate_term_info *t, void *ctx)
 	agw_addr_str(&k->last_src, src, sizeof(src));
 	fmt_time(k->last_syn_ns, when, sizeof(when));
 	if (c->ctl->json) {
-		struct jw *w = &c->jw;
+		struct agw_json *w = &c->jw;
 
-		jw_obj_open(w, NULL);
-		jw_str(w, "local", local);
-		jw_u64(w, "port", t->port);
-		jw_str(w, "mode", agw_gate_mode_name(t->mode));
-		jw_u64(w, "slot", t->slot);
+		agw_json_obj_open(w, NULL);
+		agw_json_str(w, "local", local);
+		agw_json_u64(w, "port", t->port);
+		agw_json_str(w, "mode", agw_gate_mode_name(t->mode));
+		agw_json_u64(w, "slot", t->slot);
 		owner_json(w, &t->owner, t->owner_state);
-		jw_arr_open(w, "allow");
+		agw_json_arr_open(w, "allow");
 		for (i = 0; i < t->nallow; i++) {
 			const struct agw_allow *a = &t->allow[i];
 			char as[AGW_ADDR_STRLEN];
 
-			jw_obj_open(w, NULL);
-			jw_str(w, "remote",
-			       agw_addr_str(&a->addr, as, sizeof(as)));
-			jw_u64(w, "prefix_len", a->prefix_len);
-			jw_u64(w, "port_lo", a->port_lo);
-			jw_u64(w, "port_hi", a->port_hi);
-			jw_obj_close(w);
+			agw_json_obj_open(w, NULL);
+			agw_json_str(w, "remote",
+				     agw_addr_str(&a->addr, as, sizeof(as)));
+			agw_json_u64(w, "prefix_len", a->prefix_len);
+			agw_json_u64(w, "port_lo", a->port_lo);
+			agw_json_u64(w, "port_hi", a->port_hi);
+			agw_json_obj_close(w);
 		}
-		jw_arr_close(w);
-		jw_u64(w, "syn_admitted", k->syn_admitted);
-		jw_u64(w, "syn_dropped", k->syn_dropped);
-		jw_obj_open(w, "dropped");
+		agw_json_arr_close(w);
+		agw_json_u64(w, "syn_admitted", k->syn_admitted);
+		agw_json_u64(w, "syn_dropped", k->syn_dropped);
+		agw_json_obj_open(w, "dropped");
 		for (i = 0; i < N_TERM_REASONS; i++)
-			jw_u64(w, agw_drop_reason_name(term_reasons[i]),
-			       k->drops[term_reasons[i]]);
-		jw_obj_close(w);
+			agw_json_u64(w, agw_drop_reason_name(term_reasons[i]),
+				     k->drops[term_reasons[i]]);
+		agw_json_obj_close(w);
 		if (k->last_syn_ns) {
-			jw_obj_open(w, "last_syn");
-			jw_str(w, "src", src);
-			jw_u64(w, "sport", k->last_sport);
-			jw_str(w, "time", when);
-			jw_u64(w, "time_ns",
-			       agw_gate_mono_to_real_ns(k->last_syn_ns));
-			jw_str(w, "verdict",
-			       k->last_admitted ? "admitted" : "dropped");
-			jw_str(w, "reason",
-			       agw_drop_reason_name(k->last_reason));
-			jw_obj_close(w);
+			agw_json_obj_open(w, "last_syn");
+			agw_json_str(w, "src", src);
+			agw_json_u64(w, "sport", k->last_sport);
+			agw_json_str(w, "time", when);
+			agw_json_u64(w, "time_ns",
+				     agw_gate_mono_to_real_ns(k->last_syn_ns));
+			agw_json_str(w, "verdict",
+				     k->last_admitted ? "admitted" : "dropped");
+			agw_json_str(w, "reason",
+				     agw_drop_reason_name(k->last_reason));
+			agw_json_obj_close(w);
 		} else {
-			jw_null(w, "last_syn");
+			agw_json_null(w, "last_syn");
 		}
-		jw_obj_close(w);
+		agw_json_obj_close(w);
 		return 0;
 	}
 	printf("term %s port %u mode %s slot %u owner %s\n", local, t->port,
@@ -563,16 +564,16 @@ static int list_term(const struct agw_gate_term_info *t, void *arg)
 		return 0;
 	agw_addr_str(&t->local, local, sizeof(local));
 	if (lc->c->ctl->json) {
-		struct jw *w = &lc->c->jw;
+		struct agw_json *w = &lc->c->jw;
 
-		jw_obj_open(w, NULL);
-		jw_str(w, "local", local);
-		jw_u64(w, "port", t->port);
-		jw_str(w, "mode", agw_gate_mode_name(t->mode));
+		agw_json_obj_open(w, NULL);
+		agw_json_str(w, "local", local);
+		agw_json_u64(w, "port", t->port);
+		agw_json_str(w, "mode", agw_gate_mode_name(t->mode));
 		owner_json(w, &t->owner, t->owner_state);
-		jw_u64(w, "syn_admitted", t->counters.syn_admitted);
-		jw_u64(w, "syn_dropped", t->counters.syn_dropped);
-		jw_obj_close(w);
+		agw_json_u64(w, "syn_admitted", t->counters.syn_admitted);
+		agw_json_u64(w, "syn_dropped", t->counters.syn_dropped);
+		agw_json_obj_close(w);
 		return 0;
 	}
 	printf("%-39s %5u %-6s %-16s %10" PRIu64 " %10" PRIu64 "\n", local,
@@ -598,13 +599,13 @@ static int cmd_term_list(struct gate_cmd *c, int argc, char **argv)
 	if (open_gate(c, false))
 		return 1;
 	if (c->ctl->json)
-		jw_arr_open(&c->jw, NULL);
+		agw_json_arr_open(&c->jw, NULL);
 	else
 		printf("%-39s %5s %-6s %-16s %10s %10s\n", "LOCAL", "PORT",
 		       "MODE", "OWNER", "ADMITTED", "DROPPED");
 	err = agw_gate_term_foreach(c->g, list_term, &lc);
 	if (c->ctl->json)
-		jw_arr_close(&c->jw);
+		agw_json_arr_close(&c->jw);
 	if (err)
 		return agwctl_err(c->ctl, "gate term list: %s", strerror(-err));
 	return 0;
@@ -616,18 +617,18 @@ static int show_iface(const struct agw_gate_iface_info *i, void *ctx)
 	char own[40];
 
 	if (c->ctl->json) {
-		jw_obj_open(&c->jw, NULL);
-		jw_str(&c->jw, "dev", i->ifname);
-		jw_u64(&c->jw, "ifindex", i->ifindex);
-		jw_u64(&c->jw, "netns", i->netns);
-		jw_bool(&c->jw, "this_netns", i->this_netns);
-		jw_str(&c->jw, "mode", agw_attach_mode_name(i->mode));
+		agw_json_obj_open(&c->jw, NULL);
+		agw_json_str(&c->jw, "dev", i->ifname);
+		agw_json_u64(&c->jw, "ifindex", i->ifindex);
+		agw_json_u64(&c->jw, "netns", i->netns);
+		agw_json_bool(&c->jw, "this_netns", i->this_netns);
+		agw_json_str(&c->jw, "mode", agw_attach_mode_name(i->mode));
 		if (i->mode == AGW_ATTACH_XDP_MULTI)
-			jw_str(&c->jw, "xdp_mode",
-			       i->skb_mode ? "generic" : "native");
-		jw_u64(&c->jw, "prog_id", i->prog_id);
+			agw_json_str(&c->jw, "xdp_mode",
+				     i->skb_mode ? "generic" : "native");
+		agw_json_u64(&c->jw, "prog_id", i->prog_id);
 		owner_json(&c->jw, &i->owner, i->owner_state);
-		jw_obj_close(&c->jw);
+		agw_json_obj_close(&c->jw);
 	} else {
 		printf("iface %s ifindex %d mode %s%s prog %u owner %s",
 		       i->ifname, i->ifindex, agw_attach_mode_name(i->mode),
@@ -659,21 +660,21 @@ static int guard_print(struct gate_cmd *c, bool object)
 	if (nm > AGW_H248_MGC_MAX)
 		nm = AGW_H248_MGC_MAX;
 	if (c->ctl->json) {
-		jw_obj_open(&c->jw, object ? NULL : "h248_guard");
-		jw_arr_open(&c->jw, "ports");
+		agw_json_obj_open(&c->jw, object ? NULL : "h248_guard");
+		agw_json_arr_open(&c->jw, "ports");
 		for (i = 0; i < np; i++)
-			jw_u64(&c->jw, NULL, ports[i]);
-		jw_arr_close(&c->jw);
-		jw_arr_open(&c->jw, "mgcs");
+			agw_json_u64(&c->jw, NULL, ports[i]);
+		agw_json_arr_close(&c->jw);
+		agw_json_arr_open(&c->jw, "mgcs");
 		for (i = 0; i < nm; i++) {
-			jw_obj_open(&c->jw, NULL);
-			jw_str(&c->jw, "addr",
-			       agw_addr_str(&mgcs[i].addr, a, sizeof(a)));
-			jw_u64(&c->jw, "port", mgcs[i].port);
-			jw_obj_close(&c->jw);
+			agw_json_obj_open(&c->jw, NULL);
+			agw_json_str(&c->jw, "addr",
+				     agw_addr_str(&mgcs[i].addr, a, sizeof(a)));
+			agw_json_u64(&c->jw, "port", mgcs[i].port);
+			agw_json_obj_close(&c->jw);
 		}
-		jw_arr_close(&c->jw);
-		jw_obj_close(&c->jw);
+		agw_json_arr_close(&c->jw);
+		agw_json_obj_close(&c->jw);
 		return 0;
 	}
 	if (!np) {
@@ -705,13 +706,13 @@ static void holder_print(struct gate_cmd *c)
 	int held = agw_gate_lock_probe(c->ctl->pin_dir, &h);
 
 	if (c->ctl->json) {
-		jw_obj_open(&c->jw, "agwd");
-		jw_bool(&c->jw, "running", held == 1);
+		agw_json_obj_open(&c->jw, "agwd");
+		agw_json_bool(&c->jw, "running", held == 1);
 		if (held == 1) {
-			jw_u64(&c->jw, "generation", h.generation);
-			jw_u64(&c->jw, "pid", h.pid);
+			agw_json_u64(&c->jw, "generation", h.generation);
+			agw_json_u64(&c->jw, "pid", h.pid);
 		}
-		jw_obj_close(&c->jw);
+		agw_json_obj_close(&c->jw);
 	} else if (held == 1) {
 		printf("owner: agwd#%u running (pid %u)\n", h.generation,
 		       h.pid);
@@ -749,19 +750,19 @@ static int cmd_show(struct gate_cmd *c, int argc, char **argv)
 	if (err)
 		return agwctl_err(c->ctl, "gate show: %s", strerror(-err));
 	if (c->ctl->json) {
-		jw_obj_open(&c->jw, NULL);
-		jw_obj_open(&c->jw, "config");
+		agw_json_obj_open(&c->jw, NULL);
+		agw_json_obj_open(&c->jw, "config");
 		config_json(c, &cfg);
-		jw_u64(&c->jw, "capacity", agw_gate_capacity(c->g));
-		jw_obj_close(&c->jw);
+		agw_json_u64(&c->jw, "capacity", agw_gate_capacity(c->g));
+		agw_json_obj_close(&c->jw);
 		holder_print(c);
 		err = guard_print(c, false);
-		jw_obj_open(&c->jw, "counters");
+		agw_json_obj_open(&c->jw, "counters");
 		for (i = 0; i < AGW_G_MAX; i++)
-			jw_u64(&c->jw, agw_gate_counter_name(i),
-			       agw_gate_counter_value(&gs, i));
-		jw_obj_close(&c->jw);
-		jw_arr_open(&c->jw, "interfaces");
+			agw_json_u64(&c->jw, agw_gate_counter_name(i),
+				     agw_gate_counter_value(&gs, i));
+		agw_json_obj_close(&c->jw);
+		agw_json_arr_open(&c->jw, "interfaces");
 	} else {
 		printf("gate: ");
 		config_text(&cfg);
@@ -777,14 +778,14 @@ static int cmd_show(struct gate_cmd *c, int argc, char **argv)
 	if (!err)
 		err = agw_gate_iface_foreach(c->g, show_iface, c);
 	if (c->ctl->json) {
-		jw_arr_close(&c->jw);
-		jw_arr_open(&c->jw, "terminations");
+		agw_json_arr_close(&c->jw);
+		agw_json_arr_open(&c->jw, "terminations");
 	}
 	if (!err)
 		err = agw_gate_term_foreach(c->g, show_term, c);
 	if (c->ctl->json) {
-		jw_arr_close(&c->jw);
-		jw_obj_close(&c->jw);
+		agw_json_arr_close(&c->jw);
+		agw_json_obj_close(&c->jw);
 	}
 	if (err)
 		return agwctl_err(c->ctl, "gate show: %s", strerror(-err));
@@ -805,18 +806,19 @@ static int cmd_reconcile(struct gate_cmd *c, int argc, char **argv)
 	if (err)
 		return agwctl_err(c->ctl, "gate reconcile: %s", strerror(-err));
 	if (c->ctl->json) {
-		jw_obj_open(&c->jw, NULL);
-		jw_u64(&c->jw, "removed", r.removed);
-		jw_u64(&c->jw, "removed_open", r.removed_mode[AGW_MODE_OPEN]);
-		jw_u64(&c->jw, "removed_ignore",
-		       r.removed_mode[AGW_MODE_IGNORE]);
-		jw_u64(&c->jw, "removed_filter",
-		       r.removed_mode[AGW_MODE_FILTER]);
-		jw_u64(&c->jw, "stale_slots", r.stale_slots);
-		jw_u64(&c->jw, "kept_operator", r.kept_operator);
-		jw_u64(&c->jw, "kept_running", r.kept_live);
-		jw_u64(&c->jw, "dead_interfaces", r.dead_ifaces);
-		jw_obj_close(&c->jw);
+		agw_json_obj_open(&c->jw, NULL);
+		agw_json_u64(&c->jw, "removed", r.removed);
+		agw_json_u64(&c->jw, "removed_open",
+			     r.removed_mode[AGW_MODE_OPEN]);
+		agw_json_u64(&c->jw, "removed_ignore",
+			     r.removed_mode[AGW_MODE_IGNORE]);
+		agw_json_u64(&c->jw, "removed_filter",
+			     r.removed_mode[AGW_MODE_FILTER]);
+		agw_json_u64(&c->jw, "stale_slots", r.stale_slots);
+		agw_json_u64(&c->jw, "kept_operator", r.kept_operator);
+		agw_json_u64(&c->jw, "kept_running", r.kept_live);
+		agw_json_u64(&c->jw, "dead_interfaces", r.dead_ifaces);
+		agw_json_obj_close(&c->jw);
 	} else {
 		printf("removed %u entries of agwd instances that are gone (open %u, ignore %u, filter %u), %u stale slots; kept %u operator and %u running agwd entries; %u interfaces attached by a gone instance\n",
 		       r.removed, r.removed_mode[AGW_MODE_OPEN],
@@ -965,22 +967,20 @@ static int print_drop(const struct agw_drop_event *ev, void *arg)
 	endpoint_str(&ev->src, ev->sport, src, sizeof(src));
 	endpoint_str(&ev->dst, ev->dport, dst, sizeof(dst));
 	if (m->c->ctl->json) {
-		struct jw w;
+		struct agw_json *w = &m->c->jw;
 
-		jw_init(&w, stdout);
-		jw_obj_open(&w, NULL);
-		jw_u64(&w, "time_ns", real);
-		jw_str(&w, "reason", agw_drop_reason_name(ev->reason));
-		jw_str(&w, "proto", proto);
-		jw_str(&w, "src", src);
-		jw_str(&w, "dst", dst);
+		agw_json_obj_open(w, NULL);
+		agw_json_u64(w, "time_ns", real);
+		agw_json_str(w, "reason", agw_drop_reason_name(ev->reason));
+		agw_json_str(w, "proto", proto);
+		agw_json_str(w, "src", src);
+		agw_json_str(w, "dst", dst);
 		if (ev->slot != UINT32_MAX)
-			jw_u64(&w, "slot", ev->slot);
+			agw_json_u64(w, "slot", ev->slot);
 		else
-			jw_null(&w, "slot");
-		jw_u64(&w, "suppressed", ev->suppressed);
-		jw_obj_close(&w);
-		printf("\n");
+			agw_json_null(w, "slot");
+		agw_json_u64(w, "suppressed", ev->suppressed);
+		agw_json_obj_close(w);
 	} else {
 		printf("%s.%06uZ drop %s %s %s -> %s", when,
 		       (unsigned int)(real % 1000000000ULL / 1000),
@@ -1103,7 +1103,8 @@ int agwctl_gate(struct agwctl *ctl, int argc, char **argv)
 		argv++;
 	}
 	name = argc ? argv[0] : "show";
-	jw_init(&c.jw, stdout);
+	agw_strbuf_init(&c.jb);
+	agw_json_init_file(&c.jw, &c.jb, stdout);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(name, cmds[i].name)) {
 			rc = cmds[i].fn(&c, argc ? argc - 1 : 0,
@@ -1113,5 +1114,6 @@ int agwctl_gate(struct agwctl *ctl, int argc, char **argv)
 	if (rc < 0)
 		rc = agwctl_err(ctl, "gate: unknown command \"%s\"", name);
 	agw_gate_close(c.g);
+	agw_strbuf_free(&c.jb);
 	return rc;
 }

@@ -2,87 +2,30 @@
 /*
  * agwctl status (and any other agwd control command): one request over
  * agwd's unix socket. agwd answers in JSON; -j prints it as it came, text
- * mode flattens it into "path: value" lines.
+ * mode flattens it into "path: value" lines (strings unescaped).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agw/ctlsock.h"
+#include "agw/json.h"
 #include "agwctl.h"
 
 #define REPLY_MAX 65536
 
-/* Hands every scalar of the JSON value starting at *p to fn with its path
- * ("a.b[2].c"); returns -EINVAL on malformed input. Only what agwd emits
- * needs handling. */
-int agwctl_json_walk(const char **p, char *path, size_t plen, size_t used,
-		     agwctl_json_fn fn, void *arg)
+static void print_pair(void *arg, const char *path, enum agw_json_type type,
+		       const char *val, size_t len)
 {
-	const char *s = *p;
-	int err;
-
-	while (*s == ' ')
-		s++;
-	if (*s == '{' || *s == '[') {
-		char close = *s == '{' ? '}' : ']';
-		int idx = 0;
-
-		s++;
-		while (*s && *s != close) {
-			size_t n = used;
-
-			if (close == '}') {
-				const char *k = ++s; /* past the quote */
-
-				while (*s && *s != '"')
-					s++;
-				n += snprintf(path + used, plen - used,
-					      "%s%.*s", used ? "." : "",
-					      (int)(s - k), k);
-				if (!*s++ || *s++ != ':')
-					return -EINVAL;
-			} else {
-				n += snprintf(path + used, plen - used, "[%d]",
-					      idx++);
-			}
-			if (n >= plen)
-				return -EINVAL;
-			err = agwctl_json_walk(&s, path, plen, n, fn, arg);
-			if (err)
-				return err;
-			path[used] = '\0';
-			if (*s == ',')
-				s++;
-		}
-		if (*s != close)
-			return -EINVAL;
-		*p = s + 1;
-		return 0;
-	}
-	/* a scalar: a string (escapes kept as written) or a bare word */
-	const char *v = s;
-
-	if (*s == '"') {
-		for (s++; *s && *s != '"'; s++)
-			if (*s == '\\' && s[1])
-				s++;
-		if (!*s)
-			return -EINVAL;
-		fn(arg, path, v + 1, (int)(s - v - 1));
-		*p = s + 1;
-		return 0;
-	}
-	while (*s && *s != ',' && *s != '}' && *s != ']')
-		s++;
-	fn(arg, path, v, (int)(s - v));
-	*p = s;
-	return 0;
+	printf("%s: %s\n", path, val);
 }
 
-static void print_pair(void *arg, const char *path, const char *val, int len)
+/* The "error" member of agwd's {"ok":false,...} reply. */
+static void find_error(void *arg, const char *path, enum agw_json_type type,
+		       const char *val, size_t len)
 {
-	printf("%s: %.*s\n", path, len, val);
+	if (!strcmp(path, "error") && type == AGW_JSON_STRING)
+		snprintf(arg, 256, "%s", val);
 }
 
 int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
@@ -109,11 +52,11 @@ int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
 		return agwctl_err(ctl, "%s: %s: %s", argv[0], ctl->socket,
 				  strerror(-len));
 	if (strncmp(reply, "{\"ok\":true", 10)) {
-		const char *e = strstr(reply, "\"error\":\"");
+		char e[256] = "";
 
-		return agwctl_err(ctl, "%s: agwd: %.*s", argv[0],
-				  e ? (int)strcspn(e + 9, "\"") : len,
-				  e ? e + 9 : reply);
+		agw_json_walk(reply, (size_t)len, find_error, e);
+		return agwctl_err(ctl, "%s: agwd: %s", argv[0],
+				  e[0] ? e : reply);
 	}
 	return 0;
 }
@@ -121,8 +64,6 @@ int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
 int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
 {
 	static char reply[REPLY_MAX];
-	char path[512] = "";
-	const char *p = reply;
 	int rc = agwctl_request(ctl, argc, argv, reply, sizeof(reply));
 
 	if (rc)
@@ -131,7 +72,7 @@ int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
 		printf("%s\n", reply);
 		return 0;
 	}
-	if (agwctl_json_walk(&p, path, sizeof(path), 0, print_pair, NULL))
+	if (agw_json_walk(reply, strlen(reply), print_pair, NULL))
 		return agwctl_err(ctl, "%s: malformed reply from agwd",
 				  argv[0]);
 	return 0;
