@@ -111,7 +111,7 @@ void agwd_tls_fini(struct agwd *d)
 
 static int fp_errf(struct agwd_err *e, const struct agw_fp_error *fe)
 {
-	return agwd_errf(e, fe->h248_code ? fe->h248_code : 449, "%s",
+	return agwd_errf(e, fe->h248_code ? fe->h248_code : H248_E_UNKNOWN_VALUE, "%s",
 			 fe->reason);
 }
 
@@ -145,7 +145,7 @@ int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 	if ((r = remote_fps(tls ? remote : NULL, &set, &nset, e)))
 		return r;
 	if (mr->tls_estab && !tls)
-		return agwd_errf(e, 473,
+		return agwd_errf(e, H248_E_CONFLICTING_VALUES,
 				 "tlsbsc/estab on a %s termination (no TLS)",
 				 agw_sdp_proto_name(local->media[0].proto));
 	if (tls && !d->tls_ctx)
@@ -155,7 +155,7 @@ int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 	    (r = agw_tls_cert_fingerprint(
 		     d->tls_cert,
 		     agw_fp_set_answer_hash(nset > 0 ? &set : NULL), &fp)))
-		return agwd_errf(e, 500, "certificate fingerprint: %s",
+		return agwd_errf(e, H248_E_INTERNAL, "certificate fingerprint: %s",
 				 strerror(-r));
 	if (agw_tls_sdp_fill_local(local, 0, agw_tls_sdp_local_setup(t->setup),
 				   &fp, &fe))
@@ -186,7 +186,7 @@ int agwd_tls_check_modify(struct agwd *d, struct agwd_term *t,
 	if (!t->tls) {
 		if (mr->tls_estab)
 			return agwd_errf(
-				e, 473,
+				e, H248_E_CONFLICTING_VALUES,
 				"tlsbsc/estab on a termination without TLS");
 		return 0;
 	}
@@ -194,7 +194,7 @@ int agwd_tls_check_modify(struct agwd *d, struct agwd_term *t,
 		return r;
 	if (mr->tls_estab && t->tls->started && t->tls->role == AGW_TLS_SERVER)
 		return agwd_errf(
-			e, 473,
+			e, H248_E_CONFLICTING_VALUES,
 			"tlsbsc/estab: the UE already started TLS, agw is its server");
 	return 0;
 }

@@ -9,10 +9,6 @@
 # Callbacks that report upward (a function pointer registered from above)
 # leave no symbol reference and so no edge. Documentation/agwd-design.md,
 # "ctl/ map", lists the allowed direction between the files.
-#
-# Cycles through ctl/tls.c are listed but do not fail the test while TLS
-# still calls termination internals: AGW_LAYERING_STRICT=1 makes them
-# fail too.
 set -eu
 : "${AGW_SRC:?}"
 BUILD=${BUILD:-$AGW_SRC/build}
@@ -57,11 +53,7 @@ if [ -z "$cycles" ]; then
 	exit 0
 fi
 while read -r c; do
-	if [[ " $c " == *" tls "* ]] && [ -z "${AGW_LAYERING_STRICT:-}" ]; then
-		echo "known (through ctl/tls.c, not failing): $c"
-	else
-		echo "FAIL: cycle between ctl/ files: $c"
-		rc=1
-	fi
+	echo "FAIL: cycle between ctl/ files: $c"
+	rc=1
 done <<<"$cycles"
 exit $rc
