@@ -98,6 +98,23 @@ static void status_realms(struct agwd *d, struct agw_strbuf *out)
 	agw_strbuf_printf(out, "]");
 }
 
+/* [limits] in force: the termination limit that fits RLIMIT_NOFILE */
+static void status_limits(struct agwd *d, struct agw_strbuf *out)
+{
+	agw_strbuf_printf(
+		out,
+		",\"limits\":{\"contexts\":%u,\"terminations\":%u,"
+		"\"terminations_configured\":%u,\"nofile\":%llu,"
+		"\"nofile_hard\":%llu,\"nofile_needed\":%llu,"
+		"\"fd_limited\":%s,\"fd_refused\":%llu}",
+		d->tab.max_ctx, d->tab.max_term, d->cfg.max_terminations,
+		(unsigned long long)d->nofile_soft,
+		(unsigned long long)d->nofile_hard,
+		(unsigned long long)d->nofile_need,
+		d->tab.max_term < d->cfg.max_terminations ? "true" : "false",
+		(unsigned long long)d->fd_exhausted);
+}
+
 static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 {
 	struct agwd *d = arg;
@@ -115,6 +132,7 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 		"\"uptime_s\":%llu",
 		agwd_reg_state_name(d->reg),
 		(unsigned long long)(agw_now_ms() - d->start_ms) / 1000);
+	status_limits(d, out);
 	status_h248(d, out);
 	status_realms(d, out);
 	agwd_tls_status_json(d, out);
