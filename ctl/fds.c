@@ -125,6 +125,7 @@ static void on_accept_timer(struct agw_timer *tm)
 
 void agwd_accept_exhausted(struct agwd *d, int lfd, struct agw_evfd *h)
 {
+	unsigned int open_fds;
 	int fd;
 
 	/* the pending connection goes (closed), so that the listener is
@@ -136,6 +137,7 @@ void agwd_accept_exhausted(struct agwd *d, int lfd, struct agw_evfd *h)
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
+	open_fds = agwd_fds_open();
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	d->fd_exhausted++;
 	agw_evloop_del_fd(d->loop, h);
@@ -146,9 +148,8 @@ void agwd_accept_exhausted(struct agwd *d, int lfd, struct agw_evfd *h)
 	agw_log_ratelimited(
 		&d->fd_rl, AGW_LOG_WARNING,
 		"out of file descriptors (%u open, limit %llu, %u kept for agwctl and H.248): a connection to a termination closed, listeners paused %d ms (%llu so far)",
-		agwd_fds_open(), (unsigned long long)nofile_soft(),
-		AGWD_FD_HEADROOM, AGWD_ACCEPT_BACKOFF_MS,
-		(unsigned long long)d->fd_exhausted);
+		open_fds, (unsigned long long)nofile_soft(), AGWD_FD_HEADROOM,
+		AGWD_ACCEPT_BACKOFF_MS, (unsigned long long)d->fd_exhausted);
 }
 
 void agwd_fds_init(struct agwd *d)
