@@ -18,31 +18,11 @@ set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
 . "$AGW_SRC/tests/integration/lib/state_lab.sh"
-require_root
-command -v jq >/dev/null || fail "jq missing (deps/mgc.list)"
+state_lab crash 91
 command -v bpftool >/dev/null || skip "bpftool missing"
-make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
-
-TMP=$(mktemp -d /tmp/agw-crash-XXXXXX)
-PIN=/sys/fs/bpf/agw-crash-$$
-T_CLEAN+=("$AGWCTL --pin-dir $PIN --force gate unload; rm -rf $TMP $PIN")
-[ -n "${KEEP_TMP:-}" ] && T_CLEAN=("$AGWCTL --pin-dir $PIN --force gate unload; rm -rf $PIN")
-SCN=$AGW_SRC/tests/mgc/agwd
 BASE=31000 # access ports BASE..BASE+99
 OP_PORT=$((BASE + 50))
-AGWD_PID=
-lab_setup crash 91
 GW_ACC=10.91.1.1
-
-die() {
-	echo "FAIL: $*"
-	echo "---- agwd log (tail)"
-	tail -n 40 "$TMP/agwd.log"
-	echo "---- mgc"
-	cut -c1-300 "$TMP/mgc.out" 2>/dev/null | tail -n 8
-	tail -n 10 "$TMP/mgc.err" 2>/dev/null
-	exit 1
-}
 
 # The scenario: three terminations, the crash, the registration after
 # it, then every access port again (99 Adds: one port is the operator's)

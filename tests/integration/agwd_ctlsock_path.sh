@@ -11,19 +11,7 @@ set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
 . "$AGW_SRC/tests/integration/lib/state_lab.sh"
-require_root
-
-TMP=$(mktemp -d /tmp/agw-csp-XXXXXX)
-PIN=/sys/fs/bpf/agw-csp-$$
-T_CLEAN+=("$AGWCTL --pin-dir $PIN --force gate unload; rm -rf $TMP $PIN")
-AGWD_PID=
-lab_setup csp 94
-
-die() {
-	echo "FAIL: $*"
-	tail -n 20 "$TMP/agwd.log"
-	exit 1
-}
+state_lab csp 94
 
 state_conf csp 34000 udp
 agwd_fg() { # SOCKET: runs agwd in the foreground until it exits

@@ -18,32 +18,14 @@ set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
 . "$AGW_SRC/tests/integration/lib/state_lab.sh"
-require_root
-command -v jq >/dev/null || fail "jq missing (deps/mgc.list)"
+state_lab fdl 93
 command -v prlimit >/dev/null || skip "prlimit missing (util-linux)"
-make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
-
-TMP=$(mktemp -d /tmp/agw-fdl-XXXXXX)
-PIN=/sys/fs/bpf/agw-fdl-$$
-T_CLEAN+=("$AGWCTL --pin-dir $PIN --force gate unload; rm -rf $TMP $PIN")
-SCN=$AGW_SRC/tests/mgc/agwd
-AGWD_PID=
-lab_setup fdl 93
 GW_ACC=10.93.1.1
 NOPEN=4
 # 256 fds - 128 for agwd itself: 128, with every termination in a context
 # of its own: 64 terminations
 LIMIT=64
 
-die() {
-	echo "FAIL: $*"
-	echo "---- agwd log (tail)"
-	tail -n 30 "$TMP/agwd.log"
-	echo "---- mgc"
-	cut -c1-300 "$TMP/mgc.out" 2>/dev/null | tail -n 6
-	exit 1
-}
-ctl() { "$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" "$@"; }
 nfds() { ls "/proc/$AGWD_PID/fd" | wc -l; }
 set_soft() { prlimit --pid "$AGWD_PID" --nofile="$1:256" || die "prlimit $1"; }
 
@@ -159,7 +141,4 @@ set_soft 256
 go done
 wait "$MGC_PID" || die "MGC scenario failed"
 ctl status >/dev/null || die "agwd does not answer after the limit came back"
-kill "$AGWD_PID"
-sleep 0.2
-kill "$AGWD_PID" 2>/dev/null
-wait_for 30 '! kill -0 $AGWD_PID' || die "agwd did not stop"
+stop_agwd

@@ -15,26 +15,8 @@ set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
 . "$AGW_SRC/tests/integration/lib/state_lab.sh"
-require_root
-command -v jq >/dev/null || fail "jq missing (deps/mgc.list)"
-make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
+state_lab second 92
 
-TMP=$(mktemp -d /tmp/agw-second-XXXXXX)
-PIN=/sys/fs/bpf/agw-second-$$
-T_CLEAN+=("$AGWCTL --pin-dir $PIN --force gate unload; rm -rf $TMP $PIN")
-SCN=$AGW_SRC/tests/mgc/agwd
-AGWD_PID=
-lab_setup second 92
-
-die() {
-	echo "FAIL: $*"
-	echo "---- agwd log (tail)"
-	tail -n 30 "$TMP/agwd.log"
-	echo "---- second"
-	cat "$TMP/second.out" 2>/dev/null
-	exit 1
-}
-ctl() { "$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" "$@"; }
 syn_dropped() {
 	ctl terminations | jq -r --arg t "$1" \
 		'.terminations[] | select(.id == $t) | .syn_dropped'
@@ -90,10 +72,7 @@ go second
 wait "$MGC_PID" || die "MGC scenario failed"
 
 # ---- daemon mode: a failure in the child, then a good start
-kill "$AGWD_PID"
-sleep 0.2
-kill "$AGWD_PID" 2>/dev/null
-wait_for 30 '! kill -0 $AGWD_PID' || die "agwd did not stop"
+stop_agwd
 AGWD_PID=
 echo "not a socket" >"$TMP/file"
 rc=0

@@ -11,20 +11,7 @@ set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
 . "$AGW_SRC/tests/integration/lib/state_lab.sh"
-require_root
-
-TMP=$(mktemp -d /tmp/agw-sig-XXXXXX)
-PIN=/sys/fs/bpf/agw-sig-$$
-T_CLEAN+=("$AGWCTL --pin-dir $PIN --force gate unload; rm -rf $TMP $PIN")
-AGWD_PID=
-lab_setup sig 95
-
-die() {
-	echo "FAIL: $*"
-	tail -n 20 "$TMP/agwd.log" "$TMP/agwd.log.1" 2>/dev/null
-	exit 1
-}
-ctl() { "$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" "$@"; }
+state_lab sig 95
 
 state_conf sig 35000 udp
 lab_start_agwd

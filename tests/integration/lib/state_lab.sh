@@ -1,8 +1,35 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Shared by the crash-safe state tests (agwd_crash.sh,
-# agwd_second_instance.sh, agwd_fd_limit.sh, agwd_ctlsock_path.sh), after
-# common.sh and mgc_lab.sh: agwd's configuration, an unprivileged
-# listener on a port the gate must not open, agwd's CPU time.
+# agwd_second_instance.sh, agwd_fd_limit.sh, agwd_ctlsock_path.sh,
+# agwd_signals.sh), after common.sh and mgc_lab.sh: the lab, agwd's
+# configuration, an unprivileged listener on a port the gate must not
+# open, agwd's CPU time.
+
+# state_lab TAG NET: root and bpffs, the megaco MGC built, TMP (removed
+# at exit), PIN (unloaded and removed at exit), lab_setup TAG NET; SCN is
+# agwd's scenario directory. die prints agwd's log and the MGC's output.
+state_lab() {
+	require_root
+	command -v jq >/dev/null || fail "jq missing (deps/mgc.list)"
+	make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
+	TMP=$(mktemp -d "/tmp/agw-$1-XXXXXX")
+	PIN=/sys/fs/bpf/agw-$1-$$
+	T_CLEAN+=("$AGWCTL --pin-dir $PIN --force gate unload; rm -rf $TMP $PIN")
+	SCN=$AGW_SRC/tests/mgc/agwd
+	AGWD_PID=
+	MGC_PID=
+	lab_setup "$1" "$2"
+}
+
+die() {
+	echo "FAIL: $*"
+	echo "---- agwd log (tail)"
+	tail -n 30 "$TMP/agwd.log"
+	echo "---- mgc"
+	cut -c1-300 "$TMP/mgc.out" 2>/dev/null | tail -n 6
+	tail -n 10 "$TMP/mgc.err" 2>/dev/null
+	exit 1
+}
 
 # state_conf TAG PORT TRANSPORT [LIMITS...]: $TMP/agwd.conf for a
 # lab_setup lab (pins in $PIN, socket $TMP/agwd.sock), [limits] from the
@@ -84,6 +111,16 @@ except OSError as e:
 
 # cpu_ticks PID: utime + stime of PID in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+ctl() { "$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" "$@"; }
+
+# stop_agwd: SIGTERM twice (Graceful, then Forced: no MGC may answer).
+stop_agwd() {
+	kill "$AGWD_PID" 2>/dev/null
+	sleep 0.2
+	kill "$AGWD_PID" 2>/dev/null
+	wait_for 30 '! kill -0 $AGWD_PID' || die "agwd did not stop"
+}
 
 # gate_terms [ARGS...]: agwctl -j gate term list on $PIN.
 gate_terms() { "$AGWCTL" --pin-dir "$PIN" -j gate term list "$@"; }
