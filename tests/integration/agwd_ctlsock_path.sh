@@ -50,7 +50,7 @@ echo "ok: a stale socket file is replaced"
 # does not stop this one)
 sed -e "s|gate_pin_dir = .*|gate_pin_dir = $PIN-2|" \
 	-e "s|attach = .*|attach = none|" "$TMP/agwd.conf" >"$TMP/agwd2.conf"
-T_CLEAN+=("$AGWCTL --pin-dir $PIN-2 --force gate unload; rm -rf $PIN-2")
+T_CLEAN+=("$AGWCTL --pin-dir $PIN-2 gate --force unload; rm -rf $PIN-2")
 rc=0
 nsenter --net=/run/netns/"$GW" timeout 20 "$BUILD/agwd" -c "$TMP/agwd2.conf" -f \
 	--control-socket "$TMP/stale.sock" >"$TMP/agwd2.log" 2>&1 || rc=$?

@@ -14,7 +14,7 @@ state_lab() {
 	make -C "$AGW_SRC" --no-print-directory mgc >/dev/null || fail "make mgc"
 	TMP=$(mktemp -d "/tmp/agw-$1-XXXXXX")
 	PIN=/sys/fs/bpf/agw-$1-$$
-	T_CLEAN+=("$AGWCTL --pin-dir $PIN --force gate unload; rm -rf $TMP $PIN")
+	T_CLEAN+=("$AGWCTL --pin-dir $PIN gate --force unload; rm -rf $TMP $PIN")
 	SCN=$AGW_SRC/tests/mgc/agwd
 	AGWD_PID=
 	MGC_PID=
