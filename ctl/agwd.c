@@ -308,7 +308,7 @@ static int lock_instance(struct agwd *d)
 }
 
 /*
- * -d (no --foreground): the parent waits until the child has started or
+ * Without --foreground: the parent waits until the child has started or
  * failed, and exits 0 or 1 with the child's error on stderr. Returns in
  * the child (*report: the pipe's write end); exits in the parent.
  */
