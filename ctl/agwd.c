@@ -10,17 +10,18 @@
  * (struct agwd_txn_cbs) to the commands and the registration.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agw/fsutil.h"
 #include "agw/log.h"
 #include "ctx.h"
 #include "tls.h"
-
 
 /* One line for the log: control characters escaped, length capped. */
 static void escape(const uint8_t *m, size_t len, char *out, size_t outlen)
@@ -98,6 +99,92 @@ static void on_hup(struct agw_evloop *loop, int signo, void *arg)
 		"SIGHUP: log reopened (configuration reload is not supported yet)");
 }
 
+/* ---- SIGUSR1, SIGUSR2 ------------------------------------------------ */
+
+/* stderr's file at start, for SIGUSR1 (a pipe or a tty has none). */
+static void remember_log_file(struct agwd *d)
+{
+	struct stat st;
+	ssize_t n;
+
+	d->log_path[0] = 0;
+	if (d->cfg.log_target != AGW_LOG_STDERR || fstat(2, &st) ||
+	    !S_ISREG(st.st_mode))
+		return;
+	n = readlink("/proc/self/fd/2", d->log_path, sizeof(d->log_path) - 1);
+	d->log_path[n > 0 && d->log_path[0] == '/' ? n : 0] = 0;
+}
+
+/* SIGUSR1: the log target again (a rotated file by its name; syslog). */
+static void on_usr1(struct agw_evloop *loop, int signo, void *arg)
+{
+	struct agwd *d = arg;
+	int fd;
+
+	agw_log_reopen();
+	if (!d->log_path[0]) {
+		agw_notice("SIGUSR1: log reopened (%s)",
+			   agw_log_target_name(d->cfg.log_target));
+		return;
+	}
+	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 || dup2(fd, 2) < 0) {
+		agw_err("SIGUSR1: reopen %s: %s", d->log_path, strerror(errno));
+	} else {
+		agw_notice("SIGUSR1: log reopened (%s)", d->log_path);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* SIGUSR2: a summary of agwd's state, in the log. */
+static void on_usr2(struct agw_evloop *loop, int signo, void *arg)
+{
+	struct agwd *d = arg;
+	char a[AGW_ADDRSTRLEN];
+
+	agw_notice(
+		"SIGUSR2: registration %s (MGC %s), contexts %u/%u, terminations %u/%u (configured %u), flows %u, uptime %llu s",
+		agwd_reg_state_name(d->reg),
+		agw_sockaddr_str(&d->mgc_addr, true, a, sizeof(a)), d->tab.nctx,
+		d->tab.max_ctx, d->tab.nterm, d->tab.max_term,
+		d->cfg.max_terminations,
+		d->relay ? agw_relay_count(d->relay) : 0,
+		(unsigned long long)(agw_now_ms() - d->start_ms) / 1000);
+	agw_notice(
+		"SIGUSR2: file descriptors %u open, limit %llu (hard %llu, [limits] need %llu), %llu connections refused for want of one; gate at start: %u entries of a dead agwd removed, %u operator entries kept",
+		agwd_fds_open(), (unsigned long long)d->nofile_soft,
+		(unsigned long long)d->nofile_hard,
+		(unsigned long long)d->nofile_need,
+		(unsigned long long)d->fd_exhausted, d->gate_rec.removed,
+		d->gate_rec.kept_operator);
+}
+
+/* Operator signals besides stop and reload: one table. */
+static const struct {
+	int signo;
+	agw_signal_cb cb;
+} admin_signals[] = {
+	{ SIGUSR1, on_usr1 },
+	{ SIGUSR2, on_usr2 },
+};
+
+static int add_admin_signals(struct agwd *d)
+{
+	int err;
+
+	for (size_t i = 0; i < sizeof(admin_signals) / sizeof(admin_signals[0]);
+	     i++) {
+		err = agw_evloop_add_signal(d->loop, admin_signals[i].signo,
+					    admin_signals[i].cb, d);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- start and stop -------------------------------------------------- */
+
 static int start(struct agwd *d)
 {
 	struct agw_h248_transport_cfg tc = {
@@ -124,6 +211,7 @@ static int start(struct agwd *d)
 			strerror(-err));
 		return err;
 	}
+	agwd_fd_budget(d);
 	err = agwd_tls_init(d);
 	if (err)
 		return err;
@@ -133,8 +221,10 @@ static int start(struct agwd *d)
 	if ((err = agw_evloop_add_signal(d->loop, SIGTERM, on_stop_signal,
 					 d)) ||
 	    (err = agw_evloop_add_signal(d->loop, SIGINT, on_stop_signal, d)) ||
-	    (err = agw_evloop_add_signal(d->loop, SIGHUP, on_hup, d)))
+	    (err = agw_evloop_add_signal(d->loop, SIGHUP, on_hup, d)) ||
+	    (err = add_admin_signals(d)))
 		return err;
+	agwd_fds_init(d);
 	err = agw_realms_new(d->loop, &d->cfg, on_realm, d, &d->realms);
 	if (err) {
 		agw_err("realms: %s", strerror(-err));
@@ -164,14 +254,20 @@ static int start(struct agwd *d)
 	}
 	err = agw_ctlsock_open(d->loop, d->cfg.control_socket, agwd_ctl_cmds, d,
 			       &d->ctl);
-	if (err) {
+	if (err == -ENOTSOCK)
+		agw_err("control socket %s: exists and is not a socket: left as it is; remove it or set [agwd] control_socket",
+			d->cfg.control_socket);
+	else if (err == -EADDRINUSE)
+		agw_err("control socket %s: a process answers on it",
+			d->cfg.control_socket);
+	else if (err)
 		agw_err("control socket %s: %s", d->cfg.control_socket,
 			strerror(-err));
-		return err;
-	}
-	return 0;
+	return err;
 }
 
+/* The gate goes last but for the lock (main): released entries, then
+ * the attachments, then the maps. */
 static void stop(struct agwd *d)
 {
 	agw_ctlsock_close(d->ctl);
@@ -182,8 +278,100 @@ static void stop(struct agwd *d)
 		agwd_txn_fini(d);
 	agw_h248_transport_free(d->h248);
 	agw_realms_free(d->realms);
+	agwd_fds_fini(d);
 	agw_evloop_free(d->loop);
 	agwd_tls_fini(d);
+}
+
+/*
+ * The single-instance lock, before anything touches BPF: a second agwd
+ * on the same pin directory says who holds it and exits, having touched
+ * nothing (Documentation/robustness.md).
+ */
+static int lock_instance(struct agwd *d)
+{
+	struct agw_gate_holder h;
+	int err;
+
+	agwd_ensure_bpffs(d->cfg.gate_pin_dir);
+	err = agw_gate_lock(d->cfg.gate_pin_dir, &d->gate_lock, &h);
+	if (err == -EBUSY && h.pid)
+		snprintf(
+			d->start_err, sizeof(d->start_err),
+			"another agwd (pid %u, generation %u) holds %s: not starting",
+			h.pid, h.generation, d->cfg.gate_pin_dir);
+	else if (err == -EBUSY)
+		snprintf(d->start_err, sizeof(d->start_err),
+			 "another agwd holds %s: not starting",
+			 d->cfg.gate_pin_dir);
+	else if (err)
+		snprintf(d->start_err, sizeof(d->start_err),
+			 "instance lock on %s: %s", d->cfg.gate_pin_dir,
+			 strerror(-err));
+	if (err) {
+		agw_err("%s", d->start_err);
+		if (d->cfg.log_target != AGW_LOG_STDERR)
+			fprintf(stderr, "agwd: %s\n", d->start_err);
+	}
+	return err;
+}
+
+/*
+ * Without --foreground: the parent waits until the child has started or
+ * failed, and exits 0 or 1 with the child's error on stderr. Returns in
+ * the child (*report: the pipe's write end); exits in the parent.
+ */
+static void daemonize(int *report)
+{
+	char buf[sizeof(((struct agwd *)0)->start_err) + 2];
+	ssize_t n, got = 0;
+	int p[2], null;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) || (pid = fork()) < 0) {
+		fprintf(stderr, "agwd: daemon: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		while (got < (ssize_t)sizeof(buf) - 1 &&
+		       ((n = read(p[0], buf + got, sizeof(buf) - 1 - got)) >
+				0 ||
+			(n < 0 && errno == EINTR)))
+			got += n > 0 ? n : 0;
+		buf[got] = 0;
+		if (got && buf[0] == '0')
+			exit(0);
+		fprintf(stderr, "agwd: %s\n",
+			got > 2 ? buf + 2 : "the daemon died while starting");
+		exit(1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/"))
+		agw_warn("chdir /: %s", strerror(errno));
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+	}
+	*report = p[1];
+}
+
+static void report_start(int fd, int err, const char *msg)
+{
+	char buf[sizeof(((struct agwd *)0)->start_err) + 2];
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%d %s", err ? 1 : 0,
+		     err ? (*msg ? msg : strerror(-err)) : "");
+	if (write(fd, buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1) < 0)
+		agw_warn("start report: %s", strerror(errno));
+	close(fd);
 }
 
 static void log_startup(const struct agwd *d)
@@ -206,7 +394,7 @@ static void log_startup(const struct agwd *d)
 int main(int argc, char **argv)
 {
 	static struct agwd d;
-	int r, err;
+	int r, err, report = -1;
 
 	r = agwd_parse_options(&d, argc, argv);
 	if (r)
@@ -215,13 +403,19 @@ int main(int argc, char **argv)
 		d.cfg.log_target = AGW_LOG_SYSLOG; /* stderr goes away */
 	agw_log_open("agwd", d.cfg.log_target, d.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
-	if (!d.opt.foreground && daemon(0, 0)) {
-		agw_err("daemon: %s", strerror(errno));
+	d.reserve_fd = -1;
+	if (lock_instance(&d))
 		return 1;
-	}
+	if (!d.opt.foreground)
+		daemonize(&report);
+	remember_log_file(&d);
 	d.start_ms = agw_now_ms();
+	agw_log_capture_errors(d.start_err, sizeof(d.start_err));
 	err = start(&d);
+	agw_log_capture_errors(NULL, 0);
+	report_start(report, err, d.start_err);
 	if (!err) {
+		d.started = true;
 		log_startup(&d);
 		agwd_reg_start(&d);
 		err = agw_evloop_run(d.loop);
@@ -231,6 +425,7 @@ int main(int argc, char **argv)
 		agw_err("agwd stopped: %s", strerror(-err));
 	else
 		agw_notice("agwd stopped");
+	agw_gate_unlock(d.gate_lock); /* last: the state is released */
 	agw_log_close();
 	return err ? 1 : 0;
 }

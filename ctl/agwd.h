@@ -15,6 +15,7 @@
 #include "agw/fingerprint.h"
 #include "agw/evloop.h"
 #include "agw/h248_transport.h"
+#include "agw/log.h"
 #include "agw/realm.h"
 
 #define AGWD_VERSION "0.1.0"
@@ -123,6 +124,30 @@ struct agwd {
 	struct agwd_term *all_terms; /* list for agwctl and realm events */
 	struct agw_sdp *sdp_a, *sdp_b; /* scratch for one command */
 
+	/* crash-safe state (ctl/agwd.c, ctl/gate.c; Documentation/
+	 * robustness.md): the instance lock of the gate's pin directory,
+	 * held from before anything touches BPF until after the gate is
+	 * closed; what the reconcile at start found */
+	struct agw_gate_lock *gate_lock;
+	bool started; /* start() completed: the state is this run's */
+	bool gate_attached_new[AGW_CFG_MAX_REALMS]; /* attached by this run */
+	struct agw_gate_reconcile gate_rec;
+
+	/* file descriptors (ctl/agwd.c): the budget [limits] asks for,
+	 * the effective termination limit that fits RLIMIT_NOFILE, a
+	 * reserve fd for accept at EMFILE, the accept back-off */
+	uint64_t nofile_soft, nofile_hard, nofile_need;
+	uint32_t term_limit; /* effective; <= cfg.max_terminations */
+	int reserve_fd;
+	struct agw_timer accept_timer;
+	bool accept_paused; /* some listener waits for accept_timer */
+	uint64_t fd_exhausted; /* connections refused for want of an fd */
+	struct agw_ratelimit fd_rl;
+	char start_err[512]; /* why start failed (the daemon's parent) */
+
+	/* SIGUSR1: stderr's file, reopened (logrotate); "" if none */
+	char log_path[AGW_CFG_PATH_MAX];
+
 	/* e2ae TLS (ctl/tls.c): one certificate and context for agwd */
 	struct agw_tls_cert *tls_cert;
 	struct agw_tls_ctx *tls_ctx;
@@ -155,6 +180,20 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 		   bool replied,
 		   const struct h248_transaction *reply);
 void agwd_begin_shutdown(struct agwd *d);
+
+/* ctl/fds.c: file descriptors. true when fd (just opened for a
+ * termination) eats into the fds kept for agwctl and H.248
+ * (AGWD_FD_HEADROOM below RLIMIT_NOFILE), or fd < 0 with EMFILE/ENFILE. */
+#define AGWD_FD_HEADROOM 16
+bool agwd_fd_scarce(int fd);
+/* on_accept at EMFILE: accept-and-close through the reserve fd; the
+ * listener h rests for a short time. */
+void agwd_accept_exhausted(struct agwd *d, int lfd, struct agw_evfd *h);
+/* At start, before the tables: RLIMIT_NOFILE and d->term_limit. */
+void agwd_fd_budget(struct agwd *d);
+void agwd_fds_init(struct agwd *d); /* with the loop */
+void agwd_fds_fini(struct agwd *d);
+unsigned int agwd_fds_open(void);
 
 /* ctl/ctx.c: contexts, terminations' IDs and the commands */
 int agwd_ctx_init(struct agwd *d);

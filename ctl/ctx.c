@@ -43,7 +43,8 @@ int agwd_ctx_init(struct agwd *d)
 	struct agwd_tables *tb = &d->tab;
 
 	tb->max_ctx = d->cfg.max_contexts;
-	tb->max_term = d->cfg.max_terminations;
+	tb->max_term = d->term_limit ? d->term_limit :
+				       d->cfg.max_terminations;
 	tb->ctx = calloc(tb->max_ctx, sizeof(*tb->ctx));
 	tb->ctx_free = calloc(tb->max_ctx, sizeof(uint32_t));
 	tb->term = calloc(tb->max_term, sizeof(*tb->term));
@@ -456,8 +457,11 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 	t = term_new(d, realm);
 	if (!t) {
 		r = agwd_errf(&x->e, H248_E_RESOURCES,
-			      "no termination available (limit %u)",
-			      d->tab.max_term);
+			      "no termination available (limit %u%s)",
+			      d->tab.max_term,
+			      d->tab.max_term < d->cfg.max_terminations ?
+				      ", lowered to fit RLIMIT_NOFILE: out of file descriptors" :
+				      "");
 		goto undo_ctx;
 	}
 	ctx_attach(x->c, t);

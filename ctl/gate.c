@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * agwd's SYN gate: bring-up (bpffs, pinned maps, attach to each realm's
- * interface) and teardown, and each termination's entry: the gate mode
- * and allow rule its profile properties and Remote ask for
- * (Documentation/gate.md, Documentation/h248-profile.md).
+ * agwd's SYN gate: bring-up (bpffs, pinned maps opened with the instance
+ * lock, the reconcile of what a dead agwd left, attach to each realm's
+ * interface) and teardown (its own entries and attachments only), and
+ * each termination's entry: the gate mode and allow rule its profile
+ * properties and Remote ask for (Documentation/gate.md,
+ * Documentation/robustness.md, Documentation/h248-profile.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,20 +37,104 @@ void agwd_ensure_bpffs(const char *pin_dir)
 		agw_info("mounted bpffs on /sys/fs/bpf");
 }
 
+/* The port pool's question (agw_portpool_alloc_bound): a gate entry
+ * on (addr, port) that is not agwd's own, since agwd's own ports are
+ * taken in the pool: an operator's (agwctl gate term add), made
+ * before or while agwd runs. */
+static bool port_held(void *arg, const struct agw_sockaddr *a, uint16_t port)
+{
+	struct agwd *d = arg;
+	struct agw_gate_term_info gi;
+	struct agw_addr addr;
+	uint16_t p;
+
+	agw_addr_from_sockaddr(&a->ss, &addr, &p);
+	return !agw_gate_term_get(d->gate, &addr, port, &gi);
+}
+
+struct kept_walk {
+	struct agwd *d;
+	unsigned int logged;
+};
+
+/* Each entry agwd keeps but does not own, in the log (the first 16). */
+static int log_kept(const struct agw_gate_entry *e, void *arg)
+{
+	struct kept_walk *w = arg;
+	char a[AGW_ADDRSTRLEN];
+
+	if (e->owner_state == AGW_OWNED_SELF || w->logged++ >= 16)
+		return 0;
+	agw_notice("gate: kept %s entry %s port %u (%s): its port is not used",
+		   agw_owner_state_name(e->owner_state),
+		   agw_addr_str(&e->local, a, sizeof(a)), e->port,
+		   agw_gate_mode_name(e->mode));
+	return 0;
+}
+
+/*
+ * What a dead agwd left (it crashed or was killed) goes: its entries
+ * would admit SYNs to ports nobody serves. Nothing is adopted (no
+ * termination outlives its agwd); the MGC learns it from the
+ * registration (ServiceChange Restart, 901 Cold Boot). Operator entries
+ * stay and their ports are skipped.
+ */
+static int gate_reconcile(struct agwd *d)
+{
+	struct agw_gate_reconcile *r = &d->gate_rec;
+	struct kept_walk w = { .d = d };
+	int err;
+
+	err = agw_gate_reconcile(d->gate, r);
+	if (err) {
+		agw_err("gate: reconcile of %s: %s", d->cfg.gate_pin_dir,
+			strerror(-err));
+		return err;
+	}
+	if (r->removed || r->stale_slots)
+		agw_warn(
+			"gate: removed %u entries of a dead agwd (open %u, filter %u, ignore %u) and %u stale slot claims: its terminations are gone (not adopted); registering with ServiceChange Restart",
+			r->removed, r->removed_mode[AGW_MODE_OPEN],
+			r->removed_mode[AGW_MODE_FILTER],
+			r->removed_mode[AGW_MODE_IGNORE], r->stale_slots);
+	if (r->kept_operator || r->kept_live) {
+		agw_notice(
+			"gate: kept %u operator entries (agwctl gate term add)%s",
+			r->kept_operator,
+			r->kept_operator > 16 ? ", the first 16 below" : "");
+		agw_gate_entry_foreach(d->gate, log_kept, &w);
+	}
+	if (r->dead_ifaces)
+		agw_notice(
+			"gate: %u attachments of a dead agwd still in place (they drop SYNs without an entry); attaching adopts them",
+			r->dead_ifaces);
+	return 0;
+}
+
+/* Whether the gate is attached to ifindex (in this namespace) already. */
+static int find_iface(const struct agw_gate_iface_info *i, void *arg)
+{
+	return i->this_netns && i->ifindex == *(int *)arg;
+}
+
+/* With the instance lock (main): nothing here runs in a second agwd. */
 int agwd_gate_init(struct agwd *d)
 {
 	struct agw_gate_opts go = { .pin_dir = d->cfg.gate_pin_dir,
-				    .max_terms = d->cfg.max_terminations };
+				    .max_terms = d->cfg.max_terminations,
+				    .lock = d->gate_lock };
 	struct agw_gate_cfg gc = { .port_min = 65535, .port_max = 0 };
 	int err;
 
-	agwd_ensure_bpffs(d->cfg.gate_pin_dir);
 	err = agw_gate_open(&go, &d->gate);
 	if (err) {
 		agw_err("gate (pins in %s): %s", d->cfg.gate_pin_dir,
 			strerror(-err));
 		return err;
 	}
+	err = gate_reconcile(d);
+	if (err)
+		return err;
 	for (unsigned int i = 0; i < d->cfg.nrealms; i++) {
 		if (d->cfg.realms[i].port_min < gc.port_min)
 			gc.port_min = d->cfg.realms[i].port_min;
@@ -61,33 +147,61 @@ int agwd_gate_init(struct agwd *d)
 	for (unsigned int i = 0; i < agw_realms_count(d->realms); i++) {
 		struct agw_realm *r = agw_realms_get(d->realms, i);
 		enum agw_attach_mode got;
+		int ifindex = r->ifindex;
 
+		r->ports.held = port_held;
+		r->ports.held_arg = d;
 		/* NONE means "not attached" here, not the gate's default */
 		if (r->cfg->attach == AGW_ATTACH_NONE || !r->ifindex)
 			continue;
+		d->gate_attached_new[i] =
+			agw_gate_iface_foreach(d->gate, find_iface, &ifindex) ==
+			0;
 		err = agw_gate_attach(d->gate, r->ifindex, r->cfg->attach,
 				      &got);
 		if (err) {
+			d->gate_attached_new[i] = false;
 			agw_err("gate: attach to %s (%s): %s", r->cfg->ifname,
 				agw_attach_mode_name(r->cfg->attach),
 				strerror(-err));
 			return err;
 		}
-		agw_info("gate attached to %s as %s", r->cfg->ifname,
-			 agw_attach_mode_name(got));
+		agw_info("gate attached to %s as %s%s", r->cfg->ifname,
+			 agw_attach_mode_name(got),
+			 d->gate_attached_new[i] ?
+				 "" :
+				 " (the attachment in place)");
 	}
 	return 0;
 }
 
+/*
+ * A clean stop removes this instance's entries and attachments; a failed
+ * start only what it attached itself (it adopted nothing else). The
+ * lock goes after this (main).
+ */
 void agwd_gate_fini(struct agwd *d)
 {
+	int n;
+
 	if (!d->gate)
 		return;
+	n = agw_gate_release_own(d->gate);
+	if (n > 0)
+		agw_info("gate: released %d entries at stop", n);
+	else if (n < 0)
+		agw_warn("gate: release of own entries: %s", strerror(-n));
 	for (unsigned int i = 0; i < agw_realms_count(d->realms); i++) {
 		struct agw_realm *r = agw_realms_get(d->realms, i);
 
-		if (r->cfg->attach != AGW_ATTACH_NONE && r->ifindex)
-			agw_gate_detach(d->gate, r->ifindex);
+		r->ports.held = NULL;
+		if (r->cfg->attach == AGW_ATTACH_NONE || !r->ifindex ||
+		    (!d->started && !d->gate_attached_new[i]))
+			continue;
+		n = agw_gate_detach(d->gate, r->ifindex);
+		if (n && n != -ENOENT)
+			agw_warn("gate: detach from %s: %s", r->cfg->ifname,
+				 strerror(-n));
 	}
 	agw_gate_close(d->gate);
 	d->gate = NULL;
@@ -186,6 +300,11 @@ int agwd_gate_term_add(struct agwd *d, struct agwd_term *t, struct agwd_err *e)
 
 	mode = want_mode(&t->p, t->has_remote, &t->remote, &rule, &nrule);
 	r = agw_gate_term_add(d->gate, &t->local_addr, t->port, mode);
+	if (r == -EEXIST)
+		return agwd_errf(
+			e, 510,
+			"gate entry: port %u has an entry agwd does not own",
+			t->port);
 	if (r)
 		return agwd_errf(
 			e, r == -ENOSPC ? H248_E_RESOURCES : H248_E_INTERNAL,

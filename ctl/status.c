@@ -84,6 +84,22 @@ static void status_realms(struct agwd *d, struct agw_json *w)
 	agw_json_arr_close(w);
 }
 
+/* [limits] in force: the termination limit that fits RLIMIT_NOFILE */
+static void status_limits(struct agwd *d, struct agw_json *w)
+{
+	agw_json_obj_open(w, "limits");
+	agw_json_u64(w, "contexts", d->tab.max_ctx);
+	agw_json_u64(w, "terminations", d->tab.max_term);
+	agw_json_u64(w, "terminations_configured", d->cfg.max_terminations);
+	agw_json_u64(w, "nofile", d->nofile_soft);
+	agw_json_u64(w, "nofile_hard", d->nofile_hard);
+	agw_json_u64(w, "nofile_needed", d->nofile_need);
+	agw_json_bool(w, "fd_limited",
+		      d->tab.max_term < d->cfg.max_terminations);
+	agw_json_u64(w, "fd_refused", d->fd_exhausted);
+	agw_json_obj_close(w);
+}
+
 static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 {
 	struct agwd *d = arg;
@@ -101,6 +117,7 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 	agw_json_str(&w, "registration", agwd_reg_state_name(d->reg));
 	agw_json_bool(&w, "transaction_layer", true);
 	agw_json_u64(&w, "uptime_s", (agw_now_ms() - d->start_ms) / 1000);
+	status_limits(d, &w);
 	status_h248(d, &w);
 	status_realms(d, &w);
 	err = json_done(agw_json_end(&w), out);

@@ -190,6 +190,14 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 	int fd;
 
 	fd = accept4(t->lfd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	/* no fd, or one of those kept for agwctl and H.248: the UE's
+	 * connection is closed and the listener rests (no spinning) */
+	if (agwd_fd_scarce(fd)) {
+		if (fd >= 0)
+			close(fd);
+		agwd_accept_exhausted(d, t->lfd, &t->lev);
+		return;
+	}
 	if (fd < 0)
 		return;
 	if (t->cfd >= 0 || t->state != AGWD_TS_LISTENING) {
@@ -304,6 +312,15 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 				 family == AF_INET6 ? "IPv6" : "IP");
 	t->local = *pick;
 	port = agw_portpool_alloc_bound(&t->realm->ports, &t->local, &t->lfd);
+	if (port >= 0 && agwd_fd_scarce(t->lfd)) {
+		close(t->lfd);
+		t->lfd = -1;
+		agw_portpool_release(&t->realm->ports, (uint16_t)port);
+		port = -EMFILE;
+	}
+	if (port == -EMFILE || port == -ENFILE)
+		return agwd_errf(e, 510, "realm %s: out of file descriptors",
+				 t->realm->cfg->name);
 	if (port < 0)
 		return agwd_errf(e, H248_E_RESOURCES, "realm %s: no free port",
 				 t->realm->cfg->name);

@@ -231,11 +231,21 @@ static int fill_sun(struct sockaddr_un *sun, const char *path)
 	return 0;
 }
 
-/* A socket file nobody answers on is left from a crash: remove it. */
+/*
+ * A socket file nobody answers on is left from a crash: remove it.
+ * Anything else at path stays: -ENOTSOCK (connect() gives ECONNREFUSED
+ * for a regular file too, so the type is checked first).
+ */
 static int remove_stale(const char *path, const struct sockaddr_un *sun)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+	struct stat st;
+	int fd, r;
 
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));

@@ -17,7 +17,9 @@ static struct {
 	const char *ident;
 	int target;
 	int level;
-} sink = { "agw", AGW_LOG_STDERR, AGW_LOG_INFO };
+	char *capture; /* agw_log_capture_errors() */
+	size_t capture_len;
+} sink = { "agw", AGW_LOG_STDERR, AGW_LOG_INFO, NULL, 0 };
 
 static const struct {
 	const char *name;
@@ -113,6 +115,8 @@ static void vlog(int level, const char *fmt, va_list ap)
 	if (level > sink.level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (level <= AGW_LOG_ERR && sink.capture)
+		snprintf(sink.capture, sink.capture_len, "%s", msg);
 	if (sink.target == AGW_LOG_SYSLOG) {
 		syslog(level, "%s", msg);
 	} else {
@@ -178,4 +182,10 @@ void agw_log_ratelimited(struct agw_ratelimit *rl, int level, const char *fmt,
 	va_start(ap, fmt);
 	vlog(level, fmt, ap);
 	va_end(ap);
+}
+
+void agw_log_capture_errors(char *buf, size_t len)
+{
+	sink.capture = len ? buf : NULL;
+	sink.capture_len = len;
 }

@@ -32,6 +32,8 @@ int agw_portpool_init(struct agw_portpool *p, uint16_t min, uint16_t max)
 		p->used[words - 1] = ~0ULL << (bits % 64);
 	p->nfree = bits;
 	p->cursor = 0;
+	p->held = NULL;
+	p->held_arg = NULL;
 	return 0;
 }
 
@@ -132,6 +134,11 @@ int agw_portpool_alloc_bound(struct agw_portpool *p,
 		if (port < 0) {
 			r = port;
 			break;
+		}
+		if (p->held && p->held(p->held_arg, addr, port)) {
+			busy[n++] = port;
+			r = -ENOSPC;
+			continue;
 		}
 		r = try_bind(addr, port);
 		if (r >= 0) {

@@ -9,6 +9,7 @@
 #define AGW_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <syslog.h>
 
@@ -84,5 +85,10 @@ void agw_log_ratelimited(struct agw_ratelimit *rl, int level, const char *fmt,
 			 ...) __attribute__((format(printf, 3, 4)));
 
 uint64_t agw_now_ms(void);
+
+/* While buf is set (len 0 stops), every error-level message is also
+ * copied there, the last one kept: a daemon's parent reports why its
+ * child could not start. */
+void agw_log_capture_errors(char *buf, size_t len);
 
 #endif /* AGW_LOG_H */

@@ -18,6 +18,12 @@ struct agw_portpool {
 	uint32_t nfree;
 	uint32_t cursor; /* bit index where the next search starts */
 	uint64_t *used; /* bit i set: port min + i is taken */
+	/* Asked by agw_portpool_alloc_bound before it binds a port: true
+	 * when someone else holds the port on addr (agwd: a gate entry
+	 * it does not own). NULL: nobody does. */
+	bool (*held)(void *arg, const struct agw_sockaddr *addr,
+		     uint16_t port);
+	void *held_arg;
 };
 
 int agw_portpool_init(struct agw_portpool *p, uint16_t min, uint16_t max);
@@ -39,8 +45,9 @@ static inline uint32_t agw_portpool_free_count(const struct agw_portpool *p)
  * Take a port that a TCP socket can really bind on addr (something
  * outside agw may hold a port of the range): returns the port and the
  * bound, non-blocking socket in *fd; -ENOSPC when no free port binds
- * (within 64 tries), other -errno from socket(). Ports found busy
- * are skipped and stay free in the pool for a later try.
+ * (within 64 tries), other -errno from socket() (-EMFILE, -ENFILE:
+ * out of file descriptors). Ports found busy, or held (p->held), are
+ * skipped and stay free in the pool for a later try.
  */
 int agw_portpool_alloc_bound(struct agw_portpool *p,
 			     const struct agw_sockaddr *addr, int *fd);

@@ -129,6 +129,44 @@ START_TEST(bound_alloc_skips_busy_port)
 }
 END_TEST
 
+/* Ports p->held names (another owner's gate entry) are skipped and stay
+ * free in the pool; held everywhere: -ENOSPC, nothing left taken. */
+static bool held_even(void *arg, const struct agw_sockaddr *addr,
+		      uint16_t port)
+{
+	unsigned int *asked = arg;
+
+	(*asked)++;
+	return port % 2 == 0 || *asked > 1000;
+}
+
+START_TEST(bound_alloc_skips_held_port)
+{
+	struct agw_portpool p;
+	struct agw_sockaddr lo;
+	unsigned int asked = 0;
+	int fd = -1, port;
+
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	ck_assert_int_eq(system("ip link set lo up"), 0);
+	ck_assert_int_eq(agw_sockaddr_parse_ip("127.0.0.1", &lo), 0);
+	ck_assert_int_eq(agw_portpool_init(&p, 30000, 30003), 0);
+	p.held = held_even;
+	p.held_arg = &asked;
+	for (int i = 0; i < 2; i++) {
+		port = agw_portpool_alloc_bound(&p, &lo, &fd);
+		ck_assert_int_eq(port % 2, 1);
+		ck_assert(!agw_portpool_in_use(&p, port - 1));
+		close(fd);
+	}
+	ck_assert_int_eq(agw_portpool_alloc_bound(&p, &lo, &fd), -ENOSPC);
+	ck_assert_uint_eq(agw_portpool_free_count(&p), 2);
+	ck_assert(!agw_portpool_in_use(&p, 30000));
+	ck_assert(!agw_portpool_in_use(&p, 30002));
+	agw_portpool_fini(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("portpool");
@@ -142,6 +180,7 @@ int main(void)
 	tcase_add_test(tc, next_fit_delays_reuse);
 	tcase_add_test(tc, reserve_release_bounds);
 	tcase_add_test(tc, bound_alloc_skips_busy_port);
+	tcase_add_test(tc, bound_alloc_skips_held_port);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
