@@ -61,13 +61,16 @@ static void status_h248(struct agwd *d, struct agw_strbuf *out)
 		"},\"h248\":{\"rx_messages\":%llu,\"tx_messages\":%llu,"
 		"\"dropped_not_allowed\":%llu,\"tcp_framing_errors\":%llu,"
 		"\"tcp_connects\":%llu,\"tcp_losses\":%llu,"
-		"\"tcp_queued_bytes\":%llu}",
+		"\"tcp_queued_bytes\":%llu,\"reply_cache\":{\"entries\":%u,"
+		"\"capacity\":%u,\"evicted\":%llu}}",
 		(unsigned long long)st.rx_msgs, (unsigned long long)st.tx_msgs,
 		(unsigned long long)st.dropped_not_allowed,
 		(unsigned long long)st.tcp_framing_errors,
 		(unsigned long long)st.tcp_connects,
 		(unsigned long long)st.tcp_losses,
-		(unsigned long long)st.tcp_queued);
+		(unsigned long long)st.tcp_queued,
+		agw_txn_cache_count(d->cache), agw_txn_cache_capacity(d->cache),
+		(unsigned long long)agw_txn_cache_evicted(d->cache));
 }
 
 static void status_realms(struct agwd *d, struct agw_strbuf *out)
