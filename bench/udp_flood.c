@@ -8,7 +8,8 @@
  * padded to SIZE bytes.
  *
  * Usage: udp_flood SRC_IP SRC_PORT DST_IP DST_PORT PPS SECONDS [SIZE]
- * Prints "sent N" and "end T" (CLOCK_MONOTONIC seconds when it stopped).
+ * PPS 0 sends nothing for SECONDS (a quiet phase with the same output).
+ * Prints "start T", "end T" (CLOCK_MONOTONIC seconds) and "sent N".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -100,8 +101,12 @@ int main(int argc, char **argv)
 						 .msg_iovlen = 1 };
 	}
 	t0 = now();
+	for (t = t0; pps <= 0 && t - t0 < secs; t = now())
+		usleep(10000);
 	for (t = t0; t - t0 < secs; t = now()) {
 		/* behind schedule: a batch; ahead: wait a little */
+		if (pps <= 0)
+			break;
 		if (sent < (t - t0) * pps) {
 			int n = sendmmsg(fd, mm, BATCH, 0);
 
@@ -116,6 +121,6 @@ int main(int argc, char **argv)
 			usleep(50);
 		}
 	}
-	printf("sent %llu\nend %.6f\n", sent, now());
+	printf("start %.6f\nend %.6f\nsent %llu\n", t0, now(), sent);
 	return 0;
 }
