@@ -65,14 +65,15 @@ int main(int argc, char **argv)
 	pps = atof(argv[5]);
 	secs = atof(argv[6]);
 	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one,
-				 sizeof(one))) {
+	if (fd < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one))) {
 		perror("udp_flood: raw socket");
 		return 1;
 	}
-	snprintf(body, sizeof(body),
-		 "MEGACO/1 [%s]:%s\nTransaction = 4242 { Context = - { AuditValue = ROOT { Audit { } } } }\n",
-		 argv[1], argv[2]);
+	snprintf(
+		body, sizeof(body),
+		"MEGACO/1 [%s]:%s\nTransaction = 4242 { Context = - { AuditValue = ROOT { Audit { } } } }\n",
+		argv[1], argv[2]);
 	len = strlen(body);
 	if (len < size)
 		memset(body + len, ' ', size - len);
@@ -93,8 +94,8 @@ int main(int argc, char **argv)
 		udp->len = htons(sizeof(*udp) + len);
 		udp->check = 0; /* none: allowed for IPv4 */
 		memcpy(udp + 1, body, len);
-		iov[i] = (struct iovec){ pkt[i], sizeof(*ip) + sizeof(*udp) +
-							 len };
+		iov[i] = (struct iovec){ pkt[i],
+					 sizeof(*ip) + sizeof(*udp) + len };
 		mm[i].msg_hdr = (struct msghdr){ .msg_name = &dst,
 						 .msg_namelen = sizeof(dst),
 						 .msg_iov = &iov[i],

@@ -51,8 +51,9 @@ int agwd_gate_h248_guard(struct agwd *d)
 				       &m[i].port);
 	err = agw_gate_h248_set(d->gate, &port, 1, m, d->cfg.nmgc);
 	if (err)
-		agw_warn("gate: H.248 guard on port %u: %s (the user-space check stays)",
-			 port, strerror(-err));
+		agw_warn(
+			"gate: H.248 guard on port %u: %s (the user-space check stays)",
+			port, strerror(-err));
 	return err;
 }
 

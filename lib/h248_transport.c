@@ -137,7 +137,7 @@ static int udp_read(struct agw_h248_transport *t, int fd, int budget)
 
 	while (done < budget) {
 		int want = budget - done < UDP_BURST ? budget - done :
-							 UDP_BURST;
+						       UDP_BURST;
 		int n;
 
 		for (int i = 0; i < want; i++) {
@@ -236,8 +236,8 @@ static int mgc_open(struct agw_h248_transport *t, unsigned int i)
 		close(fd);
 		return err;
 	}
-	err = agw_evloop_add_fd(t->loop, &t->mgc_h[i], fd, EPOLLIN,
-				on_mgc_udp, t);
+	err = agw_evloop_add_fd(t->loop, &t->mgc_h[i], fd, EPOLLIN, on_mgc_udp,
+				t);
 	if (err) {
 		close(fd);
 		return err;
@@ -416,11 +416,12 @@ static void on_tcp(struct agw_evfd *h, uint32_t events)
 
 		t->st.tcp_framing_errors++;
 		agw_tpkt_bad_hdr_str(t->rx, hx, sizeof(hx));
-		snprintf(why, sizeof(why),
-			 r == -EPROTO ?
-				 "bad TPKT header %s (version 3, reserved 0, length > 4 expected): connection reset" :
-				 "TPKT header %s: packet above the message size limit: connection reset",
-			 hx);
+		snprintf(
+			why, sizeof(why),
+			r == -EPROTO ?
+				"bad TPKT header %s (version 3, reserved 0, length > 4 expected): connection reset" :
+				"TPKT header %s: packet above the message size limit: connection reset",
+			hx);
 		tcp_lost(t, true, why);
 		return;
 	}
@@ -443,9 +444,10 @@ static void on_frame_timeout(struct agw_timer *tm)
 	if (t->tcp_state != TCP_UP || !t->rx->have)
 		return;
 	t->st.tcp_framing_errors++;
-	snprintf(why, sizeof(why),
-		 "partial TPKT packet (%zu bytes) not completed within %u ms: connection reset",
-		 t->rx->have, t->tpkt_timeout_ms);
+	snprintf(
+		why, sizeof(why),
+		"partial TPKT packet (%zu bytes) not completed within %u ms: connection reset",
+		t->rx->have, t->tpkt_timeout_ms);
 	tcp_lost(t, true, why);
 }
 

@@ -53,7 +53,9 @@ static uint64_t next(uint64_t *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct agw_tpkt_rx a, b;
-	static const size_t maxes[] = { 0, 1, 7, 64, 1000, AGW_TPKT_MAX_PAYLOAD };
+	static const size_t maxes[] = {
+		0, 1, 7, 64, 1000, AGW_TPKT_MAX_PAYLOAD
+	};
 	struct record ra = { 0 }, rb = { 0 };
 	const uint8_t *s;
 	size_t n, off = 0, max;

@@ -2,27 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # timeout: 300
 #
-# Bounded libFuzzer run of tests/fuzz/fuzz_tpkt.c (ASan + UBSan): builds it
-# with "make fuzz-tpkt", seeds it with tests/fuzz/corpus/tpkt, runs
-# FUZZ_TPKT_SECONDS (default 30) and fails on any finding.
-set -eu
+# Bounded libFuzzer run of tests/fuzz/fuzz_tpkt.c (ASan + UBSan; split
+# feeding equals whole feeding), FUZZ_TPKT_SECONDS (default 30); fails on
+# any finding.
+set -u
 : "${AGW_SRC:?}"
-secs=${FUZZ_TPKT_SECONDS:-30}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-make -C "$AGW_SRC" --no-print-directory build-fuzz/fuzz_tpkt
-fuzzer=$AGW_SRC/build-fuzz/fuzz_tpkt
-mkdir "$tmp/corpus"
-cd "$tmp"
-"$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
-	-max_len=70000 -print_final_stats=1 -artifact_prefix="$tmp/" \
-	"$tmp/corpus" "$AGW_SRC/tests/fuzz/corpus/tpkt" 2>&1 | tail -n 8
-rc=${PIPESTATUS[0]}
-for f in "$tmp"/crash-* "$tmp"/leak-* "$tmp"/timeout-* "$tmp"/oom-*; do
-	[ -f "$f" ] || continue
-	echo "finding: $f"
-	od -c "$f" | head -20
-	rc=1
-done
-exit "$rc"
+. "$AGW_SRC/tests/integration/lib/fuzz_run.sh"
+fuzz_run tpkt "${FUZZ_TPKT_SECONDS:-30}" 70000
