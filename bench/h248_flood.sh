@@ -20,6 +20,11 @@
 # loop during it, and the recovery time is from the flood's end to the
 # first 100 ms in which the MGC completes at least half the no-flood rate.
 # Prints bench: lines with the ratios (with flood / without).
+#
+# agwd and the MGC run on AGWD_CPU (default 0), the flooder on FLOOD_CPU
+# (default 1): on loopback the kernel's receive work for the flood runs on
+# the sending CPU, so the phases compare what the flood costs agwd itself,
+# with the same CPU for agwd in every phase.
 set -u
 : "${BUILD:?}" "${AGW_SRC:?}"
 . "$AGW_SRC/bench/lib/stats.sh"
@@ -27,6 +32,8 @@ CALLS=${CALLS:-64}
 PPS=${PPS:-200000}
 ROUNDS=${ROUNDS:-3}
 PHASE_SECS=${PHASE_SECS:-4}
+AGWD_CPU=${AGWD_CPU:-0}
+FLOOD_CPU=${FLOOD_CPU:-1}
 bench_lab "agw-bh248fl-$$"
 PIN=/sys/fs/bpf/agw-bh248fl-$$
 trap 'bench_lab_cleanup; rm -rf $PIN; [ -n "${calls_pid:-}" ] && kill $calls_pid 2>/dev/null' EXIT
@@ -47,12 +54,12 @@ interface = lo
 ports = 20000-29999
 attach = xdp-generic
 CONF
-inns "$BUILD/agwd" -c "$tmp/agwd.conf" -f >"$tmp/agwd.log" 2>&1 &
+inns taskset -c "$AGWD_CPU" "$BUILD/agwd" -c "$tmp/agwd.conf" -f >"$tmp/agwd.log" 2>&1 &
 rpid=$!
 ctl() { inns "$BUILD/helpers/agw_ctl_request" "$tmp/agwd.sock" "$@"; }
 for _ in $(seq 100); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
 total=$((ROUNDS * 3 * (PHASE_SECS + 1) + 3 * PHASE_SECS + 10))
-inns "$BUILD/benchbin/agwd_calls" "$rpid" "$CALLS" "$total" 0 calls-only \
+inns taskset -c "$AGWD_CPU" "$BUILD/benchbin/agwd_calls" "$rpid" "$CALLS" "$total" 0 calls-only \
 	timeline >"$tmp/calls.out" 2>"$tmp/calls.err" &
 calls_pid=$!
 for _ in $(seq 100); do
@@ -61,7 +68,7 @@ for _ in $(seq 100); do
 done
 sleep 1
 flood() { # NAME PPS SRC SPORT
-	inns "$BUILD/benchbin/udp_flood" "$3" "$4" 127.0.0.1 2944 "$2" \
+	inns taskset -c "$FLOOD_CPU" "$BUILD/benchbin/udp_flood" "$3" "$4" 127.0.0.1 2944 "$2" \
 		"$PHASE_SECS" >"$tmp/flood.out" || exit 1
 	echo "$1 $(awk '{ printf "%s ", $2 }' "$tmp/flood.out")" >>"$tmp/phases"
 }
