@@ -442,7 +442,12 @@ static int on_key(void *user, const char *section, const char *key,
 		  const char *value)
 {
 	struct parse_ctx *c = user;
-	const char *why = set_key(c->cfg, section, key, value, c->is_default);
+	/* inih reads " ;" as the start of a comment: such a value would not
+	 * read back from --print-config ("key = ;x") */
+	const char *why =
+		value[0] == ';' ?
+			"a value may not begin with ';' (read back as a comment)" :
+			set_key(c->cfg, section, key, value, c->is_default);
 
 	if (why && !c->rc) {
 		if (!strcmp(why, "unknown section"))
@@ -647,8 +652,7 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 		"registration_retry_ms = %u\nregistration_retry_max_ms = %u\n"
 		"heartbeat_ms = %u\ntpkt_timeout_ms = %u\n",
 		cfg->pending_ms, cfg->long_timer_ms, cfg->reg_retry_ms,
-		cfg->reg_retry_max_ms, cfg->heartbeat_ms,
-		cfg->tpkt_timeout_ms);
+		cfg->reg_retry_max_ms, cfg->heartbeat_ms, cfg->tpkt_timeout_ms);
 	/* unset: state_dir/tls-{key,cert}.pem, created at first start */
 	fprintf(f, "\n[tls]\n");
 	if (*cfg->tls_key)
