@@ -442,12 +442,17 @@ static int on_key(void *user, const char *section, const char *key,
 		  const char *value)
 {
 	struct parse_ctx *c = user;
-	/* inih reads " ;" as the start of a comment: such a value would not
-	 * read back from --print-config ("key = ;x") */
-	const char *why =
-		value[0] == ';' ?
-			"a value may not begin with ';' (read back as a comment)" :
-			set_key(c->cfg, section, key, value, c->is_default);
+	const char *why;
+
+	/* What --print-config writes must read back: inih takes " ;" as
+	 * the start of a comment, and reads lines of INI_MAX_LINE - 1 bytes
+	 * at most ("key = value\n"). */
+	if (value[0] == ';')
+		why = "a value may not begin with ';' (read back as a comment)";
+	else if (strlen(key) + strlen(value) + 4 >= INI_MAX_LINE)
+		why = "too long: 'key = value' must fit in a line of the INI reader";
+	else
+		why = set_key(c->cfg, section, key, value, c->is_default);
 
 	if (why && !c->rc) {
 		if (!strcmp(why, "unknown section"))
