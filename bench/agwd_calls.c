@@ -8,10 +8,17 @@
  * after. It also measures the codec alone on the same messages (decode
  * the request, encode a reply) as the reference rate.
  *
- * agwd_calls AGWD_PID CALLS SECONDS HOLD
+ * agwd_calls AGWD_PID CALLS SECONDS HOLD [OPTION...]
+ * Options: no-ack (never send TransactionResponseAck: agwd's reply cache
+ * then fills and evicts), calls-only (no codec rate, no hold; a call
+ * whose reply does not come within 2 s is counted as a timeout and
+ * started again instead of ending the run), timeline (a line "tl T N" per
+ * 100 ms: T the CLOCK_MONOTONIC start of the bin, N the transactions
+ * completed in it).
  * Output: "bench: NAME = VALUE UNIT" lines.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -29,6 +36,7 @@
 
 struct call {
 	int phase; /* 0 Add, 1 Modify, 2 Subtract */
+	double sent; /* when its current request went out */
 	uint32_t ctx, tid, ack;
 	char term[48];
 };
@@ -36,6 +44,7 @@ struct call {
 static int sock;
 static struct sockaddr_in agwd_addr;
 static uint32_t next_tid = 1;
+static bool no_ack, calls_only, timeline;
 
 static double now(void)
 {
@@ -55,9 +64,10 @@ static int build(struct call *c, int i, char *out, size_t size)
 {
 	int n = snprintf(out, size, "!/3 [127.0.0.1]:%d\n", MGC_PORT);
 
-	if (c->ack)
+	if (c->ack && !no_ack)
 		n += snprintf(out + n, size - n, "K{%u}", c->ack);
 	c->tid = next_tid++;
+	c->sent = now();
 	switch (c->phase) {
 	case 0:
 		return n + snprintf(out + n, size - n,
@@ -235,10 +245,21 @@ int main(int argc, char **argv)
 				  .sin_port = htons(MGC_PORT) };
 	struct call *calls;
 	char buf[8192], msg[1024];
-	long txns = 0, errors = 0, rss0, rss1;
+	long txns = 0, errors = 0, timeouts = 0, rss0, rss1, bin_n = 0;
+	double bin_t, scan_t = 0;
 
-	if (argc != 5)
+	if (argc < 5)
 		return 2;
+	for (int i = 5; i < argc; i++) {
+		if (!strcmp(argv[i], "no-ack"))
+			no_ack = true;
+		else if (!strcmp(argv[i], "calls-only"))
+			calls_only = true;
+		else if (!strcmp(argv[i], "timeline"))
+			timeline = true;
+		else
+			return 2;
+	}
 	pid = atoi(argv[1]);
 	ncalls = atoi(argv[2]);
 	secs = atof(argv[3]);
@@ -260,15 +281,41 @@ int main(int argc, char **argv)
 	calls = calloc(ncalls > hold ? ncalls : hold, sizeof(*calls));
 	usleep(200000);
 	t0 = now();
+	bin_t = t0;
 	for (int i = 0; i < ncalls; i++)
 		send_msg(msg, build(&calls[i], i, msg, sizeof(msg)));
 	for (t1 = now(); t1 - t0 < secs; t1 = now()) {
 		uint32_t tid = 0, ctx = 0;
 		int r, i;
 
-		if (recv_one(buf, sizeof(buf), 2000) < 0) {
-			fprintf(stderr, "no reply for 2 s\n");
-			return 1;
+		while (timeline && t1 - bin_t >= 0.1) {
+			printf("tl %.6f %ld\n", bin_t, bin_n);
+			bin_t += 0.1;
+			bin_n = 0;
+		}
+		if (calls_only && t1 - scan_t >= 0.1) {
+			/* a request unanswered for 2 s: a timeout; the call
+			 * goes on with a new transaction */
+			scan_t = t1;
+			for (i = 0; i < ncalls; i++) {
+				if (t1 - calls[i].sent < 2)
+					continue;
+				timeouts++;
+				if (timeouts < 5)
+					fprintf(stderr, "timeout: T=%u\n",
+						calls[i].tid);
+				if (calls[i].phase == 1)
+					calls[i].phase = 2;
+				send_msg(msg, build(&calls[i], i, msg,
+						    sizeof(msg)));
+			}
+		}
+		if (recv_one(buf, sizeof(buf), calls_only ? 100 : 2000) < 0) {
+			if (!calls_only) {
+				fprintf(stderr, "no reply for 2 s\n");
+				return 1;
+			}
+			continue;
 		}
 		if (strstr(buf, "T=") && !strstr(buf, "P=")) {
 			answer_request(buf);
@@ -283,6 +330,7 @@ int main(int argc, char **argv)
 		if (i == ncalls)
 			continue;
 		txns++;
+		bin_n++;
 		if (r) {
 			errors++;
 			if (errors < 5)
@@ -302,6 +350,12 @@ int main(int argc, char **argv)
 	printf("bench: agwd_calls_per_s = %.0f calls/s\n",
 	       txns / 3.0 / (t1 - t0));
 	printf("bench: agwd_error_replies = %ld replies\n", errors);
+	if (calls_only) {
+		printf("bench: agwd_timeouts = %ld transactions\n", timeouts);
+		printf("bench: agwd_transactions = %ld transactions\n", txns);
+		free(calls);
+		return 0;
+	}
 	/* drain: let in-flight transactions finish */
 	while (recv_one(buf, sizeof(buf), 500) >= 0)
 		;

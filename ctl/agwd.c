@@ -195,6 +195,7 @@ static int start(struct agwd *d)
 		.tcp = d->cfg.tcp,
 		.retry_ms = d->cfg.reg_retry_ms,
 		.retry_max_ms = d->cfg.reg_retry_max_ms,
+		.tpkt_timeout_ms = d->cfg.tpkt_timeout_ms,
 	};
 	static const struct agw_h248_transport_cbs cbs = { on_h248,
 							   on_mgc_link };

@@ -151,6 +151,7 @@ void agwd_tcp_segs(int fd, uint64_t pkt[2]);
 
 /* ctl/gate.c: the SYN gate and each termination's entry */
 int agwd_gate_init(struct agwd *d);
+int agwd_gate_h248_guard(struct agwd *d);
 void agwd_gate_fini(struct agwd *d);
 int agwd_gate_term_add(struct agwd *d, struct agwd_term *t, struct agwd_err *e);
 int agwd_gate_term_update(struct agwd *d, struct agwd_term *t,

@@ -117,6 +117,28 @@ static int find_iface(const struct agw_gate_iface_info *i, void *arg)
 	return i->this_netns && i->ifindex == *(int *)arg;
 }
 
+/*
+ * The kernel's first line for the H.248 port: UDP only from the MGCs'
+ * (address, port), TCP SYNs only from their addresses (Documentation/
+ * gate.md). Called at start; again whenever the MGC list changes.
+ */
+int agwd_gate_h248_guard(struct agwd *d)
+{
+	struct agw_h248_mgc m[AGW_CFG_MAX_MGC] = {};
+	uint16_t port = agw_sockaddr_port(&d->cfg.local);
+	int err;
+
+	for (unsigned int i = 0; i < d->cfg.nmgc; i++)
+		agw_addr_from_sockaddr(&d->cfg.mgc[i].ss, &m[i].addr,
+				       &m[i].port);
+	err = agw_gate_h248_set(d->gate, &port, 1, m, d->cfg.nmgc);
+	if (err)
+		agw_warn(
+			"gate: H.248 guard on port %u: %s (the user-space check stays)",
+			port, strerror(-err));
+	return err;
+}
+
 /* With the instance lock (main): nothing here runs in a second agwd. */
 int agwd_gate_init(struct agwd *d)
 {
@@ -144,6 +166,7 @@ int agwd_gate_init(struct agwd *d)
 	err = agw_gate_config_set(d->gate, &gc);
 	if (err)
 		return err;
+	agwd_gate_h248_guard(d);
 	for (unsigned int i = 0; i < agw_realms_count(d->realms); i++) {
 		struct agw_realm *r = agw_realms_get(d->realms, i);
 		enum agw_attach_mode got;

@@ -55,6 +55,11 @@ static void status_h248(struct agwd *d, struct agw_json *w)
 	agw_json_u64(w, "tcp_connects", st.tcp_connects);
 	agw_json_u64(w, "tcp_losses", st.tcp_losses);
 	agw_json_u64(w, "tcp_queued_bytes", st.tcp_queued);
+	agw_json_obj_open(w, "reply_cache");
+	agw_json_u64(w, "entries", agw_txn_cache_count(d->cache));
+	agw_json_u64(w, "capacity", agw_txn_cache_capacity(d->cache));
+	agw_json_u64(w, "evicted", agw_txn_cache_evicted(d->cache));
+	agw_json_obj_close(w);
 	agw_json_obj_close(w);
 }
 

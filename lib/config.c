@@ -44,6 +44,7 @@ const char agw_config_default_ini[] =
 	"registration_retry_ms = 1000\n"
 	"registration_retry_max_ms = 32000\n"
 	"heartbeat_ms = 30000\n"
+	"tpkt_timeout_ms = 5000\n"
 	"[log]\n"
 	"level = info\n"
 	"target = stderr\n"
@@ -394,6 +395,8 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 		return parse_u32(v, 10, 3600000, &cfg->reg_retry_max_ms);
 	if (SEC("timers", "heartbeat_ms"))
 		return parse_u32(v, 0, 3600000, &cfg->heartbeat_ms);
+	if (SEC("timers", "tpkt_timeout_ms"))
+		return parse_u32(v, 100, 600000, &cfg->tpkt_timeout_ms);
 	if (SEC("tls", "key"))
 		return copy_path(v, cfg->tls_key, sizeof(cfg->tls_key));
 	if (SEC("tls", "cert"))
@@ -439,7 +442,17 @@ static int on_key(void *user, const char *section, const char *key,
 		  const char *value)
 {
 	struct parse_ctx *c = user;
-	const char *why = set_key(c->cfg, section, key, value, c->is_default);
+	const char *why;
+
+	/* What --print-config writes must read back: inih takes " ;" as
+	 * the start of a comment, and reads lines of INI_MAX_LINE - 1 bytes
+	 * at most ("key = value\n"). */
+	if (value[0] == ';')
+		why = "a value may not begin with ';' (read back as a comment)";
+	else if (strlen(key) + strlen(value) + 4 >= INI_MAX_LINE)
+		why = "too long: 'key = value' must fit in a line of the INI reader";
+	else
+		why = set_key(c->cfg, section, key, value, c->is_default);
 
 	if (why && !c->rc) {
 		if (!strcmp(why, "unknown section"))
@@ -642,9 +655,9 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 	fprintf(f,
 		"\n[timers]\npending_ms = %u\nlong_timer_ms = %u\n"
 		"registration_retry_ms = %u\nregistration_retry_max_ms = %u\n"
-		"heartbeat_ms = %u\n",
+		"heartbeat_ms = %u\ntpkt_timeout_ms = %u\n",
 		cfg->pending_ms, cfg->long_timer_ms, cfg->reg_retry_ms,
-		cfg->reg_retry_max_ms, cfg->heartbeat_ms);
+		cfg->reg_retry_max_ms, cfg->heartbeat_ms, cfg->tpkt_timeout_ms);
 	/* unset: state_dir/tls-{key,cert}.pem, created at first start */
 	fprintf(f, "\n[tls]\n");
 	if (*cfg->tls_key)
@@ -687,7 +700,8 @@ bool agw_config_mgc_allowed(const struct agw_config *cfg,
 			    const struct agw_sockaddr *peer)
 {
 	for (unsigned int i = 0; i < cfg->nmgc; i++)
-		if (agw_sockaddr_same_host(&cfg->mgc[i], peer))
+		if (agw_sockaddr_same_host(&cfg->mgc[i], peer) &&
+		    agw_sockaddr_port(&cfg->mgc[i]) == agw_sockaddr_port(peer))
 			return true;
 	return false;
 }

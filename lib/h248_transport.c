@@ -4,6 +4,7 @@
  * include/agw/h248_transport.h.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -19,11 +20,17 @@
 #include "agw/tpkt.h"
 
 #define MAX_MGC 8
-#define UDP_BURST 64 /* datagrams per wakeup, so TCP and timers get a turn */
+/* Datagrams read from the shared (unconnected) socket per wakeup: junk
+ * lands there, so the MGC sockets, TCP and timers get a turn in between. */
+#define UDP_BURST 64
+/* Datagrams read from one MGC's connected socket per wakeup. */
+#define MGC_BURST 256
+#define UDP_MAX 65536
 #define TXQ_MAX (4u << 20)
 /* A blackholed MGC would otherwise hold connect() for minutes of SYN
  * retries before the next MGC of the list gets its turn. */
 #define CONNECT_TIMEOUT_MS_DEFAULT 10000
+#define TPKT_TIMEOUT_MS_DEFAULT 5000
 
 enum tcp_state { TCP_DOWN, TCP_CONNECTING, TCP_UP };
 
@@ -36,8 +43,12 @@ struct agw_h248_transport {
 	unsigned int nmgc;
 	uint32_t retry_ms, retry_max_ms, connect_timeout_ms;
 
-	int udp_fd;
+	int udp_fd; /* shared, unconnected: everything but the MGCs */
 	struct agw_evfd udp_h;
+	/* one socket per MGC, bound to the same local address and port and
+	 * connect()ed to the MGC: the kernel queues its datagrams there */
+	int mgc_fd[MAX_MGC];
+	struct agw_evfd mgc_h[MAX_MGC];
 
 	bool tcp_enabled;
 	enum tcp_state tcp_state;
@@ -46,13 +57,18 @@ struct agw_h248_transport {
 	unsigned int mgc_idx;
 	uint32_t backoff_ms;
 	struct agw_timer retry_timer;
+	struct agw_timer frame_timer; /* a partial TPKT packet times out */
+	uint32_t tpkt_timeout_ms;
 	struct agw_tpkt_rx *rx;
 	uint8_t *txq;
 	size_t tx_len, tx_off, tx_cap;
 
 	struct agw_h248_transport_stats st;
-	struct agw_ratelimit drop_rl, tcp_rl;
-	uint8_t udp_buf[65536];
+	struct agw_ratelimit drop_rl, tcp_rl, frame_rl;
+	struct mmsghdr mm[UDP_BURST];
+	struct iovec iov[UDP_BURST];
+	struct sockaddr_storage mm_src[UDP_BURST];
+	uint8_t *udp_bufs; /* UDP_BURST buffers of UDP_MAX bytes */
 };
 
 const char *agw_h248_proto_name(enum agw_h248_proto p)
@@ -60,58 +76,184 @@ const char *agw_h248_proto_name(enum agw_h248_proto p)
 	return p == AGW_H248_TCP ? "tcp" : "udp";
 }
 
-static bool allowed(const struct agw_h248_transport *t,
-		    const struct agw_sockaddr *peer)
+/* The MGC index for (address, port), or -1. */
+static int mgc_index(const struct agw_h248_transport *t,
+		     const struct agw_sockaddr *peer)
 {
 	for (unsigned int i = 0; i < t->nmgc; i++)
-		if (agw_sockaddr_same_host(&t->mgc[i], peer))
-			return true;
-	return false;
+		if (agw_sockaddr_same_host(&t->mgc[i], peer) &&
+		    agw_sockaddr_port(&t->mgc[i]) == agw_sockaddr_port(peer))
+			return i;
+	return -1;
+}
+
+bool agw_h248_mgc_allowed(const struct agw_h248_transport *t,
+			  const struct agw_sockaddr *peer)
+{
+	return mgc_index(t, peer) >= 0;
 }
 
 /* ---- UDP ---------------------------------------------------------------- */
 
+static void drop_foreign(struct agw_h248_transport *t,
+			 const struct agw_sockaddr *peer, size_t len)
+{
+	char a[AGW_ADDRSTRLEN];
+
+	t->st.dropped_not_allowed++;
+	agw_log_ratelimited(
+		&t->drop_rl, AGW_LOG_WARNING,
+		"h248 udp: dropped %zu-byte datagram from %s: not an allowed MGC (address and port)",
+		len, agw_sockaddr_str(peer, true, a, sizeof(a)));
+}
+
+static void deliver_udp(struct agw_h248_transport *t,
+			const struct agw_sockaddr *peer, const uint8_t *msg,
+			size_t len)
+{
+	/* the kernel checked nothing on the shared socket, and a connected
+	 * socket may hold datagrams queued before its connect() */
+	if (mgc_index(t, peer) < 0) {
+		drop_foreign(t, peer, len);
+		return;
+	}
+	if (!len || len > UDP_MAX)
+		return;
+	t->st.rx_msgs++;
+	t->cbs.on_message(t->arg, AGW_H248_UDP, peer, msg, len);
+}
+
+static void udp_recv_error(struct agw_h248_transport *t, int err)
+{
+	if (err != EAGAIN && err != EINTR && err != ECONNREFUSED)
+		agw_log_ratelimited(&t->drop_rl, AGW_LOG_WARNING,
+				    "h248 udp recv: %s", strerror(err));
+}
+
+/* Read up to budget datagrams from fd with recvmmsg; returns how many. */
+static int udp_read(struct agw_h248_transport *t, int fd, int budget)
+{
+	int done = 0;
+
+	while (done < budget) {
+		int want = budget - done < UDP_BURST ? budget - done :
+						       UDP_BURST;
+		int n;
+
+		for (int i = 0; i < want; i++) {
+			t->iov[i] = (struct iovec){ t->udp_bufs + i * UDP_MAX,
+						    UDP_MAX };
+			t->mm[i].msg_hdr = (struct msghdr){
+				.msg_name = &t->mm_src[i],
+				.msg_namelen = sizeof(t->mm_src[i]),
+				.msg_iov = &t->iov[i],
+				.msg_iovlen = 1,
+			};
+		}
+		n = recvmmsg(fd, t->mm, want, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0)
+				udp_recv_error(t, errno);
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct agw_sockaddr peer;
+
+			agw_sockaddr_from(&peer, &t->mm_src[i],
+					  t->mm[i].msg_hdr.msg_namelen);
+			if (t->mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			deliver_udp(t, &peer, t->iov[i].iov_base,
+				    t->mm[i].msg_len);
+		}
+		done += n;
+		if (n < want)
+			break;
+	}
+	return done;
+}
+
 static void on_udp(struct agw_evfd *h, uint32_t events)
 {
 	struct agw_h248_transport *t = h->arg;
-	char a[AGW_ADDRSTRLEN];
 
-	for (int i = 0; i < UDP_BURST; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		struct agw_sockaddr peer;
-		ssize_t n = recvfrom(t->udp_fd, t->udp_buf, sizeof(t->udp_buf),
-				     MSG_TRUNC, (struct sockaddr *)&ss, &sl);
+	/* bounded: what junk is left waits for the next turn of the loop */
+	udp_read(t, t->udp_fd, UDP_BURST);
+}
 
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				agw_log_ratelimited(&t->drop_rl,
-						    AGW_LOG_WARNING,
-						    "h248 udp recv: %s",
-						    strerror(errno));
-			return;
-		}
-		agw_sockaddr_from(&peer, &ss, sl);
-		if (!allowed(t, &peer)) {
-			t->st.dropped_not_allowed++;
-			agw_log_ratelimited(
-				&t->drop_rl, AGW_LOG_WARNING,
-				"h248 udp: dropped %zd-byte datagram from %s: not an allowed MGC",
-				n, agw_sockaddr_str(&peer, true, a, sizeof(a)));
-			continue;
-		}
-		if (!n || (size_t)n > sizeof(t->udp_buf))
-			continue;
-		t->st.rx_msgs++;
-		t->cbs.on_message(t->arg, AGW_H248_UDP, &peer, t->udp_buf, n);
+static void on_mgc_udp(struct agw_evfd *h, uint32_t events)
+{
+	struct agw_h248_transport *t = h->arg;
+	int fd = h->fd;
+
+	udp_read(t, fd, MGC_BURST);
+}
+
+static int udp_socket(struct agw_h248_transport *t, int *out)
+{
+	int one = 1, fd, err;
+
+	*out = -1;
+	fd = socket(t->local.sa.sa_family,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, &t->st.udp_local.sa, t->st.udp_local.len)) {
+		err = -errno;
+		close(fd);
+		return err;
 	}
+	*out = fd;
+	return 0;
+}
+
+/*
+ * One connected socket per MGC on the shared socket's address and port.
+ * UDP lookup prefers the socket whose connected peer matches, so the
+ * MGC's datagrams never queue behind junk on the shared socket. Sockets
+ * of both families cannot share a bind; an MGC of the other family then
+ * stays on the shared socket (and is still checked there).
+ */
+static int mgc_open(struct agw_h248_transport *t, unsigned int i)
+{
+	const struct agw_sockaddr *m = &t->mgc[i];
+	char a[AGW_ADDRSTRLEN], b[AGW_ADDRSTRLEN];
+	int fd = -1, err;
+
+	if (m->sa.sa_family != t->st.udp_local.sa.sa_family) {
+		agw_info(
+			"h248 udp: MGC %s is of another address family than %s: served on the shared socket",
+			agw_sockaddr_str(m, true, a, sizeof(a)),
+			agw_sockaddr_str(&t->st.udp_local, true, b, sizeof(b)));
+		return 0;
+	}
+	err = udp_socket(t, &fd);
+	if (err)
+		return err;
+	if (connect(fd, &m->sa, m->len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	err = agw_evloop_add_fd(t->loop, &t->mgc_h[i], fd, EPOLLIN, on_mgc_udp,
+				t);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	t->mgc_fd[i] = fd;
+	return 0;
 }
 
 static int udp_open(struct agw_h248_transport *t)
 {
-	int one = 1, fd;
+	int one = 1, fd, err;
 	socklen_t sl = sizeof(t->st.udp_local.ss);
 
+	t->udp_bufs = malloc((size_t)UDP_BURST * UDP_MAX);
+	if (!t->udp_bufs)
+		return -ENOMEM;
 	fd = socket(t->local.sa.sa_family,
 		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -124,12 +266,17 @@ static int udp_open(struct agw_h248_transport *t)
 	t->udp_fd = fd;
 	if (agw_evloop_add_fd(t->loop, &t->udp_h, fd, EPOLLIN, on_udp, t))
 		goto err;
+	for (unsigned int i = 0; i < t->nmgc; i++) {
+		err = mgc_open(t, i);
+		if (err)
+			return err;
+	}
 	return 0;
 err:
-	one = -errno;
+	err = -errno;
 	close(fd);
 	t->udp_fd = -1;
-	return one;
+	return err;
 }
 
 /* ---- TCP ---------------------------------------------------------------- */
@@ -149,6 +296,7 @@ static void tcp_close(struct agw_h248_transport *t, bool reset)
 	if (t->tcp_fd < 0)
 		return;
 	agw_evloop_del_fd(t->loop, &t->tcp_h);
+	agw_timer_stop(t->loop, &t->frame_timer);
 	if (reset)
 		setsockopt(t->tcp_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	close(t->tcp_fd);
@@ -262,15 +410,45 @@ static void on_tcp(struct agw_evfd *h, uint32_t events)
 		tcp_lost(t, false, n ? strerror(errno) : "closed by peer");
 		return;
 	}
-	r = agw_tpkt_feed(t->rx, buf, n, tcp_deliver, t);
+	r = agw_tpkt_feed_at(t->rx, buf, n, agw_now_ms(), tcp_deliver, t);
 	if (r == -EPROTO || r == -EMSGSIZE) {
+		char hx[16], why[160];
+
 		t->st.tcp_framing_errors++;
-		tcp_lost(
-			t, true,
+		agw_tpkt_bad_hdr_str(t->rx, hx, sizeof(hx));
+		snprintf(
+			why, sizeof(why),
 			r == -EPROTO ?
-				"bad TPKT header (version 3, reserved 0, length > 4 expected): connection reset" :
-				"TPKT packet above the message size limit: connection reset");
+				"bad TPKT header %s (version 3, reserved 0, length > 4 expected): connection reset" :
+				"TPKT header %s: packet above the message size limit: connection reset",
+			hx);
+		tcp_lost(t, true, why);
+		return;
 	}
+	if (t->tcp_state != TCP_UP)
+		return;
+	/* a partial packet must complete within tpkt_timeout_ms */
+	if (t->rx->have)
+		agw_timer_start_at(t->loop, &t->frame_timer,
+				   t->rx->partial_since_ms +
+					   t->tpkt_timeout_ms);
+	else
+		agw_timer_stop(t->loop, &t->frame_timer);
+}
+
+static void on_frame_timeout(struct agw_timer *tm)
+{
+	struct agw_h248_transport *t = tm->arg;
+	char why[160];
+
+	if (t->tcp_state != TCP_UP || !t->rx->have)
+		return;
+	t->st.tcp_framing_errors++;
+	snprintf(
+		why, sizeof(why),
+		"partial TPKT packet (%zu bytes) not completed within %u ms: connection reset",
+		t->rx->have, t->tpkt_timeout_ms);
+	tcp_lost(t, true, why);
 }
 
 static void tcp_connect(struct agw_h248_transport *t)
@@ -331,9 +509,19 @@ int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
 	int r;
 
 	if (proto == AGW_H248_UDP) {
+		int i = mgc_index(t, peer);
+
 		if (t->udp_fd < 0)
 			return -ENOTCONN;
-		if (sendto(t->udp_fd, msg, len, 0, &peer->sa, peer->len) < 0)
+		if (i >= 0 && t->mgc_fd[i] >= 0) {
+			n = send(t->mgc_fd[i], msg, len, 0);
+			/* an ICMP error from an earlier datagram */
+			if (n < 0 && errno == ECONNREFUSED)
+				n = send(t->mgc_fd[i], msg, len, 0);
+		} else
+			n = sendto(t->udp_fd, msg, len, 0, &peer->sa,
+				   peer->len);
+		if (n < 0)
 			return -errno;
 		t->st.tx_msgs++;
 		return 0;
@@ -417,9 +605,14 @@ int agw_h248_transport_new(struct agw_evloop *loop,
 					cfg->connect_timeout_ms :
 					CONNECT_TIMEOUT_MS_DEFAULT;
 	t->udp_fd = t->tcp_fd = -1;
+	for (unsigned int i = 0; i < MAX_MGC; i++)
+		t->mgc_fd[i] = -1;
 	t->drop_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(5000, 10);
 	t->tcp_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(60000, 10);
 	agw_timer_init(&t->retry_timer, on_retry, t);
+	agw_timer_init(&t->frame_timer, on_frame_timeout, t);
+	t->tpkt_timeout_ms = cfg->tpkt_timeout_ms ? cfg->tpkt_timeout_ms :
+						    TPKT_TIMEOUT_MS_DEFAULT;
 	if (cfg->udp) {
 		err = udp_open(t);
 		if (err)
@@ -447,11 +640,19 @@ void agw_h248_transport_free(struct agw_h248_transport *t)
 	if (!t)
 		return;
 	agw_timer_stop(t->loop, &t->retry_timer);
+	agw_timer_stop(t->loop, &t->frame_timer);
 	tcp_close(t, false);
+	for (unsigned int i = 0; i < MAX_MGC; i++) {
+		if (t->mgc_fd[i] < 0)
+			continue;
+		agw_evloop_del_fd(t->loop, &t->mgc_h[i]);
+		close(t->mgc_fd[i]);
+	}
 	if (t->udp_fd >= 0) {
 		agw_evloop_del_fd(t->loop, &t->udp_h);
 		close(t->udp_fd);
 	}
+	free(t->udp_bufs);
 	free(t->rx);
 	free(t->txq);
 	free(t);

@@ -6,6 +6,9 @@
 
 #include "agw/bytepool.h"
 #include "agw/h248_txn_cache.h"
+#include "agw/log.h"
+
+#define EVICT_LOG_MS 10000
 
 struct agw_txn_cache {
 	struct agw_evloop *loop;
@@ -15,6 +18,11 @@ struct agw_txn_cache {
 	uint32_t nbuckets; /* power of two */
 	uint32_t *buckets; /* index + 1 of the first entry, 0 = empty */
 	uint32_t free_head; /* index + 1 */
+	/* replied entries, oldest reply first: evicted first when full */
+	uint32_t old_head, old_tail; /* index + 1 */
+	uint64_t evicted; /* total */
+	uint32_t evicted_logged; /* evicted when the last log line went out */
+	struct agw_timer evict_log;
 	struct agw_txn *slab;
 };
 
@@ -61,11 +69,39 @@ static struct agw_txn *find(struct agw_txn_cache *c, uint64_t sender,
 	return NULL;
 }
 
+static void old_append(struct agw_txn_cache *c, struct agw_txn *txn)
+{
+	uint32_t me = idx1_of(c, txn);
+
+	txn->older = c->old_tail;
+	txn->newer = 0;
+	if (c->old_tail)
+		at(c, c->old_tail)->newer = me;
+	else
+		c->old_head = me;
+	c->old_tail = me;
+}
+
+static void old_remove(struct agw_txn_cache *c, struct agw_txn *txn)
+{
+	if (txn->older)
+		at(c, txn->older)->newer = txn->newer;
+	else
+		c->old_head = txn->newer;
+	if (txn->newer)
+		at(c, txn->newer)->older = txn->older;
+	else
+		c->old_tail = txn->older;
+	txn->older = txn->newer = 0;
+}
+
 static void unlink_and_free(struct agw_txn_cache *c, struct agw_txn *txn)
 {
 	uint32_t *p = &c->buckets[bucket_of(c, txn->sender, txn->tid)];
 	uint32_t me = idx1_of(c, txn);
 
+	if (txn->state == AGW_TXN_REPLIED)
+		old_remove(c, txn);
 	while (*p != me)
 		p = &at(c, *p)->next;
 	*p = txn->next;
@@ -74,6 +110,7 @@ static void unlink_and_free(struct agw_txn_cache *c, struct agw_txn *txn)
 		agw_bytepool_free(&c->pool, txn->reply, txn->reply_len);
 	txn->reply = NULL;
 	txn->reply_len = 0;
+	txn->state = AGW_TXN_NEW; /* free */
 	txn->next = c->free_head;
 	c->free_head = me;
 	c->used--;
@@ -84,6 +121,38 @@ static void on_long_timer(struct agw_timer *tm)
 	struct agw_txn *txn = tm->arg;
 
 	unlink_and_free(txn->cache, txn);
+}
+
+/* Log the evictions since the last line; at most one line per interval. */
+static void log_evictions(struct agw_txn_cache *c)
+{
+	uint32_t n = (uint32_t)c->evicted - c->evicted_logged;
+
+	if (!n)
+		return;
+	c->evicted_logged = (uint32_t)c->evicted;
+	agw_warn(
+		"h248: reply cache full (%u entries): evicted %u oldest cached replies (TransactionResponseAck missing? a retransmission of those requests executes again)",
+		c->capacity, n);
+	agw_timer_start(c->loop, &c->evict_log, EVICT_LOG_MS);
+}
+
+static void on_evict_log(struct agw_timer *tm)
+{
+	log_evictions(tm->arg);
+}
+
+static bool evict_oldest(struct agw_txn_cache *c)
+{
+	struct agw_txn *old = at(c, c->old_head);
+
+	if (!old)
+		return false;
+	unlink_and_free(c, old);
+	c->evicted++;
+	if (!agw_timer_armed(&c->evict_log))
+		log_evictions(c);
+	return true;
 }
 
 int agw_txn_cache_new(struct agw_evloop *loop, uint32_t capacity,
@@ -100,6 +169,7 @@ int agw_txn_cache_new(struct agw_evloop *loop, uint32_t capacity,
 	agw_bytepool_init(&c->pool);
 	c->long_timer_ms = long_timer_ms;
 	c->capacity = capacity;
+	agw_timer_init(&c->evict_log, on_evict_log, c);
 	c->nbuckets = 16;
 	while (c->nbuckets < capacity)
 		c->nbuckets *= 2;
@@ -124,6 +194,7 @@ void agw_txn_cache_free(struct agw_txn_cache *c)
 {
 	if (!c)
 		return;
+	agw_timer_stop(c->loop, &c->evict_log);
 	if (c->slab && c->buckets) {
 		for (uint32_t b = 0; b < c->nbuckets; b++)
 			while (c->buckets[b])
@@ -145,7 +216,8 @@ int agw_txn_cache_begin(struct agw_txn_cache *c, uint64_t sender, uint32_t tid,
 		*txn = t;
 		return t->state;
 	}
-	if (!c->free_head)
+	/* old replies never stand in the way of a new request */
+	if (!c->free_head && !evict_oldest(c))
 		return -ENOSPC;
 	t = at(c, c->free_head);
 	c->free_head = t->next;
@@ -176,6 +248,7 @@ int agw_txn_cache_reply(struct agw_txn_cache *c, struct agw_txn *txn,
 	txn->reply = buf;
 	txn->reply_len = len;
 	txn->state = AGW_TXN_REPLIED;
+	old_append(c, txn);
 	return agw_timer_start(c->loop, &txn->long_timer, c->long_timer_ms);
 }
 
@@ -221,4 +294,14 @@ unsigned int agw_txn_cache_ack(struct agw_txn_cache *c, uint64_t sender,
 uint32_t agw_txn_cache_count(const struct agw_txn_cache *c)
 {
 	return c->used;
+}
+
+uint32_t agw_txn_cache_capacity(const struct agw_txn_cache *c)
+{
+	return c->capacity;
+}
+
+uint64_t agw_txn_cache_evicted(const struct agw_txn_cache *c)
+{
+	return c->evicted;
 }

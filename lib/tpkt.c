@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* TPKT (RFC 1006) framing; see include/agw/tpkt.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agw/tpkt.h"
@@ -24,22 +25,50 @@ void agw_tpkt_rx_init(struct agw_tpkt_rx *rx, size_t max_payload)
 		max_payload = AGW_TPKT_MAX_PAYLOAD;
 	rx->max_payload = max_payload;
 	rx->have = 0;
+	rx->partial_since_ms = 0;
+	memset(rx->bad_hdr, 0, sizeof(rx->bad_hdr));
 }
 
 /* Packet length from a header, or a negative error for a bad one. */
-static long check_header(const struct agw_tpkt_rx *rx, const uint8_t *h)
+static long check_header(struct agw_tpkt_rx *rx, const uint8_t *h)
 {
 	size_t total = (size_t)h[2] << 8 | h[3];
+	long err = 0;
 
 	if (h[0] != AGW_TPKT_VERSION || h[1] != 0 || total <= AGW_TPKT_HDR)
-		return -EPROTO;
-	if (total - AGW_TPKT_HDR > rx->max_payload)
-		return -EMSGSIZE;
+		err = -EPROTO;
+	else if (total - AGW_TPKT_HDR > rx->max_payload)
+		err = -EMSGSIZE;
+	if (err) {
+		memcpy(rx->bad_hdr, h, AGW_TPKT_HDR);
+		return err;
+	}
 	return total;
+}
+
+bool agw_tpkt_rx_expired(const struct agw_tpkt_rx *rx, uint64_t now_ms,
+			 uint32_t timeout_ms)
+{
+	return rx->have && now_ms - rx->partial_since_ms >= timeout_ms;
+}
+
+const char *agw_tpkt_bad_hdr_str(const struct agw_tpkt_rx *rx, char *buf,
+				 size_t len)
+{
+	const uint8_t *h = rx->bad_hdr;
+
+	snprintf(buf, len, "%02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
+	return buf;
 }
 
 int agw_tpkt_feed(struct agw_tpkt_rx *rx, const uint8_t *data, size_t len,
 		  agw_tpkt_msg_cb cb, void *arg)
+{
+	return agw_tpkt_feed_at(rx, data, len, 0, cb, arg);
+}
+
+int agw_tpkt_feed_at(struct agw_tpkt_rx *rx, const uint8_t *data, size_t len,
+		     uint64_t now_ms, agw_tpkt_msg_cb cb, void *arg)
 {
 	long total;
 	size_t take;
@@ -63,6 +92,8 @@ int agw_tpkt_feed(struct agw_tpkt_rx *rx, const uint8_t *data, size_t len,
 		}
 		/* Reassemble: first the header, then the rest. */
 		if (rx->have < AGW_TPKT_HDR) {
+			if (!rx->have)
+				rx->partial_since_ms = now_ms;
 			take = AGW_TPKT_HDR - rx->have;
 			if (take > len)
 				take = len;

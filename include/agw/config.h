@@ -50,6 +50,7 @@ struct agw_config {
 	uint32_t pending_ms, long_timer_ms;
 	uint32_t reg_retry_ms, reg_retry_max_ms;
 	uint32_t heartbeat_ms;
+	uint32_t tpkt_timeout_ms; /* a partial TPKT frame waits this long */
 	/* [relay] */
 	enum agw_relay_path relay_path; /* AUTO: the engine's default */
 	uint32_t relay_max_unsent; /* bytes per direction, 0: the engine's */
@@ -102,6 +103,7 @@ int agw_config_relay_pin_dir(const struct agw_config *cfg, char *buf,
 
 const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
 					     const char *name);
+/* peer's address and port are those of a configured MGC. */
 bool agw_config_mgc_allowed(const struct agw_config *cfg,
 			    const struct agw_sockaddr *peer);
 

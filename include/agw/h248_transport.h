@@ -2,8 +2,14 @@
 /*
  * H.248 transport for the MG side (H.248.1 Annex D): UDP, one message per
  * datagram; TCP to the MGC with TPKT framing, reconnected with backoff.
- * Only MGC addresses on the allow-list are heard; everything else is
- * dropped and logged (rate-limited). No H.248 parsing happens here.
+ * Only MGCs on the allow-list (address and port) are heard; everything
+ * else is dropped without a reply, counted and logged (rate-limited).
+ * Each MGC's datagrams arrive on a UDP socket connect()ed to it, bound to
+ * the same local address and port as the shared socket, so a flood from
+ * elsewhere fills only the shared socket, which is read at most 64
+ * datagrams per loop turn. TCP: a bad TPKT header or a packet left
+ * partial for tpkt_timeout_ms resets the connection (logged with the
+ * header bytes). No H.248 parsing happens here.
  */
 #ifndef AGW_H248_TRANSPORT_H
 #define AGW_H248_TRANSPORT_H
@@ -30,6 +36,7 @@ struct agw_h248_transport_cfg {
 	uint32_t retry_ms, retry_max_ms; /* TCP reconnect backoff */
 	uint32_t connect_timeout_ms; /* 0: 10 s */
 	size_t max_msg; /* 0: the TPKT maximum */
+	uint32_t tpkt_timeout_ms; /* a partial TPKT packet; 0: 5 s */
 };
 
 /* Callbacks may send, but must not free the transport. */
@@ -69,6 +76,9 @@ void agw_h248_transport_free(struct agw_h248_transport *t);
  */
 int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
 		  const struct agw_sockaddr *peer, const void *msg, size_t len);
+/* peer (address and port) is on the allow-list. */
+bool agw_h248_mgc_allowed(const struct agw_h248_transport *t,
+			  const struct agw_sockaddr *peer);
 void agw_h248_transport_get_stats(const struct agw_h248_transport *t,
 				  struct agw_h248_transport_stats *st);
 const char *agw_h248_proto_name(enum agw_h248_proto p);

@@ -4,7 +4,11 @@
  * rules of Annex D.1): a request seen again while it executes gets
  * TransactionPending; once answered, the encoded reply is kept for
  * LONG-TIMER so that a retransmitted request gets it again byte for byte;
- * a TransactionResponseAck releases replies early. Codec-independent: it
+ * a TransactionResponseAck releases replies early. The table holds at most
+ * capacity entries; when it is full, a new request evicts the oldest
+ * cached reply (logged once per 10 s with the count), so an MGC that
+ * never acks cannot lock new transactions out: only requests still
+ * executing hold their entry. Codec-independent: it
  * stores bytes, keyed by (sender, transaction ID).
  *
  * Entries come from a slab sized at creation; reply bytes from size-class
@@ -33,6 +37,7 @@ struct agw_txn {
 	uint32_t tid;
 	uint8_t state; /* enum agw_txn_state, EXECUTING or REPLIED */
 	uint32_t next; /* hash chain / free list, index + 1 (0 = none) */
+	uint32_t older, newer; /* reply age list, index + 1, while REPLIED */
 	struct agw_timer long_timer;
 	struct agw_txn_cache *cache;
 	uint32_t reply_len;
@@ -49,7 +54,9 @@ void agw_txn_cache_free(struct agw_txn_cache *c);
 /*
  * Look up (sender, tid). Returns the state and sets *txn: for NEW a fresh
  * entry now EXECUTING; for REPLIED (*txn)->reply holds the bytes to send
- * again. -ENOSPC when every entry is in use (the caller answers 510).
+ * again. When the table is full the oldest cached reply makes room;
+ * -ENOSPC only when every entry is still executing (the caller answers
+ * 510).
  */
 int agw_txn_cache_begin(struct agw_txn_cache *c, uint64_t sender, uint32_t tid,
 			struct agw_txn **txn);
@@ -65,5 +72,8 @@ void agw_txn_cache_drop(struct agw_txn_cache *c, struct agw_txn *txn);
 unsigned int agw_txn_cache_ack(struct agw_txn_cache *c, uint64_t sender,
 			       uint32_t first, uint32_t last);
 uint32_t agw_txn_cache_count(const struct agw_txn_cache *c);
+uint32_t agw_txn_cache_capacity(const struct agw_txn_cache *c);
+/* Cached replies evicted to make room, since creation. */
+uint64_t agw_txn_cache_evicted(const struct agw_txn_cache *c);
 
 #endif /* AGW_H248_TXN_CACHE_H */

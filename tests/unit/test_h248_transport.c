@@ -74,7 +74,93 @@ static int udp_sock(const char *ip)
 	return fd;
 }
 
+static void sock_addr(int fd, struct agw_sockaddr *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+	agw_sockaddr_from(out, &ss, sl);
+}
+
+/* Nothing waiting on fd (a reply would be). */
+static void assert_nothing(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	ck_assert_int_eq(poll(&p, 1, 100), 0);
+}
+
 START_TEST(udp_allowed_and_dropped)
+{
+	struct agw_evloop *l;
+	struct agw_h248_transport *t;
+	struct agw_h248_transport_stats st;
+	struct agw_h248_transport_cfg cfg = { .udp = true };
+	struct agw_sockaddr mgc, other;
+	struct sink s = { 0 };
+	int good = udp_sock("127.0.0.1"), evil = udp_sock("127.0.0.2");
+	int wrong_port = udp_sock("127.0.0.1");
+	char buf[64];
+
+	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1:0", 0, &cfg.local), 0);
+	sock_addr(good, &mgc);
+	sock_addr(wrong_port, &other);
+	cfg.mgc = &mgc;
+	cfg.nmgc = 1;
+	ck_assert_int_eq(agw_evloop_new(&l), 0);
+	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &cbs, &s, &t), 0);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_uint_ne(agw_sockaddr_port(&st.udp_local), 0);
+	ck_assert(agw_h248_mgc_allowed(t, &mgc));
+	ck_assert(!agw_h248_mgc_allowed(t, &other));
+
+	ck_assert_int_eq(sendto(evil, "evil", 4, 0, &st.udp_local.sa,
+				st.udp_local.len),
+			 4);
+	/* the MGC's address from another port is not the MGC */
+	ck_assert_int_eq(sendto(wrong_port, "MEGACO/1 y", 10, 0,
+				&st.udp_local.sa, st.udp_local.len),
+			 10);
+	ck_assert_int_eq(sendto(good, "MEGACO/1 x", 10, 0, &st.udp_local.sa,
+				st.udp_local.len),
+			 10);
+	spin_until(l, &s.n, 1);
+	for (int i = 0; i < 5; i++)
+		agw_evloop_run_once(l, 20);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.msg[0], "MEGACO/1 x");
+	ck_assert_int_eq(s.proto[0], AGW_H248_UDP);
+	ck_assert_uint_eq(agw_sockaddr_port(&s.peer[0]),
+			  agw_sockaddr_port(&mgc));
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_uint_eq(st.dropped_not_allowed, 2);
+	ck_assert_uint_eq(st.rx_msgs, 1);
+
+	/* reply goes back to the reported peer, and only there */
+	ck_assert_int_eq(agw_h248_send(t, AGW_H248_UDP, &s.peer[0], "reply", 5),
+			 0);
+	ck_assert_int_eq(recv(good, buf, sizeof(buf), 0), 5);
+	ck_assert(!memcmp(buf, "reply", 5));
+	assert_nothing(evil);
+	assert_nothing(wrong_port);
+	ck_assert_int_eq(agw_h248_send(t, AGW_H248_TCP, &s.peer[0], "x", 1),
+			 -ENOTCONN);
+
+	agw_h248_transport_free(t);
+	agw_evloop_free(l);
+	close(good);
+	close(evil);
+	close(wrong_port);
+}
+END_TEST
+
+/*
+ * A flood that fills the shared socket's receive queue does not delay the
+ * MGC: its datagram is on its own connected socket, served in the same
+ * loop turn, and each turn reads at most 64 junk datagrams.
+ */
+START_TEST(udp_mgc_not_starved_by_junk)
 {
 	struct agw_evloop *l;
 	struct agw_h248_transport *t;
@@ -82,43 +168,36 @@ START_TEST(udp_allowed_and_dropped)
 	struct agw_h248_transport_cfg cfg = { .udp = true };
 	struct agw_sockaddr mgc;
 	struct sink s = { 0 };
-	int good = udp_sock("127.0.0.1"), evil = udp_sock("127.0.0.2");
-	char buf[64];
-	struct sockaddr_in me;
-	socklen_t ml = sizeof(me);
+	int good = udp_sock("127.0.0.1"), evil = udp_sock("127.0.0.3");
+	char junk[200] = { 0 };
+	int sent = 0;
 
 	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1:0", 0, &cfg.local), 0);
-	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1:1", 0, &mgc), 0);
+	sock_addr(good, &mgc);
 	cfg.mgc = &mgc;
 	cfg.nmgc = 1;
 	ck_assert_int_eq(agw_evloop_new(&l), 0);
 	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &cbs, &s, &t), 0);
 	agw_h248_transport_get_stats(t, &st);
-	ck_assert_uint_ne(agw_sockaddr_port(&st.udp_local), 0);
-
-	ck_assert_int_eq(sendto(evil, "evil", 4, 0, &st.udp_local.sa,
-				st.udp_local.len),
-			 4);
-	ck_assert_int_eq(sendto(good, "MEGACO/1 x", 10, 0, &st.udp_local.sa,
+	/* more than the default receive buffer holds */
+	for (int i = 0; i < 20000; i++)
+		if (sendto(evil, junk, sizeof(junk), MSG_DONTWAIT,
+			   &st.udp_local.sa, st.udp_local.len) > 0)
+			sent++;
+	ck_assert_int_gt(sent, 1000);
+	ck_assert_int_eq(sendto(good, "MEGACO/1 z", 10, 0, &st.udp_local.sa,
 				st.udp_local.len),
 			 10);
-	spin_until(l, &s.n, 1);
-	ck_assert_str_eq(s.msg[0], "MEGACO/1 x");
-	ck_assert_int_eq(s.proto[0], AGW_H248_UDP);
-	getsockname(good, (struct sockaddr *)&me, &ml);
-	ck_assert_uint_eq(agw_sockaddr_port(&s.peer[0]), ntohs(me.sin_port));
+	ck_assert_int_ge(agw_evloop_run_once(l, 1000), 0);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.msg[0], "MEGACO/1 z");
 	agw_h248_transport_get_stats(t, &st);
-	ck_assert_uint_eq(st.dropped_not_allowed, 1);
-	ck_assert_uint_eq(st.rx_msgs, 1);
-
-	/* reply goes back to the reported peer */
-	ck_assert_int_eq(agw_h248_send(t, AGW_H248_UDP, &s.peer[0], "reply", 5),
-			 0);
-	ck_assert_int_eq(recv(good, buf, sizeof(buf), 0), 5);
-	ck_assert(!memcmp(buf, "reply", 5));
-	ck_assert_int_eq(agw_h248_send(t, AGW_H248_TCP, &s.peer[0], "x", 1),
-			 -ENOTCONN);
-
+	ck_assert_uint_le(st.dropped_not_allowed, 64);
+	ck_assert_uint_ge(st.dropped_not_allowed, 1);
+	/* the rest is read 64 at a time on later turns */
+	ck_assert_int_ge(agw_evloop_run_once(l, 1000), 0);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_uint_le(st.dropped_not_allowed, 128);
 	agw_h248_transport_free(t);
 	agw_evloop_free(l);
 	close(good);
@@ -171,7 +250,8 @@ START_TEST(tcp_framing_loss_reconnect_reset)
 	struct agw_h248_transport_stats st;
 	struct agw_h248_transport_cfg cfg = { .tcp = true,
 					      .retry_ms = 20,
-					      .retry_max_ms = 80 };
+					      .retry_max_ms = 80,
+					      .tpkt_timeout_ms = 300 };
 	struct agw_sockaddr mgc;
 	struct sink s = { 0 };
 	uint8_t seg[512], rx[64];
@@ -239,6 +319,30 @@ START_TEST(tcp_framing_loss_reconnect_reset)
 	ck_assert_uint_eq(st.tcp_framing_errors, 1);
 	ck_assert_uint_eq(st.tcp_losses, 2);
 	ck_assert_uint_eq(st.rx_msgs, 4);
+	close(c);
+
+	/* two stray bytes, then a valid frame: reset, reconnect, and the
+	 * next frame on the new connection is heard */
+	c = accept_with_loop(l, lfd);
+	spin_until(l, &s.ups, 3);
+	n = frame(seg + 2, "after junk");
+	seg[0] = '\r';
+	seg[1] = '\n';
+	ck_assert_int_eq(write(c, seg, n + 2), (ssize_t)(n + 2));
+	spin_until(l, &s.downs, 3);
+	ck_assert_int_eq(s.n, 4);
+	close(c);
+	c = accept_with_loop(l, lfd);
+	spin_until(l, &s.ups, 4);
+	ck_assert_int_eq(write(c, seg + 2, n), (ssize_t)n);
+	spin_until(l, &s.n, 5);
+	ck_assert_str_eq(s.msg[4], "after junk");
+
+	/* a partial frame times out (tpkt_timeout_ms 300) */
+	ck_assert_int_eq(write(c, seg + 2, 6), 6);
+	spin_until(l, &s.downs, 4);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_uint_eq(st.tcp_framing_errors, 3);
 	close(c);
 
 	agw_h248_transport_free(t);
@@ -422,9 +526,12 @@ START_TEST(udp_over_ipv6)
 	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
 	char buf[16];
 
+	socklen_t al = sizeof(a);
+
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
 	ck_assert_int_eq(agw_sockaddr_parse("[::1]:0", 0, &cfg.local), 0);
-	ck_assert_int_eq(agw_sockaddr_parse("[::1]:2944", 0, &mgc), 0);
+	agw_sockaddr_from(&mgc, &a, al);
 	cfg.mgc = &mgc;
 	cfg.nmgc = 1;
 	ck_assert_int_eq(agw_evloop_new(&l), 0);
@@ -454,6 +561,7 @@ int main(void)
 	agw_log_open("test", AGW_LOG_STDERR, AGW_LOG_DEBUG);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, udp_allowed_and_dropped);
+	tcase_add_test(tc, udp_mgc_not_starved_by_junk);
 	tcase_add_test(tc, tcp_framing_loss_reconnect_reset);
 	tcase_add_test(tc, tcp_rotates_through_mgc_list);
 	tcase_add_test(tc, tcp_send_queue_keeps_order);

@@ -102,12 +102,12 @@ START_TEST(capacity_and_reuse)
 	struct agw_txn *t;
 
 	ck_assert_int_eq(agw_txn_cache_new(loop, 100, 30000, &c), 0);
+	ck_assert_uint_eq(agw_txn_cache_capacity(c), 100);
 	for (uint32_t id = 0; id < 100; id++) {
 		ck_assert_int_eq(agw_txn_cache_begin(c, 9, id, &t),
 				 AGW_TXN_NEW);
 		ck_assert_int_eq(agw_txn_cache_reply(c, t, &id, sizeof(id)), 0);
 	}
-	ck_assert_int_eq(agw_txn_cache_begin(c, 9, 100, &t), -ENOSPC);
 	/* every entry still answers with its own bytes */
 	for (uint32_t id = 0; id < 100; id++) {
 		ck_assert_int_eq(agw_txn_cache_begin(c, 9, id, &t),
@@ -116,8 +116,48 @@ START_TEST(capacity_and_reuse)
 	}
 	ck_assert_uint_eq(agw_txn_cache_ack(c, 9, 50, 50), 1);
 	ck_assert_int_eq(agw_txn_cache_begin(c, 9, 100, &t), AGW_TXN_NEW);
-	ck_assert_int_eq(agw_txn_cache_begin(c, 9, 101, &t), -ENOSPC);
+	ck_assert_uint_eq(agw_txn_cache_evicted(c), 0);
+	/* full: the oldest reply (T=0) makes room for T=101 */
+	ck_assert_int_eq(agw_txn_cache_begin(c, 9, 101, &t), AGW_TXN_NEW);
+	ck_assert_uint_eq(agw_txn_cache_evicted(c), 1);
+	ck_assert_uint_eq(agw_txn_cache_count(c), 100);
+	ck_assert_int_eq(agw_txn_cache_begin(c, 9, 1, &t), AGW_TXN_REPLIED);
+	ck_assert_int_eq(agw_txn_cache_begin(c, 9, 0, &t), AGW_TXN_NEW);
+	ck_assert_uint_eq(agw_txn_cache_evicted(c), 2); /* T=1 went */
 	ck_assert_int_eq(agw_txn_cache_new(loop, 0, 1, &c), -EINVAL);
+	agw_txn_cache_free(c);
+}
+END_TEST
+
+/* An MGC that never acks: thousands of requests through a small table,
+ * each one admitted; only executing entries can fill it. */
+START_TEST(no_ack_evicts_oldest)
+{
+	struct agw_txn_cache *c;
+	struct agw_txn *t, *exec[8];
+
+	ck_assert_int_eq(agw_txn_cache_new(loop, 8, 30000, &c), 0);
+	for (uint32_t id = 1; id <= 5000; id++) {
+		ck_assert_int_eq(agw_txn_cache_begin(c, 3, id, &t),
+				 AGW_TXN_NEW);
+		ck_assert_int_eq(agw_txn_cache_reply(c, t, "r", 1), 0);
+		ck_assert_uint_le(agw_txn_cache_count(c), 8);
+	}
+	ck_assert_uint_eq(agw_txn_cache_evicted(c), 5000 - 8);
+	/* the newest 8 replies are the ones kept, in order of age */
+	for (uint32_t id = 4993; id <= 5000; id++)
+		ck_assert_int_eq(agw_txn_cache_begin(c, 3, id, &t),
+				 AGW_TXN_REPLIED);
+	/* an ack in the middle of the age list keeps it consistent */
+	ck_assert_uint_eq(agw_txn_cache_ack(c, 3, 4995, 4996), 2);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(agw_txn_cache_begin(c, 4, i, &exec[i]),
+				 AGW_TXN_NEW);
+	/* all executing: nothing to evict */
+	ck_assert_int_eq(agw_txn_cache_begin(c, 4, 99, &t), -ENOSPC);
+	ck_assert_int_eq(agw_txn_cache_begin(c, 4, 3, &t), AGW_TXN_EXECUTING);
+	agw_txn_cache_drop(c, exec[0]);
+	ck_assert_int_eq(agw_txn_cache_begin(c, 4, 99, &t), AGW_TXN_NEW);
 	agw_txn_cache_free(c);
 }
 END_TEST
@@ -166,6 +206,7 @@ int main(void)
 	tcase_add_test(tc, long_timer_expires_replies_only);
 	tcase_add_test(tc, ack_ranges);
 	tcase_add_test(tc, capacity_and_reuse);
+	tcase_add_test(tc, no_ack_evicts_oldest);
 	tcase_add_test(tc, large_reply_outside_the_entry);
 	tcase_add_test(tc, sender_key_ignores_case);
 	suite_add_tcase(s, tc);

@@ -202,6 +202,65 @@ static int refuse(void *arg, const uint8_t *msg, size_t len)
 	return -ECANCELED;
 }
 
+/* Stray bytes before a frame: the error names the header bytes seen. */
+START_TEST(stray_bytes_named)
+{
+	static struct agw_tpkt_rx rx;
+	struct got g = { 0 };
+	uint8_t s[32] = { '\r', '\n', 3, 0, 0, 7, 'a', 'b', 'c' };
+	char hx[16];
+
+	agw_tpkt_rx_init(&rx, 0);
+	ck_assert_int_eq(agw_tpkt_feed(&rx, s, 9, collect, &g), -EPROTO);
+	ck_assert_str_eq(agw_tpkt_bad_hdr_str(&rx, hx, sizeof(hx)),
+			 "0d 0a 03 00");
+	/* the same split after the stray bytes */
+	agw_tpkt_rx_init(&rx, 0);
+	ck_assert_int_eq(agw_tpkt_feed(&rx, s, 2, collect, &g), 0);
+	ck_assert_int_eq(agw_tpkt_feed(&rx, s + 2, 7, collect, &g), -EPROTO);
+	ck_assert_str_eq(agw_tpkt_bad_hdr_str(&rx, hx, sizeof(hx)),
+			 "0d 0a 03 00");
+	/* above the limit */
+	agw_tpkt_rx_init(&rx, 10);
+	s[0] = 3, s[1] = 0, s[2] = 0x01, s[3] = 0x00;
+	ck_assert_int_eq(agw_tpkt_feed(&rx, s, 4, collect, &g), -EMSGSIZE);
+	ck_assert_str_eq(agw_tpkt_bad_hdr_str(&rx, hx, sizeof(hx)),
+			 "03 00 01 00");
+	ck_assert_int_eq(g.n, 0);
+}
+END_TEST
+
+/* The partial packet's age: from its first byte, not its last. */
+START_TEST(partial_packet_expires)
+{
+	static struct agw_tpkt_rx rx;
+	struct got g = { 0 };
+	uint8_t s[16];
+
+	agw_tpkt_header(s, 3);
+	memcpy(s + 4, "abc", 3);
+	agw_tpkt_header(s + 7, 3);
+	memcpy(s + 11, "def", 3);
+	agw_tpkt_rx_init(&rx, 0);
+	ck_assert(!agw_tpkt_rx_expired(&rx, 100000, 1000));
+	ck_assert_int_eq(agw_tpkt_feed_at(&rx, s, 2, 1000, collect, &g), 0);
+	ck_assert(!agw_tpkt_rx_expired(&rx, 1999, 1000));
+	ck_assert_int_eq(agw_tpkt_feed_at(&rx, s + 2, 2, 1900, collect, &g),
+			 0);
+	ck_assert(agw_tpkt_rx_expired(&rx, 2000, 1000));
+	/* complete: nothing partial; the next packet's clock starts anew */
+	ck_assert_int_eq(agw_tpkt_feed_at(&rx, s + 4, 5, 2500, collect, &g),
+			 0);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert(!agw_tpkt_rx_expired(&rx, 3400, 1000));
+	ck_assert(agw_tpkt_rx_expired(&rx, 3500, 1000));
+	ck_assert_int_eq(agw_tpkt_feed_at(&rx, s + 9, 5, 3600, collect, &g),
+			 0);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert(!agw_tpkt_rx_expired(&rx, 99999, 1000));
+}
+END_TEST
+
 START_TEST(callback_error_stops_feed)
 {
 	static struct agw_tpkt_rx rx;
@@ -261,6 +320,8 @@ int main(void)
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, bad_header_after_good_message);
 	tcase_add_test(tc, callback_error_stops_feed);
+	tcase_add_test(tc, stray_bytes_named);
+	tcase_add_test(tc, partial_packet_expires);
 	tcase_add_test(tc, largest_packet);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
