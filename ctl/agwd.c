@@ -14,6 +14,7 @@
 #include "agw/fsutil.h"
 #include "agw/log.h"
 #include "ctx.h"
+#include "metrics.h"
 #include "tls.h"
 
 
@@ -160,11 +161,13 @@ static int start(struct agwd *d)
 			strerror(-err));
 		return err;
 	}
-	return 0;
+	agw_ctlsock_set_read_cmds(d->ctl, agwd_ctl_read_cmds);
+	return agwd_metrics_init(d);
 }
 
 static void stop(struct agwd *d)
 {
+	agwd_metrics_fini(d);
 	agw_ctlsock_close(d->ctl);
 	agwd_ctx_fini(d);
 	agwd_relay_fini(d);

@@ -160,6 +160,7 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out);
  */
 int agwd_parse_options(struct agwd *d, int argc, char **argv);
 extern const struct agw_ctl_cmd agwd_ctl_cmds[];
+extern const char *const agwd_ctl_read_cmds[];
 const char *agwd_reg_state_name(enum agwd_reg_state s);
 
 #endif /* AGWD_H */

@@ -19,6 +19,7 @@
 #include "agw/log.h"
 #include "agw/relay_maps.h"
 #include "ctx.h"
+#include "metrics.h"
 #include "tls.h"
 
 static void on_relay_fd(struct agw_evfd *h, uint32_t events)
@@ -201,6 +202,7 @@ void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 	if (!c->relaying || c->relay_id != flow_id)
 		return; /* aborted by a Subtract: already harvested */
 	harvest(c, st);
+	agwd_metric_flow_end(st);
 	c->relaying = false;
 	agw_info("context %u: relay %s on %s (a->b %llu, b->a %llu octets)%s%s",
 		 c->id, agw_relay_event_name(ev), agw_relay_path_name(st->path),
@@ -225,6 +227,7 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 		return;
 	if (!agw_relay_stats(d->relay, c->relay_id, &st))
 		harvest(c, &st);
+	agwd_metric_flow_end(agw_relay_stats(d->relay, c->relay_id, &st) ? NULL : &st);
 	c->relaying = false;
 	agw_relay_abort(d->relay, c->relay_id);
 }

@@ -41,6 +41,8 @@ static const struct agw_ctl_cmd cmds[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const char *const read_cmds[] = { "echo", "big", NULL };
+
 struct server {
 	pthread_t th;
 	struct agw_evloop *loop;
@@ -69,6 +71,7 @@ static void server_start(struct server *s)
 	ck_assert_int_eq(agw_evloop_new(&s->loop), 0);
 	ck_assert_int_eq(
 		agw_ctlsock_open(s->loop, path, cmds, &s->calls, &s->cs), 0);
+	agw_ctlsock_set_read_cmds(s->cs, read_cmds);
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	ck_assert_int_eq(agw_evloop_add_fd(s->loop, &s->stop_h, s->stop_fd,
 					   EPOLLIN, on_stop, s),
@@ -128,7 +131,7 @@ START_TEST(request_reply)
 	ck_assert_int_gt(agw_ctl_request(path, "help", r, sizeof(r)), 0);
 	ck_assert_str_eq(
 		r,
-		"{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\"},{\"name\":\"fail\",\"help\":\"always fails\"}]}");
+		"{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\",\"level\":\"read\"},{\"name\":\"fail\",\"help\":\"always fails\",\"level\":\"admin\"}]}");
 	ck_assert_int_eq(agw_ctl_request(path, "echo", r, 10), -EMSGSIZE);
 	ck_assert_int_eq(agw_ctl_request(path, "a\nb", r, sizeof(r)), -EINVAL);
 	server_stop(&s);

@@ -20,12 +20,18 @@ int agwctl_daemon(struct agwctl *ctl, int argc, char **argv);
 /* agwctl flows [CONTEXT] (alias relays): the relay's flows, one a line */
 int agwctl_flows(struct agwctl *ctl, int argc, char **argv);
 
+/* agwctl stats: agwd's metrics in the Prometheus text format */
+int agwctl_stats(struct agwctl *ctl, int argc, char **argv);
+
 /*
- * One request to agwd (argv joined by blanks) into reply: 0 when agwd
- * answered {"ok":true...}, else the exit status after the message.
+ * One request to agwd (argv joined by blanks); *reply is the reply line,
+ * malloc'd (free it; NULL when none came): 0 when agwd answered
+ * {"ok":true...}, else the exit status after the message.
  */
-int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
-		   size_t size);
+int agwctl_request(struct agwctl *ctl, int argc, char **argv, char **reply);
+/* Decode the JSON string body s (len bytes, no quotes) into out (at least
+ * len + 1 bytes); returns the decoded length or -EINVAL. */
+int agwctl_json_unescape(const char *s, int len, char *out);
 /* A scalar of a JSON reply: its path ("flows[0].a_to_b.bytes") and its
  * text (strings without quotes, escapes as written). */
 typedef void (*agwctl_json_fn)(void *arg, const char *path, const char *val,

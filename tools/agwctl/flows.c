@@ -11,9 +11,6 @@
 
 #include "agwctl.h"
 
-/* 64 KiB holds a few hundred flows; a full agwd holds 65536 contexts. */
-#define FLOWS_REPLY_MAX (64u << 20)
-
 enum col {
 	C_CONTEXT,
 	C_A,
@@ -123,16 +120,13 @@ int agwctl_flows(struct agwctl *ctl, int argc, char **argv)
 	struct table t = { .row = -1 };
 	char path[512] = "";
 	const char *p;
-	char *reply;
+	char *reply = NULL;
 	int rc;
 
 	if (argc > 2)
 		return agwctl_err(ctl, "usage: agwctl flows [CONTEXT]");
-	reply = malloc(FLOWS_REPLY_MAX);
-	if (!reply)
-		return agwctl_err(ctl, "flows: out of memory");
 	argv[0] = "flows"; /* also for the alias "relays" */
-	rc = agwctl_request(ctl, argc, argv, reply, FLOWS_REPLY_MAX);
+	rc = agwctl_request(ctl, argc, argv, &reply);
 	if (rc)
 		goto out;
 	if (ctl->json) {
