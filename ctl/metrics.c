@@ -588,11 +588,12 @@ int agwd_metrics_init(struct agwd *d)
 			(d->cfg.metrics_listen.sa.sa_family == AF_INET6 ?
 				 MHD_USE_IPv6 :
 				 0),
-		0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+		0, NULL, NULL, on_request, NULL,
+		/* first, so that MHD logs nothing on stderr itself */
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
 		&d->cfg.metrics_listen.sa, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned int)8, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)10, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_END);
+		(unsigned int)10, MHD_OPTION_END);
 	if (!http.mhd) {
 		agw_err("metrics: cannot listen on %s (see the line above)", a);
 		return -EADDRNOTAVAIL;
