@@ -31,6 +31,7 @@ struct ctl_client {
 	struct agw_strbuf out; /* the reply being sent, at most one */
 	size_t out_off;
 	uint64_t last_ms; /* last request read or reply byte sent */
+	uint64_t last_seq; /* the same as an order among clients */
 	enum agw_ctl_level level;
 	bool used;
 };
@@ -45,7 +46,14 @@ struct agw_ctlsock {
 	struct ctl_client clients[AGW_CTL_MAX_CLIENTS];
 	struct agw_ctlsock_stats st;
 	struct agw_ratelimit rl;
+	uint64_t seq;
 };
+
+static void touch(struct ctl_client *c)
+{
+	c->last_ms = agw_now_ms();
+	c->last_seq = ++c->srv->seq;
+}
 
 static void client_close(struct ctl_client *c)
 {
@@ -151,7 +159,7 @@ static int client_flush(struct ctl_client *c)
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
 		c->out_off += n;
-		c->last_ms = agw_now_ms();
+		touch(c);
 	}
 	if (c->out.cap > OUT_KEEP)
 		agw_strbuf_free(&c->out);
@@ -178,7 +186,7 @@ static void client_run_one(struct ctl_client *c, char *nl)
 	}
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= used;
-	c->last_ms = agw_now_ms();
+	touch(c);
 }
 
 /*
@@ -223,7 +231,7 @@ static int client_pump(struct ctl_client *c)
 		if (n <= 0)
 			return n ? -errno : -ECONNRESET;
 		c->in_len += n;
-		c->last_ms = agw_now_ms();
+		touch(c);
 	}
 	return 1;
 }
@@ -280,9 +288,9 @@ static struct ctl_client *client_slot(struct agw_ctlsock *s)
 		if (!c->used)
 			return c;
 		if (!c->out.len && !c->in_len) {
-			if (!idle || c->last_ms < idle->last_ms)
+			if (!idle || c->last_seq < idle->last_seq)
 				idle = c;
-		} else if (!busy || c->last_ms < busy->last_ms) {
+		} else if (!busy || c->last_seq < busy->last_seq) {
 			busy = c;
 		}
 	}
@@ -320,7 +328,7 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 	memset(c, 0, sizeof(*c));
 	c->srv = s;
 	c->level = peer_level(fd);
-	c->last_ms = agw_now_ms();
+	touch(c);
 	agw_strbuf_init(&c->out);
 	agw_timer_init(&c->timer, on_timer, c);
 	if (agw_evloop_add_fd(s->loop, &c->h, fd, EPOLLIN, on_client, c)) {

@@ -121,14 +121,30 @@ static bool string(struct jr *r)
 		if (r->p >= r->end)
 			return false;
 		switch (*r->p++) {
-		case '"': put(r, '"'); break;
-		case '\\': put(r, '\\'); break;
-		case '/': put(r, '/'); break;
-		case 'b': put(r, '\b'); break;
-		case 'f': put(r, '\f'); break;
-		case 'n': put(r, '\n'); break;
-		case 'r': put(r, '\r'); break;
-		case 't': put(r, '\t'); break;
+		case '"':
+			put(r, '"');
+			break;
+		case '\\':
+			put(r, '\\');
+			break;
+		case '/':
+			put(r, '/');
+			break;
+		case 'b':
+			put(r, '\b');
+			break;
+		case 'f':
+			put(r, '\f');
+			break;
+		case 'n':
+			put(r, '\n');
+			break;
+		case 'r':
+			put(r, '\r');
+			break;
+		case 't':
+			put(r, '\t');
+			break;
 		case 'u':
 			if (r->end - r->p < 4 || hex4(r->p, &u) || u >= 0x80)
 				return false; /* agw escapes control bytes only */
@@ -214,7 +230,8 @@ static bool value(struct jr *r, int depth)
 		return true;
 	}
 	if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')) {
-		while (r->p < r->end && (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')))
+		while (r->p < r->end &&
+		       (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')))
 			r->p++;
 		return true;
 	}
@@ -233,7 +250,8 @@ static bool field(const char *reply, size_t len, const char *key, char *out,
 	k = strstr(reply, pat);
 	if (!k)
 		return false;
-	r = (struct jr){ .p = k + strlen(pat) - 1, .end = reply + len,
+	r = (struct jr){ .p = k + strlen(pat) - 1,
+			 .end = reply + len,
 			 .str = out };
 	if (!string(&r))
 		return false;
