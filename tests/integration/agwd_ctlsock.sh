@@ -73,7 +73,7 @@ in_ns "$GW" "$BUILD/helpers/mini_mgc" -t 60 \
 T_PIDS+=($!)
 exec 9>"$TMP/mgc.in"
 for _ in $(seq "$N"); do echo "send immediate_1_reserve_access.txt"; done >&9
-wait_for 240 "grep -q '^done $N\$' '$TMP/mgc.out'" ||
+wait_for $((60 + N / 10)) "grep -q '^done $N\$' '$TMP/mgc.out'" ||
 	die "$N Adds did not complete ($(grep -c '^done' "$TMP/mgc.out") done)"
 echo "ok: $N terminations added"
 

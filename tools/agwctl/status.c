@@ -82,9 +82,16 @@ int agwctl_json_walk(const char **p, char *path, size_t plen, size_t used,
 	return 0;
 }
 
+/* "path: value", strings unescaped (bare words have no escapes) */
 static void print_pair(void *arg, const char *path, const char *val, int len)
 {
-	printf("%s: %.*s\n", path, len, val);
+	char *text = malloc(len + 1);
+
+	if (text && agwctl_json_unescape(val, len, text) >= 0)
+		printf("%s: %s\n", path, text);
+	else
+		printf("%s: %.*s\n", path, len, val);
+	free(text);
 }
 
 int agwctl_request(struct agwctl *ctl, int argc, char **argv, char **reply)
