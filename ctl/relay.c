@@ -227,7 +227,8 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 		return;
 	if (!agw_relay_stats(d->relay, c->relay_id, &st))
 		harvest(c, &st);
-	agwd_metric_flow_end(agw_relay_stats(d->relay, c->relay_id, &st) ? NULL : &st);
+	agwd_metric_flow_end(
+		agw_relay_stats(d->relay, c->relay_id, &st) ? NULL : &st);
 	c->relaying = false;
 	agw_relay_abort(d->relay, c->relay_id);
 }

@@ -159,5 +159,6 @@ const struct agw_ctl_cmd agwd_ctl_cmds[] = {
 };
 
 /* What a read-level peer of the control socket may run (agwctl(8)). */
-const char *const agwd_ctl_read_cmds[] = { "contexts", "flows", "stats",
-					   "status",   "terminations", NULL };
+const char *const agwd_ctl_read_cmds[] = {
+	"contexts", "flows", "stats", "status", "terminations", NULL,
+};
