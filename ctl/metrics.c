@@ -124,7 +124,7 @@ static const char *const cmd_names[AGWD_M_CMDS] = {
 static const struct agw_metric_label l_cmd = { "command", cmd_names,
 					       AGWD_M_CMDS };
 
-static char err_text[AGWD_M_ERRS][8];
+static char err_text[AGWD_M_ERRS][12];
 static const char *err_names[AGWD_M_ERRS];
 static const struct agw_metric_label l_err = { "code", err_names, AGWD_M_ERRS };
 
@@ -169,8 +169,8 @@ static const struct agw_metric_label l_tls = { "result", tls_names,
 static void names_init(struct agwd *d)
 {
 	if (!err_names[0]) {
-		for (int i = 0; i < AGWD_M_ERRS - 1; i++) {
-			snprintf(err_text[i], sizeof(err_text[i]), "%d",
+		for (unsigned int i = 0; i < AGWD_M_ERRS - 1; i++) {
+			snprintf(err_text[i], sizeof(err_text[i]), "%u",
 				 AGWD_M_ERR_LO + i);
 			err_names[i] = err_text[i];
 		}
