@@ -21,6 +21,7 @@
 #include "agw/fsutil.h"
 #include "agw/log.h"
 #include "ctx.h"
+#include "metrics.h"
 #include "tls.h"
 
 /* One line for the log: control characters escaped, length capped. */
@@ -264,13 +265,17 @@ static int start(struct agwd *d)
 	else if (err)
 		agw_err("control socket %s: %s", d->cfg.control_socket,
 			strerror(-err));
-	return err;
+	if (err)
+		return err;
+	agw_ctlsock_set_read_cmds(d->ctl, agwd_ctl_read_cmds);
+	return agwd_metrics_init(d);
 }
 
 /* The gate goes last but for the lock (main): released entries, then
  * the attachments, then the maps. */
 static void stop(struct agwd *d)
 {
+	agwd_metrics_fini(d);
 	agw_ctlsock_close(d->ctl);
 	agwd_ctx_fini(d);
 	agwd_relay_fini(d);

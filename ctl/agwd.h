@@ -219,5 +219,6 @@ extern const struct agw_ctl_cmd agwd_ctl_cmds[];
  * (message printed).
  */
 int agwd_parse_options(struct agwd *d, int argc, char **argv);
+extern const char *const agwd_ctl_read_cmds[];
 
 #endif /* AGWD_H */

@@ -16,6 +16,7 @@
 #include "agw/log.h"
 #include "agw/profile.h"
 #include "ctx.h"
+#include "metrics.h"
 #include "tls.h"
 
 #define WILD_MAX 64 /* terminations one wildcard may name */
@@ -625,6 +626,7 @@ static int cmd_audit_cap(struct exec *x, const struct h248_command *c)
 
 static int run_command(struct exec *x, const struct h248_command *c)
 {
+	agwd_metric_command(c->cmd);
 	if (!c->ntids)
 		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND,
 				 "command without termination ID");
@@ -712,6 +714,7 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 				if (rc)
 					h248_build_error(&d->arena, &rc->desc,
 							 x.e.code, x.e.text);
+				agwd_metric_error(x.e.code);
 				continue;
 			}
 			goto error;
@@ -720,6 +723,7 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 		continue;
 error:
 		agw_info("h248: error %d: %s", x.e.code, x.e.text);
+		agwd_metric_error(x.e.code);
 		h248_build_error(&d->arena, &x.ra->error, x.e.code, x.e.text);
 		end_action(&x);
 		return; /* the rest of the transaction is not executed */

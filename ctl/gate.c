@@ -15,6 +15,7 @@
 
 #include "agw/log.h"
 #include "ctx.h"
+#include "metrics.h"
 
 #define BPF_FS_MAGIC_NUMBER 0xcafe4a11
 
@@ -362,6 +363,7 @@ void agwd_gate_term_del(struct agwd *d, struct agwd_term *t)
 {
 	if (!t->gate_added)
 		return;
+	agwd_metric_term_gone(d, t);
 	agw_gate_term_del(d->gate, &t->local_addr, t->port);
 	t->gate_added = false;
 }

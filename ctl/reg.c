@@ -10,6 +10,7 @@
 
 #include "agw/log.h"
 #include "agwd.h"
+#include "metrics.h"
 
 const char *agwd_reg_state_name(enum agwd_reg_state s)
 {
@@ -90,6 +91,7 @@ static void retry_later(struct agwd *d)
 							  d->reg_backoff_ms * 2;
 	if (d->out_proto == AGW_H248_UDP && d->cfg.nmgc > 1) {
 		d->mgc_idx = (d->mgc_idx + 1) % d->cfg.nmgc;
+		agw_metric_inc(&agwd_metrics.mgc_switches);
 		d->mgc_addr = d->cfg.mgc[d->mgc_idx];
 	}
 }
@@ -109,6 +111,7 @@ void agwd_reg_start(struct agwd *d)
 			return; /* on_mgc_link(up) calls again */
 	}
 	d->reg = AGWD_REGISTERING;
+	agw_metric_inc(&agwd_metrics.reg_attempts);
 	/* replies cached for the last association answer nothing now */
 	if (d->mgc_sender)
 		agw_txn_cache_ack(d->cache, d->mgc_sender, 0, UINT32_MAX);
@@ -155,6 +158,7 @@ void agwd_reg_lost(struct agwd *d, const char *why)
 		return;
 	if (d->reg == AGWD_REGISTERED)
 		agw_warn("h248: MGC lost (%s): registering again", why);
+	agw_metric_inc(&agwd_metrics.reg_lost);
 	agw_timer_stop(d->loop, &d->hb_timer);
 	d->reg = AGWD_UNREGISTERED;
 	agw_txn_out_cancel_all(d->out);

@@ -21,6 +21,7 @@
 #include "agw/log.h"
 #include "agw/relay_maps.h"
 #include "ctx.h"
+#include "metrics.h"
 #include "tls.h"
 
 static void on_relay_fd(struct agw_evfd *h, uint32_t events)
@@ -216,6 +217,7 @@ void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 	if (!c->relaying || c->relay_id != flow_id)
 		return; /* aborted by a Subtract: already harvested */
 	harvest(c, st);
+	agwd_metric_flow_end(st);
 	c->relaying = false;
 	agwd_flow_ends(c, st, ends);
 	agw_info(
@@ -243,6 +245,8 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 		return;
 	if (!agw_relay_stats(d->relay, c->relay_id, &st))
 		harvest(c, &st);
+	agwd_metric_flow_end(
+		agw_relay_stats(d->relay, c->relay_id, &st) ? NULL : &st);
 	c->relaying = false;
 	agw_relay_abort(d->relay, c->relay_id);
 }

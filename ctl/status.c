@@ -9,6 +9,7 @@
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "agwd.h"
+#include "metrics.h"
 #include "tls.h"
 
 /* A writer's error: the partial members go, the reply is strerror's. */
@@ -144,6 +145,11 @@ static int cmd_terminations(void *arg, const char *args,
 	return json_done(agwd_ctl_terminations(arg, out), out);
 }
 
+static int cmd_stats(void *arg, const char *args, struct agw_strbuf *out)
+{
+	return agwd_ctl_stats(arg, args, out);
+}
+
 static int cmd_flows(void *arg, const char *args, struct agw_strbuf *out)
 {
 	return agwd_ctl_flows(arg, args, out);
@@ -157,7 +163,14 @@ const struct agw_ctl_cmd agwd_ctl_cmds[] = {
 	{ "terminations",
 	  "terminations: state, gate mode, addresses, SYN and octet counters",
 	  cmd_terminations },
+	{ "stats", "metrics in the Prometheus text format (in \"text\")",
+	  cmd_stats },
 	{ "status", "registration, MGC, transport, uptime, realms",
 	  cmd_status },
 	{ NULL, NULL, NULL },
+};
+
+/* What a read-level peer of the control socket may run (agwctl(8)). */
+const char *const agwd_ctl_read_cmds[] = {
+	"contexts", "flows", "stats", "status", "terminations", NULL,
 };

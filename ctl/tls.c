@@ -18,6 +18,7 @@
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "agw/tls_sdp.h"
+#include "metrics.h"
 #include "tls.h"
 
 /* ---- certificate ------------------------------------------------------ */
@@ -212,6 +213,7 @@ static void session_failed(struct agwd *d, struct agwd_term *t,
 
 	x->state = AGW_TLS_FAILED;
 	x->failure = f;
+	agwd_metric_tls(f);
 	/* reason may point into the session: copied before it goes */
 	snprintf(x->reason, sizeof(x->reason), "%s", reason);
 	agw_evloop_del_fd(d->loop, &x->sev);
@@ -230,6 +232,7 @@ static void handshake_done(struct agwd_term *t)
 	char peer[AGW_FP_ATTR_MAX] = "none";
 
 	x->handshake_done = true;
+	agwd_metric_tls(AGW_TLS_FAIL_NONE);
 	snprintf(x->version, sizeof(x->version), "%s",
 		 agw_tls_session_version(x->s));
 	snprintf(x->cipher, sizeof(x->cipher), "%s",

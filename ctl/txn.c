@@ -14,6 +14,7 @@
 
 #include "agw/log.h"
 #include "agwd.h"
+#include "metrics.h"
 
 #define ARENA_BUF 65536
 
@@ -99,6 +100,7 @@ static void send_trans_error(struct agwd *d, enum agw_h248_proto proto,
 	t = h248_build_transaction(&d->arena, m, H248_TR_REPLY, tid);
 	if (!t || !h248_build_error(&d->arena, &t->error, code, text))
 		return;
+	agwd_metric_error(code);
 	encode_send(d, m, proto, peer, &out);
 }
 
@@ -151,6 +153,7 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 	struct agw_txn *txn;
 	struct h248_str out;
 	int st;
+	uint64_t t0 = agwd_metric_now_ns();
 
 	d->rx_requests++;
 	if (d->reg != AGWD_REGISTERED) {
@@ -190,6 +193,7 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 		agw_txn_cache_drop(d->cache, txn);
 		return;
 	}
+	agwd_metric_txn_done(t0);
 	if (agw_txn_cache_reply(d->cache, txn, out.ptr, out.len))
 		agw_txn_cache_drop(d->cache, txn);
 }

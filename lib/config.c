@@ -48,6 +48,8 @@ const char agw_config_default_ini[] =
 	"[log]\n"
 	"level = info\n"
 	"target = stderr\n"
+	"[metrics]\n"
+	"listen = off\n"
 	"[relay]\n"
 	"path = auto\n"
 	"max_unsent = 0\n"
@@ -417,9 +419,18 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 		cfg->log_target = x;
 		return NULL;
 	}
+	if (SEC("metrics", "listen")) {
+		cfg->metrics_on = strcmp(v, "off") != 0;
+		if (cfg->metrics_on &&
+		    (agw_sockaddr_parse(v, 0, &cfg->metrics_listen) ||
+		     !agw_sockaddr_port(&cfg->metrics_listen)))
+			return "expected off or ADDRESS:PORT";
+		return NULL;
+	}
 	if (strcmp(section, "agwd") && strcmp(section, "h248") &&
 	    strcmp(section, "limits") && strcmp(section, "timers") &&
-	    strcmp(section, "tls") && strcmp(section, "log"))
+	    strcmp(section, "tls") && strcmp(section, "log") &&
+	    strcmp(section, "metrics"))
 		return "unknown section";
 	return "unknown key";
 }
@@ -668,6 +679,10 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 	fprintf(f, "\n[log]\nlevel = %s\ntarget = %s\n",
 		agw_log_level_name(cfg->log_level),
 		agw_log_target_name(cfg->log_target));
+	fprintf(f, "\n[metrics]\nlisten = %s\n",
+		cfg->metrics_on ? agw_sockaddr_str(&cfg->metrics_listen, true,
+						   a, sizeof(a)) :
+				  "off");
 	print_relay(cfg, f);
 	for (unsigned int i = 0; i < cfg->nrealms; i++) {
 		const struct agw_realm_cfg *r = &cfg->realms[i];

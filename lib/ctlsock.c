@@ -18,50 +18,76 @@
 #include "agw/json.h"
 #include "agw/log.h"
 
-#define MAX_CLIENTS 16
-#define CLIENT_IDLE_MS 30000
 #define CLIENT_TIMEOUT_MS 5000
+/* requests run per wake-up of one client before others get a turn */
+#define CLIENT_BUDGET 64
+/* a reply buffer larger than this is released once sent */
+#define OUT_KEEP 65536
 
 struct ctl_client {
 	struct agw_ctlsock *srv;
 	struct agw_evfd h;
-	struct agw_timer idle;
+	struct agw_timer timer; /* idle, or stalled while a reply waits */
 	char in[AGW_CTL_REQ_MAX];
 	size_t in_len;
-	struct agw_strbuf out;
+	struct agw_strbuf out; /* the reply being sent, at most one */
 	size_t out_off;
+	uint64_t last_ms; /* last request read or reply byte sent */
+	uint64_t last_seq; /* the same as an order among clients */
+	enum agw_ctl_level level;
 	bool used;
 };
 
 struct agw_ctlsock {
 	struct agw_evloop *loop;
 	const struct agw_ctl_cmd *cmds;
+	const char *const *read_cmds;
 	void *arg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct agw_evfd listen_h;
-	struct ctl_client clients[MAX_CLIENTS];
+	struct ctl_client clients[AGW_CTL_MAX_CLIENTS];
+	struct agw_ctlsock_stats st;
 	struct agw_ratelimit rl;
+	uint64_t seq;
 };
+
+static void touch(struct ctl_client *c)
+{
+	c->last_ms = agw_now_ms();
+	c->last_seq = ++c->srv->seq;
+}
 
 static void client_close(struct ctl_client *c)
 {
 	agw_evloop_del_fd(c->srv->loop, &c->h);
-	agw_timer_stop(c->srv->loop, &c->idle);
+	agw_timer_stop(c->srv->loop, &c->timer);
 	close(c->h.fd);
 	agw_strbuf_free(&c->out);
 	c->used = false;
+	c->srv->st.clients--;
 }
 
-static int run_help(struct agw_ctlsock *s, struct agw_strbuf *out)
+static bool is_read_cmd(const char *const *read_cmds, const char *name)
+{
+	for (; read_cmds && *read_cmds; read_cmds++)
+		if (!strcmp(*read_cmds, name))
+			return true;
+	return false;
+}
+
+static int run_help(const struct agw_ctl_cmd *cmds,
+		    const char *const *read_cmds, struct agw_strbuf *out)
 {
 	struct agw_json w;
 
 	agw_json_init_members(&w, out);
 	agw_json_arr_open(&w, "commands");
-	for (const struct agw_ctl_cmd *c = s->cmds; c->name; c++) {
+	for (const struct agw_ctl_cmd *c = cmds; c->name; c++) {
 		agw_json_obj_open(&w, NULL);
 		agw_json_str(&w, "name", c->name);
 		agw_json_str(&w, "help", c->help ? c->help : "");
+		agw_json_str(&w, "level",
+			     is_read_cmd(read_cmds, c->name) ? "read" : "admin");
 		agw_json_obj_close(&w);
 	}
 	agw_json_arr_close(&w);
@@ -88,12 +114,13 @@ static void reply(struct agw_strbuf *out, const struct agw_strbuf *members,
 	agw_strbuf_append(out, "\n", 1);
 }
 
-/* Run one request line and append its one-line reply to c->out. */
-static void run_request(struct ctl_client *c, char *line)
+int agw_ctl_dispatch(const struct agw_ctl_cmd *cmds,
+		     const char *const *read_cmds, void *arg,
+		     enum agw_ctl_level level, char *line,
+		     struct agw_strbuf *out)
 {
-	struct agw_ctlsock *s = c->srv;
-	struct agw_strbuf body;
 	const struct agw_ctl_cmd *cmd = NULL;
+	struct agw_strbuf body;
 	char *args;
 	int r = -ENOENT;
 
@@ -105,27 +132,44 @@ static void run_request(struct ctl_client *c, char *line)
 	args[strcspn(args, "\r")] = 0;
 	agw_strbuf_init(&body);
 	if (!strcmp(line, "help")) {
-		r = run_help(s, &body);
+		r = run_help(cmds, read_cmds, &body);
 	} else {
-		for (const struct agw_ctl_cmd *k = s->cmds; k->name; k++)
+		for (const struct agw_ctl_cmd *k = cmds; k->name; k++)
 			if (!strcmp(line, k->name))
 				cmd = k;
-		if (cmd)
-			r = cmd->fn(s->arg, args, &body);
-		else
+		if (cmd && level < AGW_CTL_ADMIN &&
+		    !is_read_cmd(read_cmds, cmd->name)) {
+			r = -EACCES;
+			agw_strbuf_printf(
+				&body,
+				"%s: permission denied (needs level admin)",
+				cmd->name);
+		} else if (cmd) {
+			r = cmd->fn(arg, args, &body);
+		} else {
 			agw_strbuf_printf(&body,
 					  "unknown command '%.64s' (try help)",
 					  line);
+		}
 	}
-	if (r >= 0 && !body.err)
-		reply(&c->out, &body, NULL);
+	if (r >= 0 && body.err)
+		r = body.err;
+	if (r >= 0 && body.len > AGW_CTL_REPLY_MAX) {
+		r = -EMSGSIZE;
+		agw_strbuf_reset(&body);
+		agw_strbuf_printf(&body, "reply longer than %u bytes",
+				  AGW_CTL_REPLY_MAX);
+	}
+	if (r >= 0)
+		reply(out, &body, NULL);
 	else
-		reply(&c->out, NULL,
-		      body.len && r < 0 ? body.buf :
-					  strerror(r < 0 ? -r : ENOMEM));
+		reply(out, NULL,
+		      body.len && !body.err ? body.buf : strerror(-r));
 	agw_strbuf_free(&body);
+	return r < 0 ? r : 0;
 }
 
+/* Send what the reply still holds; 0 when all or part went, or -errno. */
 static int client_flush(struct ctl_client *c)
 {
 	while (c->out_off < c->out.len) {
@@ -135,36 +179,62 @@ static int client_flush(struct ctl_client *c)
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
 		c->out_off += n;
+		touch(c);
 	}
-	agw_strbuf_reset(&c->out);
+	if (c->out.cap > OUT_KEEP)
+		agw_strbuf_free(&c->out);
+	else
+		agw_strbuf_reset(&c->out);
 	c->out_off = 0;
 	return 0;
 }
 
-static void on_client(struct agw_evfd *h, uint32_t events)
+/* Run the first complete request line of c->in into c->out. */
+static void client_run_one(struct ctl_client *c, char *nl)
 {
-	struct ctl_client *c = h->arg;
-	char *nl;
-	ssize_t n;
+	struct agw_ctlsock *s = c->srv;
+	size_t used = nl - c->in + 1;
 
-	agw_timer_start(c->srv->loop, &c->idle, CLIENT_IDLE_MS);
-	if (events & EPOLLOUT && client_flush(c) < 0)
-		goto close;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		n = recv(h->fd, c->in + c->in_len, sizeof(c->in) - c->in_len,
-			 0);
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0)
-			goto close;
-		c->in_len += n;
-		while ((nl = memchr(c->in, '\n', c->in_len))) {
-			size_t used = nl - c->in + 1;
+	*nl = 0;
+	s->st.requests++;
+	if (agw_ctl_dispatch(s->cmds, s->read_cmds, s->arg, c->level, c->in,
+			     &c->out) == -EACCES)
+		s->st.denied++;
+	if (c->out.err) {
+		/* not even the error reply fitted: drop the client */
+		agw_strbuf_free(&c->out);
+	}
+	memmove(c->in, c->in + used, c->in_len - used);
+	c->in_len -= used;
+	touch(c);
+}
 
-			*nl = 0;
-			run_request(c, c->in);
-			memmove(c->in, c->in + used, c->in_len - used);
-			c->in_len -= used;
+/*
+ * Send the pending reply; once it is gone run the next buffered request,
+ * reading more only when none is buffered. Returns 1 while a reply waits
+ * for the peer (or the budget ran out), 0 when waiting for requests,
+ * -errno to close.
+ */
+static int client_pump(struct ctl_client *c)
+{
+	for (int budget = CLIENT_BUDGET; budget > 0; budget--) {
+		char *nl;
+		ssize_t n;
+		int err;
+
+		if (c->out.len) {
+			err = client_flush(c);
+			if (err)
+				return err;
+			if (c->out.len)
+				return 1;
+		}
+		nl = memchr(c->in, '\n', c->in_len);
+		if (nl) {
+			client_run_one(c, nl);
+			if (!c->out.len)
+				return -ENOMEM;
+			continue;
 		}
 		if (c->in_len == sizeof(c->in)) {
 			char e[64];
@@ -173,52 +243,123 @@ static void on_client(struct agw_evfd *h, uint32_t events)
 				 AGW_CTL_REQ_MAX - 1);
 			reply(&c->out, NULL, e);
 			client_flush(c);
-			goto close;
+			return -E2BIG;
 		}
-		if (client_flush(c) < 0)
-			goto close;
+		n = recv(c->h.fd, c->in + c->in_len, sizeof(c->in) - c->in_len,
+			 0);
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return n ? -errno : -ECONNRESET;
+		c->in_len += n;
+		touch(c);
 	}
-	agw_evloop_mod_fd(c->srv->loop, h,
-			  EPOLLIN | (c->out.len ? EPOLLOUT : 0));
-	return;
-close:
+	return 1;
+}
+
+static void client_arm(struct ctl_client *c, bool waiting)
+{
+	agw_timer_start_at(c->srv->loop, &c->timer,
+			   c->last_ms + (waiting ? AGW_CTL_STALL_MS :
+						   AGW_CTL_IDLE_MS));
+}
+
+static void on_client(struct agw_evfd *h, uint32_t events)
+{
+	struct ctl_client *c = h->arg;
+	int r;
+
+	if (events & EPOLLERR) {
+		client_close(c);
+		return;
+	}
+	r = client_pump(c);
+	if (r < 0) {
+		client_close(c);
+		return;
+	}
+	/* while a reply waits, no request is read: pipelined requests stay
+	 * in the kernel's bounded socket buffer */
+	agw_evloop_mod_fd(c->srv->loop, h, r ? EPOLLOUT : EPOLLIN);
+	client_arm(c, c->out.len);
+}
+
+static void on_timer(struct agw_timer *t)
+{
+	struct ctl_client *c = t->arg;
+	struct agw_ctlsock *s = c->srv;
+
+	if (c->out.len) {
+		s->st.stalled++;
+		agw_log_ratelimited(
+			&s->rl, AGW_LOG_NOTICE,
+			"control socket: client read nothing of a %zu-byte reply for %d ms, dropped",
+			c->out.len - c->out_off, AGW_CTL_STALL_MS);
+	}
 	client_close(c);
 }
 
-static void on_idle(struct agw_timer *t)
+/* A free slot, or the slot of the client evicted for a new one. */
+static struct ctl_client *client_slot(struct agw_ctlsock *s)
 {
-	client_close(t->arg);
+	struct ctl_client *idle = NULL, *busy = NULL, *c;
+
+	for (int i = 0; i < AGW_CTL_MAX_CLIENTS; i++) {
+		c = &s->clients[i];
+		if (!c->used)
+			return c;
+		if (!c->out.len && !c->in_len) {
+			if (!idle || c->last_seq < idle->last_seq)
+				idle = c;
+		} else if (!busy || c->last_seq < busy->last_seq) {
+			busy = c;
+		}
+	}
+	c = idle ? idle : busy;
+	s->st.evicted++;
+	agw_log_ratelimited(
+		&s->rl, AGW_LOG_NOTICE,
+		"control socket: %d clients already, closing the one %s for %llu ms",
+		AGW_CTL_MAX_CLIENTS, idle ? "idle" : "stalled",
+		(unsigned long long)(agw_now_ms() - c->last_ms));
+	client_close(c);
+	return c;
+}
+
+static enum agw_ctl_level peer_level(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return AGW_CTL_READ;
+	return cred.uid == 0 || cred.uid == geteuid() ? AGW_CTL_ADMIN :
+							AGW_CTL_READ;
 }
 
 static void on_accept(struct agw_evfd *h, uint32_t events)
 {
 	struct agw_ctlsock *s = h->arg;
-	struct ctl_client *c = NULL;
+	struct ctl_client *c;
 	int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (!s->clients[i].used)
-			c = &s->clients[i];
-	if (!c) {
-		agw_log_ratelimited(
-			&s->rl, AGW_LOG_WARNING,
-			"control socket: %d clients already, refusing one",
-			MAX_CLIENTS);
-		close(fd);
-		return;
-	}
+	c = client_slot(s);
 	memset(c, 0, sizeof(*c));
 	c->srv = s;
+	c->level = peer_level(fd);
+	touch(c);
 	agw_strbuf_init(&c->out);
-	agw_timer_init(&c->idle, on_idle, c);
+	agw_timer_init(&c->timer, on_timer, c);
 	if (agw_evloop_add_fd(s->loop, &c->h, fd, EPOLLIN, on_client, c)) {
 		close(fd);
 		return;
 	}
 	c->used = true;
-	agw_timer_start(s->loop, &c->idle, CLIENT_IDLE_MS);
+	s->st.clients++;
+	s->st.accepted++;
+	client_arm(c, false);
 }
 
 static int fill_sun(struct sockaddr_un *sun, const char *path)
@@ -284,7 +425,7 @@ int agw_ctlsock_open(struct agw_evloop *loop, const char *path,
 		goto err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    chmod(path, 0660) || listen(fd, 16)) {
+	    chmod(path, 0660) || listen(fd, 64)) {
 		err = -errno;
 		goto err;
 	}
@@ -306,13 +447,24 @@ void agw_ctlsock_close(struct agw_ctlsock *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < MAX_CLIENTS; i++)
+	for (int i = 0; i < AGW_CTL_MAX_CLIENTS; i++)
 		if (s->clients[i].used)
 			client_close(&s->clients[i]);
 	agw_evloop_del_fd(s->loop, &s->listen_h);
 	close(s->listen_h.fd);
 	unlink(s->path);
 	free(s);
+}
+
+void agw_ctlsock_set_read_cmds(struct agw_ctlsock *s, const char *const *names)
+{
+	s->read_cmds = names;
+}
+
+void agw_ctlsock_get_stats(const struct agw_ctlsock *s,
+			   struct agw_ctlsock_stats *st)
+{
+	*st = s->st;
 }
 
 /* ---- client ----------------------------------------------------------- */
@@ -331,8 +483,13 @@ static int wait_fd(int fd, short ev, uint64_t deadline)
 	return r ? 0 : -ETIMEDOUT;
 }
 
-int agw_ctl_request(const char *sock_path, const char *req, char *reply,
-		    size_t len)
+/*
+ * One request; the reply goes to *buf (len bytes, or grown with realloc
+ * up to max when grow is set). Waits up to CLIENT_TIMEOUT_MS without
+ * progress.
+ */
+static int ctl_request(const char *sock_path, const char *req, char **buf,
+		       size_t len, size_t max, bool grow)
 {
 	struct sockaddr_un sun;
 	uint64_t deadline = agw_now_ms() + CLIENT_TIMEOUT_MS;
@@ -373,10 +530,21 @@ int agw_ctl_request(const char *sock_path, const char *req, char *reply,
 		char *nl;
 
 		if (have == len - 1) {
-			err = -EMSGSIZE;
-			goto out;
+			char *b;
+
+			if (!grow || len >= max) {
+				err = -EMSGSIZE;
+				goto out;
+			}
+			len = len * 2 < max ? len * 2 : max;
+			b = realloc(*buf, len);
+			if (!b) {
+				err = -ENOMEM;
+				goto out;
+			}
+			*buf = b;
 		}
-		n = recv(fd, reply + have, len - 1 - have, 0);
+		n = recv(fd, *buf + have, len - 1 - have, 0);
 		if (n == 0) {
 			err = -ECONNRESET;
 			goto out;
@@ -390,15 +558,38 @@ int agw_ctl_request(const char *sock_path, const char *req, char *reply,
 				goto out;
 			continue;
 		}
-		nl = memchr(reply + have, '\n', n);
+		deadline = agw_now_ms() + CLIENT_TIMEOUT_MS;
+		nl = memchr(*buf + have, '\n', n);
 		have += n;
 		if (nl) {
 			*nl = 0;
-			err = nl - reply;
+			err = nl - *buf;
 			goto out;
 		}
 	}
 out:
 	close(fd);
 	return err;
+}
+
+int agw_ctl_request(const char *sock_path, const char *req, char *reply,
+		    size_t len)
+{
+	return ctl_request(sock_path, req, &reply, len, len, false);
+}
+
+int agw_ctl_request_alloc(const char *sock_path, const char *req, char **reply,
+			  size_t max)
+{
+	int r;
+
+	*reply = malloc(4096);
+	if (!*reply)
+		return -ENOMEM;
+	r = ctl_request(sock_path, req, reply, 4096, max, true);
+	if (r < 0) {
+		free(*reply);
+		*reply = NULL;
+	}
+	return r;
 }

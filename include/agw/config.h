@@ -63,6 +63,9 @@ struct agw_config {
 	bool tls_ktls13_tx;
 	/* [log] */
 	int log_level, log_target;
+	/* [metrics]: the HTTP endpoint, off unless listen is set */
+	bool metrics_on;
+	struct agw_sockaddr metrics_listen;
 	/* [realm NAME] */
 	struct agw_realm_cfg realms[AGW_CFG_MAX_REALMS];
 	unsigned int nrealms;

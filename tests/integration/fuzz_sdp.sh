@@ -9,35 +9,6 @@
 # property; the reproducer is kept in $BUILD/test-logs/.
 set -euo pipefail
 cd "$AGW_SRC"
-seconds=${AGW_FUZZ_SECONDS:-60}
-
-make --no-print-directory fuzz-sdp
-fuzzer=$AGW_SRC/build-fuzz/fuzz_sdp
-logs=$BUILD/test-logs
-mkdir -p "$logs"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-# Every seed must go through the properties first, one by one, so a broken
-# seed names itself.
-for seed in tests/fuzz/corpus/sdp/*; do
-	"$fuzzer" -runs=1 "$seed" >"$work/seed.log" 2>&1 || {
-		cat "$work/seed.log"
-		echo "seed $seed fails"
-		exit 1
-	}
-done
-
-# New inputs go to the scratch directory, never into the checked-in corpus.
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-	-dict=tests/fuzz/sdp.dict -print_final_stats=1 \
-	-artifact_prefix="$logs/fuzz_sdp-" "$work" tests/fuzz/corpus/sdp \
-	>"$work/fuzz.log" 2>&1 || {
-	grep -v '^#' "$work/fuzz.log" | tail -n 40
-	echo "fuzz_sdp found a failure (reproducer in $logs)"
-	exit 1
-}
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log")
-echo "fuzz_sdp: $runs executions in ${seconds}s, no failure"
-[ "${runs:-0}" -gt 0 ]
+. tests/integration/lib/fuzz.sh
+fuzz_run fuzz_sdp tests/fuzz/corpus/sdp tests/fuzz/sdp.dict \
+	"${AGW_FUZZ_SECONDS:-60}"

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -35,11 +37,30 @@ static int cmd_fail(void *arg, const char *args, struct agw_strbuf *out)
 	return -EPERM;
 }
 
+/* "big N": a reply of N bytes of padding */
+static int cmd_big(void *arg, const char *args, struct agw_strbuf *out)
+{
+	size_t n = strtoul(args, NULL, 10);
+	char chunk[4096];
+
+	memset(chunk, 'x', sizeof(chunk));
+	agw_strbuf_printf(out, ",\"pad\":\"");
+	for (size_t i = 0; i < n; i += sizeof(chunk))
+		agw_strbuf_append(out, chunk,
+				  n - i < sizeof(chunk) ? n - i :
+							  sizeof(chunk));
+	agw_strbuf_printf(out, "\"");
+	return 0;
+}
+
 static const struct agw_ctl_cmd cmds[] = {
 	{ "echo", "echo the arguments", cmd_echo },
 	{ "fail", "always fails", cmd_fail },
+	{ "big", "a big reply", cmd_big },
 	{ NULL, NULL, NULL },
 };
+
+static const char *const read_cmds[] = { "echo", "big", NULL };
 
 struct server {
 	pthread_t th;
@@ -69,6 +90,7 @@ static void server_start(struct server *s)
 	ck_assert_int_eq(agw_evloop_new(&s->loop), 0);
 	ck_assert_int_eq(
 		agw_ctlsock_open(s->loop, path, cmds, &s->calls, &s->cs), 0);
+	agw_ctlsock_set_read_cmds(s->cs, read_cmds);
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	ck_assert_int_eq(agw_evloop_add_fd(s->loop, &s->stop_h, s->stop_fd,
 					   EPOLLIN, on_stop, s),
@@ -128,7 +150,7 @@ START_TEST(request_reply)
 	ck_assert_int_gt(agw_ctl_request(path, "help", r, sizeof(r)), 0);
 	ck_assert_str_eq(
 		r,
-		"{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\"},{\"name\":\"fail\",\"help\":\"always fails\"}]}");
+		"{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\",\"level\":\"read\"},{\"name\":\"fail\",\"help\":\"always fails\",\"level\":\"admin\"},{\"name\":\"big\",\"help\":\"a big reply\",\"level\":\"read\"}]}");
 	ck_assert_int_eq(agw_ctl_request(path, "echo", r, 10), -EMSGSIZE);
 	ck_assert_int_eq(agw_ctl_request(path, "a\nb", r, sizeof(r)), -EINVAL);
 	server_stop(&s);
@@ -231,6 +253,101 @@ START_TEST(stale_socket_replaced_live_refused)
 }
 END_TEST
 
+START_TEST(big_reply_streamed)
+{
+	struct server s;
+	char *r, small[256];
+	int n;
+
+	server_start(&s);
+	/* 20 MB: far past any fixed buffer, streamed as the client reads */
+	n = agw_ctl_request_alloc(path, "big 20000000", &r, 64u << 20);
+	ck_assert_int_eq(n,
+			 20000000 + (int)strlen("{\"ok\":true,\"pad\":\"\"}"));
+	ck_assert(!strncmp(r, "{\"ok\":true,\"pad\":\"xxx", 21));
+	ck_assert_str_eq(r + n - 3, "x\"}");
+	free(r);
+	/* a bound the reply exceeds */
+	ck_assert_int_eq(agw_ctl_request_alloc(path, "big 100000", &r, 50000),
+			 -EMSGSIZE);
+	ck_assert_ptr_null(r);
+	ck_assert_int_gt(agw_ctl_request(path, "echo", small, sizeof(small)),
+			 0);
+	server_stop(&s);
+}
+END_TEST
+
+START_TEST(idle_clients_evicted)
+{
+	struct server s;
+	struct agw_ctlsock_stats st;
+	int fds[AGW_CTL_MAX_CLIENTS + 10];
+	char r[256];
+
+	server_start(&s);
+	for (int i = 0; i < AGW_CTL_MAX_CLIENTS + 10; i++)
+		fds[i] = raw_connect();
+	/* every slot is held by an idle client: a request still gets in */
+	ck_assert_int_gt(agw_ctl_request(path, "echo x", r, sizeof(r)), 0);
+	ck_assert_str_eq(r, "{\"ok\":true,\"args\":\"x\",\"n\":1}");
+	/* the oldest went first: the first client is closed, the last not */
+	ck_assert_int_eq(recv(fds[0], r, sizeof(r), 0), 0);
+	ck_assert_int_eq(write(fds[AGW_CTL_MAX_CLIENTS + 9], "echo y\n", 7), 7);
+	read_lines(fds[AGW_CTL_MAX_CLIENTS + 9], r, sizeof(r), 1);
+	ck_assert_str_eq(r, "{\"ok\":true,\"args\":\"y\",\"n\":2}\n");
+	for (int i = 0; i < AGW_CTL_MAX_CLIENTS + 10; i++)
+		close(fds[i]);
+	agw_ctlsock_get_stats(s.cs, &st);
+	ck_assert_uint_ge(st.evicted, 11);
+	ck_assert_uint_eq(st.accepted, AGW_CTL_MAX_CLIENTS + 11);
+	server_stop(&s);
+}
+END_TEST
+
+/* A peer of another uid has level read: read commands run, others not. */
+START_TEST(levels_by_peer_uid)
+{
+	struct server s;
+	char r[512];
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		return; /* needs another uid */
+	server_start(&s);
+	/* let uid 65534 reach the socket */
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	snprintf(r, sizeof(r), "%s", path);
+	*strrchr(r, '/') = 0;
+	ck_assert_int_eq(chmod(r, 0755), 0);
+	*strrchr(r, '/') = 0;
+	ck_assert_int_eq(chmod(r, 0755), 0);
+	pid = fork();
+	if (!pid) {
+		char reply[512];
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		if (agw_ctl_request(path, "echo a", reply, sizeof(reply)) <=
+			    0 ||
+		    strcmp(reply, "{\"ok\":true,\"args\":\"a\",\"n\":1}"))
+			_exit(11);
+		if (agw_ctl_request(path, "fail x", reply, sizeof(reply)) <=
+			    0 ||
+		    strcmp(reply,
+			   "{\"ok\":false,\"error\":\"fail: permission denied (needs level admin)\"}"))
+			_exit(12);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	/* root is admin */
+	ck_assert_int_gt(agw_ctl_request(path, "fail x", r, sizeof(r)), 0);
+	ck_assert_str_eq(r, "{\"ok\":false,\"error\":\"bad: x\"}");
+	server_stop(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("ctlsock");
@@ -243,6 +360,9 @@ int main(void)
 	tcase_add_test(tc, request_reply);
 	tcase_add_test(tc, pipelined_split_and_oversize);
 	tcase_add_test(tc, stale_socket_replaced_live_refused);
+	tcase_add_test(tc, big_reply_streamed);
+	tcase_add_test(tc, idle_clients_evicted);
+	tcase_add_test(tc, levels_by_peer_uid);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -12,9 +12,6 @@
 #include "agw/json.h"
 #include "agwctl.h"
 
-/* 64 KiB holds a few hundred flows; a full agwd holds 65536 contexts. */
-#define FLOWS_REPLY_MAX (64u << 20)
-
 enum col {
 	C_CONTEXT,
 	C_A,
@@ -121,16 +118,13 @@ static void collect(void *arg, const char *path, enum agw_json_type type,
 int agwctl_flows(struct agwctl *ctl, int argc, char **argv)
 {
 	struct table t = { .row = -1 };
-	char *reply;
+	char *reply = NULL;
 	int rc;
 
 	if (argc > 2)
 		return agwctl_err(ctl, "usage: agwctl flows [CONTEXT]");
-	reply = malloc(FLOWS_REPLY_MAX);
-	if (!reply)
-		return agwctl_err(ctl, "flows: out of memory");
 	argv[0] = "flows"; /* also for the alias "relays" */
-	rc = agwctl_request(ctl, argc, argv, reply, FLOWS_REPLY_MAX);
+	rc = agwctl_request(ctl, argc, argv, &reply);
 	if (rc)
 		goto out;
 	if (ctl->json) {

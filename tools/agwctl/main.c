@@ -25,7 +25,8 @@ static void usage(FILE *f)
 	      "  terminations           terminations: state, gate mode, SYN and octet counters\n"
 	      "  flows [CONTEXT]        relayed contexts: path and why, bytes, stalls, bound\n"
 	      "                         (alias: relays)\n"
-	      "  help                   the commands agwd knows\n"
+	      "  stats                  metrics in the Prometheus text format\n"
+	      "  help                   the commands agwd knows (and each one's level)\n"
 	      "\n"
 	      "OBJECT gate (gate [--force] COMMAND):\n"
 	      "  gate attach DEV [xdp-multi|xdp|xdp-generic|tc|tcx|clsact]\n"
@@ -101,6 +102,8 @@ int main(int argc, char **argv)
 		return agwctl_gate(&ctl, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "flows") || !strcmp(argv[0], "relays"))
 		return agwctl_flows(&ctl, argc, argv);
+	if (!strcmp(argv[0], "stats"))
+		return agwctl_stats(&ctl, argc, argv);
 	if (!strcmp(argv[0], "status") || !strcmp(argv[0], "help") ||
 	    !strcmp(argv[0], "contexts") || !strcmp(argv[0], "terminations"))
 		return agwctl_daemon(&ctl, argc, argv);

@@ -6,13 +6,15 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agw/ctlsock.h"
 #include "agw/json.h"
 #include "agwctl.h"
 
-#define REPLY_MAX 65536
+/* A reply of any size agwd sends (AGW_CTL_REPLY_MAX) */
+#define REPLY_MAX AGW_CTL_REPLY_MAX
 
 static void print_pair(void *arg, const char *path, enum agw_json_type type,
 		       const char *val, size_t len)
@@ -28,13 +30,13 @@ static void find_error(void *arg, const char *path, enum agw_json_type type,
 		snprintf(arg, 256, "%s", val);
 }
 
-int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
-		   size_t size)
+int agwctl_request(struct agwctl *ctl, int argc, char **argv, char **reply)
 {
 	char req[AGW_CTL_REQ_MAX];
 	size_t n = 0;
 	int i, len;
 
+	*reply = NULL;
 	for (i = 0; i < argc; i++) {
 		int w = snprintf(req + n, sizeof(req) - n, "%s%s", i ? " " : "",
 				 argv[i]);
@@ -43,7 +45,7 @@ int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
 			return agwctl_err(ctl, "%s: request too long", argv[0]);
 		n += w;
 	}
-	len = agw_ctl_request(ctl->socket, req, reply, size);
+	len = agw_ctl_request_alloc(ctl->socket, req, reply, REPLY_MAX);
 	if (len == -ENOENT || len == -ECONNREFUSED)
 		return agwctl_err(ctl,
 				  "%s: agwd is not running (no socket at %s)",
@@ -51,29 +53,60 @@ int agwctl_request(struct agwctl *ctl, int argc, char **argv, char *reply,
 	if (len < 0)
 		return agwctl_err(ctl, "%s: %s: %s", argv[0], ctl->socket,
 				  strerror(-len));
-	if (strncmp(reply, "{\"ok\":true", 10)) {
+	if (strncmp(*reply, "{\"ok\":true", 10)) {
 		char e[256] = "";
 
-		agw_json_walk(reply, (size_t)len, find_error, e);
+		agw_json_walk(*reply, (size_t)len, find_error, e);
 		return agwctl_err(ctl, "%s: agwd: %s", argv[0],
-				  e[0] ? e : reply);
+				  e[0] ? e : *reply);
 	}
 	return 0;
 }
 
 int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
 {
-	static char reply[REPLY_MAX];
-	int rc = agwctl_request(ctl, argc, argv, reply, sizeof(reply));
+	char *reply;
+	int rc = agwctl_request(ctl, argc, argv, &reply);
 
 	if (rc)
-		return rc;
+		goto out;
+	if (ctl->json)
+		printf("%s\n", reply);
+	else if (agw_json_walk(reply, strlen(reply), print_pair, NULL))
+		rc = agwctl_err(ctl, "%s: malformed reply from agwd", argv[0]);
+out:
+	free(reply);
+	return rc;
+}
+
+/* The "text" member of the stats reply, unescaped (a copy). */
+static void find_text(void *arg, const char *path, enum agw_json_type type,
+		      const char *val, size_t len)
+{
+	char **text = arg;
+
+	if (!strcmp(path, "text") && type == AGW_JSON_STRING && !*text)
+		*text = strndup(val, len);
+}
+
+int agwctl_stats(struct agwctl *ctl, int argc, char **argv)
+{
+	char *reply, *text = NULL;
+	int rc = agwctl_request(ctl, argc, argv, &reply);
+
+	if (rc)
+		goto out;
 	if (ctl->json) {
 		printf("%s\n", reply);
-		return 0;
+		goto out;
 	}
-	if (agw_json_walk(reply, strlen(reply), print_pair, NULL))
-		return agwctl_err(ctl, "%s: malformed reply from agwd",
-				  argv[0]);
-	return 0;
+	if (agw_json_walk(reply, strlen(reply), find_text, &text) || !text) {
+		rc = agwctl_err(ctl, "stats: malformed reply from agwd");
+		goto out;
+	}
+	fputs(text, stdout);
+out:
+	free(text);
+	free(reply);
+	return rc;
 }
