@@ -18,6 +18,8 @@
 #include "agw/realm.h"
 
 #define AGWD_VERSION "0.1.0"
+/* first retransmission of an MG-originated request (root/normalMGCExecutionTime) */
+#define AGWD_MGC_EXEC_MS 1000
 
 /* Registration with the MGC (Documentation/agwd-design.md). */
 enum agwd_reg_state {
@@ -97,6 +99,18 @@ struct agwd {
 	int stop_signals;
 	struct agw_timer hb_timer;
 	unsigned int hb_missed;
+	/* ServiceChange (ctl/reg.c, ctl/sc.c): Documentation/h248-profile.md */
+	bool kept_state; /* MGC lost with contexts kept: Disconnected/900 */
+	bool handoff; /* registering after an MGC-initiated HandOff */
+	bool profile_refused; /* the MGC refused the profile: none now */
+	bool out_of_service; /* MGC Forced/Graceful on ROOT: Adds get 503 */
+	bool cancelling; /* cancel_out(): done() callbacks ignored */
+	bool draining; /* Graceful (SIGTERM or the MGC): Adds get 503 */
+	bool drain_done; /* the Graceful delay ran out */
+	bool shutdown_answered; /* the Graceful of SIGTERM was answered */
+	struct agw_timer drain_timer;
+	struct agw_timer handoff_timer;
+	unsigned int handoff_idx; /* the MGC of a HandOff (cfg.mgc index) */
 
 	/* contexts and terminations (ctl/ctx.c, ctl/term.c) */
 	struct agwd_tables tab;
@@ -138,6 +152,18 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 		   bool replied,
 		   const struct h248_transaction *reply);
 void agwd_begin_shutdown(struct agwd *d);
+/* Register with cfg.mgc[idx] (redirect, HandOff) with method. */
+void agwd_reg_switch(struct agwd *d, unsigned int idx);
+/* Index in cfg.mgc of an MGC named by an MID ("[a]:p"), or -ENOENT. */
+int agwd_reg_find_mgc(const struct agwd *d, struct h248_str mid);
+
+/* ctl/sc.c: MGC-initiated ServiceChange (one command) */
+struct agwd_ctx;
+void agwd_sc_init(struct agwd *d);
+/* Graceful of ROOT: no new Add; release all after delay_s (0: when empty). */
+void agwd_sc_drain(struct agwd *d, uint32_t delay_s);
+/* A Subtract emptied agwd: a Graceful without delay is done. */
+void agwd_sc_check_drained(struct agwd *d);
 
 /* ctl/ctx.c */
 int agwd_ctx_init(struct agwd *d);

@@ -330,7 +330,7 @@ int agwd_txn_init(struct agwd *d)
 {
 	static const struct agw_txn_out_cbs cbs = { out_send, out_done };
 	struct agw_txn_out_cfg oc = {
-		.retransmit_ms = 1000,
+		.retransmit_ms = AGWD_MGC_EXEC_MS,
 		.retransmit_max_ms = 4000,
 		.give_up_ms = 10000,
 		.pending_ms = d->cfg.long_timer_ms,
