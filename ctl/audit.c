@@ -461,16 +461,19 @@ static int audit_term_value(struct agwd_exec *x, struct agwd_term *t,
 		return r;
 	if (w->events)
 		term_events(x, rc, t);
-	if (w->signals)
-		empty_body(x, &rc->desc, H248_KW_SIGNALS);
+	if (w->signals) /* "Signals": none active (megaco takes no "{ }") */
+		h248_build_node(x->a, &rc->desc, H248_KW_SIGNALS,
+				H248_STR(""));
 	if (w->stats && (r = term_stats(x, rc, t, w->st_items)))
 		return r;
 	if (w->pkgs)
 		packages(x, &rc->desc, t->tls != NULL, false);
-	/* ObservedEvents: agwd keeps none (omitted); EventBuffer empty */
-	if (w->eb)
-		h248_build_node(x->a, &rc->desc, H248_KW_EVENTBUFFER,
-				H248_STR(""));
+	/*
+	 * ObservedEvents: agwd keeps none; EventBuffer: always empty
+	 * (EventBufferControl OFF, TerminationState says Buffer = OFF). Both
+	 * are omitted: the text grammar has no empty ObservedEvents, and
+	 * tshark's megaco dissector does not know a bare EventBuffer.
+	 */
 	return 0;
 }
 
@@ -560,9 +563,6 @@ static void term_cap(struct agwd_exec *x, struct agwd_term *t,
 	}
 	if (w->pkgs)
 		packages(x, &rc->desc, t->tls != NULL, false);
-	if (w->eb)
-		h248_build_node(x->a, &rc->desc, H248_KW_EVENTBUFFER,
-				H248_STR(""));
 }
 
 /* ---- ROOT ------------------------------------------------------------ */
@@ -617,13 +617,11 @@ static void audit_root(struct agwd_exec *x, bool cap,
 	}
 	if (w->events)
 		h248_build_node(x->a, &rc->desc, H248_KW_EVENTS, H248_STR(""));
-	if (w->signals)
-		empty_body(x, &rc->desc, H248_KW_SIGNALS);
+	if (w->signals) /* "Signals": none active (megaco takes no "{ }") */
+		h248_build_node(x->a, &rc->desc, H248_KW_SIGNALS,
+				H248_STR(""));
 	if (w->pkgs)
 		packages(x, &rc->desc, true, true);
-	if (w->eb)
-		h248_build_node(x->a, &rc->desc, H248_KW_EVENTBUFFER,
-				H248_STR(""));
 }
 
 int agwd_audit(struct agwd_exec *x, const struct h248_command *c)
@@ -650,12 +648,18 @@ int agwd_audit(struct agwd_exec *x, const struct h248_command *c)
 	if ((r = agwd_ctx_resolve(x, &c->tids[0], ts, &n)))
 		return r;
 	for (unsigned int i = 0; i < n; i++) {
+		struct h248_command **tail = &x->ra->cmds;
+
+		while (*tail)
+			tail = &(*tail)->next;
 		if (cap) {
 			term_cap(x, ts[i], &w);
 			continue;
 		}
-		if ((r = audit_term_value(x, ts[i], &w)))
+		if ((r = audit_term_value(x, ts[i], &w))) {
+			*tail = NULL; /* the error replaces the half-built reply */
 			return r;
+		}
 	}
 	return 0;
 }

@@ -235,6 +235,7 @@ void agwd_reg_switch(struct agwd *d, unsigned int idx)
 	d->reg_backoff_ms = d->cfg.reg_retry_ms;
 	d->mgc_idx = idx;
 	d->mgc_addr = d->cfg.mgc[idx];
+	d->profile_refused = false; /* announced again to that MGC */
 	agw_notice("h248: registering with the MGC %s (%s)",
 		   agw_sockaddr_str(&d->mgc_addr, true, a, sizeof(a)),
 		   d->handoff ? "HandOff" : "ServiceChangeMgcId");
