@@ -69,6 +69,10 @@ CONF
 			die "$t: MGC $m did not start"
 	done
 	lab_start_agwd
+	wait_sync_as first ready
+	go_as first ready
+	wait_sync_as second handoff
+	go_as second handoff
 	mgc_wait second || die "$t: second MGC scenario failed"
 	wait_sync_as first stop
 	[ "$(ctl status | jq -r .registration)" = registered ] ||
@@ -99,5 +103,5 @@ CONF
 	jq -e -s '.[] | select(.cmd == "wait servicechange") | .method == "graceful"
 		and (.delay | tostring) == "'$DELAY'"' "$TMP/mgc-first.out" >/dev/null ||
 		die "$t: Graceful without its Delay"
-	echo "ok: $t: profile refused, redirect (ServiceChangeMgcId), HandOff with the context kept, Graceful stop with Delay $DELAY s and Adds refused (503), exit after $el ms"
+	echo "ok: $t: profile answered with another, redirect (ServiceChangeMgcId), HandOff with the context kept, Graceful stop with Delay $DELAY s and Adds refused (503), exit after $el ms"
 done
