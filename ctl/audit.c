@@ -94,9 +94,10 @@ static int parse_want(struct agwd_exec *x, const struct h248_command *c,
 			w->eb = true;
 			break;
 		default:
-			return agwd_errf(&x->e, H248_E_UNKNOWN_DESCRIPTOR,
-					 "%s is not auditable on agwd's terminations",
-					 desc_name(n));
+			return agwd_errf(
+				&x->e, H248_E_UNKNOWN_DESCRIPTOR,
+				"%s is not auditable on agwd's terminations",
+				desc_name(n));
 		}
 	}
 	if (w->media && !w->ts && !w->lc && !w->local && !w->remote)
@@ -109,8 +110,8 @@ static int parse_want(struct agwd_exec *x, const struct h248_command *c,
 static struct h248_node *item(struct agwd_exec *x, struct h248_node **list,
 			      const char *name, struct h248_str v, bool quoted)
 {
-	struct h248_node *n = h248_build_node(x->a, list, H248_KW_NAME,
-					      str(name));
+	struct h248_node *n =
+		h248_build_node(x->a, list, H248_KW_NAME, str(name));
 
 	if (n && v.len && h248_build_value(x->a, n, H248_OP_EQ, v, quoted))
 		return NULL;
@@ -313,15 +314,15 @@ static int local_control(struct agwd_exec *x, struct h248_node **list,
 			if (!r)
 				r = lc_value(x, t, pe, &v, &q);
 			if (r)
-				return agwd_errf(&x->e, -r,
-						 "%s: LocalControl item %.*s %s",
-						 t->id, (int)n->name.len,
-						 n->name.ptr,
-						 r == -H248_E_AUDIT_ITEM_MISSING ?
-							 "is not set" :
-						 r == -H248_E_UNSUPPORTED_PACKAGE ?
-							 "is of an unknown package" :
-							 "is not a property of its package");
+				return agwd_errf(
+					&x->e, -r,
+					"%s: LocalControl item %.*s %s", t->id,
+					(int)n->name.len, n->name.ptr,
+					r == -H248_E_AUDIT_ITEM_MISSING ?
+						"is not set" :
+					r == -H248_E_UNSUPPORTED_PACKAGE ?
+						"is of an unknown package" :
+						"is not a property of its package");
 			item(x, &lc->child, pe->full, v, q);
 		}
 		return 0;
@@ -339,9 +340,8 @@ static int local_control(struct agwd_exec *x, struct h248_node **list,
 static void termination_state(struct agwd_exec *x, struct h248_node **list,
 			      bool oos)
 {
-	struct h248_node *ts = h248_build_node(x->a, list,
-					       H248_KW_TERMINATIONSTATE,
-					       H248_STR(""));
+	struct h248_node *ts = h248_build_node(
+		x->a, list, H248_KW_TERMINATIONSTATE, H248_STR(""));
 
 	if (!ts)
 		return;
@@ -364,8 +364,7 @@ static int term_media(struct agwd_exec *x, struct h248_command *rc,
 	if (!w->lc && !w->local && !w->remote)
 		return 0;
 	st = h248_build_node(x->a, &m->child, H248_KW_STREAM, H248_STR(""));
-	if (!st || h248_build_value(x->a, st, H248_OP_EQ, H248_STR("1"),
-				    false))
+	if (!st || h248_build_value(x->a, st, H248_OP_EQ, H248_STR("1"), false))
 		return 0;
 	if (w->lc && (r = local_control(x, &st->child, t, w->lc_items)))
 		return r;
@@ -373,16 +372,17 @@ static int term_media(struct agwd_exec *x, struct h248_command *rc,
 		n = h248_build_node(x->a, &st->child, H248_KW_LOCAL,
 				    H248_STR(""));
 		if (n)
-			h248_build_body(n, (struct h248_str){ t->local_sdp,
-							      t->local_sdp_len });
+			h248_build_body(n,
+					(struct h248_str){ t->local_sdp,
+							   t->local_sdp_len });
 	}
 	if (w->remote && t->remote_sdp_len) {
 		n = h248_build_node(x->a, &st->child, H248_KW_REMOTE,
 				    H248_STR(""));
 		if (n)
-			h248_build_body(n, (struct h248_str){
-						   t->remote_sdp,
-						   t->remote_sdp_len });
+			h248_build_body(n,
+					(struct h248_str){ t->remote_sdp,
+							   t->remote_sdp_len });
 	}
 	if (!st->child)
 		st->flags |= H248_NF_BODY;
@@ -392,17 +392,16 @@ static int term_media(struct agwd_exec *x, struct h248_command *rc,
 static void term_events(struct agwd_exec *x, struct h248_command *rc,
 			const struct agwd_term *t)
 {
-	static const enum agw_prof_item ev[] = {
-		AGW_PI_EV_FAIL, AGW_PI_EV_RELEASED, AGW_PI_EV_HEARTBEAT,
-		AGW_PI_EV_TLS_FAIL
-	};
+	static const enum agw_prof_item ev[] = { AGW_PI_EV_FAIL,
+						 AGW_PI_EV_RELEASED,
+						 AGW_PI_EV_HEARTBEAT,
+						 AGW_PI_EV_TLS_FAIL };
 	const bool on[] = { t->p.ev_fail, t->p.ev_rel, t->p.ev_thb,
 			    t->p.ev_tls_fail };
-	struct h248_node *e = h248_build_node(x->a, &rc->desc, H248_KW_EVENTS,
-					      H248_STR(""));
+	struct h248_node *e =
+		h248_build_node(x->a, &rc->desc, H248_KW_EVENTS, H248_STR(""));
 
-	if (!e || !t->p.has_events ||
-	    !(on[0] || on[1] || on[2] || on[3]))
+	if (!e || !t->p.has_events || !(on[0] || on[1] || on[2] || on[3]))
 		return; /* "Events": none requested */
 	if (h248_build_value(x->a, e, H248_OP_EQ,
 			     h248_arena_printf(x->a, "%u", t->p.rid), false))
@@ -432,15 +431,14 @@ static int term_stats(struct agwd_exec *x, struct h248_command *rc,
 					 (int)n->name.len, n->name.ptr);
 	/* all of them into a scratch command, then the named ones */
 	agwd_reply_stats(x, &tmp, t);
-	s = h248_build_node(x->a, &rc->desc, H248_KW_STATISTICS,
-			    H248_STR(""));
+	s = h248_build_node(x->a, &rc->desc, H248_KW_STATISTICS, H248_STR(""));
 	if (!s || !tmp.desc)
 		return 0;
 	for (const struct h248_node *n = named; n; n = n->next) {
 		const struct h248_node *v;
 
-		agw_profile_lookup(n->name.ptr, n->name.len,
-				   AGW_PROF_STATISTIC, &pe);
+		agw_profile_lookup(n->name.ptr, n->name.len, AGW_PROF_STATISTIC,
+				   &pe);
 		v = h248_node_find_name(tmp.desc->child, pe->full);
 		if (v)
 			item(x, &s->child, pe->full, v->v[0].s, false);
@@ -451,8 +449,7 @@ static int term_stats(struct agwd_exec *x, struct h248_command *rc,
 static int audit_term_value(struct agwd_exec *x, struct agwd_term *t,
 			    const struct audit_want *w)
 {
-	struct h248_command *rc = agwd_reply_cmd(x, H248_CMD_AUDITVALUE,
-						 t->id);
+	struct h248_command *rc = agwd_reply_cmd(x, H248_CMD_AUDITVALUE, t->id);
 	int r;
 
 	if (!rc)
@@ -462,8 +459,7 @@ static int audit_term_value(struct agwd_exec *x, struct agwd_term *t,
 	if (w->events)
 		term_events(x, rc, t);
 	if (w->signals) /* "Signals": none active (megaco takes no "{ }") */
-		h248_build_node(x->a, &rc->desc, H248_KW_SIGNALS,
-				H248_STR(""));
+		h248_build_node(x->a, &rc->desc, H248_KW_SIGNALS, H248_STR(""));
 	if (w->stats && (r = term_stats(x, rc, t, w->st_items)))
 		return r;
 	if (w->pkgs)
@@ -508,8 +504,7 @@ static void term_cap_media(struct agwd_exec *x, struct h248_command *rc)
 	st = m ? h248_build_node(x->a, &m->child, H248_KW_STREAM,
 				 H248_STR("")) :
 		 NULL;
-	if (!st || h248_build_value(x->a, st, H248_OP_EQ, H248_STR("1"),
-				    false))
+	if (!st || h248_build_value(x->a, st, H248_OP_EQ, H248_STR("1"), false))
 		return;
 	lc = empty_body(x, &st->child, H248_KW_LOCALCONTROL);
 	if (!lc)
@@ -602,8 +597,7 @@ static void audit_root(struct agwd_exec *x, bool cap,
 			root_value(x, &ts->child,
 				   "root/MGProvisionalResponseTimerValue",
 				   cfg->pending_ms);
-			root_value(x, &ts->child,
-				   "root/normalMGCExecutionTime",
+			root_value(x, &ts->child, "root/normalMGCExecutionTime",
 				   AGWD_MGC_EXEC_MS);
 			root_value(x, &ts->child,
 				   "root/MGCProvisionalResponseTimerValue",
@@ -618,8 +612,7 @@ static void audit_root(struct agwd_exec *x, bool cap,
 	if (w->events)
 		h248_build_node(x->a, &rc->desc, H248_KW_EVENTS, H248_STR(""));
 	if (w->signals) /* "Signals": none active (megaco takes no "{ }") */
-		h248_build_node(x->a, &rc->desc, H248_KW_SIGNALS,
-				H248_STR(""));
+		h248_build_node(x->a, &rc->desc, H248_KW_SIGNALS, H248_STR(""));
 	if (w->pkgs)
 		packages(x, &rc->desc, true, true);
 }
@@ -642,9 +635,10 @@ int agwd_audit(struct agwd_exec *x, const struct h248_command *c)
 		return 0;
 	}
 	if (x->null_ctx && (c->tids[0].flags & H248_TID_ALL))
-		return agwd_errf(&x->e, H248_E_NO_WILDCARD_MATCH,
-				 "agwd has no terminations outside contexts: %.*s matches none in Context = -",
-				 (int)c->tids[0].s.len, c->tids[0].s.ptr);
+		return agwd_errf(
+			&x->e, H248_E_NO_WILDCARD_MATCH,
+			"agwd has no terminations outside contexts: %.*s matches none in Context = -",
+			(int)c->tids[0].s.len, c->tids[0].s.ptr);
 	if ((r = agwd_ctx_resolve(x, &c->tids[0], ts, &n)))
 		return r;
 	for (unsigned int i = 0; i < n; i++) {

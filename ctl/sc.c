@@ -31,6 +31,23 @@ static int parse_sc(struct agwd_exec *x, const struct h248_command *c,
 		return agwd_errf(&x->e, H248_E_REQUIRED_INFO_MISSING,
 				 "ServiceChange without Method");
 	r->method = (enum h248_kw)n->v[0].kw;
+	switch (r->method) {
+	case H248_KW_FORCED:
+	case H248_KW_GRACEFUL:
+	case H248_KW_RESTART:
+	case H248_KW_HANDOFF:
+		break;
+	case H248_KW_DISCONNECTED:
+	case H248_KW_FAILOVER:
+		return agwd_errf(
+			&x->e, H248_E_BAD_VALUE,
+			"ServiceChange Method %s is sent by an MG, not an MGC",
+			h248_kw_long(r->method));
+	default:
+		return agwd_errf(&x->e, H248_E_BAD_VALUE,
+				 "unknown ServiceChange Method %.*s",
+				 (int)n->v[0].s.len, n->v[0].s.ptr);
+	}
 	n = h248_node_find(sv->child, H248_KW_DELAY);
 	if (n && h248_node_uint(n, &r->delay_s))
 		return agwd_errf(&x->e, H248_E_BAD_VALUE,
@@ -70,8 +87,9 @@ void agwd_sc_drain(struct agwd *d, uint32_t delay_s)
 	d->drain_done = false;
 	agw_timer_stop(d->loop, &d->drain_timer);
 	if (delay_s) {
-		agw_notice("h248: Graceful: no new terminations, releasing in %u s",
-			   delay_s);
+		agw_notice(
+			"h248: Graceful: no new terminations, releasing in %u s",
+			delay_s);
 		agw_timer_start(d->loop, &d->drain_timer, delay_s * 1000);
 		return;
 	}
@@ -100,16 +118,18 @@ static int sc_root(struct agwd_exec *x, const struct sc_req *r)
 
 	switch (r->method) {
 	case H248_KW_FORCED:
-		agw_notice("h248: ServiceChange Forced on ROOT: releasing %u contexts, out of service",
-			   d->tab.nctx);
+		agw_notice(
+			"h248: ServiceChange Forced on ROOT: releasing %u contexts, out of service",
+			d->tab.nctx);
 		agw_timer_stop(d->loop, &d->drain_timer);
 		agwd_ctx_release_all(d);
 		d->draining = false;
 		d->out_of_service = true;
 		return 0;
 	case H248_KW_GRACEFUL:
-		agw_notice("h248: ServiceChange Graceful on ROOT, Delay %u s: out of service",
-			   r->delay_s);
+		agw_notice(
+			"h248: ServiceChange Graceful on ROOT, Delay %u s: out of service",
+			r->delay_s);
 		d->out_of_service = true;
 		if (r->delay_s)
 			agwd_sc_drain(d, r->delay_s);
@@ -135,14 +155,8 @@ static int sc_root(struct agwd_exec *x, const struct sc_req *r)
 		d->handoff_idx = (unsigned int)idx;
 		agw_timer_start(d->loop, &d->handoff_timer, 50);
 		return 0;
-	case H248_KW_DISCONNECTED:
-	case H248_KW_FAILOVER:
-		return agwd_errf(&x->e, H248_E_BAD_VALUE,
-				 "ServiceChange Method %s is sent by an MG, not an MGC",
-				 h248_kw_long(r->method));
-	default:
-		return agwd_errf(&x->e, H248_E_BAD_VALUE,
-				 "unknown ServiceChange Method");
+	default: /* parse_sc() took only the four above */
+		return 0;
 	}
 }
 
@@ -175,17 +189,9 @@ static int sc_terms(struct agwd_exec *x, const struct h248_command *c,
 	case H248_KW_GRACEFUL:
 	case H248_KW_RESTART:
 		break;
-	case H248_KW_HANDOFF:
-		return agwd_errf(&x->e, H248_E_BAD_VALUE,
-				 "HandOff applies to ROOT only");
-	case H248_KW_DISCONNECTED:
-	case H248_KW_FAILOVER:
-		return agwd_errf(&x->e, H248_E_BAD_VALUE,
-				 "ServiceChange Method %s is sent by an MG, not an MGC",
-				 h248_kw_long(r->method));
 	default:
 		return agwd_errf(&x->e, H248_E_BAD_VALUE,
-				 "unknown ServiceChange Method");
+				 "HandOff applies to ROOT only");
 	}
 	if (x->null_ctx && (c->tids[0].flags & H248_TID_ALL))
 		return agwd_errf(&x->e, H248_E_NO_WILDCARD_MATCH,
@@ -194,9 +200,10 @@ static int sc_terms(struct agwd_exec *x, const struct h248_command *c,
 		return err;
 	for (unsigned int i = 0; i < n; i++)
 		if (r->method == H248_KW_RESTART && ts[i]->oos)
-			return agwd_errf(&x->e, H248_E_TERM_SERVICE_CHANGING,
-					 "%s was taken out of service: Subtract it and Add a new one",
-					 ts[i]->id);
+			return agwd_errf(
+				&x->e, H248_E_TERM_SERVICE_CHANGING,
+				"%s was taken out of service: Subtract it and Add a new one",
+				ts[i]->id);
 	for (unsigned int i = 0; i < n; i++) {
 		struct agwd_term *t = ts[i];
 
@@ -208,8 +215,9 @@ static int sc_terms(struct agwd_exec *x, const struct h248_command *c,
 		if (t->oos)
 			continue;
 		if (r->method == H248_KW_GRACEFUL && r->delay_s) {
-			agw_notice("%s: ServiceChange Graceful: out of service in %u s",
-				   t->id, r->delay_s);
+			agw_notice(
+				"%s: ServiceChange Graceful: out of service in %u s",
+				t->id, r->delay_s);
 			agw_timer_start(x->d->loop, &t->sc_timer,
 					r->delay_s * 1000);
 			continue;
