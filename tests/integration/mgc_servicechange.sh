@@ -9,7 +9,10 @@
 # and hands agwd back with an MGC-initiated HandOff (HandOff/903, the
 # context kept and audited); then SIGTERM: Graceful/905 with
 # ServiceChangeDelay = graceful_delay_s, an Add during the delay gets 503,
-# the contexts are released when the delay ends and agwd exits.
+# the contexts are released when the delay ends and agwd exits. Then, with
+# on_mgc_loss = release, the first MGC dies with a context: agwd releases
+# it and registers with the second with Restart/901 (not Disconnected/900),
+# whose Context = * audit finds nothing (431).
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
@@ -105,3 +108,23 @@ CONF
 		die "$t: Graceful without its Delay"
 	echo "ok: $t: profile answered with another, redirect (ServiceChangeMgcId), HandOff with the context kept, Graceful stop with Delay $DELAY s and Adds refused (503), exit after $el ms"
 done
+
+# on_mgc_loss = release: the contexts go with the MGC
+sed -i -e 's/^graceful_delay_s = .*/on_mgc_loss = release/' -e 's/^transport = .*/transport = udp/' "$TMP/agwd.conf"
+lab_run_mgc_as first "$GW" udp 2945 "$SCN/sc_release_first.scn" 200
+lab_run_mgc_as second "$GW" udp 2946 "$SCN/sc_release_second.scn" 200 \
+	--register script --mid-addr 127.0.0.2
+wait_for 30 "grep -q '\"cmd\":\"listen\"' '$TMP/mgc-second.out'" ||
+	die "release: the second MGC did not start"
+lab_start_agwd
+wait_sync_as first crash
+go_as first crash
+mgc_wait first || die "release: first MGC scenario failed"
+mgc_wait second || die "release: second MGC scenario failed"
+grep -q 'releasing 1 contexts (on_mgc_loss = release)' "$TMP/agwd.log" ||
+	die "release: agwd did not log the release"
+[ "$(ctl contexts | jq -r .count)" = 0 ] || die "release: contexts left"
+kill "$AGWD_PID"
+wait "$AGWD_PID" 2>/dev/null
+AGWD_PID=
+echo "ok: on_mgc_loss = release: contexts released with the lost MGC, Restart/901 to the next, nothing to audit"
