@@ -443,6 +443,7 @@ void agwd_begin_shutdown(struct agwd *d)
 	agw_timer_stop(d->loop, &d->hb_timer);
 	agw_timer_stop(d->loop, &d->handoff_timer);
 	if (forced || d->reg != AGWD_REGISTERED) {
+		agw_timer_stop(d->loop, &d->drain_timer);
 		agwd_ctx_release_all(d);
 		if (d->reg == AGWD_REGISTERED) {
 			cancel_out(d);
