@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agw/log.h"
+#include "agw/profile.h"
 #include "../../ctl/ctx.h"
 
 static struct agwd d;
@@ -316,6 +317,61 @@ START_TEST(limits_510)
 }
 END_TEST
 
+/* ServiceChange from the MGC and Audit (Documentation/h248-profile.md). */
+START_TEST(servicechange_audit)
+{
+	const char *cstate = agw_profile_item(AGW_PI_TCP_STATE)->full;
+	const char *m;
+
+	do_register();
+	m = ask(HDR "Transaction = 30 { Context = * { AuditValue = * {"
+		    " Audit { Media } } } }");
+	ck_assert_msg(strstr(m, "Error = 431"), "%s", m);
+	ck_assert_ptr_null(strstr(ask(ADD_ACCESS, 31u, "ON"), "Error"));
+	/* every descriptor, the read-only state among the properties */
+	m = ask(HDR "Transaction = 32 { Context = 1 { AuditValue = * {"
+		    " Audit { Media, Events, Signals, Statistics, Packages } } } }");
+	ck_assert_msg(strstr(m, "ServiceStates = InService") &&
+			      strstr(m, cstate) && strstr(m, "Packages") &&
+			      !strstr(m, "Error"),
+		      "%s", m);
+	m = ask(HDR "Transaction = 33 { Context = 1 { AuditValue = * {"
+		    " Audit { DigitMap } } } }");
+	ck_assert_msg(strstr(m, "Error = 444"), "%s", m);
+	/* the read-only property cannot be written */
+	m = ask(HDR "Transaction = 34 { Context = 1 { Modify = ip/default/1 {"
+		    " Media { Stream = 1 { LocalControl { %s = closed } } } } } }",
+		cstate);
+	ck_assert_msg(strstr(m, "Error = 534"), "%s", m);
+	/* Forced on the termination: out of service, Modify 521 */
+	m = ask(HDR "Transaction = 35 { Context = 1 { ServiceChange ="
+		    " ip/default/1 { Services { Method = Forced,"
+		    " Reason = \"905 x\" } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	ck_assert(only_term()->oos);
+	m = ask(HDR "Transaction = 36 { Context = 1 { Modify = ip/default/1 } }");
+	ck_assert_msg(strstr(m, "Error = 521"), "%s", m);
+	/* HandOff needs MgcIdToTry; Disconnected is not the MGC's */
+	m = ask(HDR "Transaction = 37 { Context = - { ServiceChange = ROOT {"
+		    " Services { Method = HandOff } } } }");
+	ck_assert_msg(strstr(m, "Error = 472"), "%s", m);
+	m = ask(HDR "Transaction = 38 { Context = - { ServiceChange = ROOT {"
+		    " Services { Method = Disconnected } } } }");
+	ck_assert_msg(strstr(m, "Error = 449"), "%s", m);
+	/* Forced on ROOT: everything released, Adds 503 until Restart */
+	m = ask(HDR "Transaction = 39 { Context = - { ServiceChange = ROOT {"
+		    " Services { Method = Forced } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	ck_assert_uint_eq(d.tab.nctx, 0);
+	ck_assert_uint_eq(d.tab.nterm, 0);
+	ck_assert_ptr_nonnull(strstr(ask(ADD_ACCESS, 40u, "OFF"), "Error = 503"));
+	m = ask(HDR "Transaction = 41 { Context = - { ServiceChange = ROOT {"
+		    " Services { Method = Restart } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	ck_assert_ptr_null(strstr(ask(ADD_ACCESS, 42u, "OFF"), "Error"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agwd_core");
@@ -328,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, before_registration_505);
 	tcase_add_test(tc, add_modify_subtract);
 	tcase_add_test(tc, limits_510);
+	tcase_add_test(tc, servicechange_audit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
