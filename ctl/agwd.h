@@ -20,6 +20,8 @@
 #define AGWD_VERSION "0.1.0"
 /* first retransmission of an MG-originated request (root/normalMGCExecutionTime) */
 #define AGWD_MGC_EXEC_MS 1000
+/* the H.248 version agwd proposes when registering */
+#define AGWD_H248_VERSION 3
 
 /* Registration with the MGC (Documentation/agwd-design.md). */
 enum agwd_reg_state {

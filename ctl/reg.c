@@ -184,6 +184,7 @@ void agwd_reg_lost(struct agwd *d, const char *why)
 	cancel_out(d);
 	d->reg_backoff_ms = d->cfg.reg_retry_ms;
 	d->profile_refused = false;
+	d->version = AGWD_H248_VERSION; /* negotiated with each MGC anew */
 	if (d->restored) {
 		/* H.248.1 11.5: kept state is Disconnected, else Restart */
 		if (d->cfg.mgc_loss_release) {
@@ -236,6 +237,7 @@ void agwd_reg_switch(struct agwd *d, unsigned int idx)
 	d->mgc_idx = idx;
 	d->mgc_addr = d->cfg.mgc[idx];
 	d->profile_refused = false; /* announced again to that MGC */
+	d->version = AGWD_H248_VERSION;
 	agw_notice("h248: registering with the MGC %s (%s)",
 		   agw_sockaddr_str(&d->mgc_addr, true, a, sizeof(a)),
 		   d->handoff ? "HandOff" : "ServiceChangeMgcId");
@@ -356,8 +358,8 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 		if (redirect) {
 			int idx = agwd_reg_find_mgc(d, redirect->v[0].s);
 
-			if (idx < 0) {
-				agw_warn("h248: redirected to %.*s, which is not in [h248] mgc; retry in %u ms",
+			if (idx < 0 || (unsigned int)idx == d->mgc_idx) {
+				agw_warn("h248: redirected to %.*s, which is not another MGC of [h248] mgc; retry in %u ms",
 					 (int)redirect->v[0].s.len,
 					 redirect->v[0].s.ptr,
 					 d->reg_backoff_ms);

@@ -343,7 +343,7 @@ int agwd_txn_init(struct agwd *d)
 		return -ENOMEM;
 	h248_arena_init(&d->arena, d->arena_mem, ARENA_BUF);
 	parse_own_mid(d->cfg.mid, &d->mid);
-	d->version = 3;
+	d->version = AGWD_H248_VERSION;
 	d->out_proto = d->cfg.tcp ? AGW_H248_TCP : AGW_H248_UDP;
 	d->mgc_addr = d->cfg.mgc[0];
 	err = agw_txn_cache_new(d->loop, d->cfg.max_terminations + 1024,
