@@ -204,6 +204,11 @@ static int start(struct agwd *d)
 		.execute = agwd_ctx_execute,
 		.done = agwd_reg_done,
 	};
+	static const struct agwd_cmd_ops cmd_ops = {
+		.audit = agwd_audit,
+		.service_change = agwd_sc_command,
+		.term_timer = agwd_sc_on_term_timer,
+	};
 	char a[AGW_ADDRSTRLEN];
 	int err;
 
@@ -243,6 +248,7 @@ static int start(struct agwd *d)
 		agw_err("relay engine: %s", strerror(-err));
 		return err;
 	}
+	d->cmd_ops = &cmd_ops;
 	err = agwd_txn_init(d, &txn_cbs);
 	if (err)
 		return err;

@@ -19,6 +19,10 @@
 #include "agw/realm.h"
 
 #define AGWD_VERSION "0.1.0"
+/* first retransmission of an MG-originated request (root/normalMGCExecutionTime) */
+#define AGWD_MGC_EXEC_MS 1000
+/* the H.248 version agwd proposes when registering */
+#define AGWD_H248_VERSION 3
 
 /* Registration with the MGC (Documentation/agwd-design.md). */
 enum agwd_reg_state {
@@ -65,6 +69,23 @@ struct agwd_txn_cbs {
 		     bool replied, const struct h248_transaction *reply);
 };
 
+struct agwd_exec;
+struct agwd_term;
+struct agw_timer;
+struct h248_command;
+/*
+ * The commands ctl/ctx.c hands to files above it (ctl/audit.c, ctl/sc.c):
+ * wired by agwd's main (and a test), so that ctx.c calls no file that
+ * calls it.
+ */
+struct agwd_cmd_ops {
+	int (*audit)(struct agwd_exec *x, const struct h248_command *c);
+	int (*service_change)(struct agwd_exec *x,
+			      const struct h248_command *c);
+	/* a termination's ServiceChange timer (Graceful with a Delay) */
+	void (*term_timer)(struct agw_timer *tm);
+};
+
 struct agwd_tables {
 	uint32_t max_ctx, max_term;
 	struct agwd_ctx *ctx; /* max_ctx entries; ctx id = index + 1 */
@@ -90,6 +111,7 @@ struct agwd {
 
 	/* transaction layer (ctl/txn.c) */
 	const struct agwd_txn_cbs *txn_cbs;
+	const struct agwd_cmd_ops *cmd_ops; /* ctl/ctx.c's upward calls */
 	struct h248_arena arena; /* reset per message */
 	void *arena_mem;
 	const struct h248_transaction *last_reply; /* during out done() */
@@ -114,6 +136,18 @@ struct agwd {
 	int stop_signals;
 	struct agw_timer hb_timer;
 	unsigned int hb_missed;
+	/* ServiceChange (ctl/reg.c, ctl/sc.c): Documentation/h248-profile.md */
+	bool kept_state; /* MGC lost with contexts kept: Disconnected/900 */
+	bool handoff; /* registering after an MGC-initiated HandOff */
+	bool profile_refused; /* the MGC refused the profile: none now */
+	bool out_of_service; /* MGC Forced/Graceful on ROOT: Adds get 503 */
+	bool cancelling; /* cancel_out(): done() callbacks ignored */
+	bool draining; /* Graceful (SIGTERM or the MGC): Adds get 503 */
+	bool drain_done; /* the Graceful delay ran out */
+	bool shutdown_answered; /* the Graceful of SIGTERM was answered */
+	struct agw_timer drain_timer;
+	struct agw_timer handoff_timer;
+	unsigned int handoff_idx; /* the MGC of a HandOff (cfg.mgc index) */
 
 	/* contexts and terminations (ctl/ctx.c, ctl/term.c) */
 	struct agwd_tables tab;
@@ -164,9 +198,8 @@ void agwd_txn_receive(struct agwd *d, enum agw_h248_proto proto,
 int agwd_txn_request(struct agwd *d, struct h248_message *m, uint32_t tid,
 		     enum agwd_out_kind kind);
 /* A fresh request message with one transaction (arena memory). */
-struct h248_transaction *agwd_txn_new_request(struct agwd *d,
-					      struct h248_message **m,
-					      uint32_t *tid);
+struct h248_transaction *
+agwd_txn_new_request(struct agwd *d, struct h248_message **m, uint32_t *tid);
 
 /* Reset the arena unless a received message is being processed. */
 void agwd_txn_prepare(struct agwd *d);
@@ -177,9 +210,18 @@ void agwd_reg_init(struct agwd *d);
 void agwd_reg_start(struct agwd *d);
 void agwd_reg_lost(struct agwd *d, const char *why);
 void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
-		   bool replied,
-		   const struct h248_transaction *reply);
+		   bool replied, const struct h248_transaction *reply);
 void agwd_begin_shutdown(struct agwd *d);
+/* Register with cfg.mgc[idx] (redirect, HandOff) with method. */
+void agwd_reg_switch(struct agwd *d, unsigned int idx);
+/* Index in cfg.mgc of an MGC named by an MID ("[a]:p"), or -ENOENT. */
+int agwd_reg_find_mgc(const struct agwd *d, struct h248_str mid);
+/* Graceful (agwd's stop or the MGC's on ROOT): no new Add; every context
+ * released after delay_s (0: at once). */
+void agwd_reg_drain(struct agwd *d, uint32_t delay_s);
+
+/* ctl/sc.c: MGC-initiated ServiceChange (one command) */
+struct agwd_ctx;
 
 /* ctl/fds.c: file descriptors. true when fd (just opened for a
  * termination) eats into the fds kept for agwctl and H.248

@@ -19,18 +19,7 @@
 #include "metrics.h"
 #include "tls.h"
 
-#define WILD_MAX 64 /* terminations one wildcard may name */
-
-struct exec {
-	struct agwd *d;
-	struct h248_arena *a;
-	struct agwd_ctx *c; /* the action's context (NULL until chosen) */
-	bool choose; /* context $: created by the first Add */
-	bool null_ctx; /* context "-" */
-	uint32_t reply_ctx; /* the ID the action reply carries */
-	struct h248_action *ra;
-	struct agwd_err e;
-};
+#define WILD_MAX AGWD_WILD_MAX
 
 static struct h248_str str(const char *s)
 {
@@ -44,8 +33,7 @@ int agwd_ctx_init(struct agwd *d)
 	struct agwd_tables *tb = &d->tab;
 
 	tb->max_ctx = d->cfg.max_contexts;
-	tb->max_term = d->term_limit ? d->term_limit :
-				       d->cfg.max_terminations;
+	tb->max_term = d->term_limit ? d->term_limit : d->cfg.max_terminations;
 	tb->ctx = calloc(tb->max_ctx, sizeof(*tb->ctx));
 	tb->ctx_free = calloc(tb->max_ctx, sizeof(uint32_t));
 	tb->term = calloc(tb->max_term, sizeof(*tb->term));
@@ -169,6 +157,8 @@ static struct agwd_term *term_new(struct agwd *d, struct agw_realm *r)
 	t->realm = r;
 	t->lfd = t->cfd = -1;
 	t->add_ms = agw_now_ms();
+	if (d->cmd_ops)
+		agw_timer_init(&t->sc_timer, d->cmd_ops->term_timer, t);
 	snprintf(t->id, sizeof(t->id), "ip/%s/%u", r->cfg->name, t->num);
 	t->next_all = d->all_terms;
 	if (d->all_terms)
@@ -180,6 +170,7 @@ static struct agwd_term *term_new(struct agwd *d, struct agw_realm *r)
 static void term_free(struct agwd *d, struct agwd_term *t)
 {
 	ctx_detach(d, t);
+	agw_timer_stop(d->loop, &t->sc_timer);
 	if (t->prev_all)
 		t->prev_all->next_all = t->next_all;
 	else
@@ -253,8 +244,7 @@ unknown:
 			 "unknown termination ID %.*s", (int)s.len, s.ptr);
 }
 
-static struct agwd_term *term_by_num(struct agwd *d,
-				     const struct tid_parse *p)
+static struct agwd_term *term_by_num(struct agwd *d, const struct tid_parse *p)
 {
 	struct agwd_term *t;
 
@@ -270,7 +260,7 @@ static struct agwd_term *term_by_num(struct agwd *d,
  * it is in another) or a wildcard's matches in the context (no
  * TerminationID matched when none).
  */
-static int resolve(struct exec *x, const struct h248_termid *tid,
+static int resolve(struct agwd_exec *x, const struct h248_termid *tid,
 		   struct agwd_term **out, unsigned int *n)
 {
 	struct tid_parse p;
@@ -314,18 +304,29 @@ static int resolve(struct exec *x, const struct h248_termid *tid,
 	return 0;
 }
 
+int agwd_ctx_resolve(struct agwd_exec *x, const struct h248_termid *tid,
+		     struct agwd_term **out, unsigned int *n)
+{
+	return resolve(x, tid, out, n);
+}
+
+struct agwd_ctx *agwd_ctx_find(struct agwd *d, uint32_t id)
+{
+	return ctx_find(d, id);
+}
+
 /* ---- reply pieces --------------------------------------------------- */
 
-static struct h248_command *reply_cmd(struct exec *x, enum h248_cmd cmd,
-				      const char *id)
+struct h248_command *agwd_reply_cmd(struct agwd_exec *x, enum h248_cmd cmd,
+				    const char *id)
 {
 	/* the builder keeps pointers: the ID must outlive a Subtract */
 	return h248_build_command(x->a, x->ra, cmd,
 				  h248_arena_strdup(x->a, id, strlen(id)));
 }
 
-static void reply_local(struct exec *x, struct h248_command *rc,
-			const struct agwd_term *t)
+void agwd_reply_local(struct agwd_exec *x, struct h248_command *rc,
+		      const struct agwd_term *t)
 {
 	struct h248_node *m, *st, *l;
 
@@ -333,8 +334,7 @@ static void reply_local(struct exec *x, struct h248_command *rc,
 	st = m ? h248_build_node(x->a, &m->child, H248_KW_STREAM,
 				 H248_STR("")) :
 		 NULL;
-	if (!st || h248_build_value(x->a, st, H248_OP_EQ, H248_STR("1"),
-				    false))
+	if (!st || h248_build_value(x->a, st, H248_OP_EQ, H248_STR("1"), false))
 		return;
 	l = h248_build_node(x->a, &st->child, H248_KW_LOCAL, H248_STR(""));
 	if (l)
@@ -342,12 +342,12 @@ static void reply_local(struct exec *x, struct h248_command *rc,
 						      t->local_sdp_len });
 }
 
-static void stat_item(struct exec *x, struct h248_node *s,
+static void stat_item(struct agwd_exec *x, struct h248_node *s,
 		      enum agw_prof_item item, uint64_t v)
 {
 	const struct agw_prof_entry *pe = agw_profile_item(item);
-	struct h248_node *n = h248_build_node(x->a, &s->child, H248_KW_NAME,
-					      str(pe->full));
+	struct h248_node *n =
+		h248_build_node(x->a, &s->child, H248_KW_NAME, str(pe->full));
 
 	if (n)
 		h248_build_value(x->a, n, H248_OP_EQ,
@@ -356,15 +356,14 @@ static void stat_item(struct exec *x, struct h248_node *s,
 				 false);
 }
 
-static void reply_stats(struct exec *x, struct h248_command *rc,
-			struct agwd_term *t)
+void agwd_reply_stats(struct agwd_exec *x, struct h248_command *rc,
+		      struct agwd_term *t)
 {
 	uint64_t oct[2], pkt[2], syn[2];
 	struct h248_node *s;
 
 	agwd_term_stats(x->d, t, oct, pkt, syn);
-	s = h248_build_node(x->a, &rc->desc, H248_KW_STATISTICS,
-			    H248_STR(""));
+	s = h248_build_node(x->a, &rc->desc, H248_KW_STATISTICS, H248_STR(""));
 	if (!s)
 		return;
 	stat_item(x, s, AGW_PI_ST_OCT_SENT, oct[0]);
@@ -378,7 +377,7 @@ static void reply_stats(struct exec *x, struct h248_command *rc,
 
 /* ---- commands ------------------------------------------------------- */
 
-static int need_context(struct exec *x, const char *what)
+static int need_context(struct agwd_exec *x, const char *what)
 {
 	if (x->c || x->choose)
 		return 0;
@@ -392,7 +391,7 @@ static int need_context(struct exec *x, const char *what)
  * The action's context with room for one more termination: the one it
  * names, or a new one for context $ (*created then).
  */
-static int ctx_room(struct exec *x, bool *created)
+static int ctx_room(struct agwd_exec *x, bool *created)
 {
 	*created = false;
 	if (x->c && x->c->nterm >= AGWD_TERMS_PER_CTX)
@@ -411,7 +410,19 @@ static int ctx_room(struct exec *x, bool *created)
 	return 0;
 }
 
-static int cmd_add(struct exec *x, const struct h248_command *c)
+/* The Remote as given, for AuditValue (a longer one is not kept). */
+static void keep_remote(struct agwd_term *t, const struct agwd_media_req *mr)
+{
+	if (!mr->has_remote)
+		return;
+	t->remote_sdp_len = 0;
+	if (mr->remote.len <= sizeof(t->remote_sdp)) {
+		memcpy(t->remote_sdp, mr->remote.ptr, mr->remote.len);
+		t->remote_sdp_len = mr->remote.len;
+	}
+}
+
+static int cmd_add(struct agwd_exec *x, const struct h248_command *c)
 {
 	struct agwd *d = x->d;
 	struct agwd_media_req mr;
@@ -424,6 +435,12 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 
 	if ((r = need_context(x, "Add")))
 		return r;
+	if (d->out_of_service || d->draining)
+		return agwd_errf(&x->e, H248_E_SERVICE_UNAVAILABLE,
+				 "agwd is %s: no new termination",
+				 d->draining ?
+					 "draining (Graceful)" :
+					 "out of service (ServiceChange)");
 	if ((r = parse_tid(d, c->tids[0].s, &p, &x->e)))
 		return r;
 	if (!p.choose) {
@@ -457,12 +474,13 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 		return r;
 	t = term_new(d, realm);
 	if (!t) {
-		r = agwd_errf(&x->e, H248_E_RESOURCES,
-			      "no termination available (limit %u%s)",
-			      d->tab.max_term,
-			      d->tab.max_term < d->cfg.max_terminations ?
-				      ", lowered to fit RLIMIT_NOFILE: out of file descriptors" :
-				      "");
+		r = agwd_errf(
+			&x->e, H248_E_RESOURCES,
+			"no termination available (limit %u%s)",
+			d->tab.max_term,
+			d->tab.max_term < d->cfg.max_terminations ?
+				", lowered to fit RLIMIT_NOFILE: out of file descriptors" :
+				"");
 		goto undo_ctx;
 	}
 	ctx_attach(x->c, t);
@@ -470,11 +488,12 @@ static int cmd_add(struct exec *x, const struct h248_command *c)
 		term_free(d, t);
 		goto undo_ctx;
 	}
+	keep_remote(t, &mr);
 	agw_info("context %u: Add %s (%s:%u, gate %s)", x->c->id, t->id,
 		 t->realm->cfg->name, t->port, agw_gate_mode_name(t->gmode));
-	rc = reply_cmd(x, H248_CMD_ADD, t->id);
+	rc = agwd_reply_cmd(x, H248_CMD_ADD, t->id);
 	if (rc)
-		reply_local(x, rc, t);
+		agwd_reply_local(x, rc, t);
 	return 0;
 undo_ctx:
 	if (new_ctx) {
@@ -485,7 +504,7 @@ undo_ctx:
 	return r;
 }
 
-static int cmd_modify(struct exec *x, const struct h248_command *c)
+static int cmd_modify(struct agwd_exec *x, const struct h248_command *c)
 {
 	struct agwd_term *ts[WILD_MAX];
 	struct agwd_media_req mr;
@@ -496,6 +515,11 @@ static int cmd_modify(struct exec *x, const struct h248_command *c)
 	    (r = resolve(x, &c->tids[0], ts, &n)))
 		return r;
 	for (unsigned int i = 0; i < n; i++) {
+		if (ts[i]->oos)
+			return agwd_errf(
+				&x->e, H248_E_TERM_SERVICE_CHANGING,
+				"%s is out of service (ServiceChange Forced): Subtract it",
+				ts[i]->id);
 		if ((r = agwd_media_parse(x->d, c, &ts[i]->p, &mr, &x->e)))
 			return r;
 		if (mr.realm && mr.realm != ts[i]->realm->cfg)
@@ -507,14 +531,15 @@ static int cmd_modify(struct exec *x, const struct h248_command *c)
 		if ((r = agwd_term_modify(x->d, ts[i], &mr, x->d->sdp_b,
 					  &x->e)))
 			return r;
+		keep_remote(ts[i], &mr);
 		agw_info("%s: Modify (gate %s)", ts[i]->id,
 			 agw_gate_mode_name(ts[i]->gmode));
-		reply_cmd(x, H248_CMD_MODIFY, ts[i]->id);
+		agwd_reply_cmd(x, H248_CMD_MODIFY, ts[i]->id);
 	}
 	return 0;
 }
 
-static int cmd_subtract(struct exec *x, const struct h248_command *c)
+static int cmd_subtract(struct agwd_exec *x, const struct h248_command *c)
 {
 	struct agwd_term *ts[WILD_MAX];
 	struct h248_command *rc;
@@ -527,9 +552,9 @@ static int cmd_subtract(struct exec *x, const struct h248_command *c)
 	for (unsigned int i = 0; i < n; i++) {
 		struct agwd_term *t = ts[i];
 
-		rc = reply_cmd(x, H248_CMD_SUBTRACT, t->id);
+		rc = agwd_reply_cmd(x, H248_CMD_SUBTRACT, t->id);
 		if (rc)
-			reply_stats(x, rc, t);
+			agwd_reply_stats(x, rc, t);
 		agw_info("context %u: Subtract %s", t->ctx ? t->ctx->id : 0,
 			 t->id);
 		if (t->ctx)
@@ -540,7 +565,7 @@ static int cmd_subtract(struct exec *x, const struct h248_command *c)
 	return 0;
 }
 
-static int cmd_move(struct exec *x, const struct h248_command *c)
+static int cmd_move(struct agwd_exec *x, const struct h248_command *c)
 {
 	struct agwd_term *ts[WILD_MAX];
 	struct agwd_ctx *from;
@@ -572,59 +597,11 @@ static int cmd_move(struct exec *x, const struct h248_command *c)
 		ctx_free(x->d, from);
 	ctx_attach(x->c, ts[0]);
 	agw_info("context %u: Move %s", x->c->id, ts[0]->id);
-	reply_cmd(x, H248_CMD_MOVE, ts[0]->id);
+	agwd_reply_cmd(x, H248_CMD_MOVE, ts[0]->id);
 	return 0;
 }
 
-static int cmd_audit_value(struct exec *x, const struct h248_command *c)
-{
-	struct agwd_term *ts[WILD_MAX];
-	struct h248_command *rc;
-	unsigned int n;
-	int r;
-
-	if (c->tids[0].flags & H248_TID_ROOT) {
-		reply_cmd(x, H248_CMD_AUDITVALUE, "ROOT");
-		return 0;
-	}
-	if ((r = resolve(x, &c->tids[0], ts, &n)))
-		return r;
-	for (unsigned int i = 0; i < n; i++) {
-		rc = reply_cmd(x, H248_CMD_AUDITVALUE, ts[i]->id);
-		if (!rc)
-			break;
-		reply_local(x, rc, ts[i]);
-		reply_stats(x, rc, ts[i]);
-	}
-	return 0;
-}
-
-static int cmd_audit_cap(struct exec *x, const struct h248_command *c)
-{
-	static const char *const pkgs[] = { "ipdc-1",	  "gm-1",
-					    "tcpbcc-1",	  "tlsbsc-1",
-					    "hangterm-1", "nt-1" };
-	struct agwd_term *ts[WILD_MAX];
-	struct h248_command *rc;
-	struct h248_node *pk;
-	unsigned int n;
-	int r;
-
-	if (!(c->tids[0].flags & H248_TID_ROOT) &&
-	    (r = resolve(x, &c->tids[0], ts, &n)))
-		return r;
-	rc = reply_cmd(x, H248_CMD_AUDITCAP,
-		       c->tids[0].flags & H248_TID_ROOT ? "ROOT" : ts[0]->id);
-	pk = rc ? h248_build_node(x->a, &rc->desc, H248_KW_PACKAGES,
-				  H248_STR("")) :
-		  NULL;
-	for (unsigned int i = 0; pk && i < sizeof(pkgs) / sizeof(pkgs[0]);
-	     i++)
-		h248_build_node(x->a, &pk->child, H248_KW_NAME, str(pkgs[i]));
-	return 0;
-}
-
-static int run_command(struct exec *x, const struct h248_command *c)
+static int run_command(struct agwd_exec *x, const struct h248_command *c)
 {
 	agwd_metric_command(c->cmd);
 	if (!c->ntids)
@@ -643,20 +620,26 @@ static int run_command(struct exec *x, const struct h248_command *c)
 	case H248_CMD_MOVE:
 		return cmd_move(x, c);
 	case H248_CMD_AUDITVALUE:
-		return cmd_audit_value(x, c);
 	case H248_CMD_AUDITCAP:
-		return cmd_audit_cap(x, c);
+		if (!x->d->cmd_ops)
+			break;
+		return x->d->cmd_ops->audit(x, c);
+	case H248_CMD_SERVICECHANGE:
+		if (!x->d->cmd_ops)
+			break;
+		return x->d->cmd_ops->service_change(x, c);
 	case H248_CMD_NOTIFY:
 		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
 				 "agwd does not take Notify from the MGC");
 	default:
-		return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
-				 "command not implemented by the MG");
+		break;
 	}
+	return agwd_errf(&x->e, H248_E_NOT_IMPLEMENTED,
+			 "command not implemented by the MG");
 }
 
 /* Finish an action reply: its context ID, and free an emptied context. */
-static void end_action(struct exec *x)
+static void end_action(struct agwd_exec *x)
 {
 	if (x->reply_ctx) {
 		x->ra->ctx_kind = H248_CTX_ID;
@@ -670,12 +653,75 @@ static void end_action(struct exec *x)
 	}
 }
 
+/*
+ * Context = *: the commands (AuditValue, AuditCapability, ServiceChange)
+ * run once per context, each context answered by its own action reply;
+ * no context at all is 431 in a "Context = *" reply. x's action reply is
+ * the first one. Returns -1 when an error ended the transaction.
+ */
+static int run_all_contexts(struct agwd *d, const struct h248_action *act,
+			    struct h248_transaction *rt, struct agwd_exec *x)
+{
+	struct h248_action *ra = x->ra;
+	bool first = true;
+
+	for (const struct h248_command *c = act->cmds; c; c = c->next)
+		if (c->cmd != H248_CMD_AUDITVALUE &&
+		    c->cmd != H248_CMD_AUDITCAP &&
+		    c->cmd != H248_CMD_SERVICECHANGE) {
+			agwd_errf(
+				&x->e, H248_E_UNKNOWN_CONTEXT,
+				"Context = * takes AuditValue, AuditCapability and ServiceChange only");
+			goto error;
+		}
+	for (uint32_t i = 0; i < d->tab.max_ctx && d->tab.nctx; i++) {
+		struct agwd_ctx *cx = &d->tab.ctx[i];
+
+		if (!cx->id)
+			continue;
+		if (!first) {
+			ra = h248_build_action(&d->arena, rt, H248_CTX_ID, 0);
+			if (!ra)
+				return -1;
+		}
+		first = false;
+		*x = (struct agwd_exec){ .d = d,
+					 .a = &d->arena,
+					 .c = cx,
+					 .all_ctx = true,
+					 .reply_ctx = cx->id,
+					 .ra = ra };
+		for (const struct h248_command *c = act->cmds; c; c = c->next) {
+			x->e.code = 0;
+			if (!run_command(x, c))
+				continue;
+			if (c->flags & H248_CMDF_OPTIONAL)
+				continue;
+			goto error;
+		}
+		ra->ctx_kind = H248_CTX_ID;
+		ra->ctx_id = cx->id;
+		/* a Forced ServiceChange may have emptied it */
+		if (!x->c->nterm)
+			ctx_free(d, x->c);
+	}
+	if (!first)
+		return 0;
+	agwd_errf(&x->e, H248_E_NO_TERMID_MATCHED, "Context = *: no context");
+error:
+	agw_info("h248: error %d: %s", x->e.code, x->e.text);
+	ra->ctx_kind = x->c ? H248_CTX_ID : H248_CTX_ALL;
+	ra->ctx_id = x->c ? x->c->id : 0;
+	h248_build_error(&d->arena, &ra->error, x->e.code, x->e.text);
+	return -1;
+}
+
 void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 		      struct h248_transaction *rt)
 {
 	for (const struct h248_action *act = req->actions; act;
 	     act = act->next) {
-		struct exec x = { .d = d, .a = &d->arena };
+		struct agwd_exec x = { .d = d, .a = &d->arena };
 
 		x.ra = h248_build_action(&d->arena, rt, H248_CTX_NULL, 0);
 		if (!x.ra)
@@ -696,9 +742,13 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 		case H248_CTX_NULL:
 			x.null_ctx = true;
 			break;
+		case H248_CTX_ALL:
+			if (run_all_contexts(d, act, rt, &x))
+				return;
+			continue;
 		default:
 			agwd_errf(&x.e, H248_E_NOT_IMPLEMENTED,
-				  "context * is not supported");
+				  "context kind not supported");
 			goto error;
 		}
 		for (const struct h248_command *c = act->cmds; c; c = c->next) {
@@ -762,8 +812,7 @@ int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out)
 		agw_json_u64(&w, "id", c->id);
 		agw_json_bool(&w, "relaying", c->relaying);
 		/* the relay path (agwctl flows has the rest) */
-		if (c->relaying &&
-		    !agw_relay_stats(d->relay, c->relay_id, &st))
+		if (c->relaying && !agw_relay_stats(d->relay, c->relay_id, &st))
 			agw_json_str(&w, "relay_path",
 				     agw_relay_path_name(st.path));
 		agw_json_arr_open(&w, "terminations");

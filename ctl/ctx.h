@@ -17,6 +17,8 @@
 #define AGWD_TERMS_PER_CTX 2
 #define AGWD_TERMID_MAX 48
 #define AGWD_LOCAL_SDP_MAX 512
+#define AGWD_REMOTE_SDP_MAX 1024
+#define AGWD_WILD_MAX 64 /* terminations one wildcard may name */
 
 enum agwd_term_state {
 	AGWD_TS_LISTENING, /* gate OPEN, IGNORE or FILTER; socket listening */
@@ -26,6 +28,15 @@ enum agwd_term_state {
 	AGWD_TS_CLOSED, /* the relay ended (peer closed or reset) */
 	AGWD_TS_FAILED, /* active open failed, or the realm address went */
 };
+
+/* The state's name (agwctl, metrics, the log). */
+static inline const char *agwd_term_state_name(enum agwd_term_state s)
+{
+	static const char *const n[] = { "listening", "connecting", "connected",
+					 "relaying",  "closed",	    "failed" };
+
+	return (unsigned int)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
 
 /* The termination's properties as the MGC set them (profile items). */
 struct agwd_term_props {
@@ -74,6 +85,13 @@ struct agwd_term {
 	/* statistics when the relay has ended, [0] sent to peer, [1] recv */
 	uint64_t octets[2], packets[2];
 
+	/* the last Remote SDP as the MGC gave it (AuditValue), 0: none */
+	char remote_sdp[AGWD_REMOTE_SDP_MAX];
+	uint32_t remote_sdp_len;
+	/* ServiceChange from the MGC (ctl/sc.c) */
+	bool oos; /* Forced: out of service until Subtract */
+	struct agw_timer sc_timer; /* Graceful with a Delay */
+
 	bool accepted; /* the peer opened the connection */
 	struct agwd_tls_term *tls; /* TLS transport (ctl/tls.c), else NULL */
 };
@@ -103,6 +121,36 @@ struct agwd_err {
 	char text[160];
 };
 
+/* One action being executed (ctl/ctx.c), shared with ctl/audit.c, sc.c. */
+struct agwd_exec {
+	struct agwd *d;
+	struct h248_arena *a;
+	struct agwd_ctx *c; /* the action's context (NULL until chosen) */
+	bool choose; /* context $: created by the first Add */
+	bool null_ctx; /* context "-" */
+	bool all_ctx; /* context "*": run once per context, c set */
+	uint32_t reply_ctx; /* the ID the action reply carries */
+	struct h248_action *ra;
+	struct agwd_err e;
+};
+
+/* ctl/ctx.c: the terminations a command names (430, 435, 431). */
+int agwd_ctx_resolve(struct agwd_exec *x, const struct h248_termid *tid,
+		     struct agwd_term **out, unsigned int *n);
+struct agwd_ctx *agwd_ctx_find(struct agwd *d, uint32_t id);
+struct h248_command *agwd_reply_cmd(struct agwd_exec *x, enum h248_cmd cmd,
+				    const char *id);
+void agwd_reply_local(struct agwd_exec *x, struct h248_command *rc,
+		      const struct agwd_term *t);
+void agwd_reply_stats(struct agwd_exec *x, struct h248_command *rc,
+		      struct agwd_term *t);
+
+/* ctl/audit.c: AuditValue and AuditCapability (one command) */
+int agwd_audit(struct agwd_exec *x, const struct h248_command *c);
+/* ctl/sc.c: ServiceChange from the MGC (one command) */
+int agwd_sc_command(struct agwd_exec *x, const struct h248_command *c);
+void agwd_sc_on_term_timer(struct agw_timer *tm);
+
 /* ctl/err.c: fill e; returns -EINVAL (the command is refused, e says why) */
 int agwd_errf(struct agwd_err *e, enum h248_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -124,7 +172,6 @@ void agwd_term_stats(struct agwd *d, struct agwd_term *t, uint64_t oct[2],
 		     uint64_t pkt[2], uint64_t syn[2]);
 void agwd_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_term_fail(struct agwd *d, struct agwd_term *t, bool released);
-const char *agwd_term_state_name(enum agwd_term_state s);
 /* Before any relay: whether epoll's events on connected socket fd mean
  * the peer went away with nothing left unread. */
 bool agwd_peer_gone(int fd, uint32_t events);

@@ -326,7 +326,7 @@ int agwd_gate_term_add(struct agwd *d, struct agwd_term *t, struct agwd_err *e)
 	r = agw_gate_term_add(d->gate, &t->local_addr, t->port, mode);
 	if (r == -EEXIST)
 		return agwd_errf(
-			e, 510,
+			e, H248_E_RESOURCES,
 			"gate entry: port %u has an entry agwd does not own",
 			t->port);
 	if (r)

@@ -115,6 +115,10 @@ static int property(struct agwd *d, const struct h248_node *n,
 	case AGW_PI_HB_TIMER:
 		mr->p.hb_s = num;
 		return 0;
+	case AGW_PI_TCP_STATE:
+	case AGW_PI_TLS_STATE:
+		return agwd_errf(e, H248_E_READ_ONLY,
+				 "%s is read-only (AuditValue)", pe->full);
 	default:
 		return agwd_errf(e, H248_E_PROPERTY_ILLEGAL,
 				 "%s is not a property", pe->full);

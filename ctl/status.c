@@ -139,8 +139,7 @@ static int cmd_contexts(void *arg, const char *args, struct agw_strbuf *out)
 	return json_done(agwd_ctl_contexts(arg, out), out);
 }
 
-static int cmd_terminations(void *arg, const char *args,
-			    struct agw_strbuf *out)
+static int cmd_terminations(void *arg, const char *args, struct agw_strbuf *out)
 {
 	return json_done(agwd_ctl_terminations(arg, out), out);
 }

@@ -20,14 +20,6 @@
 
 #define CONNECT_TIMEOUT_MS 10000
 
-const char *agwd_term_state_name(enum agwd_term_state s)
-{
-	static const char *const n[] = { "listening", "connecting", "connected",
-					 "relaying",  "closed",	    "failed" };
-
-	return (unsigned int)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
-}
-
 bool agwd_peer_gone(int fd, uint32_t events)
 {
 	char b;
@@ -319,7 +311,7 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		port = -EMFILE;
 	}
 	if (port == -EMFILE || port == -ENFILE)
-		return agwd_errf(e, 510, "realm %s: out of file descriptors",
+		return agwd_errf(e, H248_E_RESOURCES, "realm %s: out of file descriptors",
 				 t->realm->cfg->name);
 	if (port < 0)
 		return agwd_errf(e, H248_E_RESOURCES, "realm %s: no free port",

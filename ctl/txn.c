@@ -336,7 +336,7 @@ int agwd_txn_init(struct agwd *d, const struct agwd_txn_cbs *cbs)
 {
 	static const struct agw_txn_out_cbs ocbs = { out_send, out_done };
 	struct agw_txn_out_cfg oc = {
-		.retransmit_ms = 1000,
+		.retransmit_ms = AGWD_MGC_EXEC_MS,
 		.retransmit_max_ms = 4000,
 		.give_up_ms = 10000,
 		.pending_ms = d->cfg.long_timer_ms,
@@ -350,7 +350,7 @@ int agwd_txn_init(struct agwd *d, const struct agwd_txn_cbs *cbs)
 		return -ENOMEM;
 	h248_arena_init(&d->arena, d->arena_mem, ARENA_BUF);
 	parse_own_mid(d->cfg.mid, &d->mid);
-	d->version = 3;
+	d->version = AGWD_H248_VERSION;
 	d->out_proto = d->cfg.tcp ? AGW_H248_TCP : AGW_H248_UDP;
 	d->mgc_addr = d->cfg.mgc[0];
 	err = agw_txn_cache_new(d->loop, d->cfg.max_terminations + 1024,

@@ -35,6 +35,9 @@ const char agw_config_default_ini[] =
 	"transport = udp\n"
 	"address = 127.0.0.1\n"
 	"port = 2944\n"
+	"profile = agw/1\n"
+	"on_mgc_loss = keep\n"
+	"graceful_delay_s = 0\n"
 	"[limits]\n"
 	"contexts = 65536\n"
 	"terminations = 131072\n"
@@ -334,6 +337,22 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 	return "unknown key";
 }
 
+/* "NAME/VERSION" (H.248.1 serviceChangeProfile), or "none". */
+static const char *parse_profile(const char *v, char *out, size_t size)
+{
+	const char *slash = strchr(v, '/');
+
+	if (!strcmp(v, "none")) {
+		out[0] = 0;
+		return NULL;
+	}
+	if (!slash || slash == v || !slash[1] ||
+	    strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+	    strcspn(v, " \t\",{}=") != strlen(v))
+		return "NAME/VERSION or none expected";
+	return copy_str(v, out, size);
+}
+
 #define SEC(a, b) (!strcmp(section, a) && !strcmp(key, b))
 
 static const char *set_key(struct agw_config *cfg, const char *section,
@@ -383,6 +402,16 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 			agw_sockaddr_set_port(&cfg->local, u);
 		return why;
 	}
+	if (SEC("h248", "profile"))
+		return parse_profile(v, cfg->sc_profile, sizeof(cfg->sc_profile));
+	if (SEC("h248", "on_mgc_loss")) {
+		if (strcmp(v, "keep") && strcmp(v, "release"))
+			return "keep or release expected";
+		cfg->mgc_loss_release = !strcmp(v, "release");
+		return NULL;
+	}
+	if (SEC("h248", "graceful_delay_s"))
+		return parse_u32(v, 0, 86400, &cfg->graceful_delay_s);
 	if (SEC("limits", "contexts"))
 		return parse_u32(v, 1, 1 << 24, &cfg->max_contexts);
 	if (SEC("limits", "terminations"))
@@ -661,6 +690,10 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 	fprintf(f, "address = %s\nport = %u\n",
 		agw_sockaddr_str(&cfg->local, false, a, sizeof(a)),
 		agw_sockaddr_port(&cfg->local));
+	fprintf(f, "profile = %s\non_mgc_loss = %s\ngraceful_delay_s = %u\n",
+		cfg->sc_profile[0] ? cfg->sc_profile : "none",
+		cfg->mgc_loss_release ? "release" : "keep",
+		cfg->graceful_delay_s);
 	fprintf(f, "\n[limits]\ncontexts = %u\nterminations = %u\n",
 		cfg->max_contexts, cfg->max_terminations);
 	fprintf(f,

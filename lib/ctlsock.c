@@ -87,7 +87,8 @@ static int run_help(const struct agw_ctl_cmd *cmds,
 		agw_json_str(&w, "name", c->name);
 		agw_json_str(&w, "help", c->help ? c->help : "");
 		agw_json_str(&w, "level",
-			     is_read_cmd(read_cmds, c->name) ? "read" : "admin");
+			     is_read_cmd(read_cmds, c->name) ? "read" :
+							       "admin");
 		agw_json_obj_close(&w);
 	}
 	agw_json_arr_close(&w);

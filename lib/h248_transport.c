@@ -658,6 +658,22 @@ void agw_h248_transport_free(struct agw_h248_transport *t)
 	free(t);
 }
 
+void agw_h248_transport_use_mgc(struct agw_h248_transport *t,
+				unsigned int idx)
+{
+	if (idx >= t->nmgc)
+		return;
+	t->mgc_idx = idx;
+	if (!t->tcp_enabled)
+		return;
+	agw_timer_stop(t->loop, &t->retry_timer);
+	tcp_close(t, false);
+	t->tcp_state = TCP_DOWN;
+	t->st.tcp_up = false;
+	t->backoff_ms = t->retry_ms;
+	tcp_connect(t);
+}
+
 void agw_h248_transport_get_stats(const struct agw_h248_transport *t,
 				  struct agw_h248_transport_stats *st)
 {

@@ -33,6 +33,8 @@ struct agw_realm_cfg {
 	enum agw_attach_mode attach;
 };
 
+#define AGW_CFG_PROFILE_MAX 64
+
 struct agw_config {
 	/* [agwd] */
 	char mid[AGW_CFG_MID_MAX];
@@ -44,6 +46,10 @@ struct agw_config {
 	unsigned int nmgc;
 	bool udp, tcp;
 	struct agw_sockaddr local; /* address and port agwd binds */
+	/* ServiceChangeProfile announced ("" for none: profile = none) */
+	char sc_profile[AGW_CFG_PROFILE_MAX];
+	bool mgc_loss_release; /* on_mgc_loss = release (default keep) */
+	uint32_t graceful_delay_s; /* ServiceChangeDelay on SIGTERM */
 	/* [limits] */
 	uint32_t max_contexts, max_terminations;
 	/* [timers], all in milliseconds */

@@ -303,6 +303,8 @@ enum h248_errcode {
 	H248_E_TERMID_IN_CONTEXT = 433,
 	/* Termination ID is not in specified Context */
 	H248_E_TERMID_NOT_IN_CONTEXT = 435,
+	/* Unsupported or Unknown Package */
+	H248_E_UNSUPPORTED_PACKAGE = 440,
 	/* Missing Remote or Local Descriptor */
 	H248_E_MISSING_REMOTE_LOCAL = 441,
 	/* Syntax error in command */
@@ -323,8 +325,14 @@ enum h248_errcode {
 	H248_E_NO_SUCH_EVENT = 451,
 	/* No such signal in this package */
 	H248_E_NO_SUCH_SIGNAL = 452,
+	/* No such statistic in this package */
+	H248_E_NO_SUCH_STATISTIC = 453,
 	/* Property illegal in this descriptor */
 	H248_E_PROPERTY_ILLEGAL = 455,
+	/* Unsupported or Unknown Profile */
+	H248_E_UNSUPPORTED_PROFILE = 459,
+	/* Required information missing */
+	H248_E_REQUIRED_INFO_MISSING = 472,
 	/* Conflicting property values */
 	H248_E_CONFLICTING_VALUES = 473,
 	/* Invalid SDP syntax */
@@ -333,6 +341,8 @@ enum h248_errcode {
 	H248_E_INTERNAL = 500,
 	/* Not implemented */
 	H248_E_NOT_IMPLEMENTED = 501,
+	/* Service Unavailable */
+	H248_E_SERVICE_UNAVAILABLE = 503,
 	/* Transaction Request Received before a ServiceChange Reply has
 	 * been received */
 	H248_E_NOT_REGISTERED = 505,
@@ -340,7 +350,16 @@ enum h248_errcode {
 	H248_E_RESOURCES = 510,
 	/* Unsupported or invalid mode */
 	H248_E_UNSUPPORTED_MODE = 517,
+	/* Termination is ServiceChanging */
+	H248_E_TERM_SERVICE_CHANGING = 521,
+	/* Audit of a property, statistic, event or signal does not exist */
+	H248_E_AUDIT_ITEM_MISSING = 532,
+	/* Response exceeds maximum transport PDU size */
+	H248_E_RESPONSE_TOO_LARGE = 533,
+	/* Illegal write of read only property */
+	H248_E_READ_ONLY = 534,
 };
+
 
 struct h248_error {
 	int code;               /* enum h248_errcode, 0 when no error */

@@ -79,6 +79,13 @@ int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
 /* peer (address and port) is on the allow-list. */
 bool agw_h248_mgc_allowed(const struct agw_h248_transport *t,
 			  const struct agw_sockaddr *peer);
+/*
+ * Go to the MGC cfg.mgc[idx] (a redirect or HandOff): UDP sends there from
+ * now on (the caller's peer); TCP closes the connection without calling
+ * on_mgc_link(down) and connects to that MGC (on_mgc_link(up) follows).
+ */
+void agw_h248_transport_use_mgc(struct agw_h248_transport *t,
+				unsigned int idx);
 void agw_h248_transport_get_stats(const struct agw_h248_transport *t,
 				  struct agw_h248_transport_stats *st);
 const char *agw_h248_proto_name(enum agw_h248_proto p);

@@ -39,6 +39,8 @@ enum agw_prof_item {
 	AGW_PI_SPR, /* gm/spr: source port range */
 	AGW_PI_SYN_LINK, /* SYN interlinkage toward the other termination */
 	AGW_PI_HB_TIMER, /* hangterm/timerx: heartbeat period, s */
+	AGW_PI_TCP_STATE, /* read-only: the TCP connection's state */
+	AGW_PI_TLS_STATE, /* read-only: the TLS session's state */
 	AGW_PI_EV_FAIL, /* TCP connection establishment failure */
 	AGW_PI_EV_RELEASED, /* released bearer: the peer closed */
 	AGW_PI_EV_HEARTBEAT, /* hangterm/thb: termination heartbeat */

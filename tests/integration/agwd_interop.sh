@@ -4,15 +4,19 @@
 #
 # agwd with two real megaco MGCs (primary and secondary, [h248] mgc lists
 # both), over UDP and TCP: the harness inspects agwd's registration
-# (Restart/901, Version 3), audits a termination (AuditValue: Local and
-# Statistics), ROOT (AuditValue, AuditCapability: the profile's packages)
-# and sends MGC-initiated ServiceChanges (501 from agwd today); then the
-# primary dies, agwd re-registers with the secondary (Restart/900, after a
-# missed heartbeat over UDP, the closed connection over TCP) and the
-# secondary audits the termination agwd kept. Then two agwd in a chain
-# (b2b lab), each driven by its own MGC, and both registered with one MGC
-# (scale-out): calls on both, one killed, the MGC notices. And agwd with
-# an MGC over H.248/TCP on IPv6.
+# (Restart/901, Version 3, ServiceChangeProfile agw/1), audits a context
+# with two terminations per descriptor (values checked), Context = *,
+# ROOT, AuditCapability, individual audits and the errors, and sends
+# MGC-initiated ServiceChanges (Forced on a termination, Graceful, Forced
+# and Restart on ROOT, HandOff errors); then the primary dies, agwd
+# re-registers with the secondary (Disconnected/900: contexts kept; after
+# a missed heartbeat over UDP, the closed connection over TCP) and the
+# secondary audits the contexts agwd kept. Over UDP every message is
+# captured and decoded by tshark's megaco dissector: no malformed packet,
+# no expert warning. Then two agwd in a chain (b2b lab), each driven by
+# its own MGC, and both registered with one MGC (scale-out): calls on
+# both, one killed, the MGC notices. And agwd with an MGC over H.248/TCP
+# on IPv6.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
@@ -55,6 +59,9 @@ mgc = 127.0.0.1:2945, 127.0.0.1:2946
 transport = $t
 address = 127.0.0.1
 port = 2944
+[limits]
+contexts = 1024
+terminations = 2048
 [timers]
 registration_retry_ms = 200
 registration_retry_max_ms = 1000
@@ -63,8 +70,17 @@ heartbeat_ms = 1000
 level = debug
 $(lab_realms aint 32000)
 CONF
+	CAP_PID=
+	if [ $t = udp ]; then
+		rm -f "$TMP/h248.pcapng"
+		nsenter --net=/run/netns/"$GW" dumpcap -q -i lo \
+			-f 'udp port 2944' -w "$TMP/h248.pcapng" 2>"$TMP/dumpcap.err" &
+		CAP_PID=$!
+		T_PIDS+=($CAP_PID)
+		wait_for 10 '[ -s "$TMP/h248.pcapng" ]' || die "dumpcap did not start"
+	fi
 	lab_run_mgc_as primary "$GW" "$t" 2945 "$SCN/interop_primary.scn" 200 \
-		ue_port=40123
+		ue_port=40123 core_peer_port=40200
 	lab_start_agwd
 	wait_sync_as primary crash
 	acc_context=$(var acc.context) acc_term=$(var acc.term)
@@ -83,17 +99,40 @@ CONF
 	go_as secondary done
 	mgc_wait secondary || die "$t: secondary MGC scenario failed"
 	jq -e -s '.[] | select(.cmd == "register") | .method == "restart" and
-		.reason_code == 901' "$TMP/mgc-primary.out" >/dev/null ||
+		.reason_code == 901 and .profile == "agw/1"' \
+		"$TMP/mgc-primary.out" >/dev/null ||
 		die "$t: registration not reported"
-	jq -e -s '.[] | select(.cmd == "auditcapability") | .audit[0].packages |
+	jq -e -s '[.[] | select(.cmd == "auditcapability")][0] | .audit[0].packages |
 		length > 0' "$TMP/mgc-primary.out" >/dev/null ||
 		die "$t: no package list"
-	jq -e -s '.[] | select(.cmd == "wait register") | .reason_code == 900' \
+	jq -e -s '.[] | select(.cmd == "wait register") | .method == "disconnected"
+		and .reason_code == 900' \
 		"$TMP/mgc-secondary.out" >/dev/null || die "$t: no failover"
+	grep -q 'ServiceChange Forced on ROOT: releasing' "$TMP/agwd.log" ||
+		die "$t: no Forced on ROOT in agwd's log"
 	kill "$AGWD_PID" 2>/dev/null
 	wait "$AGWD_PID" 2>/dev/null
 	AGWD_PID=
-	echo "ok: $t: registration, audits, ServiceChange 501, failover to the secondary with the termination kept"
+	if [ -n "$CAP_PID" ]; then
+		sleep 1
+		kill "$CAP_PID" 2>/dev/null
+		wait "$CAP_PID" 2>/dev/null
+		tshark -r "$TMP/h248.pcapng" -V -d udp.port==2944,megaco \
+			>"$TMP/h248.txt" 2>&1 || die "tshark could not read the capture"
+		n=$(grep -c '^Frame [0-9]' "$TMP/h248.txt")
+		[ "$n" -gt 40 ] || die "only $n H.248 frames captured"
+		grep -q 'AuditValue' "$TMP/h248.txt" ||
+			die "tshark saw no AuditValue"
+		if grep -n -i -E 'malformed|\[Expert Info \((Warning|Error)' \
+			"$TMP/h248.txt" >"$TMP/h248.bad"; then
+			head -n 20 "$TMP/h248.bad"
+			l=$(head -n 1 "$TMP/h248.bad" | cut -d: -f1)
+			sed -n "$((l > 60 ? l - 60 : 1)),${l}p" "$TMP/h248.txt"
+			die "tshark: malformed H.248 or expert warnings"
+		fi
+		echo "ok: $t: tshark decodes all $n H.248 frames without a warning"
+	fi
+	echo "ok: $t: registration with profile agw/1, audits per descriptor, Context = *, ROOT, AuditCapability, MGC ServiceChange Forced/Graceful/Restart, failover with Disconnected/900 and the contexts kept"
 done
 
 # ---- H.248 over TCP on IPv6: the MGC listens on the GW's IPv6 address

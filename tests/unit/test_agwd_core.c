@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agw/log.h"
+#include "agw/profile.h"
 #include "../../ctl/ctx.h"
 
 static struct agwd d;
@@ -38,6 +39,8 @@ static void on_msg(void *arg, enum agw_h248_proto proto,
 static const struct agw_h248_transport_cbs cbs = { on_msg, NULL };
 /* the upward calls of ctl/txn.c, wired as agwd's main does */
 static const struct agwd_txn_cbs txn_cbs = { agwd_ctx_execute, agwd_reg_done };
+static const struct agwd_cmd_ops cmd_ops = { agwd_audit, agwd_sc_command,
+					     agwd_sc_on_term_timer };
 
 /* Run agwd's loop until the test MGC has a datagram; returns it. */
 static const char *recv_msg(void)
@@ -118,6 +121,7 @@ static void setup(void)
 	ck_assert_int_eq(agw_evloop_new(&d.loop), 0);
 	ck_assert_int_eq(agw_realms_new(d.loop, &d.cfg, NULL, NULL, &d.realms),
 			 0);
+	d.cmd_ops = &cmd_ops;
 	ck_assert_int_eq(agwd_ctx_init(&d), 0);
 	ck_assert_int_eq(agwd_gate_init(&d), 0);
 	ck_assert_int_eq(agwd_relay_init(&d), 0);
@@ -318,6 +322,61 @@ START_TEST(limits_510)
 }
 END_TEST
 
+/* ServiceChange from the MGC and Audit (Documentation/h248-profile.md). */
+START_TEST(servicechange_audit)
+{
+	const char *cstate = agw_profile_item(AGW_PI_TCP_STATE)->full;
+	const char *m;
+
+	do_register();
+	m = ask(HDR "Transaction = 30 { Context = * { AuditValue = * {"
+		    " Audit { Media } } } }");
+	ck_assert_msg(strstr(m, "Error = 431"), "%s", m);
+	ck_assert_ptr_null(strstr(ask(ADD_ACCESS, 31u, "ON"), "Error"));
+	/* every descriptor, the read-only state among the properties */
+	m = ask(HDR "Transaction = 32 { Context = 1 { AuditValue = * {"
+		    " Audit { Media, Events, Signals, Statistics, Packages } } } }");
+	ck_assert_msg(strstr(m, "ServiceStates = InService") &&
+			      strstr(m, cstate) && strstr(m, "Packages") &&
+			      !strstr(m, "Error"),
+		      "%s", m);
+	m = ask(HDR "Transaction = 33 { Context = 1 { AuditValue = * {"
+		    " Audit { DigitMap } } } }");
+	ck_assert_msg(strstr(m, "Error = 444"), "%s", m);
+	/* the read-only property cannot be written */
+	m = ask(HDR "Transaction = 34 { Context = 1 { Modify = ip/default/1 {"
+		    " Media { Stream = 1 { LocalControl { %s = closed } } } } } }",
+		cstate);
+	ck_assert_msg(strstr(m, "Error = 534"), "%s", m);
+	/* Forced on the termination: out of service, Modify 521 */
+	m = ask(HDR "Transaction = 35 { Context = 1 { ServiceChange ="
+		    " ip/default/1 { Services { Method = Forced,"
+		    " Reason = \"905 x\" } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	ck_assert(only_term()->oos);
+	m = ask(HDR "Transaction = 36 { Context = 1 { Modify = ip/default/1 } }");
+	ck_assert_msg(strstr(m, "Error = 521"), "%s", m);
+	/* HandOff needs MgcIdToTry; Disconnected is not the MGC's */
+	m = ask(HDR "Transaction = 37 { Context = - { ServiceChange = ROOT {"
+		    " Services { Method = HandOff } } } }");
+	ck_assert_msg(strstr(m, "Error = 472"), "%s", m);
+	m = ask(HDR "Transaction = 38 { Context = - { ServiceChange = ROOT {"
+		    " Services { Method = Disconnected } } } }");
+	ck_assert_msg(strstr(m, "Error = 449"), "%s", m);
+	/* Forced on ROOT: everything released, Adds 503 until Restart */
+	m = ask(HDR "Transaction = 39 { Context = - { ServiceChange = ROOT {"
+		    " Services { Method = Forced } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	ck_assert_uint_eq(d.tab.nctx, 0);
+	ck_assert_uint_eq(d.tab.nterm, 0);
+	ck_assert_ptr_nonnull(strstr(ask(ADD_ACCESS, 40u, "OFF"), "Error = 503"));
+	m = ask(HDR "Transaction = 41 { Context = - { ServiceChange = ROOT {"
+		    " Services { Method = Restart } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	ck_assert_ptr_null(strstr(ask(ADD_ACCESS, 42u, "OFF"), "Error"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agwd_core");
@@ -330,6 +389,7 @@ int main(void)
 	tcase_add_test(tc, before_registration_505);
 	tcase_add_test(tc, add_modify_subtract);
 	tcase_add_test(tc, limits_510);
+	tcase_add_test(tc, servicechange_audit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
