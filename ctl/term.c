@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agw/log.h"
+#include "agw/profile.h"
 #include "ctx.h"
 #include "tls.h"
 
@@ -110,12 +111,30 @@ static void on_connect_timeout(struct agw_timer *tm)
 	connect_failed(t->d, t, ETIMEDOUT);
 }
 
+/*
+ * Both sockets of a termination on the announced port: the listener and
+ * the active open's socket (SO_REUSEPORT on both, set by one uid; the
+ * connecting socket never listens, so SYNs still reach only the
+ * listener or, for its own 4-tuple, the connecting socket itself:
+ * simultaneous open).
+ */
+static int reuse_port(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		return -errno;
+	return 0;
+}
+
 static int active_open(struct agwd *d, struct agwd_term *t)
 {
 	struct agw_sockaddr src = t->local;
 	socklen_t sl = t->local.sa.sa_family == AF_INET ?
 			       sizeof(struct sockaddr_in) :
 			       sizeof(struct sockaddr_in6);
+	char a[AGW_ADDRSTRLEN];
 	int fd, err;
 
 	if (t->cfd >= 0 || !t->has_remote)
@@ -124,9 +143,15 @@ static int active_open(struct agwd *d, struct agwd_term *t)
 		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* from the termination's address; the listening socket keeps its
-	 * port, so the SYN leaves from an ephemeral one (RFC 4145 active) */
-	agw_sockaddr_set_port(&src, 0);
+	/* From the address and port the Local announced, so that a peer
+	 * filtering on both (gm/saf, gm/spf: agw as a TrGW) admits the SYN;
+	 * [h248] active_open_source = ephemeral: from an ephemeral port. */
+	if (d->cfg.active_open_ephemeral)
+		agw_sockaddr_set_port(&src, 0);
+	else if ((err = reuse_port(fd))) {
+		close(fd);
+		return err;
+	}
 	if (bind(fd, &src.sa, sl) ||
 	    (connect(fd, &t->remote.sa, sl) && errno != EINPROGRESS)) {
 		err = -errno;
@@ -137,7 +162,10 @@ static int active_open(struct agwd *d, struct agwd_term *t)
 	t->state = AGWD_TS_CONNECTING;
 	agw_evloop_add_fd(d->loop, &t->cev, fd, EPOLLOUT, on_connect, t);
 	agw_timer_start(d->loop, &t->conn_timer, CONNECT_TIMEOUT_MS);
-	agw_info("%s: active open toward the remote", t->id);
+	agw_info("%s: active open toward the remote from %s", t->id,
+		 d->cfg.active_open_ephemeral ?
+			 "an ephemeral port" :
+			 agw_sockaddr_str(&src, true, a, sizeof(a)));
 	return 0;
 }
 
@@ -185,7 +213,7 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 		o = t->ctx->t[i];
 		if (o && o != t && o->p.synlink &&
 		    o->state == AGWD_TS_LISTENING && o->cfd < 0 &&
-		    o->has_remote) {
+		    o->has_remote && o->setup != AGW_SDP_SETUP_ACTIVE) {
 			agw_info("%s: SYN interlinkage -> %s", t->id, o->id);
 			start_active_open(d, o);
 		}
@@ -202,13 +230,13 @@ static int remote_from_sdp(struct agw_sdp *s, struct agw_sockaddr *out,
 	const struct agw_sdp_attr *at;
 
 	if (!s->n_media)
-		return agwd_errf(e, 474, "Remote SDP has no m= line");
+		return agwd_errf(e, H248_E_INVALID_SDP, "Remote SDP has no m= line");
 	ca = s->media[0].has_conn ? &s->media[0].conn :
 	     s->has_conn	  ? &s->conn :
 				    NULL;
 	if (!ca ||
 	    (ca->kind != AGW_SDP_ADDR_IP4 && ca->kind != AGW_SDP_ADDR_IP6))
-		return agwd_errf(e, 474,
+		return agwd_errf(e, H248_E_INVALID_SDP,
 				 "Remote SDP needs an IP address in c=");
 	memset(out, 0, sizeof(*out));
 	if (ca->kind == AGW_SDP_ADDR_IP4) {
@@ -244,7 +272,7 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 	int family = AF_UNSPEC, port;
 
 	if (!l->n_media)
-		return agwd_errf(e, 474, "Local SDP has no m= line");
+		return agwd_errf(e, H248_E_INVALID_SDP, "Local SDP has no m= line");
 	ca = l->media[0].has_conn ? &l->media[0].conn :
 	     l->has_conn	  ? &l->conn :
 				    NULL;
@@ -254,31 +282,37 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		family = AF_INET6;
 	if (ca && ca->kind != AGW_SDP_ADDR_CHOOSE)
 		return agwd_errf(
-			e, 449, "Local c= must be $: agwd chooses the address");
+			e, H248_E_UNSUPPORTED_VALUE,
+			"Local c= must be $: agwd chooses the address");
 	if (!l->media[0].port_choose)
 		return agwd_errf(
-			e, 449,
+			e, H248_E_UNSUPPORTED_VALUE,
 			"Local m= port must be $: agwd chooses the port");
 	pick = agw_realm_pick_addr(t->realm, family);
 	if (!pick)
-		return agwd_errf(e, 510, "realm %s has no usable %s address",
+		return agwd_errf(e, H248_E_RESOURCES,
+				 "realm %s has no usable %s address",
 				 t->realm->cfg->name,
 				 family == AF_INET6 ? "IPv6" : "IP");
 	t->local = *pick;
 	port = agw_portpool_alloc_bound(&t->realm->ports, &t->local, &t->lfd);
 	if (port < 0)
-		return agwd_errf(e, 510, "realm %s: no free port",
+		return agwd_errf(e, H248_E_RESOURCES, "realm %s: no free port",
 				 t->realm->cfg->name);
 	t->port = (uint16_t)port;
 	agw_sockaddr_set_port(&t->local, t->port);
 	agw_addr_from_sockaddr(&t->local.ss, &t->local_addr, &t->port);
-	if (listen(t->lfd, 4)) {
+	/* after the pool's bind check, so that no other socket shares the
+	 * port; before listen, so that the active open can bind it too */
+	if ((!d->cfg.active_open_ephemeral && reuse_port(t->lfd)) ||
+	    listen(t->lfd, 4)) {
 		int err = errno;
 
 		close(t->lfd);
 		t->lfd = -1;
 		agw_portpool_release(&t->realm->ports, t->port);
-		return agwd_errf(e, 500, "listen: %s", strerror(err));
+		return agwd_errf(e, H248_E_INTERNAL, "listen: %s",
+				 strerror(err));
 	}
 	return 0;
 }
@@ -301,9 +335,50 @@ static int local_reply_sdp(struct agwd_term *t, struct agw_sdp *l,
 	n = agw_sdp_generate(l, t->local_sdp, sizeof(t->local_sdp),
 			     AGW_SDP_GEN_LF);
 	if (n < 0)
-		return agwd_errf(e, 510, "Local SDP does not fit (%d)", n);
+		return agwd_errf(e, H248_E_RESOURCES,
+				 "Local SDP does not fit (%d)", n);
 	t->local_sdp_len = (uint32_t)n;
 	return 0;
+}
+
+static int estab_check(const struct agwd_media_req *mr, bool has_remote,
+		       int setup, struct agwd_err *e)
+{
+	const char *sig = agw_profile_item(AGW_PI_SIG_ESTABLISH)->full;
+
+	if (mr->estab && !has_remote)
+		return agwd_errf(e, H248_E_MISSING_DESCRIPTOR,
+				 "%s needs a Remote descriptor", sig);
+	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
+		return agwd_errf(e, H248_E_CONFLICTING_PROPERTY,
+				 "%s conflicts with the Remote's a=setup:active",
+				 sig);
+	return 0;
+}
+
+/*
+ * A realm without a SYN gate (attach = none) can neither ignore nor
+ * filter SYNs: a request for it is refused, never answered with success
+ * while every SYN is admitted (Documentation/h248-profile.md).
+ */
+static int gate_check(const struct agwd_term *t,
+		      const struct agwd_term_props *p, struct agwd_err *e)
+{
+	const struct agw_prof_entry *pe;
+
+	if (t->realm->cfg->attach != AGW_ATTACH_NONE)
+		return 0;
+	pe = p->synign ? agw_profile_item(AGW_PI_SYN_IGNORE) :
+	     p->saf	  ? agw_profile_item(AGW_PI_SAF) :
+	     p->spf	  ? agw_profile_item(AGW_PI_SPF) :
+			    NULL;
+	if (!pe)
+		return 0;
+	return agwd_errf(
+		e, H248_E_UNSUPPORTED_VALUE,
+		"%s = ON: realm %s has no SYN gate (attach = none), nothing would be %s",
+		pe->full, t->realm->cfg->name,
+		p->synign ? "ignored" : "filtered");
 }
 
 int agwd_term_open(struct agwd *d, struct agwd_term *t,
@@ -330,13 +405,11 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 			return r;
 		t->has_remote = true;
 	}
-	if (mr->estab && !t->has_remote)
-		return agwd_errf(e, 441,
-				 "tcpbcc/estab needs a Remote descriptor");
-	if (mr->estab && t->setup == AGW_SDP_SETUP_ACTIVE)
-		return agwd_errf(
-			e, 473,
-			"tcpbcc/estab conflicts with the Remote's a=setup:active");
+	if ((r = estab_check(mr, t->has_remote, t->setup, e)) ||
+	    (r = gate_check(t, &t->p, e)))
+		return r;
+	if (!mr->set_synlink)
+		t->p.synlink = agw_config_synlink_default(&d->cfg, t->realm->cfg);
 	if ((r = bind_local(d, t, local, e)))
 		return r;
 	if ((r = agwd_tls_open(d, t, mr, local, mr->has_remote ? remote : NULL,
@@ -381,19 +454,18 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 			return r;
 		has_remote = true;
 	}
-	if (mr->estab && !has_remote)
-		return agwd_errf(e, 441,
-				 "tcpbcc/estab needs a Remote descriptor");
-	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
-		return agwd_errf(
-			e, 473,
-			"tcpbcc/estab conflicts with the Remote's a=setup:active");
+	if ((r = estab_check(mr, has_remote, setup, e)) ||
+	    (r = gate_check(t, &mr->p, e)))
+		return r;
 	if ((r = agwd_tls_check_modify(d, t, mr, mr->has_remote ? remote : NULL,
 				       &fps, &nfp, e)))
 		return r;
 	if ((r = agwd_gate_term_update(d, t, &mr->p, has_remote, &raddr, e)))
 		return r;
 	/* committed: nothing below fails */
+	if (mr->synign_ended)
+		agw_info("%s: %s ended by source filtering (accept SYNs only from the Remote)",
+			 t->id, agw_profile_item(AGW_PI_SYN_IGNORE)->full);
 	t->p = mr->p;
 	t->remote = raddr;
 	t->has_remote = has_remote;

@@ -35,6 +35,8 @@ const char agw_config_default_ini[] =
 	"transport = udp\n"
 	"address = 127.0.0.1\n"
 	"port = 2944\n"
+	"active_open_source = announced\n"
+	"synlink_default = off\n"
 	"[limits]\n"
 	"contexts = 65536\n"
 	"terminations = 131072\n"
@@ -287,6 +289,7 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 				 bool is_default)
 {
 	struct agw_realm_cfg *r = NULL;
+	const char *why;
 	unsigned int i;
 
 	if (!*rname || strlen(rname) >= AGW_CFG_NAME_MAX)
@@ -303,7 +306,8 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 		if (!strcmp(cfg->realms[i].name, rname))
 			r = &cfg->realms[i];
 	if (!r && strcmp(key, "interface") && strcmp(key, "addresses") &&
-	    strcmp(key, "ports") && strcmp(key, "attach"))
+	    strcmp(key, "ports") && strcmp(key, "attach") &&
+	    strcmp(key, "synlink_default"))
 		return "unknown key";
 	if (!r) {
 		if (cfg->nrealms == AGW_CFG_MAX_REALMS)
@@ -314,6 +318,7 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 		r->port_min = 20000;
 		r->port_max = 39999;
 		r->attach = AGW_ATTACH_XDP_NATIVE;
+		r->synlink = -1;
 	}
 	if (!strcmp(key, "interface")) {
 		if (!*v)
@@ -328,6 +333,18 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 		return parse_ports(v, r);
 	if (!strcmp(key, "attach"))
 		return parse_attach(v, &r->attach);
+	if (!strcmp(key, "synlink_default")) {
+		bool on;
+
+		if (!strcmp(v, "inherit")) {
+			r->synlink = -1;
+			return NULL;
+		}
+		why = parse_on_off(v, &on);
+		if (!why)
+			r->synlink = on;
+		return why ? "expected on, off or inherit" : NULL;
+	}
 	return "unknown key";
 }
 
@@ -380,6 +397,17 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 			agw_sockaddr_set_port(&cfg->local, u);
 		return why;
 	}
+	if (SEC("h248", "active_open_source")) {
+		if (!strcmp(v, "announced"))
+			cfg->active_open_ephemeral = false;
+		else if (!strcmp(v, "ephemeral"))
+			cfg->active_open_ephemeral = true;
+		else
+			return "expected announced or ephemeral";
+		return NULL;
+	}
+	if (SEC("h248", "synlink_default"))
+		return parse_on_off(v, &cfg->synlink_default);
 	if (SEC("limits", "contexts"))
 		return parse_u32(v, 1, 1 << 24, &cfg->max_contexts);
 	if (SEC("limits", "terminations"))
@@ -637,6 +665,9 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 	fprintf(f, "address = %s\nport = %u\n",
 		agw_sockaddr_str(&cfg->local, false, a, sizeof(a)),
 		agw_sockaddr_port(&cfg->local));
+	fprintf(f, "active_open_source = %s\nsynlink_default = %s\n",
+		cfg->active_open_ephemeral ? "ephemeral" : "announced",
+		cfg->synlink_default ? "on" : "off");
 	fprintf(f, "\n[limits]\ncontexts = %u\nterminations = %u\n",
 		cfg->max_contexts, cfg->max_terminations);
 	fprintf(f,
@@ -671,6 +702,9 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 		}
 		fprintf(f, "ports = %u-%u\nattach = %s\n", r->port_min,
 			r->port_max, agw_attach_mode_name(r->attach));
+		if (r->synlink >= 0)
+			fprintf(f, "synlink_default = %s\n",
+				r->synlink ? "on" : "off");
 	}
 }
 
@@ -681,6 +715,12 @@ const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
 		if (!strcmp(cfg->realms[i].name, name))
 			return &cfg->realms[i];
 	return NULL;
+}
+
+bool agw_config_synlink_default(const struct agw_config *cfg,
+				const struct agw_realm_cfg *r)
+{
+	return r && r->synlink >= 0 ? r->synlink : cfg->synlink_default;
 }
 
 bool agw_config_mgc_allowed(const struct agw_config *cfg,

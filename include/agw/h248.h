@@ -281,8 +281,14 @@ enum h248_errcode {
 	H248_E_SYNTAX_COMMAND = 442,
 	H248_E_UNKNOWN_COMMAND = 443,
 	H248_E_UNKNOWN_DESCRIPTOR = 444,
+	/* and the command errors agwd answers (H.248.8 names) */
+	H248_E_MISSING_DESCRIPTOR = 441, /* missing Remote or Local */
+	H248_E_UNSUPPORTED_VALUE = 449, /* parameter or property value */
+	H248_E_CONFLICTING_PROPERTY = 473, /* conflicting property values */
 	H248_E_INVALID_SDP = 474,
+	H248_E_INTERNAL = 500, /* internal software failure in the MG */
 	H248_E_RESOURCES = 510,
+	H248_E_UNSUPPORTED_MODE = 517, /* unsupported or invalid mode */
 };
 
 struct h248_error {
