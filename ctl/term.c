@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,9 +72,47 @@ static void connected(struct agwd *d, struct agwd_term *t)
 
 /* ---- active open ---------------------------------------------------- */
 
+/*
+ * Simultaneous open from the announced port: when the Remote's SYN
+ * reached the listener before agwd's own connect was hashed, the kernel
+ * keeps the listener's connection for that 4-tuple and agwd's connect
+ * fails (EADDRNOTAVAIL at once, or a reset). The termination then stays
+ * listening for that connection instead of failing.
+ */
+static bool listener_ready(const struct agwd_term *t)
+{
+	struct pollfd p = { .fd = t->lfd, .events = POLLIN };
+
+	return t->lfd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+static bool from_remote(const struct agwd_term *t,
+			const struct agw_sockaddr *peer)
+{
+	return t->has_remote && agw_sockaddr_same_host(&t->remote, peer) &&
+	       agw_sockaddr_port(&t->remote) == agw_sockaddr_port(peer);
+}
+
+static void cancel_connect(struct agwd *d, struct agwd_term *t,
+			   const char *why)
+{
+	agw_info("%s: active open abandoned: %s", t->id, why);
+	agw_timer_stop(d->loop, &t->conn_timer);
+	agw_evloop_del_fd(d->loop, &t->cev);
+	close(t->cfd);
+	t->cfd = -1;
+	t->state = AGWD_TS_LISTENING;
+}
+
 static void connect_failed(struct agwd *d, struct agwd_term *t, int err)
 {
 	char a[AGW_ADDRSTRLEN];
+
+	if (listener_ready(t)) {
+		cancel_connect(d, t,
+			       "the Remote's SYN reached the listener first");
+		return;
+	}
 
 	agw_info("%s: connection to %s failed: %s", t->id,
 		 agw_sockaddr_str(&t->remote, true, a, sizeof(a)),
@@ -173,6 +212,12 @@ static void start_active_open(struct agwd *d, struct agwd_term *t)
 {
 	int err = active_open(d, t);
 
+	if (err == -EADDRNOTAVAIL && t->lfd >= 0) {
+		/* the 4-tuple is the listener's: the Remote opened first */
+		agw_info("%s: active open: the Remote's connection to the listener came first",
+			 t->id);
+		return;
+	}
 	if (err && err != -EALREADY) {
 		t->cfd = -1;
 		t->state = AGWD_TS_FAILED;
@@ -196,6 +241,8 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 	fd = accept4(t->lfd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	if (t->state == AGWD_TS_CONNECTING && from_remote(t, &peer))
+		cancel_connect(d, t, "the Remote's SYN reached the listener first");
 	if (t->cfd >= 0 || t->state != AGWD_TS_LISTENING) {
 		close(fd); /* one connection per termination */
 		return;

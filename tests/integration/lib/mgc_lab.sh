@@ -98,13 +98,18 @@ lab_run_mgc_as() {
 }
 
 # wait_sync_as NAME SYNC: MGC NAME is at "sync SYNC"; VARS gets its
-# variables (var reads them); go_as NAME SYNC lets it go on.
+# variables (var reads them); go_as NAME SYNC [VAR=VALUE...] lets it go on
+# with those variables set (what it must learn from another MGC).
 wait_sync_as() {
 	wait_for 120 "grep -q '\"name\":\"$2\"' '$TMP/mgc-$1.out'" ||
 		die "MGC $1 never reached sync $2"
 	VARS=$(grep "\"name\":\"$2\"" "$TMP/mgc-$1.out" | head -1 | jq -c .vars)
 }
-go_as() { touch "$TMP/sync-$1/$2"; }
+go_as() { # NAME SYNC [VAR=VALUE...]: the values become its variables
+	local f=$TMP/sync-$1/$2
+	shift 2
+	printf '%s\n' "$@" >"$f.tmp" && mv "$f.tmp" "$f"
+}
 
 # mgc_wait NAME: MGC NAME's exit status (0 when its scenario passed).
 mgc_wait() {
