@@ -16,7 +16,9 @@
 # [h248] active_open_source = ephemeral: the TrGW drops its SYN. Then a
 # simultaneous open: both agwd open toward each other at once (their first
 # SYNs held back until both are out, so that the retransmissions cross),
-# and both connect without an accept.
+# and both connect without an accept. And requests agwd refuses instead
+# of answering success while doing nothing: SYN ignoring or filtering in
+# a realm without a gate, Mode Inactive, ignoring and filtering at once.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
@@ -39,8 +41,8 @@ die() {
 	echo "FAIL: $*"
 	for n in imsagw trgw; do
 		[ -e "$TMP/agwd-$n.log" ] || continue
-		echo "---- agwd $n (tail)"
-		tail -n 40 "$TMP/agwd-$n.log"
+		echo "---- agwd $n (tail, without debug lines)"
+		grep -v ' debug: \|^[^0-9]' "$TMP/agwd-$n.log" | tail -n 40
 		echo "---- mgc $n"
 		cut -c1-500 "$TMP/mgc-$n.out" 2>/dev/null | tail -n 8
 		tail -n 10 "$TMP/mgc-$n.err" 2>/dev/null
@@ -155,6 +157,8 @@ delayed() { # TRANSPORT [ephemeral]
 		--seed 11 --timeout 60 >"$TMP/core.peer" 2>&1 &
 	local co=$!
 	T_PIDS+=($co)
+	wait_for 30 '[ -n "$(in_ns "$CORE" ss -Hltn sport = :$CORE_PORT)" ]' ||
+		die "$R: the core peer does not listen"
 	in_ns "$UE" $PEER connect "$a_acc_addr" "$a_acc_port" --src "$UE_ADDR" \
 		--sport $UE_PORT --send 120003 --seed 7 --timeout 60 \
 		>"$TMP/ue.peer" 2>&1 &
@@ -295,6 +299,30 @@ NFT
 	echo "ok: $R: both agwd opened from their announced ports at once and connected (no accept), byte-exact through both"
 }
 
+# ---- requests refused, not answered with success and ignored -------------
+refused() {
+	R="refused requests"
+	conf imsagw udp bb-a bb-m
+	cat >>"$TMP/agwd-imsagw.conf" <<CONF
+[realm nogate]
+interface = bb-a
+ports = 34300-34399
+attach = none
+CONF
+	lab_run_mgc_as imsagw "$GW" udp 2945 "$SCN/refused.scn" 200
+	lab_start_agwd_as imsagw "$GW"
+	wait_sync_as imsagw nothing
+	[ "$(ctl imsagw | jq '.terminations | length')" = 0 ] ||
+		die "$R: a refused Add left a termination"
+	go_as imsagw nothing
+	mgc_wait imsagw || die "$R: MGC scenario failed"
+	kill "${AGWD_PIDS[imsagw]}" 2>/dev/null
+	wait "${AGWD_PIDS[imsagw]}" 2>/dev/null
+	unset "AGWD_PIDS[imsagw]"
+	echo "ok: $R: no gate 449, Mode Inactive 517, ignore with filtering 473, nothing created"
+}
+
+refused
 for t in udp tcp; do
 	delayed $t
 done
