@@ -118,7 +118,7 @@ level = debug
 $(lab_realms v6x 35000)
 CONF
 	lab_run_mgc_as v6 "$GW" "$t" 2945 "$SCN/ipv6.scn" 300 "${fam[@]}" \
-		ue_addr6="$UE_ADDR6" ue_port=$UE_PORT
+		ue_addr6="$UE_ADDR6" ue_prefix6=fd00:86:1::/64 ue_port=$UE_PORT
 	lab_start_agwd_as v6 "$GW"
 
 	# call 1: /128 and port
