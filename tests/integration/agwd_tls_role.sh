@@ -5,7 +5,8 @@
 # The e2ae TLS role from a later Modify's Remote a=setup (seed 5.2.1.2.2
 # steps 16-18), through the real megaco MGC with a real TLS UE (Python
 # ssl, its own self-signed certificate): agwd opens TCP toward the UE
-# (tcpbcc/estab, offer a=setup:actpass) and, without tlsbsc/estab, waits;
+# (the establish signal, offer a=setup:actpass) and, without the TLS
+# establish signal, waits;
 # the Configure's a=setup:active makes the UE the TLS client and agwd its
 # server on the connection agwd opened; the UE's certificate is checked
 # against the Remote's fingerprint; bytes both ways byte-exact between the
@@ -110,7 +111,7 @@ wait_for 30 'grep -q "^accepted" "$TMP/ue.peer"' ||
 	die "agwd did not open TCP toward the UE"
 grep -q "^accepted 10.87.1.1 $(var acc.port)\$" "$TMP/ue.peer" ||
 	die "agwd's SYN did not leave from its announced port: $(head -1 "$TMP/ue.peer")"
-wait_for 10 'grep -q "$ACC: connected to the UE; TLS client waits for tlsbsc/estab" "$TMP/agwd.log"' ||
+wait_for 10 'grep -q "$ACC: connected to the UE; TLS client waits for $ITEM_SIG_TLS_ESTABLISH" "$TMP/agwd.log"' ||
 	die "the TLS role was not left open"
 ctl terminations | jq -e --arg t "$ACC" '.terminations[] | select(.id == $t) |
 	.tls.role == "none"' >/dev/null || die "a TLS role before the a=setup"
