@@ -145,10 +145,10 @@ static int local_control(struct agwd *d, const struct h248_node *lc,
 					e, H248_E_UNSUPPORTED_MODE,
 					"Mode Inactive: agwd does not hold a TCP relay with its connections kept; only SendReceive");
 			if (n->nv == 1 && n->v[0].kw != H248_KW_SENDRECEIVE)
-				return agwd_errf(e, H248_E_UNSUPPORTED_MODE,
-						 "Mode %.*s: a TCP termination is SendReceive",
-						 (int)n->v[0].s.len,
-						 n->v[0].s.ptr);
+				return agwd_errf(
+					e, H248_E_UNSUPPORTED_MODE,
+					"Mode %.*s: a TCP termination is SendReceive",
+					(int)n->v[0].s.len, n->v[0].s.ptr);
 			break;
 		case H248_KW_RESERVEDGROUP:
 		case H248_KW_RESERVEDVALUE:

@@ -93,8 +93,7 @@ static bool from_remote(const struct agwd_term *t,
 	       agw_sockaddr_port(&t->remote) == agw_sockaddr_port(peer);
 }
 
-static void cancel_connect(struct agwd *d, struct agwd_term *t,
-			   const char *why)
+static void cancel_connect(struct agwd *d, struct agwd_term *t, const char *why)
 {
 	agw_info("%s: active open abandoned: %s", t->id, why);
 	agw_timer_stop(d->loop, &t->conn_timer);
@@ -214,8 +213,9 @@ static void start_active_open(struct agwd *d, struct agwd_term *t)
 
 	if (err == -EADDRNOTAVAIL && t->lfd >= 0) {
 		/* the 4-tuple is the listener's: the Remote opened first */
-		agw_info("%s: active open: the Remote's connection to the listener came first",
-			 t->id);
+		agw_info(
+			"%s: active open: the Remote's connection to the listener came first",
+			t->id);
 		return;
 	}
 	if (err && err != -EALREADY) {
@@ -242,7 +242,8 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 	if (fd < 0)
 		return;
 	if (t->state == AGWD_TS_CONNECTING && from_remote(t, &peer))
-		cancel_connect(d, t, "the Remote's SYN reached the listener first");
+		cancel_connect(d, t,
+			       "the Remote's SYN reached the listener first");
 	if (t->cfd >= 0 || t->state != AGWD_TS_LISTENING) {
 		close(fd); /* one connection per termination */
 		return;
@@ -277,7 +278,8 @@ static int remote_from_sdp(struct agw_sdp *s, struct agw_sockaddr *out,
 	const struct agw_sdp_attr *at;
 
 	if (!s->n_media)
-		return agwd_errf(e, H248_E_INVALID_SDP, "Remote SDP has no m= line");
+		return agwd_errf(e, H248_E_INVALID_SDP,
+				 "Remote SDP has no m= line");
 	ca = s->media[0].has_conn ? &s->media[0].conn :
 	     s->has_conn	  ? &s->conn :
 				    NULL;
@@ -319,7 +321,8 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 	int family = AF_UNSPEC, port;
 
 	if (!l->n_media)
-		return agwd_errf(e, H248_E_INVALID_SDP, "Local SDP has no m= line");
+		return agwd_errf(e, H248_E_INVALID_SDP,
+				 "Local SDP has no m= line");
 	ca = l->media[0].has_conn ? &l->media[0].conn :
 	     l->has_conn	  ? &l->conn :
 				    NULL;
@@ -397,9 +400,9 @@ static int estab_check(const struct agwd_media_req *mr, bool has_remote,
 		return agwd_errf(e, H248_E_MISSING_DESCRIPTOR,
 				 "%s needs a Remote descriptor", sig);
 	if (mr->estab && setup == AGW_SDP_SETUP_ACTIVE)
-		return agwd_errf(e, H248_E_CONFLICTING_PROPERTY,
-				 "%s conflicts with the Remote's a=setup:active",
-				 sig);
+		return agwd_errf(
+			e, H248_E_CONFLICTING_PROPERTY,
+			"%s conflicts with the Remote's a=setup:active", sig);
 	return 0;
 }
 
@@ -416,9 +419,9 @@ static int gate_check(const struct agwd_term *t,
 	if (t->realm->cfg->attach != AGW_ATTACH_NONE)
 		return 0;
 	pe = p->synign ? agw_profile_item(AGW_PI_SYN_IGNORE) :
-	     p->saf	  ? agw_profile_item(AGW_PI_SAF) :
-	     p->spf	  ? agw_profile_item(AGW_PI_SPF) :
-			    NULL;
+	     p->saf    ? agw_profile_item(AGW_PI_SAF) :
+	     p->spf    ? agw_profile_item(AGW_PI_SPF) :
+			 NULL;
 	if (!pe)
 		return 0;
 	return agwd_errf(
@@ -456,7 +459,8 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 	    (r = gate_check(t, &t->p, e)))
 		return r;
 	if (!mr->set_synlink)
-		t->p.synlink = agw_config_synlink_default(&d->cfg, t->realm->cfg);
+		t->p.synlink =
+			agw_config_synlink_default(&d->cfg, t->realm->cfg);
 	if ((r = bind_local(d, t, local, e)))
 		return r;
 	if ((r = agwd_tls_open(d, t, mr, local, mr->has_remote ? remote : NULL,
@@ -511,8 +515,9 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 		return r;
 	/* committed: nothing below fails */
 	if (mr->synign_ended)
-		agw_info("%s: %s ended by source filtering (accept SYNs only from the Remote)",
-			 t->id, agw_profile_item(AGW_PI_SYN_IGNORE)->full);
+		agw_info(
+			"%s: %s ended by source filtering (accept SYNs only from the Remote)",
+			t->id, agw_profile_item(AGW_PI_SYN_IGNORE)->full);
 	t->p = mr->p;
 	t->remote = raddr;
 	t->has_remote = has_remote;

@@ -171,8 +171,8 @@ int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 
 static int remote_setup(const struct agw_sdp *remote)
 {
-	const struct agw_sdp_attr *at = agw_sdp_find_attr(remote, 0,
-							  AGW_SDP_ATTR_SETUP);
+	const struct agw_sdp_attr *at =
+		agw_sdp_find_attr(remote, 0, AGW_SDP_ATTR_SETUP);
 
 	if (!at)
 		at = agw_sdp_find_attr(remote, -1, AGW_SDP_ATTR_SETUP);
@@ -455,8 +455,9 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 	if (mr->has_remote && !x->estab && !x->started) {
 		x->server = t->setup == AGW_SDP_SETUP_ACTIVE;
 		if (x->server)
-			agw_info("%s: the Remote's a=setup:active: agw will be TLS server",
-				 t->id);
+			agw_info(
+				"%s: the Remote's a=setup:active: agw will be TLS server",
+				t->id);
 		if (x->server && t->state == AGWD_TS_CONNECTED && t->cfd >= 0)
 			session_start(d, t, AGW_TLS_SERVER);
 	}

@@ -10,9 +10,10 @@
 # agwd: the UE's SYN makes the IMS-AGW open toward the TrGW, whose filter
 # admits that SYN only because it leaves from the announced address and
 # port, and that accepted connection makes the TrGW open toward the core
-# peer (also from its announced port). Bytes both ways byte-exact, the
-# Subtract Statistics of all four terminations consistent with them and
-# with the gate's SYN counters. Then the same with the IMS-AGW on
+# peer (also from its announced port; interlinkage there is the TrGW's
+# [h248] synlink_default = on, not set by its MGC). Bytes both ways
+# byte-exact, the Subtract Statistics of all four terminations consistent
+# with them and with the gate's SYN counters. Then the same with the IMS-AGW on
 # [h248] active_open_source = ephemeral: the TrGW drops its SYN. Then a
 # simultaneous open: both agwd open toward each other at once (their first
 # SYNs held back until both are out, so that the retransmissions cross),
@@ -98,7 +99,8 @@ A_VARS=() B_VARS=()
 start() {
 	local t=$1 a=$2 b=$3 extra=$4
 	conf imsagw "$t" bb-a bb-m "$extra"
-	conf trgw "$t" bb-n bb-c
+	# the TrGW interlinks by default (the Ix behaviour of TR 29.828)
+	conf trgw "$t" bb-n bb-c "synlink_default = on"
 	lab_run_mgc_as imsagw "$GW" "$t" 2945 "$SCN/$a" 200 \
 		ue_port=$UE_PORT "${A_VARS[@]}"
 	lab_run_mgc_as trgw "$GW2" "$t" 2945 "$SCN/$b" 200 \

@@ -329,8 +329,9 @@ START_TEST(refused_requests)
 
 	do_register();
 	/* ignore ON and filter ON in one command: 473, nothing created */
-	m = ask(HDR "Transaction = 30 { Context = $ { Add = ip/$ { Media {"
-		    " LocalControl { tcpbcc/synign = ON, gm/saf = ON } } } } }");
+	m = ask(HDR
+		"Transaction = 30 { Context = $ { Add = ip/$ { Media {"
+		" LocalControl { tcpbcc/synign = ON, gm/saf = ON } } } } }");
 	ck_assert_msg(strstr(m, "Error = 473") && strstr(m, "gm/saf"), "%s", m);
 	ck_assert_uint_eq(d.tab.nterm, 0);
 	/* Mode Inactive is refused, not ignored */
@@ -358,8 +359,9 @@ START_TEST(refused_requests)
 	ck_assert_msg(strstr(m, "Error = 449") && strstr(m, "attach = none"),
 		      "%s", m);
 	ck_assert_uint_eq(d.tab.nterm, 1);
-	m = ask(HDR "Transaction = 35 { Context = 1 { Modify = ip/default/1 {"
-		    " Media { LocalControl { gm/saf = OFF, gm/spf = OFF } } } } }");
+	m = ask(HDR
+		"Transaction = 35 { Context = 1 { Modify = ip/default/1 {"
+		" Media { LocalControl { gm/saf = OFF, gm/spf = OFF } } } } }");
 	ck_assert_msg(!strstr(m, "Error"), "%s", m);
 	m = ask(HDR "Transaction = 36 { Context = 1 { Modify = ip/default/1 {"
 		    " Media { LocalControl { gm/spf = ON } } } } }");
