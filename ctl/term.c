@@ -146,7 +146,19 @@ static void on_connect_timeout(struct agw_timer *tm)
 {
 	struct agwd_term *t = tm->arg;
 
-	connect_failed(t->d, t, ETIMEDOUT);
+	if (t->state == AGWD_TS_CONNECTING) {
+		connect_failed(t->d, t, ETIMEDOUT);
+		return;
+	}
+	/* the 4-tuple was taken (start_active_open) and no connection of
+	 * the Remote came: a TIME_WAIT of an earlier call, not a race */
+	if (t->state == AGWD_TS_LISTENING && t->cfd < 0) {
+		agw_info("%s: active open: no connection from the Remote on the taken 4-tuple",
+			 t->id);
+		t->state = AGWD_TS_FAILED;
+		if (t->p.ev_fail)
+			agwd_notify(t->d, t, "tcpbcc/fail");
+	}
 }
 
 /*
@@ -212,10 +224,12 @@ static void start_active_open(struct agwd *d, struct agwd_term *t)
 	int err = active_open(d, t);
 
 	if (err == -EADDRNOTAVAIL && t->lfd >= 0) {
-		/* the 4-tuple is the listener's: the Remote opened first */
+		/* the 4-tuple is the listener's: the Remote opened first; or
+		 * (no connection within the timeout) a TIME_WAIT */
 		agw_info(
-			"%s: active open: the Remote's connection to the listener came first",
+			"%s: active open: the 4-tuple is taken, waiting for the Remote's connection to the listener",
 			t->id);
+		agw_timer_start(d->loop, &t->conn_timer, CONNECT_TIMEOUT_MS);
 		return;
 	}
 	if (err && err != -EALREADY) {
