@@ -62,13 +62,7 @@ term_field() { # AGWD TERM FIELD
 digest() { $PEER digest 0 0 --send "$1" --seed "$2"; }
 recv_of() { grep '^received' "$1" | cut -d' ' -f2-; }
 # stat AGWD TERM NAME: statistic NAME of TERM in that MGC's last release
-stat() {
-	grep '"file":"release.txt"' "$TMP/mgc-$1.out" | tail -n 1 |
-		jq -r .reply | awk -v t="$2" -v n="$3" '
-			$0 ~ "Subtract = "t"( |$)" { on = 1 }
-			on && $0 ~ n" *= *[0-9]+" {
-				sub(".*"n" *= *", ""); sub("[^0-9].*", ""); print; exit }'
-}
+stat_of() { MGC_OUT=$TMP/mgc-$1.out release_stat '$' "$2" "$3"; }
 
 conf() { # NAME TRANSPORT ACCESS_IF CORE_IF [EXTRA [h248] LINES]
 	cat >"$TMP/agwd-$1.conf" <<CONF
@@ -211,20 +205,20 @@ delayed() { # TRANSPORT [ephemeral]
 		"trgw $b_acc nt/or 120003" "trgw $b_acc nt/os 90001" \
 		"trgw $b_core nt/os 120003" "trgw $b_core nt/or 90001"; do
 		set -- $s
-		[ "$(stat $1 $2 $3)" = "$4" ] ||
-			die "$R: $3 of $1 $2 is '$(stat $1 $2 $3)', want $4"
+		[ "$(stat_of $1 $2 $3)" = "$4" ] ||
+			die "$R: $3 of $1 $2 is '$(stat_of $1 $2 $3)', want $4"
 	done
 	# SYNs: the UE's first dropped and one admitted; the IMS-AGW's SYN
 	# admitted by the TrGW at once (none dropped); agwd's own SYNs are
 	# not incoming (the outer core and the IMS-AGW core admit none)
-	[ "$(stat imsagw "$a_acc" "$ITEM_ST_SYN_DROPPED")" -ge 1 ] &&
-		[ "$(stat imsagw "$a_acc" "$ITEM_ST_SYN_ADMITTED")" = 1 ] ||
+	[ "$(stat_of imsagw "$a_acc" "$ITEM_ST_SYN_DROPPED")" -ge 1 ] &&
+		[ "$(stat_of imsagw "$a_acc" "$ITEM_ST_SYN_ADMITTED")" = 1 ] ||
 		die "$R: SYN counters of the UE's termination"
-	[ "$(stat trgw "$b_acc" "$ITEM_ST_SYN_ADMITTED")" = 1 ] &&
-		[ "$(stat trgw "$b_acc" "$ITEM_ST_SYN_DROPPED")" = 0 ] ||
+	[ "$(stat_of trgw "$b_acc" "$ITEM_ST_SYN_ADMITTED")" = 1 ] &&
+		[ "$(stat_of trgw "$b_acc" "$ITEM_ST_SYN_DROPPED")" = 0 ] ||
 		die "$R: SYN counters of the TrGW's access termination"
-	[ "$(stat imsagw "$a_core" "$ITEM_ST_SYN_ADMITTED")" = 0 ] &&
-		[ "$(stat trgw "$b_core" "$ITEM_ST_SYN_ADMITTED")" = 0 ] ||
+	[ "$(stat_of imsagw "$a_core" "$ITEM_ST_SYN_ADMITTED")" = 0 ] &&
+		[ "$(stat_of trgw "$b_core" "$ITEM_ST_SYN_ADMITTED")" = 0 ] ||
 		die "$R: an agwd's own SYN counted as incoming"
 	echo "ok: $R: delayed establishment and address+port filtering on both agwd, interlinkage across both from the announced ports, byte-exact both ways, Statistics of all four terminations"
 }
@@ -294,9 +288,9 @@ NFT
 	go_as imsagw data
 	go_as trgw data
 	stop
-	[ "$(stat imsagw "$a_mid" nt/os)" = 50001 ] &&
-		[ "$(stat trgw "$b_mid" nt/or)" = 50001 ] &&
-		[ "$(stat trgw "$b_mid" nt/os)" = 40009 ] ||
+	[ "$(stat_of imsagw "$a_mid" nt/os)" = 50001 ] &&
+		[ "$(stat_of trgw "$b_mid" nt/or)" = 50001 ] &&
+		[ "$(stat_of trgw "$b_mid" nt/os)" = 40009 ] ||
 		die "$R: Statistics of the middle terminations"
 	echo "ok: $R: both agwd opened from their announced ports at once and connected (no accept), byte-exact through both"
 }

@@ -52,12 +52,8 @@ term_field() { # TERM FIELD
 }
 digest() { $PEER digest 0 0 --send "$1" --seed "$2"; }
 recv_of() { grep '^received' "$1" | cut -d' ' -f2-; }
-stat() { # N TERM NAME: statistic of TERM in the Nth release's reply
-	grep '"file":"release.txt"' "$TMP/mgc-v6.out" | sed -n "$1p" |
-		jq -r .reply | awk -v t="$2" -v n="$3" '
-			$0 ~ "Subtract = "t"( |$)" { on = 1 }
-			on && $0 ~ n" *= *[0-9]+" {
-				sub(".*"n" *= *", ""); sub("[^0-9].*", ""); print; exit }'
+stat_of() { # N TERM NAME: statistic of TERM in the Nth release's reply
+	MGC_OUT=$TMP/mgc-v6.out release_stat "$@"
 }
 blocked() { # SRC ADDR PORT: a connect from SRC gets no answer
 	in_ns "$UE" $PEER connect "$2" "$3" --src "$1" --timeout 4 \
@@ -157,17 +153,17 @@ CONF
 		30011 20007
 	go_as v6 data2
 	mgc_wait v6 || die "$t: MGC scenario failed"
-	[ "$(stat 1 "$acc1" nt/or)" = 70001 ] &&
-		[ "$(stat 1 "$acc1" nt/os)" = 50003 ] &&
-		[ "$(stat 1 "$core1" nt/or)" = 50003 ] &&
-		[ "$(stat 1 "$core1" nt/os)" = 70001 ] ||
+	[ "$(stat_of 1 "$acc1" nt/or)" = 70001 ] &&
+		[ "$(stat_of 1 "$acc1" nt/os)" = 50003 ] &&
+		[ "$(stat_of 1 "$core1" nt/or)" = 50003 ] &&
+		[ "$(stat_of 1 "$core1" nt/os)" = 70001 ] ||
 		die "$t: Statistics of call 1"
-	[ "$(stat 1 "$acc1" "$ITEM_ST_SYN_DROPPED")" -ge 2 ] ||
+	[ "$(stat_of 1 "$acc1" "$ITEM_ST_SYN_DROPPED")" -ge 2 ] ||
 		die "$t: dropped SYNs of call 1"
-	[ "$(stat 2 "$ACC" nt/or)" = 30011 ] &&
-		[ "$(stat 2 "$ACC" nt/os)" = 20007 ] ||
+	[ "$(stat_of 2 "$ACC" nt/or)" = 30011 ] &&
+		[ "$(stat_of 2 "$ACC" nt/os)" = 20007 ] ||
 		die "$t: Statistics of call 2"
-	[ "$(stat 2 "$ACC" "$ITEM_ST_SYN_DROPPED")" -ge 1 ] ||
+	[ "$(stat_of 2 "$ACC" "$ITEM_ST_SYN_DROPPED")" -ge 1 ] ||
 		die "$t: the SYN from outside the prefix not counted"
 	if [ "$t" = tcp ]; then
 		jq -e -s '.[] | select(.cmd == "register") | .peer |

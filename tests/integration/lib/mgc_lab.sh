@@ -128,9 +128,10 @@ var() { echo "$VARS" | jq -r --arg k "$1" '.[$k]'; }
 go() { touch "$TMP/sync/$1"; }
 
 # release_stat N TERM NAME: statistic NAME of TERM in the reply to the Nth
-# release.txt of the run (a sed address: '$' is the last).
+# release.txt of the run (a sed address: '$' is the last), in MGC_OUT
+# (default $TMP/mgc.out: the MGC of lab_run_mgc).
 release_stat() {
-	grep '"file":"release.txt"' "$TMP/mgc.out" | sed -n "$1p" |
+	grep '"file":"release.txt"' "${MGC_OUT:-$TMP/mgc.out}" | sed -n "$1p" |
 		jq -r .reply | awk -v t="$2" -v n="$3" '
 			$0 ~ "Subtract = "t"( |$)" { on = 1 }
 			on && $0 ~ n" *= *[0-9]+" {
