@@ -61,7 +61,7 @@ term_field() { # AGWD TERM FIELD
 }
 digest() { $PEER digest 0 0 --send "$1" --seed "$2"; }
 recv_of() { grep '^received' "$1" | cut -d' ' -f2-; }
-# stat AGWD TERM NAME: statistic NAME of TERM in that MGC's last release
+# stat_of AGWD TERM NAME: statistic NAME of TERM in that MGC's last release
 stat_of() { MGC_OUT=$TMP/mgc-$1.out release_stat '$' "$2" "$3"; }
 
 conf() { # NAME TRANSPORT ACCESS_IF CORE_IF [EXTRA [h248] LINES]
