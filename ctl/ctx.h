@@ -111,6 +111,9 @@ struct agwd_media_req {
 	const struct agw_realm_cfg *realm; /* ipdc/realm */
 	struct agwd_term_props p; /* starting from the termination's */
 	bool set_synign, set_filter; /* items present in this command */
+	bool set_synlink; /* tcpbcc/synlink present in this command */
+	bool filter_on; /* gm/saf or gm/spf = ON in this command */
+	bool synign_ended; /* filter_on ended tcpbcc/synign (indication 5) */
 	bool estab; /* tcpbcc/estab signal */
 	bool tls_estab; /* tlsbsc/estab signal */
 };

@@ -98,10 +98,12 @@ static int property(struct agwd *d, const struct h248_node *n,
 	case AGW_PI_SAF:
 		mr->p.saf = num;
 		mr->set_filter = true;
+		mr->filter_on |= num;
 		return 0;
 	case AGW_PI_SPF:
 		mr->p.spf = num;
 		mr->set_filter = true;
+		mr->filter_on |= num;
 		return 0;
 	case AGW_PI_SAM:
 		mr->set_filter = true;
@@ -111,6 +113,7 @@ static int property(struct agwd *d, const struct h248_node *n,
 		return parse_spr(v, &mr->p, e);
 	case AGW_PI_SYN_LINK:
 		mr->p.synlink = num;
+		mr->set_synlink = true;
 		return 0;
 	case AGW_PI_HB_TIMER:
 		mr->p.hb_s = num;
@@ -133,11 +136,16 @@ static int local_control(struct agwd *d, const struct h248_node *lc,
 	for (const struct h248_node *n = lc->child; n; n = n->next) {
 		switch (n->kw) {
 		case H248_KW_MODE:
-			if (n->nv == 1 && n->v[0].kw != H248_KW_SENDRECEIVE &&
-			    n->v[0].kw != H248_KW_INACTIVE)
+			/* Inactive would have to stop the relay and keep both
+			 * connections: not built, so refused, not ignored */
+			if (n->nv == 1 && n->v[0].kw == H248_KW_INACTIVE)
 				return agwd_errf(
 					e, H248_E_UNSUPPORTED_MODE,
-					"Mode %.*s: a TCP termination is SendReceive or Inactive",
+					"Mode Inactive: agwd does not hold a TCP relay with its connections kept; only SendReceive");
+			if (n->nv == 1 && n->v[0].kw != H248_KW_SENDRECEIVE)
+				return agwd_errf(
+					e, H248_E_UNSUPPORTED_MODE,
+					"Mode %.*s: a TCP termination is SendReceive",
 					(int)n->v[0].s.len, n->v[0].s.ptr);
 			break;
 		case H248_KW_RESERVEDGROUP:
@@ -255,6 +263,29 @@ static int signals(const struct h248_node *sg, struct agwd_media_req *mr,
 	return 0;
 }
 
+/*
+ * Delayed establishment ends with the seed's indication 5, "accept
+ * incoming SYN only from the indicated remote address": gm/saf or gm/spf
+ * turned ON. A command that turns filtering on without naming
+ * tcpbcc/synign ends the ignoring; one that asks for both at once is a
+ * conflict (Documentation/h248-profile.md).
+ */
+static int synign_rule(struct agwd_media_req *mr, struct agwd_err *e)
+{
+	if (!mr->filter_on || !mr->p.synign)
+		return 0;
+	if (mr->set_synign)
+		return agwd_errf(
+			e, H248_E_CONFLICTING_VALUES,
+			"%s = ON with %s = ON: ignoring every SYN conflicts with accepting SYNs from the Remote",
+			agw_profile_item(AGW_PI_SYN_IGNORE)->full,
+			mr->p.saf ? agw_profile_item(AGW_PI_SAF)->full :
+				    agw_profile_item(AGW_PI_SPF)->full);
+	mr->p.synign = false;
+	mr->synign_ended = true;
+	return 0;
+}
+
 int agwd_media_parse(struct agwd *d, const struct h248_command *c,
 		     const struct agwd_term_props *cur,
 		     struct agwd_media_req *mr, struct agwd_err *e)
@@ -286,5 +317,5 @@ int agwd_media_parse(struct agwd *d, const struct h248_command *c,
 		if (r)
 			return r;
 	}
-	return 0;
+	return synign_rule(mr, e);
 }

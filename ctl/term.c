@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "agw/log.h"
+#include "agw/profile.h"
 #include "ctx.h"
 #include "tls.h"
 
@@ -86,9 +88,46 @@ static void connected(struct agwd *d, struct agwd_term *t)
 
 /* ---- active open ---------------------------------------------------- */
 
+/*
+ * Simultaneous open from the announced port: when the Remote's SYN
+ * reached the listener before agwd's own connect was hashed, the kernel
+ * keeps the listener's connection for that 4-tuple and agwd's connect
+ * fails (EADDRNOTAVAIL at once, or a reset). The termination then stays
+ * listening for that connection instead of failing.
+ */
+static bool listener_ready(const struct agwd_term *t)
+{
+	struct pollfd p = { .fd = t->lfd, .events = POLLIN };
+
+	return t->lfd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+static bool from_remote(const struct agwd_term *t,
+			const struct agw_sockaddr *peer)
+{
+	return t->has_remote && agw_sockaddr_same_host(&t->remote, peer) &&
+	       agw_sockaddr_port(&t->remote) == agw_sockaddr_port(peer);
+}
+
+static void cancel_connect(struct agwd *d, struct agwd_term *t, const char *why)
+{
+	agw_info("%s: active open abandoned: %s", t->id, why);
+	agw_timer_stop(d->loop, &t->conn_timer);
+	agw_evloop_del_fd(d->loop, &t->cev);
+	close(t->cfd);
+	t->cfd = -1;
+	t->state = AGWD_TS_LISTENING;
+}
+
 static void connect_failed(struct agwd *d, struct agwd_term *t, int err)
 {
 	char a[AGW_ADDRSTRLEN];
+
+	if (listener_ready(t)) {
+		cancel_connect(d, t,
+			       "the Remote's SYN reached the listener first");
+		return;
+	}
 
 	agw_info("%s: connection to %s failed: %s", t->id,
 		 agw_sockaddr_str(&t->remote, true, a, sizeof(a)),
@@ -123,7 +162,36 @@ static void on_connect_timeout(struct agw_timer *tm)
 {
 	struct agwd_term *t = tm->arg;
 
-	connect_failed(t->d, t, ETIMEDOUT);
+	if (t->state == AGWD_TS_CONNECTING) {
+		connect_failed(t->d, t, ETIMEDOUT);
+		return;
+	}
+	/* the 4-tuple was taken (start_active_open) and no connection of
+	 * the Remote came: a TIME_WAIT of an earlier call, not a race */
+	if (t->state == AGWD_TS_LISTENING && t->cfd < 0) {
+		agw_info("%s: active open: no connection from the Remote on the taken 4-tuple",
+			 t->id);
+		t->state = AGWD_TS_FAILED;
+		if (t->p.ev_fail)
+			agwd_notify(t->d, t, "tcpbcc/fail");
+	}
+}
+
+/*
+ * Both sockets of a termination on the announced port: the listener and
+ * the active open's socket (SO_REUSEPORT on both, set by one uid; the
+ * connecting socket never listens, so SYNs still reach only the
+ * listener or, for its own 4-tuple, the connecting socket itself:
+ * simultaneous open).
+ */
+static int reuse_port(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		return -errno;
+	return 0;
 }
 
 static int active_open(struct agwd *d, struct agwd_term *t)
@@ -132,6 +200,7 @@ static int active_open(struct agwd *d, struct agwd_term *t)
 	socklen_t sl = t->local.sa.sa_family == AF_INET ?
 			       sizeof(struct sockaddr_in) :
 			       sizeof(struct sockaddr_in6);
+	char a[AGW_ADDRSTRLEN];
 	int fd, err;
 
 	if (t->cfd >= 0 || !t->has_remote)
@@ -140,9 +209,15 @@ static int active_open(struct agwd *d, struct agwd_term *t)
 		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* from the termination's address; the listening socket keeps its
-	 * port, so the SYN leaves from an ephemeral one (RFC 4145 active) */
-	agw_sockaddr_set_port(&src, 0);
+	/* From the address and port the Local announced, so that a peer
+	 * filtering on both (gm/saf, gm/spf: agw as a TrGW) admits the SYN;
+	 * [h248] active_open_source = ephemeral: from an ephemeral port. */
+	if (d->cfg.active_open_ephemeral)
+		agw_sockaddr_set_port(&src, 0);
+	else if ((err = reuse_port(fd))) {
+		close(fd);
+		return err;
+	}
 	if (bind(fd, &src.sa, sl) ||
 	    (connect(fd, &t->remote.sa, sl) && errno != EINPROGRESS)) {
 		err = -errno;
@@ -153,7 +228,10 @@ static int active_open(struct agwd *d, struct agwd_term *t)
 	t->state = AGWD_TS_CONNECTING;
 	agw_evloop_add_fd(d->loop, &t->cev, fd, EPOLLOUT, on_connect, t);
 	agw_timer_start(d->loop, &t->conn_timer, CONNECT_TIMEOUT_MS);
-	agw_info("%s: active open toward the remote", t->id);
+	agw_info("%s: active open toward the remote from %s", t->id,
+		 d->cfg.active_open_ephemeral ?
+			 "an ephemeral port" :
+			 agw_sockaddr_str(&src, true, a, sizeof(a)));
 	return 0;
 }
 
@@ -161,6 +239,15 @@ static void start_active_open(struct agwd *d, struct agwd_term *t)
 {
 	int err = active_open(d, t);
 
+	if (err == -EADDRNOTAVAIL && t->lfd >= 0) {
+		/* the 4-tuple is the listener's: the Remote opened first; or
+		 * (no connection within the timeout) a TIME_WAIT */
+		agw_info(
+			"%s: active open: the 4-tuple is taken, waiting for the Remote's connection to the listener",
+			t->id);
+		agw_timer_start(d->loop, &t->conn_timer, CONNECT_TIMEOUT_MS);
+		return;
+	}
 	if (err && err != -EALREADY) {
 		t->cfd = -1;
 		t->state = AGWD_TS_FAILED;
@@ -192,6 +279,9 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 	}
 	if (fd < 0)
 		return;
+	if (t->state == AGWD_TS_CONNECTING && from_remote(t, &peer))
+		cancel_connect(d, t,
+			       "the Remote's SYN reached the listener first");
 	if (t->cfd >= 0 || t->state != AGWD_TS_LISTENING) {
 		close(fd); /* one connection per termination */
 		return;
@@ -209,7 +299,7 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 		o = t->ctx->t[i];
 		if (o && o != t && o->p.synlink &&
 		    o->state == AGWD_TS_LISTENING && o->cfd < 0 &&
-		    o->has_remote) {
+		    o->has_remote && o->setup != AGW_SDP_SETUP_ACTIVE) {
 			agw_info("%s: SYN interlinkage -> %s", t->id, o->id);
 			start_active_open(d, o);
 		}
@@ -319,7 +409,10 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 	t->port = (uint16_t)port;
 	agw_sockaddr_set_port(&t->local, t->port);
 	agw_addr_from_sockaddr(&t->local.ss, &t->local_addr, &t->port);
-	if (listen(t->lfd, 4)) {
+	/* after the pool's bind check, so that no other socket shares the
+	 * port; before listen, so that the active open can bind it too */
+	if ((!d->cfg.active_open_ephemeral && reuse_port(t->lfd)) ||
+	    listen(t->lfd, 4)) {
 		int err = errno;
 
 		close(t->lfd);
@@ -355,6 +448,31 @@ static int local_reply_sdp(struct agwd_term *t, struct agw_sdp *l,
 	return 0;
 }
 
+/*
+ * A realm without a SYN gate (attach = none) can neither ignore nor
+ * filter SYNs: a request for it is refused, never answered with success
+ * while every SYN is admitted (Documentation/h248-profile.md).
+ */
+static int gate_check(const struct agwd_term *t,
+		      const struct agwd_term_props *p, struct agwd_err *e)
+{
+	const struct agw_prof_entry *pe;
+
+	if (t->realm->cfg->attach != AGW_ATTACH_NONE)
+		return 0;
+	pe = p->synign ? agw_profile_item(AGW_PI_SYN_IGNORE) :
+	     p->saf    ? agw_profile_item(AGW_PI_SAF) :
+	     p->spf    ? agw_profile_item(AGW_PI_SPF) :
+			 NULL;
+	if (!pe)
+		return 0;
+	return agwd_errf(
+		e, H248_E_UNKNOWN_VALUE,
+		"%s = ON: realm %s has no SYN gate (attach = none), nothing would be %s",
+		pe->full, t->realm->cfg->name,
+		p->synign ? "ignored" : "filtered");
+}
+
 int agwd_term_open(struct agwd *d, struct agwd_term *t,
 		   const struct agwd_media_req *mr, struct agw_sdp *local,
 		   struct agw_sdp *remote, struct agwd_err *e)
@@ -380,7 +498,12 @@ int agwd_term_open(struct agwd *d, struct agwd_term *t,
 		t->has_remote = true;
 	}
 	if ((r = check_estab(mr, t->has_remote, t->setup, e)) ||
-	    (r = bind_local(d, t, local, e)))
+	    (r = gate_check(t, &t->p, e)))
+		return r;
+	if (!mr->set_synlink)
+		t->p.synlink =
+			agw_config_synlink_default(&d->cfg, t->realm->cfg);
+	if ((r = bind_local(d, t, local, e)))
 		return r;
 	if ((r = agwd_tls_open(d, t, mr, local, mr->has_remote ? remote : NULL,
 			       &tls_ops, e)) ||
@@ -424,7 +547,8 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 			return r;
 		has_remote = true;
 	}
-	if ((r = check_estab(mr, has_remote, setup, e)))
+	if ((r = check_estab(mr, has_remote, setup, e)) ||
+	    (r = gate_check(t, &mr->p, e)))
 		return r;
 	if ((r = agwd_tls_check_modify(d, t, mr, mr->has_remote ? remote : NULL,
 				       &fps, &nfp, e)))
@@ -432,6 +556,10 @@ int agwd_term_modify(struct agwd *d, struct agwd_term *t,
 	if ((r = agwd_gate_term_update(d, t, &mr->p, has_remote, &raddr, e)))
 		return r;
 	/* committed: nothing below fails */
+	if (mr->synign_ended)
+		agw_info(
+			"%s: %s ended by source filtering (accept SYNs only from the Remote)",
+			t->id, agw_profile_item(AGW_PI_SYN_IGNORE)->full);
 	t->p = mr->p;
 	t->remote = raddr;
 	t->has_remote = has_remote;

@@ -176,6 +176,16 @@ int agwd_tls_open(struct agwd *d, struct agwd_term *t,
 	return 0;
 }
 
+static int remote_setup(const struct agw_sdp *remote)
+{
+	const struct agw_sdp_attr *at =
+		agw_sdp_find_attr(remote, 0, AGW_SDP_ATTR_SETUP);
+
+	if (!at)
+		at = agw_sdp_find_attr(remote, -1, AGW_SDP_ATTR_SETUP);
+	return at ? (int)at->setup : 0;
+}
+
 int agwd_tls_check_modify(struct agwd *d, struct agwd_term *t,
 			  const struct agwd_media_req *mr,
 			  const struct agw_sdp *remote, struct agw_fp_set *set,
@@ -197,6 +207,13 @@ int agwd_tls_check_modify(struct agwd *d, struct agwd_term *t,
 		return agwd_errf(
 			e, H248_E_CONFLICTING_VALUES,
 			"tlsbsc/estab: the UE already started TLS, agw is its server");
+	/* a=setup:passive: the UE waits for agw's ClientHello; it cannot
+	 * after it sent its own */
+	if (remote && remote_setup(remote) == AGW_SDP_SETUP_PASSIVE &&
+	    t->tls->started && t->tls->role == AGW_TLS_SERVER)
+		return agwd_errf(
+			e, H248_E_CONFLICTING_VALUES,
+			"a=setup:passive makes agw the TLS client, but the UE already started TLS toward agw as server");
 	return 0;
 }
 
@@ -342,7 +359,8 @@ static void session_start(struct agwd *d, struct agwd_term *t,
 	agw_info("%s: TLS %s handshake starts (%s)", t->id,
 		 agw_tls_role_name(role),
 		 role == AGW_TLS_CLIENT ? "tlsbsc/estab" :
-					  "the UE opened TCP: ClientHello");
+		 t->accepted		? "the UE opened TCP: ClientHello" :
+					  "a=setup:active: the UE's ClientHello");
 	/* before the first flight: a wrong leaf then aborts the handshake */
 	if (x->have_expect &&
 	    (err = agw_tls_session_set_fingerprints(x->s, &x->expect)) < 0) {
@@ -366,7 +384,7 @@ bool agwd_tls_connected(struct agwd *d, struct agwd_term *t)
 		session_start(d, t, AGW_TLS_CLIENT);
 		return true;
 	}
-	if (t->accepted) {
+	if (t->accepted || x->server) {
 		session_start(d, t, AGW_TLS_SERVER);
 		return true;
 	}
@@ -437,6 +455,19 @@ void agwd_tls_modify(struct agwd *d, struct agwd_term *t,
 		x->estab = true;
 		if (!x->started && t->state == AGWD_TS_CONNECTED && t->cfd >= 0)
 			session_start(d, t, AGW_TLS_CLIENT);
+	}
+	/* Seed 5.2.1.2.2 steps 16-18: the Remote's a=setup is the TLS setup
+	 * direction. active: the UE is TLS client, agw its server, also on a
+	 * connection agw opened; passive: agw is client, starting on
+	 * tlsbsc/estab (step 21). tlsbsc/estab, explicit, takes precedence. */
+	if (mr->has_remote && !x->estab && !x->started) {
+		x->server = t->setup == AGW_SDP_SETUP_ACTIVE;
+		if (x->server)
+			agw_info(
+				"%s: the Remote's a=setup:active: agw will be TLS server",
+				t->id);
+		if (x->server && t->state == AGWD_TS_CONNECTED && t->cfd >= 0)
+			session_start(d, t, AGW_TLS_SERVER);
 	}
 }
 

@@ -28,6 +28,7 @@ struct agwd_tls_term {
 	struct agw_fp_set expect; /* the Remote's a=fingerprint set */
 	bool have_expect;
 	bool estab; /* tlsbsc/estab seen: agw is TLS client */
+	bool server; /* a later Remote's a=setup:active: agw is TLS server */
 	enum agw_tls_role role; /* NONE until the session starts */
 	struct agw_tls_session *s; /* until the relay owns it */
 	struct agw_evfd sev;

@@ -38,6 +38,8 @@ const char agw_config_default_ini[] =
 	"profile = agw/1\n"
 	"on_mgc_loss = keep\n"
 	"graceful_delay_s = 0\n"
+	"active_open_source = announced\n"
+	"synlink_default = off\n"
 	"[limits]\n"
 	"contexts = 65536\n"
 	"terminations = 131072\n"
@@ -293,6 +295,7 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 				 bool is_default)
 {
 	struct agw_realm_cfg *r = NULL;
+	const char *why;
 	unsigned int i;
 
 	if (!*rname || strlen(rname) >= AGW_CFG_NAME_MAX)
@@ -309,7 +312,8 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 		if (!strcmp(cfg->realms[i].name, rname))
 			r = &cfg->realms[i];
 	if (!r && strcmp(key, "interface") && strcmp(key, "addresses") &&
-	    strcmp(key, "ports") && strcmp(key, "attach"))
+	    strcmp(key, "ports") && strcmp(key, "attach") &&
+	    strcmp(key, "synlink_default"))
 		return "unknown key";
 	if (!r) {
 		if (cfg->nrealms == AGW_CFG_MAX_REALMS)
@@ -320,6 +324,7 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 		r->port_min = 20000;
 		r->port_max = 39999;
 		r->attach = AGW_ATTACH_XDP_NATIVE;
+		r->synlink = -1;
 	}
 	if (!strcmp(key, "interface")) {
 		if (!*v)
@@ -334,6 +339,18 @@ static const char *set_realm_key(struct agw_config *cfg, const char *rname,
 		return parse_ports(v, r);
 	if (!strcmp(key, "attach"))
 		return parse_attach(v, &r->attach);
+	if (!strcmp(key, "synlink_default")) {
+		bool on;
+
+		if (!strcmp(v, "inherit")) {
+			r->synlink = -1;
+			return NULL;
+		}
+		why = parse_on_off(v, &on);
+		if (!why)
+			r->synlink = on;
+		return why ? "expected on, off or inherit" : NULL;
+	}
 	return "unknown key";
 }
 
@@ -412,6 +429,17 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 	}
 	if (SEC("h248", "graceful_delay_s"))
 		return parse_u32(v, 0, 86400, &cfg->graceful_delay_s);
+	if (SEC("h248", "active_open_source")) {
+		if (!strcmp(v, "announced"))
+			cfg->active_open_ephemeral = false;
+		else if (!strcmp(v, "ephemeral"))
+			cfg->active_open_ephemeral = true;
+		else
+			return "expected announced or ephemeral";
+		return NULL;
+	}
+	if (SEC("h248", "synlink_default"))
+		return parse_on_off(v, &cfg->synlink_default);
 	if (SEC("limits", "contexts"))
 		return parse_u32(v, 1, 1 << 24, &cfg->max_contexts);
 	if (SEC("limits", "terminations"))
@@ -694,6 +722,9 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 		cfg->sc_profile[0] ? cfg->sc_profile : "none",
 		cfg->mgc_loss_release ? "release" : "keep",
 		cfg->graceful_delay_s);
+	fprintf(f, "active_open_source = %s\nsynlink_default = %s\n",
+		cfg->active_open_ephemeral ? "ephemeral" : "announced",
+		cfg->synlink_default ? "on" : "off");
 	fprintf(f, "\n[limits]\ncontexts = %u\nterminations = %u\n",
 		cfg->max_contexts, cfg->max_terminations);
 	fprintf(f,
@@ -732,6 +763,9 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 		}
 		fprintf(f, "ports = %u-%u\nattach = %s\n", r->port_min,
 			r->port_max, agw_attach_mode_name(r->attach));
+		if (r->synlink >= 0)
+			fprintf(f, "synlink_default = %s\n",
+				r->synlink ? "on" : "off");
 	}
 }
 
@@ -742,6 +776,12 @@ const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
 		if (!strcmp(cfg->realms[i].name, name))
 			return &cfg->realms[i];
 	return NULL;
+}
+
+bool agw_config_synlink_default(const struct agw_config *cfg,
+				const struct agw_realm_cfg *r)
+{
+	return r && r->synlink >= 0 ? r->synlink : cfg->synlink_default;
 }
 
 bool agw_config_mgc_allowed(const struct agw_config *cfg,

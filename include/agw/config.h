@@ -31,6 +31,7 @@ struct agw_realm_cfg {
 	unsigned int naddrs;
 	uint16_t port_min, port_max;
 	enum agw_attach_mode attach;
+	int8_t synlink; /* -1: [h248] synlink_default, else 0 off / 1 on */
 };
 
 #define AGW_CFG_PROFILE_MAX 64
@@ -50,6 +51,9 @@ struct agw_config {
 	char sc_profile[AGW_CFG_PROFILE_MAX];
 	bool mgc_loss_release; /* on_mgc_loss = release (default keep) */
 	uint32_t graceful_delay_s; /* ServiceChangeDelay on SIGTERM */
+	/* active open from an ephemeral port, not the announced one */
+	bool active_open_ephemeral;
+	bool synlink_default; /* tcpbcc/synlink when the MGC sets none */
 	/* [limits] */
 	uint32_t max_contexts, max_terminations;
 	/* [timers], all in milliseconds */
@@ -112,6 +116,9 @@ int agw_config_relay_pin_dir(const struct agw_config *cfg, char *buf,
 
 const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
 					     const char *name);
+/* tcpbcc/synlink of a new termination in realm r when the MGC sets none */
+bool agw_config_synlink_default(const struct agw_config *cfg,
+				const struct agw_realm_cfg *r);
 /* peer's address and port are those of a configured MGC. */
 bool agw_config_mgc_allowed(const struct agw_config *cfg,
 			    const struct agw_sockaddr *peer);

@@ -363,8 +363,11 @@ step(["sync", Name, Ms], S = #{vars := Vars}) ->
     Dir = maps:get("sync_dir", Vars, "/tmp"),
     emit(#{cmd => <<"sync wait">>, name => bin(Name), step => maps:get(step, S),
 	   vars => maps:from_list([{bin(K), bin(V)} || {K, V} <- maps:to_list(Vars)])}),
-    Ok = wait_file(filename:join(Dir, Name), list_to_integer(Ms)),
-    report(S, #{cmd => <<"sync">>, ok => Ok, name => bin(Name)});
+    Path = filename:join(Dir, Name),
+    Ok = wait_file(Path, list_to_integer(Ms)),
+    %% VAR=VALUE lines in the file are variables from the script
+    report(S#{vars => sync_vars(Ok, Path, Vars)},
+	   #{cmd => <<"sync">>, ok => Ok, name => bin(Name)});
 step(["set", Var, Value], S = #{vars := Vars}) ->
     report(S#{vars => Vars#{Var => Value}},
 	   #{cmd => <<"set">>, ok => true, var => bin(Var)});
@@ -1391,6 +1394,17 @@ handle_segment_reply(_CH, _PV, _Tid, _SN, _SC) -> ok.
 %% ---- helpers ------------------------------------------------------------
 
 emit(Map) -> agw_mgc_json:emit(Map).
+
+sync_vars(false, _Path, Vars) -> Vars;
+sync_vars(true, Path, Vars) ->
+    {ok, Bin} = file:read_file(Path),
+    lists:foldl(fun(Line, Acc) ->
+			case string:split(Line, "=") of
+			    [K, V] when K =/= "" ->
+				Acc#{string:trim(K) => string:trim(V)};
+			    _ -> Acc
+			end
+		end, Vars, string:lexemes(binary_to_list(Bin), "\n")).
 
 wait_file(_Path, Ms) when Ms =< 0 -> false;
 wait_file(Path, Ms) ->

@@ -124,6 +124,9 @@ static void setup(void)
 	d.cmd_ops = &cmd_ops;
 	ck_assert_int_eq(agwd_ctx_init(&d), 0);
 	ck_assert_int_eq(agwd_gate_init(&d), 0);
+	/* the maps are real, the program stays detached (attach = none at
+	 * init); the realm claims a gate so that agwd takes gate requests */
+	d.cfg.realms[0].attach = AGW_ATTACH_XDP_GENERIC;
 	ck_assert_int_eq(agwd_relay_init(&d), 0);
 	ck_assert_int_eq(agwd_txn_init(&d, &txn_cbs), 0);
 	agwd_reg_init(&d);
@@ -142,6 +145,7 @@ static void teardown(void)
 {
 	agwd_ctx_fini(&d);
 	agwd_relay_fini(&d);
+	d.cfg.realms[0].attach = AGW_ATTACH_NONE; /* nothing to detach */
 	agwd_gate_fini(&d);
 	agwd_txn_fini(&d);
 	agw_h248_transport_free(d.h248);
@@ -377,6 +381,57 @@ START_TEST(servicechange_audit)
 }
 END_TEST
 
+/* Requests the gate alone would carry out, and contradictory ones. */
+START_TEST(refused_requests)
+{
+	struct agw_gate_term_info gi;
+	struct agwd_term *t;
+	const char *m;
+
+	do_register();
+	/* ignore ON and filter ON in one command: 473, nothing created */
+	m = ask(HDR
+		"Transaction = 30 { Context = $ { Add = ip/$ { Media {"
+		" LocalControl { tcpbcc/synign = ON, gm/saf = ON } } } } }");
+	ck_assert_msg(strstr(m, "Error = 473") && strstr(m, "gm/saf"), "%s", m);
+	ck_assert_uint_eq(d.tab.nterm, 0);
+	/* Mode Inactive is refused, not ignored */
+	m = ask(HDR "Transaction = 31 { Context = $ { Add = ip/$ { Media {"
+		    " LocalControl { Mode = Inactive } } } } }");
+	ck_assert_msg(strstr(m, "Error = 517") && strstr(m, "Inactive"), "%s",
+		      m);
+	ck_assert_uint_eq(d.tab.nterm, 0);
+	/* indication 5: filtering on ends the ignoring (synign not named) */
+	ck_assert_ptr_null(strstr(ask(ADD_ACCESS, 32u, "ON"), "Error"));
+	t = only_term();
+	m = ask(HDR "Transaction = 33 { Context = 1 { Modify = ip/default/1 {"
+		    " Media { LocalControl { gm/saf = ON, gm/spf = ON },"
+		    " Remote {\nv=0\nc=IN IP4 192.0.2.7\n"
+		    "m=message 4000 TCP/MSRP *\n} } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	ck_assert(!t->p.synign);
+	agw_gate_term_get(d.gate, &t->local_addr, t->port, &gi);
+	ck_assert_int_eq(gi.mode, AGW_MODE_FILTER);
+	ck_assert_uint_eq(gi.allow[0].port_lo, 4000);
+	ck_assert_uint_eq(gi.allow[0].port_hi, 4000);
+	/* a realm without a gate: synign, saf, spf ON refused (449) */
+	d.cfg.realms[0].attach = AGW_ATTACH_NONE;
+	m = ask(ADD_ACCESS, 34u, "ON");
+	ck_assert_msg(strstr(m, "Error = 449") && strstr(m, "attach = none"),
+		      "%s", m);
+	ck_assert_uint_eq(d.tab.nterm, 1);
+	m = ask(HDR
+		"Transaction = 35 { Context = 1 { Modify = ip/default/1 {"
+		" Media { LocalControl { gm/saf = OFF, gm/spf = OFF } } } } }");
+	ck_assert_msg(!strstr(m, "Error"), "%s", m);
+	m = ask(HDR "Transaction = 36 { Context = 1 { Modify = ip/default/1 {"
+		    " Media { LocalControl { gm/spf = ON } } } } }");
+	ck_assert_msg(strstr(m, "Error = 449") && strstr(m, "gm/spf"), "%s", m);
+	ck_assert(!t->p.spf);
+	d.cfg.realms[0].attach = AGW_ATTACH_XDP_GENERIC;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agwd_core");
@@ -390,6 +445,7 @@ int main(void)
 	tcase_add_test(tc, add_modify_subtract);
 	tcase_add_test(tc, limits_510);
 	tcase_add_test(tc, servicechange_audit);
+	tcase_add_test(tc, refused_requests);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

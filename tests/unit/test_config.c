@@ -46,6 +46,16 @@ START_TEST(embedded_default_is_valid)
 	ck_assert_int_eq(c.realms[0].attach, AGW_ATTACH_XDP_GENERIC);
 	ck_assert_uint_eq(c.long_timer_ms, 30000);
 	ck_assert_int_eq(c.log_level, AGW_LOG_INFO);
+	/* the SYN leaves from the announced port; no interlinkage unless
+	 * asked; a realm inherits [h248] synlink_default */
+	ck_assert(!c.active_open_ephemeral);
+	ck_assert(!c.synlink_default);
+	ck_assert_int_eq(c.realms[0].synlink, -1);
+	ck_assert(!agw_config_synlink_default(&c, &c.realms[0]));
+	c.synlink_default = true;
+	ck_assert(agw_config_synlink_default(&c, &c.realms[0]));
+	c.realms[0].synlink = 0;
+	ck_assert(!agw_config_synlink_default(&c, &c.realms[0]));
 }
 END_TEST
 
@@ -152,6 +162,10 @@ static const struct {
 	{ "[h248]\nport = 2944\nbogus = 1\n",
 	  "F:3: [h248] bogus = '1': unknown key" },
 	{ "[nosuch]\nx = 1\n", "F:2: unknown section [nosuch]" },
+	{ "[h248]\nactive_open_source = any\n",
+	  "F:2: [h248] active_open_source = 'any': expected announced or ephemeral" },
+	{ "[realm a]\ninterface = x\nsynlink_default = maybe\n",
+	  "F:3: [realm a] synlink_default = 'maybe': expected on, off or inherit" },
 	{ "[h248]\n\nport = 70000\n",
 	  "F:3: [h248] port = '70000': out of range" },
 	{ "[h248]\nport = -1\n",
@@ -287,6 +301,9 @@ static const char *const printed[] = {
 	"drain_timeout_ms = 1000\nbpf = off\n",
 	"[relay]\npath = sockmap\npin_dir = /sys/fs/bpf/y\n",
 	"[tls]\nktls13_tx = on\n",
+	"[h248]\nactive_open_source = ephemeral\nsynlink_default = on\n"
+	"[realm a]\ninterface = x\nsynlink_default = off\n"
+	"[realm b]\ninterface = y\nports = 1-2\n",
 };
 
 START_TEST(print_parses_back_identically)

@@ -131,10 +131,11 @@ def main():
         s.listen(1)
         s.settimeout(a.timeout)
         try:
-            c, _ = s.accept()
+            c, peer = s.accept()
         except socket.timeout:
             print("timeout", flush=True)
             return 1
+        print("from %s %d" % peer[:2], flush=True)
         return exchange(c, a)
     s, rc = open_connection(a.addr, a.port, a.src, a.sport, a.timeout)
     return exchange(s, a) if s else rc

@@ -98,13 +98,18 @@ lab_run_mgc_as() {
 }
 
 # wait_sync_as NAME SYNC: MGC NAME is at "sync SYNC"; VARS gets its
-# variables (var reads them); go_as NAME SYNC lets it go on.
+# variables (var reads them); go_as NAME SYNC [VAR=VALUE...] lets it go on
+# with those variables set (what it must learn from another MGC).
 wait_sync_as() {
 	wait_for 120 "grep -q '\"name\":\"$2\"' '$TMP/mgc-$1.out'" ||
 		die "MGC $1 never reached sync $2"
 	VARS=$(grep "\"name\":\"$2\"" "$TMP/mgc-$1.out" | head -1 | jq -c .vars)
 }
-go_as() { touch "$TMP/sync-$1/$2"; }
+go_as() { # NAME SYNC [VAR=VALUE...]: the values become its variables
+	local f=$TMP/sync-$1/$2
+	shift 2
+	printf '%s\n' "$@" >"$f.tmp" && mv "$f.tmp" "$f"
+}
 
 # mgc_wait NAME: MGC NAME's exit status (0 when its scenario passed).
 mgc_wait() {
@@ -123,9 +128,10 @@ var() { echo "$VARS" | jq -r --arg k "$1" '.[$k]'; }
 go() { touch "$TMP/sync/$1"; }
 
 # release_stat N TERM NAME: statistic NAME of TERM in the reply to the Nth
-# release.txt of the run (a sed address: '$' is the last).
+# release.txt of the run (a sed address: '$' is the last), in MGC_OUT
+# (default $TMP/mgc.out: the MGC of lab_run_mgc).
 release_stat() {
-	grep '"file":"release.txt"' "$TMP/mgc.out" | sed -n "$1p" |
+	grep '"file":"release.txt"' "${MGC_OUT:-$TMP/mgc.out}" | sed -n "$1p" |
 		jq -r .reply | awk -v t="$2" -v n="$3" '
 			$0 ~ "Subtract = "t"( |$)" { on = 1 }
 			on && $0 ~ n" *= *[0-9]+" {
