@@ -27,7 +27,7 @@ BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
-PKGS := libbpf libnl-3.0 libnl-route-3.0 openssl libxdp
+PKGS := libbpf libnl-3.0 libnl-route-3.0 openssl libxdp libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)

@@ -18,6 +18,10 @@
 #include "agw/realm.h"
 
 #define AGWD_VERSION "0.1.0"
+/* Read when it exists and no -c is given (agwd.conf(5)). */
+#ifndef AGWD_CONFIG_FILE
+#define AGWD_CONFIG_FILE "/etc/agw/agwd.conf"
+#endif
 
 /* Registration with the MGC (Documentation/agwd-design.md). */
 enum agwd_reg_state {
@@ -31,6 +35,17 @@ struct agwd_options {
 	bool foreground;
 	bool print_config;
 	bool check_config;
+	int argc; /* the command line, applied again on SIGHUP */
+	char **argv;
+};
+
+/* systemd service manager notifications (ctl/notify.c) */
+struct agwd_notify {
+	bool enabled; /* NOTIFY_SOCKET set */
+	uint64_t watchdog_ms; /* 0: no WatchdogSec= */
+	struct agw_timer timer; /* watchdog pings and STATUS= updates */
+	int last_reg; /* registration state last sent in STATUS=, -1: none */
+	bool stopping;
 };
 
 struct agwd_term;
@@ -62,6 +77,7 @@ struct agwd_tables {
 
 struct agwd {
 	struct agw_config cfg;
+	struct agw_config loaded; /* as loaded at start, for SIGHUP */
 	struct agwd_options opt;
 	struct agw_evloop *loop;
 	struct agw_h248_transport *h248;
@@ -111,6 +127,8 @@ struct agwd {
 	struct agw_tls_cert *tls_cert;
 	struct agw_tls_ctx *tls_ctx;
 	char tls_fp[AGW_FP_ATTR_MAX]; /* "sha-256 AB:..." for logs, agwctl */
+
+	struct agwd_notify notify;
 };
 
 /* ctl/txn.c */
@@ -159,6 +177,22 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out);
  * run, 1 when done (help, version, print), -1 on error (message printed).
  */
 int agwd_parse_options(struct agwd *d, int argc, char **argv);
+/* Default, file and command line into cfg, validated; -errno and err. */
+int agwd_load_config(const struct agwd *d, struct agw_config *cfg, char *err,
+		     size_t errlen);
+/* The file in use, or "(embedded default)". */
+const char *agwd_config_source(const struct agwd *d);
+
+/* ctl/reload.c: SIGHUP. Reads the configuration again, applies what can
+ * change at run time, logs what it applied and what needs a restart. */
+void agwd_reload(struct agwd *d);
+
+/* ctl/notify.c: sd_notify(3) when started by systemd (Type=notify).
+ * ready: READY=1 and STATUS=; then STATUS= follows the registration state
+ * and WATCHDOG=1 keeps WatchdogSec= satisfied; stopping: STOPPING=1. */
+void agwd_notify_ready(struct agwd *d);
+void agwd_notify_stopping(struct agwd *d);
+void agwd_notify_fini(struct agwd *d);
 extern const struct agw_ctl_cmd agwd_ctl_cmds[];
 const char *agwd_reg_state_name(enum agwd_reg_state s);
 

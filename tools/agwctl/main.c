@@ -25,6 +25,8 @@ static void usage(FILE *f)
 	      "  terminations           terminations: state, gate mode, SYN and octet counters\n"
 	      "  flows [CONTEXT]        relayed contexts: path and why, bytes, stalls, bound\n"
 	      "                         (alias: relays)\n"
+	      "  loglevel [LEVEL]       show or set agwd's log level\n"
+	      "                         (err|warning|notice|info|debug)\n"
 	      "  help                   the commands agwd knows\n"
 	      "\n"
 	      "OBJECT gate (gate [--force] COMMAND):\n"
@@ -102,7 +104,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "flows") || !strcmp(argv[0], "relays"))
 		return agwctl_flows(&ctl, argc, argv);
 	if (!strcmp(argv[0], "status") || !strcmp(argv[0], "help") ||
-	    !strcmp(argv[0], "contexts") || !strcmp(argv[0], "terminations"))
+	    !strcmp(argv[0], "contexts") || !strcmp(argv[0], "terminations") ||
+	    !strcmp(argv[0], "loglevel"))
 		return agwctl_daemon(&ctl, argc, argv);
 	agwctl_err(&ctl, "unknown object \"%s\"", argv[0]);
 	usage(stderr);
