@@ -110,8 +110,8 @@ int agwd_load_config(const struct agwd *d, struct agw_config *cfg, char *err,
 	if (r)
 		return r;
 	optind = 1;
-	while ((c = getopt_long(d->opt.argc, d->opt.argv, "c:fl:thV",
-				long_opts, NULL)) != -1) {
+	while ((c = getopt_long(d->opt.argc, d->opt.argv, "c:fl:thV", long_opts,
+				NULL)) != -1) {
 		for (size_t i = 0; i < sizeof(overrides) / sizeof(overrides[0]);
 		     i++) {
 			if (overrides[i].opt != c)
