@@ -87,6 +87,11 @@ for lib in libbpf1 libxdp1 libssl3 libsystemd0 libinih1; do
 done
 grep -Eq 'erlang|qemu|haproxy|linux-perf|clang|-dev' <<<"$dep" &&
 	die "Depends holds a build or test package: $dep"
+# every package named in Depends is in deps/runtime.list
+for p in $(tr ',|' '\n\n' <<<"$dep" | sed 's/(.*//' | tr -d ' '); do
+	grep -qx "$p" "$AGW_SRC/deps/runtime.list" ||
+		case "$p" in systemd-*) ;; *) die "Depends names $p, not in deps/runtime.list" ;; esac
+done
 echo "ok: contents (binaries, man pages, conffile = embedded default, unit, tmpfiles, sysusers, docs), Depends: $dep"
 
 # ---- the unit ----------------------------------------------------------
