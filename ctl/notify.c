@@ -38,11 +38,9 @@ static void on_timer(struct agw_timer *t)
 {
 	struct agwd *d = t->arg;
 
-	if (d->notify.stopping)
-		return;
 	if (d->notify.watchdog_ms)
-		sd_notify(0, "WATCHDOG=1");
-	if (d->notify.last_reg != (int)d->reg)
+		sd_notify(0, "WATCHDOG=1"); /* also while the stop drains */
+	if (!d->notify.stopping && d->notify.last_reg != (int)d->reg)
 		send_status(d);
 	agw_timer_start(d->loop, &d->notify.timer, period_ms(d));
 }

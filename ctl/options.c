@@ -173,7 +173,9 @@ int agwd_parse_options(struct agwd *d, int argc, char **argv)
 	}
 	/* No -c: the packaged file when there is one (a file that exists
 	 * but cannot be read is an error, not a silent fallback). */
-	if (!d->opt.config_path && access(AGWD_CONFIG_FILE, F_OK) == 0)
+	if (!d->opt.config_path &&
+	    (!access(AGWD_CONFIG_FILE, F_OK) ||
+	     (errno != ENOENT && errno != ENOTDIR)))
 		d->opt.config_path = AGWD_CONFIG_FILE;
 	if (agwd_load_config(d, &d->cfg, err, sizeof(err))) {
 		fprintf(stderr, "agwd: %s\n", err);

@@ -5,7 +5,8 @@
 # agwd's configuration source and reload. Without -c, agwd reads
 # /etc/agw/agwd.conf when it exists (an overlay on /etc in a mount
 # namespace of the test's own, so the machine's /etc stays as it is) and
-# --print-config / --check-config name it; -c wins over it. SIGHUP:
+# --print-config / --check-config name it; -c wins over it; one that
+# exists but cannot be read is an error, not the default. SIGHUP:
 # a changed log level and heartbeat apply at once and are logged as
 # applied; changed MGC list and limits are logged as needing a restart and
 # do not change what runs; a broken file changes nothing and says why;
@@ -55,6 +56,14 @@ rc=0
 with_etc "$BUILD/agwd" -t 2>"$TMP/err" || rc=$?
 [ "$rc" = 2 ] && grep -qx "agwd: /etc/agw/agwd.conf:2: \[h248\] bogus = '1': unknown key" "$TMP/err" ||
 	die "broken /etc file: exit $rc, $(cat "$TMP/err")"
+# one agwd may not read (as a service user) is an error, not the default
+printf '[agwd]\nmid = <etc.agw.test>\n' >"$TMP/etc/agw/agwd.conf"
+chmod 700 "$TMP/etc/agw"
+rc=0
+with_etc setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups \
+	"$BUILD/agwd" -t >"$TMP/out" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -qx "agwd: /etc/agw/agwd.conf: Permission denied" "$TMP/out" ||
+	die "unreadable /etc file: exit $rc, $(cat "$TMP/out")"
 echo "ok: /etc/agw/agwd.conf read when present and named, -c wins, errors exact"
 
 # ---- SIGHUP ------------------------------------------------------------
