@@ -10,6 +10,8 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/agw
+# agwd reads /etc/agw/agwd.conf (AGWD_CONFIG_FILE in ctl/agwd.h)
+SYSCONFDIR ?= /etc
 
 BUILD ?= build
 V ?= 0
@@ -27,7 +29,7 @@ BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
-PKGS := libbpf libnl-3.0 libnl-route-3.0 openssl libxdp libmicrohttpd
+PKGS := libbpf libnl-3.0 libnl-route-3.0 openssl libxdp libmicrohttpd libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -155,14 +157,16 @@ bench: test-bins
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(DOCDIR)
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/agw
 	$(if $(AGWD),install -m 0755 $(AGWD) $(DESTDIR)$(SBINDIR)/agwd)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 	$(if $(wildcard Documentation/man/*.8),install -m 0644 $(wildcard Documentation/man/*.8) $(DESTDIR)$(MANDIR)/man8/)
+	$(if $(wildcard Documentation/man/*.5),install -m 0644 $(wildcard Documentation/man/*.5) $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(wildcard Documentation/*.md),install -m 0644 $(wildcard Documentation/*.md) $(DESTDIR)$(DOCDIR)/)
+	install -m 0644 etc/agw/agwd.conf $(DESTDIR)$(SYSCONFDIR)/agw/agwd.conf
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
 
 -include $(wildcard mk/*.mk)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

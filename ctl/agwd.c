@@ -90,14 +90,13 @@ static void on_stop_signal(struct agw_evloop *loop, int signo, void *arg)
 
 	agw_notice("%s: shutting down%s", strsignal(signo),
 		   d->shutting_down ? " at once (Forced)" : "");
+	agwd_sd_stopping(d);
 	agwd_begin_shutdown(d);
 }
 
 static void on_hup(struct agw_evloop *loop, int signo, void *arg)
 {
-	agw_log_reopen();
-	agw_notice(
-		"SIGHUP: log reopened (configuration reload is not supported yet)");
+	agwd_reload(arg);
 }
 
 /* ---- SIGUSR1, SIGUSR2 ------------------------------------------------ */
@@ -282,6 +281,8 @@ static int start(struct agwd *d)
 static void stop(struct agwd *d)
 {
 	agwd_metrics_fini(d);
+	agwd_sd_stopping(d);
+	agwd_sd_fini(d);
 	agw_ctlsock_close(d->ctl);
 	agwd_ctx_fini(d);
 	agwd_relay_fini(d);
@@ -430,6 +431,7 @@ int main(int argc, char **argv)
 		d.started = true;
 		log_startup(&d);
 		agwd_reg_start(&d);
+		agwd_sd_ready(&d);
 		err = agw_evloop_run(d.loop);
 	}
 	stop(&d);

@@ -23,6 +23,10 @@
 #define AGWD_MGC_EXEC_MS 1000
 /* the H.248 version agwd proposes when registering */
 #define AGWD_H248_VERSION 3
+/* Read when it exists and no -c is given (agwd.conf(5)). */
+#ifndef AGWD_CONFIG_FILE
+#define AGWD_CONFIG_FILE "/etc/agw/agwd.conf"
+#endif
 
 /* Registration with the MGC (Documentation/agwd-design.md). */
 enum agwd_reg_state {
@@ -36,6 +40,17 @@ struct agwd_options {
 	bool foreground;
 	bool print_config;
 	bool check_config;
+	int argc; /* the command line, applied again on SIGHUP */
+	char **argv;
+};
+
+/* systemd service manager notifications (ctl/sdnotify.c) */
+struct agwd_sd {
+	bool enabled; /* NOTIFY_SOCKET set */
+	uint64_t watchdog_ms; /* 0: no WatchdogSec= */
+	struct agw_timer timer; /* watchdog pings and STATUS= updates */
+	int last_reg; /* registration state last sent in STATUS=, -1: none */
+	bool stopping;
 };
 
 struct agwd;
@@ -99,6 +114,7 @@ struct agwd_tables {
 
 struct agwd {
 	struct agw_config cfg;
+	struct agw_config loaded; /* as loaded at start, for SIGHUP */
 	struct agwd_options opt;
 	struct agw_evloop *loop;
 	struct agw_h248_transport *h248;
@@ -186,6 +202,8 @@ struct agwd {
 	struct agw_tls_cert *tls_cert;
 	struct agw_tls_ctx *tls_ctx;
 	char tls_fp[AGW_FP_ATTR_MAX]; /* "sha-256 AB:..." for logs, agwctl */
+
+	struct agwd_sd sd;
 };
 
 /* ctl/txn.c: the lowest layer of H.248; reports upward through cbs */
@@ -262,5 +280,21 @@ extern const struct agw_ctl_cmd agwd_ctl_cmds[];
  */
 int agwd_parse_options(struct agwd *d, int argc, char **argv);
 extern const char *const agwd_ctl_read_cmds[];
+/* Default, file and command line into cfg, validated; -errno and err. */
+int agwd_load_config(const struct agwd *d, struct agw_config *cfg, char *err,
+		     size_t errlen);
+/* The file in use, or "(embedded default)". */
+const char *agwd_config_source(const struct agwd *d);
+
+/* ctl/reload.c: SIGHUP. Reads the configuration again, applies what can
+ * change at run time, logs what it applied and what needs a restart. */
+void agwd_reload(struct agwd *d);
+
+/* ctl/sdnotify.c: sd_notify(3) when started by systemd (Type=notify).
+ * ready: READY=1 and STATUS=; then STATUS= follows the registration state
+ * and WATCHDOG=1 keeps WatchdogSec= satisfied; stopping: STOPPING=1. */
+void agwd_sd_ready(struct agwd *d);
+void agwd_sd_stopping(struct agwd *d);
+void agwd_sd_fini(struct agwd *d);
 
 #endif /* AGWD_H */

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* agwd command line: file first, then options override it. */
+/*
+ * agwd command line: the file (-c, else /etc/agw/agwd.conf when it exists,
+ * else the embedded default alone) first, then options override it.
+ */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agwd.h"
 
@@ -63,6 +68,8 @@ static void usage(FILE *f)
 		"Usage: agwd [OPTIONS]\n"
 		"IMS access gateway: the H.248 agent.\n\n"
 		"  -c, --config FILE        INI file over the embedded default\n"
+		"                           (default: " AGWD_CONFIG_FILE
+		" if it exists)\n"
 		"  -f, --foreground         do not detach\n"
 		"  -l, --log-level LEVEL    err|warning|notice|info|debug\n"
 		"      --log-target T       stderr|syslog|journald\n"
@@ -89,11 +96,49 @@ static const char *opt_name(int c)
 	return "?";
 }
 
+/*
+ * The configuration: embedded default, the file, then the command-line
+ * overrides in their order. Used at start and again on SIGHUP.
+ */
+int agwd_load_config(const struct agwd *d, struct agw_config *cfg, char *err,
+		     size_t errlen)
+{
+	char where[64];
+	int c, r;
+
+	r = agw_config_load(cfg, d->opt.config_path, err, errlen);
+	if (r)
+		return r;
+	optind = 1;
+	while ((c = getopt_long(d->opt.argc, d->opt.argv, "c:fl:thV", long_opts,
+				NULL)) != -1) {
+		for (size_t i = 0; i < sizeof(overrides) / sizeof(overrides[0]);
+		     i++) {
+			if (overrides[i].opt != c)
+				continue;
+			snprintf(where, sizeof(where), "--%s", opt_name(c));
+			r = agw_config_set(cfg, overrides[i].section,
+					   overrides[i].key, optarg, where, err,
+					   errlen);
+			if (r)
+				return r;
+		}
+	}
+	return agw_config_validate(cfg, agwd_config_source(d), err, errlen);
+}
+
+const char *agwd_config_source(const struct agwd *d)
+{
+	return d->opt.config_path ? d->opt.config_path : "(embedded default)";
+}
+
 int agwd_parse_options(struct agwd *d, int argc, char **argv)
 {
-	char err[AGW_CFG_ERR_MAX], where[64];
+	char err[AGW_CFG_ERR_MAX];
 	int c;
 
+	d->opt.argc = argc;
+	d->opt.argv = argv;
 	/* Pass 1: options that decide what to load or whether to run. */
 	while ((c = getopt_long(argc, argv, "c:fl:thV", long_opts, NULL)) !=
 	       -1) {
@@ -126,40 +171,28 @@ int agwd_parse_options(struct agwd *d, int argc, char **argv)
 			argv[optind]);
 		return -1;
 	}
-	if (agw_config_load(&d->cfg, d->opt.config_path, err, sizeof(err))) {
+	/* No -c: the packaged file when there is one (a file that exists
+	 * but cannot be read is an error, not a silent fallback). */
+	if (!d->opt.config_path &&
+	    (!access(AGWD_CONFIG_FILE, F_OK) ||
+	     (errno != ENOENT && errno != ENOTDIR)))
+		d->opt.config_path = AGWD_CONFIG_FILE;
+	if (agwd_load_config(d, &d->cfg, err, sizeof(err))) {
 		fprintf(stderr, "agwd: %s\n", err);
 		return -1;
 	}
-	/* Pass 2: overrides, in command-line order. */
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:fl:thV", long_opts, NULL)) !=
-	       -1) {
-		for (size_t i = 0; i < sizeof(overrides) / sizeof(overrides[0]);
-		     i++) {
-			if (overrides[i].opt != c)
-				continue;
-			snprintf(where, sizeof(where), "--%s", opt_name(c));
-			if (agw_config_set(&d->cfg, overrides[i].section,
-					   overrides[i].key, optarg, where, err,
-					   sizeof(err))) {
-				fprintf(stderr, "agwd: %s\n", err);
-				return -1;
-			}
-		}
-	}
-	if (agw_config_validate(&d->cfg,
-				d->opt.config_path ? d->opt.config_path :
-						     "(embedded default)",
-				err, sizeof(err))) {
-		fprintf(stderr, "agwd: %s\n", err);
-		return -1;
-	}
+	d->loaded = d->cfg;
 	if (d->opt.print_config) {
+		printf("; agwd %s: the embedded default%s%s, then the command line\n",
+		       AGWD_VERSION, d->opt.config_path ? ", then " : "",
+		       d->opt.config_path ? d->opt.config_path : "");
 		agw_config_print(&d->cfg, stdout);
 		return 1;
 	}
 	if (d->opt.check_config) {
-		printf("agwd: configuration ok\n");
+		printf("agwd: configuration ok (%s)\n",
+		       d->opt.config_path ? d->opt.config_path :
+					    "embedded default");
 		return 1;
 	}
 	return 0;

@@ -154,6 +154,36 @@ static int cmd_flows(void *arg, const char *args, struct agw_strbuf *out)
 	return agwd_ctl_flows(arg, args, out);
 }
 
+/* loglevel [LEVEL]: the level in force; with LEVEL, set it first. */
+static int cmd_loglevel(void *arg, const char *args, struct agw_strbuf *out)
+{
+	struct agwd *d = arg;
+	int old = agw_log_get_level(), level;
+
+	if (*args) {
+		level = agw_log_level_parse(args);
+		if (level < 0) {
+			agw_strbuf_printf(
+				out,
+				"unknown log level '%s': expected err, warning, notice, info or debug",
+				args);
+			return -EINVAL;
+		}
+		agw_log_set_level(level);
+		d->cfg.log_level = level;
+		if (level != old)
+			agw_notice("log level %s (was %s), from the control socket",
+				   agw_log_level_name(level),
+				   agw_log_level_name(old));
+	}
+	agw_strbuf_printf(out, ",\"level\":\"%s\"",
+			  agw_log_level_name(agw_log_get_level()));
+	if (*args)
+		agw_strbuf_printf(out, ",\"previous\":\"%s\"",
+				  agw_log_level_name(old));
+	return 0;
+}
+
 const struct agw_ctl_cmd agwd_ctl_cmds[] = {
 	{ "contexts", "contexts and their terminations", cmd_contexts },
 	{ "flows",
@@ -164,6 +194,8 @@ const struct agw_ctl_cmd agwd_ctl_cmds[] = {
 	  cmd_terminations },
 	{ "stats", "metrics in the Prometheus text format (in \"text\")",
 	  cmd_stats },
+	{ "loglevel", "[LEVEL]: show or set the log level (err..debug)",
+	  cmd_loglevel },
 	{ "status", "registration, MGC, transport, uptime, realms",
 	  cmd_status },
 	{ NULL, NULL, NULL },

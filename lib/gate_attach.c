@@ -13,8 +13,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -306,6 +308,24 @@ static int attach_xdp(struct agw_gate *g, const struct agw_iface_key *k,
 }
 
 /*
+ * libxdp finds the dispatcher's programs by id (BPF_PROG_GET_FD_BY_ID),
+ * which needs CAP_SYS_ADMIN. Without it (agwd as a service with CAP_BPF,
+ * CAP_NET_ADMIN and CAP_PERFMON only) libxdp attaches the program alone
+ * and then cannot detach it: take the link instead.
+ */
+static bool can_manage_dispatcher(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &h, c))
+		return true; /* let libxdp find out */
+	return c[CAP_SYS_ADMIN / 32].effective & (1U << (CAP_SYS_ADMIN % 32));
+}
+
+/*
  * One program of libxdp's dispatcher, beside xdp-filter or any other
  * libxdp user. libxdp loads the object itself (as an freplace program of
  * the dispatcher). Where the kernel refuses freplace, libxdp falls back
@@ -326,6 +346,12 @@ static int attach_multi(struct agw_gate *g, const struct agw_iface_key *k,
 
 	if (dispatcher_refused)
 		return -EOPNOTSUPP;
+	if (!can_manage_dispatcher()) {
+		dispatcher_refused = true;
+		agw_notice(
+			"gate: no CAP_SYS_ADMIN for libxdp's dispatcher: XDP is attached through a link, alone on the interface");
+		return -EOPNOTSUPP;
+	}
 	libxdp_set_print(libxdp_log);
 	err = agw_gate_skel_open(g, GP_XDP, &s);
 	if (err)

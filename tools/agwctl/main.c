@@ -26,6 +26,8 @@ static void usage(FILE *f)
 	      "  flows [CONTEXT]        relayed contexts: path and why, bytes, stalls, bound\n"
 	      "                         (alias: relays)\n"
 	      "  stats                  metrics in the Prometheus text format\n"
+	      "  loglevel [LEVEL]       show or set agwd's log level\n"
+	      "                         (err|warning|notice|info|debug)\n"
 	      "  help                   the commands agwd knows (and each one's level)\n"
 	      "\n"
 	      "OBJECT gate (gate [--force] COMMAND):\n"
@@ -105,7 +107,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "stats"))
 		return agwctl_stats(&ctl, argc, argv);
 	if (!strcmp(argv[0], "status") || !strcmp(argv[0], "help") ||
-	    !strcmp(argv[0], "contexts") || !strcmp(argv[0], "terminations"))
+	    !strcmp(argv[0], "contexts") || !strcmp(argv[0], "terminations") ||
+	    !strcmp(argv[0], "loglevel"))
 		return agwctl_daemon(&ctl, argc, argv);
 	agwctl_err(&ctl, "unknown object \"%s\"", argv[0]);
 	usage(stderr);

@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# timeout: 180
+#
+# agwd's configuration source and reload. Without -c, agwd reads
+# /etc/agw/agwd.conf when it exists (an overlay on /etc in a mount
+# namespace of the test's own, so the machine's /etc stays as it is) and
+# --print-config / --check-config name it; -c wins over it; one that
+# exists but cannot be read is an error, not the default. SIGHUP:
+# a changed log level and heartbeat apply at once and are logged as
+# applied; changed MGC list and limits are logged as needing a restart and
+# do not change what runs; a broken file changes nothing and says why;
+# the command line keeps its precedence over the file; agwctl loglevel
+# shows and sets the level, and refuses an unknown one.
+set -euo pipefail
+. "$AGW_SRC/tests/integration/lib/common.sh"
+require_root
+NS=agw-reload-$$-gw
+TMP=$(mktemp -d /tmp/agw-reload-XXXXXX)
+PIN=/sys/fs/bpf/agw-reload-$$
+T_CLEAN+=("rm -rf $TMP $PIN")
+PID=
+
+die() {
+	echo "FAIL: $*"
+	tail -n 30 "$TMP/agwd.log" 2>/dev/null || true
+	exit 1
+}
+
+# ---- the configuration source ------------------------------------------
+mkdir -p "$TMP/etc/agw"
+printf '[agwd]\nmid = <etc.agw.test>\n' >"$TMP/etc/agw/agwd.conf"
+printf '[agwd]\nmid = <file.agw.test>\n' >"$TMP/other.conf"
+with_etc() { # CMD...: with $TMP/etc over /etc
+	unshare -m --propagation private sh -c \
+		'mount -t overlay overlay -o lowerdir="$0"/etc:/etc /etc && exec "$@"' \
+		"$TMP" "$@"
+}
+out=$(with_etc "$BUILD/agwd" --print-config)
+head -n 1 <<<"$out" | grep -q 'then /etc/agw/agwd.conf' ||
+	die "--print-config does not name /etc/agw/agwd.conf: $(head -n 1 <<<"$out")"
+grep -qx 'mid = <etc.agw.test>' <<<"$out" || die "/etc/agw/agwd.conf not read"
+[ "$(with_etc "$BUILD/agwd" -t)" = "agwd: configuration ok (/etc/agw/agwd.conf)" ] ||
+	die "--check-config: $(with_etc "$BUILD/agwd" -t)"
+out=$(with_etc "$BUILD/agwd" -c "$TMP/other.conf" --print-config)
+grep -qx 'mid = <file.agw.test>' <<<"$out" || die "-c does not win over /etc"
+head -n 1 <<<"$out" | grep -q "then $TMP/other.conf" || die "-c not named"
+[ "$("$BUILD/agwd" --print-config | head -n 1)" = \
+	"; agwd 0.1.0: the embedded default, then the command line" ] ||
+	die "without /etc/agw/agwd.conf: $("$BUILD/agwd" --print-config | head -n 1)"
+[ "$("$BUILD/agwd" -t)" = "agwd: configuration ok (embedded default)" ] ||
+	die "-t without a file: $("$BUILD/agwd" -t)"
+# a broken /etc file is an error, exactly as with -c
+printf '[h248]\nbogus = 1\n' >"$TMP/etc/agw/agwd.conf"
+rc=0
+with_etc "$BUILD/agwd" -t 2>"$TMP/err" || rc=$?
+[ "$rc" = 2 ] && grep -qx "agwd: /etc/agw/agwd.conf:2: \[h248\] bogus = '1': unknown key" "$TMP/err" ||
+	die "broken /etc file: exit $rc, $(cat "$TMP/err")"
+# one agwd may not read (as a service user) is an error, not the default
+printf '[agwd]\nmid = <etc.agw.test>\n' >"$TMP/etc/agw/agwd.conf"
+chmod 700 "$TMP/etc/agw"
+rc=0
+with_etc setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups \
+	"$BUILD/agwd" -t >"$TMP/out" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -qx "agwd: /etc/agw/agwd.conf: Permission denied" "$TMP/out" ||
+	die "unreadable /etc file: exit $rc, $(cat "$TMP/out")"
+echo "ok: /etc/agw/agwd.conf read when present and named, -c wins, errors exact"
+
+# ---- SIGHUP ------------------------------------------------------------
+netns_add "$NS"
+conf() { # LEVEL HEARTBEAT MGC CONTEXTS
+	cat >"$TMP/agwd.conf" <<CONF
+[agwd]
+state_dir = $TMP/state
+control_socket = $TMP/agwd.sock
+gate_pin_dir = $PIN
+[h248]
+mgc = $3
+[limits]
+contexts = $4
+[timers]
+heartbeat_ms = $2
+[log]
+level = $1
+CONF
+}
+actl() { in_ns "$NS" "$BUILD/agwctl" --socket "$TMP/agwd.sock" "$@"; }
+conf info 30000 127.0.0.1:2945 64
+# --port on the command line: reload keeps it over the file
+nsenter --net=/run/netns/"$NS" "$BUILD/agwd" -f -c "$TMP/agwd.conf" --port 2950 \
+	>"$TMP/agwd.log" 2>&1 &
+PID=$!
+T_PIDS+=($PID)
+wait_for 30 'actl status' || die "agwd did not start"
+[ "$(actl -j loglevel | jq -r .level)" = info ] || die "loglevel: $(actl -j loglevel)"
+grep -q 'debug:' "$TMP/agwd.log" && die "debug lines at level info"
+
+hup() { # PATTERN: SIGHUP, wait for the log line
+	local n
+	n=$(grep -c SIGHUP "$TMP/agwd.log" || true)
+	kill -HUP "$PID"
+	wait_for 10 '[ "$(grep -c SIGHUP "$TMP/agwd.log")" -gt '"$n"' ]' ||
+		die "no log line after SIGHUP"
+	sleep 0.2
+	grep SIGHUP "$TMP/agwd.log" | tail -n +$((n + 1)) | grep -q -- "$1" ||
+		die "after SIGHUP, no '$1' in: $(grep SIGHUP "$TMP/agwd.log" | tail -n +$((n + 1)))"
+}
+hup "reloaded, no change"
+
+conf debug 5000 127.0.0.1:2999 128
+hup "applied timers.heartbeat_ms, log.level"
+grep SIGHUP "$TMP/agwd.log" | grep -q \
+	"warning: SIGHUP: $TMP/agwd.conf: changed, not applied until a restart: h248.mgc, limits.contexts" ||
+	die "restart-only keys not reported: $(grep SIGHUP "$TMP/agwd.log")"
+grep SIGHUP "$TMP/agwd.log" | grep -q "h248.port" && die "--port reported as changed"
+[ "$(actl -j loglevel | jq -r .level)" = debug ] || die "level not applied"
+st=$(actl -j status)
+[ "$(jq -c .mgc <<<"$st")" = '["127.0.0.1:2945"]' ] || die "MGC list changed: $st"
+[ "$(jq -r .transport.udp_local <<<"$st")" = 127.0.0.1:2950 ] || die "--port lost: $st"
+wait_for 10 'grep -q "debug:" "$TMP/agwd.log"' || die "no debug lines at level debug"
+echo "ok: SIGHUP applies log level and heartbeat, reports h248.mgc and limits.contexts for a restart"
+
+# the same file again: the applied keys are no news, the others still wait
+hup "not applied until a restart: h248.mgc, limits.contexts"
+[ "$(grep -c 'SIGHUP: .*: applied ' "$TMP/agwd.log")" = 1 ] || die "applied twice"
+
+cp "$TMP/agwd.conf" "$TMP/good.conf"
+printf 'garbage\n' >>"$TMP/agwd.conf"
+hup "configuration not reloaded, nothing changed: $TMP/agwd.conf:13: syntax error"
+[ "$(actl -j loglevel | jq -r .level)" = debug ] || die "a broken file changed the level"
+cp "$TMP/good.conf" "$TMP/agwd.conf"
+echo "ok: a broken file changes nothing and says where"
+
+# ---- agwctl loglevel ---------------------------------------------------
+out=$(actl loglevel warning) || die "agwctl loglevel warning: $out"
+grep -qx 'level: warning' <<<"$out" && grep -qx 'previous: debug' <<<"$out" ||
+	die "agwctl loglevel warning: $out"
+grep -q "notice: log level warning (was debug), from the control socket" "$TMP/agwd.log" &&
+	die "a notice logged at level warning"
+rc=0
+actl loglevel loud 2>"$TMP/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "unknown log level 'loud'" "$TMP/err" ||
+	die "agwctl loglevel loud: exit $rc, $(cat "$TMP/err")"
+[ "$(actl -j loglevel | jq -r .level)" = warning ] || die "a refused level changed it"
+# SIGHUP brings the file's level back
+hup "applied log.level"
+[ "$(actl -j loglevel | jq -r .level)" = debug ] || die "SIGHUP did not restore the file's level"
+echo "ok: agwctl loglevel shows, sets and refuses; SIGHUP restores the file's level"
+
+kill "$PID"
+wait "$PID" || die "agwd exited $?"
