@@ -38,7 +38,7 @@ level = notice
 [realm default]
 interface = lo
 ports = 20000-20999
-attach = none
+attach = xdp-generic
 CONF
 nsenter --net=/run/netns/"$NS" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
 	>"$TMP/agwd.log" 2>&1 &
