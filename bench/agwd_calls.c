@@ -382,8 +382,10 @@ int main(int argc, char **argv)
 	printf("bench: agwd_hold_error_replies = %ld replies\n", errors);
 	printf("bench: agwd_rss_idle = %ld KiB\n", rss0);
 	printf("bench: agwd_rss_%d_terms = %ld KiB\n", hold, rss1);
-	printf("bench: agwd_rss_per_1000_terms = %.1f KiB\n",
-	       (rss1 - rss0) * 1000.0 / hold);
+	/* no figure from nothing held (HOLD=0) */
+	if (hold > 0)
+		printf("bench: agwd_rss_per_1000_terms = %.1f KiB\n",
+		       (rss1 - rss0) * 1000.0 / hold);
 	free(calls);
 	return 0;
 }
