@@ -783,13 +783,3 @@ bool agw_config_synlink_default(const struct agw_config *cfg,
 {
 	return r && r->synlink >= 0 ? r->synlink : cfg->synlink_default;
 }
-
-bool agw_config_mgc_allowed(const struct agw_config *cfg,
-			    const struct agw_sockaddr *peer)
-{
-	for (unsigned int i = 0; i < cfg->nmgc; i++)
-		if (agw_sockaddr_same_host(&cfg->mgc[i], peer) &&
-		    agw_sockaddr_port(&cfg->mgc[i]) == agw_sockaddr_port(peer))
-			return true;
-	return false;
-}

@@ -119,8 +119,5 @@ const struct agw_realm_cfg *agw_config_realm(const struct agw_config *cfg,
 /* tcpbcc/synlink of a new termination in realm r when the MGC sets none */
 bool agw_config_synlink_default(const struct agw_config *cfg,
 				const struct agw_realm_cfg *r);
-/* peer's address and port are those of a configured MGC. */
-bool agw_config_mgc_allowed(const struct agw_config *cfg,
-			    const struct agw_sockaddr *peer);
 
 #endif /* AGW_CONFIG_H */
