@@ -77,7 +77,14 @@ while got < m:
     h.update(b)
     got += len(b)
 print("received %d %s" % (got, h.hexdigest()), flush=True)
+# The core peer's half-close reaches the UE as agwd's close_notify: read up
+# to it, then answer with ours. Closing with the close_notify unread would
+# reset the connection.
+while s.recv(65536):
+    pass
+s.unwrap()
 s.close()
+print("closed", flush=True)
 PY
 
 cat >"$TMP/agwd.conf" <<CONF
@@ -126,6 +133,7 @@ in_ns "$CORE" $PEER connect "$(var core.addr)" "$(var core.port)" \
 	--src "$CORE_ADDR" --send 60013 --seed 5 --expect 80021 --timeout 60 \
 	>"$TMP/core.peer" 2>&1 || die "core peer: $(cat "$TMP/core.peer")"
 wait $UE_PID || die "UE: $(cat "$TMP/ue.peer")"
+grep -q '^closed' "$TMP/ue.peer" || die "no TLS close_notify exchange with the UE"
 [ "$(recv_of "$TMP/ue.peer")" = "$(digest 60013 5)" ] ||
 	die "the UE got the wrong bytes"
 [ "$(recv_of "$TMP/core.peer")" = "$(digest 80021 3)" ] ||
