@@ -266,8 +266,8 @@ void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a);
 int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out);
 int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out);
 
-/* ctl/flows.c: the relay's flows (agwctl flows [CONTEXT]) */
-int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out);
+/* ctl/flows.c: the relay's flows (agwctl flows [CONTEXT]; want 0: all) */
+int agwd_ctl_flows(struct agwd *d, uint32_t want, struct agw_strbuf *out);
 
 /* ctl/status.c: the control socket's commands (agwctl's server side) */
 extern const struct agw_ctl_cmd agwd_ctl_cmds[];

@@ -861,8 +861,7 @@ int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out)
 	for (struct agwd_term *t = d->all_terms; t; t = t->next_all) {
 		agw_json_obj_open(&w, NULL);
 		term_json(d, t, &w);
-		/* TLS members (ctl/tls.c), each starting with its comma */
-		agwd_tls_term_json(t, out);
+		agwd_tls_term_json(t, &w);
 		agw_json_obj_close(&w);
 	}
 	agw_json_arr_close(&w);

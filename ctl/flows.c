@@ -5,102 +5,87 @@
  * why, and its live counters per direction. Read-only; the numbers are
  * the engine's own (Documentation/relay.md, "In agwd").
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "agw/json.h"
 #include "agw/log.h"
-#include "agw/strbuf.h"
 #include "ctx.h"
 #include "tls.h"
 
-static void json_dir(struct agw_strbuf *out, const char *key,
+static void json_dir(struct agw_json *w, const char *key,
 		     const struct agw_relay_dir_stats *s, uint64_t limit)
 {
-	agw_strbuf_printf(out,
-			  ",\"%s\":{\"bytes\":%llu,\"user_bytes\":%llu,"
-			  "\"stalls\":%llu,\"closed\":%s,\"limit\":%llu}",
-			  key, (unsigned long long)s->bytes,
-			  (unsigned long long)s->user_bytes,
-			  (unsigned long long)s->stalls,
-			  s->closed ? "true" : "false",
-			  (unsigned long long)limit);
+	agw_json_obj_open(w, key);
+	agw_json_u64(w, "bytes", s->bytes);
+	agw_json_u64(w, "user_bytes", s->user_bytes);
+	agw_json_u64(w, "stalls", s->stalls);
+	agw_json_bool(w, "closed", s->closed);
+	agw_json_u64(w, "limit", limit);
+	agw_json_obj_close(w);
 }
 
 /* "tls": the session of side a on a TLS path, null on the others. */
-static void json_tls(struct agw_strbuf *out, const struct agwd_term *a,
+static void json_tls(struct agw_json *w, const struct agwd_term *a,
 		     const struct agw_relay_flow_stats *st)
 {
 	if (!agw_relay_path_is_tls(st->path) || !a || !a->tls) {
-		agw_strbuf_printf(out, ",\"tls\":null");
+		agw_json_null(w, "tls");
 		return;
 	}
-	agw_strbuf_printf(out, ",\"tls\":{\"version\":");
-	agw_strbuf_json_str(out, a->tls->version);
-	agw_strbuf_printf(out, ",\"cipher\":");
-	agw_strbuf_json_str(out, a->tls->cipher);
-	agw_strbuf_printf(out, ",\"control_records\":%llu}",
-			  (unsigned long long)st->tls_control);
+	agw_json_obj_open(w, "tls");
+	agw_json_str(w, "version", a->tls->version);
+	agw_json_str(w, "cipher", a->tls->cipher);
+	agw_json_u64(w, "control_records", st->tls_control);
+	agw_json_obj_close(w);
 }
 
-static void json_flow(struct agw_strbuf *out, const struct agwd_ctx *c,
+static void json_flow(struct agw_json *w, const struct agwd_ctx *c,
 		      const struct agw_relay_flow_stats *st, uint64_t now_ms)
 {
 	struct agwd_term *ends[2];
 	uint64_t last_ms;
 
 	agwd_flow_ends(c, st, ends);
-	agw_strbuf_printf(out, "{\"context\":%u", c->id);
-	for (unsigned int i = 0; i < 2; i++) {
-		agw_strbuf_printf(out, ",\"%s\":", i ? "b" : "a");
-		agw_strbuf_json_str(out, ends[i] ? ends[i]->id : "");
-	}
-	agw_strbuf_printf(out, ",\"path\":\"%s\",\"why\":\"%s\"",
-			  agw_relay_path_name(st->path),
-			  agw_relay_why_name(st->why));
-	json_dir(out, "a_to_b", &st->dir[0], st->limit[0]);
-	json_dir(out, "b_to_a", &st->dir[1], st->limit[1]);
-	json_tls(out, ends[0], st);
+	agw_json_obj_open(w, NULL);
+	agw_json_u64(w, "context", c->id);
+	agw_json_str(w, "a", ends[0] ? ends[0]->id : "");
+	agw_json_str(w, "b", ends[1] ? ends[1]->id : "");
+	agw_json_str(w, "path", agw_relay_path_name(st->path));
+	agw_json_str(w, "why", agw_relay_why_name(st->why));
+	json_dir(w, "a_to_b", &st->dir[0], st->limit[0]);
+	json_dir(w, "b_to_a", &st->dir[1], st->limit[1]);
+	json_tls(w, ends[0], st);
 	/* the engine's clock is CLOCK_MONOTONIC too (BPF: bpf_ktime_get_ns) */
 	last_ms = st->last_ns / 1000000ULL;
 	if (st->last_ns && now_ms >= last_ms)
-		agw_strbuf_printf(out, ",\"idle_ms\":%llu}",
-				  (unsigned long long)(now_ms - last_ms));
+		agw_json_u64(w, "idle_ms", now_ms - last_ms);
 	else
-		agw_strbuf_printf(out, ",\"idle_ms\":null}");
+		agw_json_null(w, "idle_ms");
+	agw_json_obj_close(w);
 }
 
-static void json_engine(struct agwd *d, struct agw_strbuf *out)
+static void json_engine(struct agwd *d, struct agw_json *w)
 {
 	int st = agw_relay_sockmap_status(d->relay);
 
-	agw_strbuf_printf(out, ",\"default_path\":\"%s\",\"sockmap\":",
-			  agw_relay_path_name(d->cfg.relay_path));
+	agw_json_str(w, "default_path", agw_relay_path_name(d->cfg.relay_path));
 	if (!st)
-		agw_strbuf_printf(out, "\"loaded\"");
+		agw_json_str(w, "sockmap", "loaded");
 	else
-		agw_strbuf_json_str(out,
-				    d->cfg.relay_bpf ? strerror(-st) : "off");
+		agw_json_str(w, "sockmap",
+			     d->cfg.relay_bpf ? strerror(-st) : "off");
 }
 
-int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)
+int agwd_ctl_flows(struct agwd *d, uint32_t want, struct agw_strbuf *out)
 {
 	struct agw_relay_flow_stats st;
-	unsigned long want = 0;
 	uint64_t now_ms = agw_now_ms();
+	struct agw_json w;
 	unsigned int n = 0;
-	char *end;
 
-	if (*args) {
-		want = strtoul(args, &end, 10);
-		if (*end || !want || want > d->tab.max_ctx) {
-			agw_strbuf_printf(out,
-					  "flows takes an optional context id");
-			return -EINVAL;
-		}
-	}
-	json_engine(d, out);
-	agw_strbuf_printf(out, ",\"flows\":[");
+	agw_json_init_members(&w, out);
+	json_engine(d, &w);
+	agw_json_arr_open(&w, "flows");
 	for (uint32_t i = 0; i < d->tab.max_ctx; i++) {
 		const struct agwd_ctx *c = &d->tab.ctx[i];
 
@@ -108,9 +93,10 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)
 			continue;
 		if (!c->relaying || agw_relay_stats(d->relay, c->relay_id, &st))
 			continue;
-		agw_strbuf_printf(out, n++ ? "," : "");
-		json_flow(out, c, &st, now_ms);
+		json_flow(&w, c, &st, now_ms);
+		n++;
 	}
-	agw_strbuf_printf(out, "],\"count\":%u", n);
-	return 0;
+	agw_json_arr_close(&w);
+	agw_json_u64(&w, "count", n);
+	return agw_json_end(&w);
 }

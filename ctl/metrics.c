@@ -16,6 +16,7 @@
 #include "agw/ctlsock.h"
 #include "agw/gate.h"
 #include "agw/h248_transport.h"
+#include "agw/json.h"
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "ctx.h"
@@ -458,25 +459,22 @@ void agwd_metrics_text(struct agwd *d, struct agw_strbuf *out)
 #undef G
 #undef H
 
-int agwd_ctl_stats(struct agwd *d, const char *args, struct agw_strbuf *out)
+int agwd_ctl_stats(struct agwd *d, struct agw_strbuf *out)
 {
 	struct agw_strbuf text;
+	struct agw_json w;
 
-	if (*args) {
-		agw_strbuf_printf(out, "stats takes no arguments");
-		return -EINVAL;
-	}
 	agw_strbuf_init(&text);
 	agwd_metrics_text(d, &text);
 	if (text.err) {
 		agw_strbuf_free(&text);
 		return -ENOMEM;
 	}
-	agw_strbuf_printf(out, ",\"content_type\":\"%s\",\"text\":",
-			  AGW_METRICS_CONTENT_TYPE);
-	agw_strbuf_json_str(out, text.buf ? text.buf : "");
+	agw_json_init_members(&w, out);
+	agw_json_str(&w, "content_type", AGW_METRICS_CONTENT_TYPE);
+	agw_json_str(&w, "text", text.buf ? text.buf : "");
 	agw_strbuf_free(&text);
-	return 0;
+	return agw_json_end(&w);
 }
 
 /* ---- HTTP endpoint ------------------------------------------------------*/

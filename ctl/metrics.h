@@ -59,7 +59,7 @@ void agwd_metrics_text(struct agwd *d, struct agw_strbuf *out);
 /* The HTTP endpoint ([metrics] listen); 0 when off. */
 int agwd_metrics_init(struct agwd *d);
 void agwd_metrics_fini(struct agwd *d);
-/* the "stats" control command */
-int agwd_ctl_stats(struct agwd *d, const char *args, struct agw_strbuf *out);
+/* the "stats" control command's members */
+int agwd_ctl_stats(struct agwd *d, struct agw_strbuf *out);
 
 #endif /* AGWD_METRICS_H */

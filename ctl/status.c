@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Control socket commands of agwd (agwctl's server side). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -110,7 +111,6 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 {
 	struct agwd *d = arg;
 	struct agw_json w;
-	int err;
 
 	if (*args) {
 		agw_strbuf_printf(out, "status takes no arguments");
@@ -126,12 +126,8 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 	status_limits(d, &w);
 	status_h248(d, &w);
 	status_realms(d, &w);
-	err = json_done(agw_json_end(&w), out);
-	if (err)
-		return err;
-	/* TLS members (ctl/tls.c) each start with their comma */
-	agwd_tls_status_json(d, out);
-	return 0;
+	agwd_tls_status_json(d, &w);
+	return json_done(agw_json_end(&w), out);
 }
 
 static int cmd_contexts(void *arg, const char *args, struct agw_strbuf *out)
@@ -146,12 +142,29 @@ static int cmd_terminations(void *arg, const char *args, struct agw_strbuf *out)
 
 static int cmd_stats(void *arg, const char *args, struct agw_strbuf *out)
 {
-	return agwd_ctl_stats(arg, args, out);
+	if (*args) {
+		agw_strbuf_printf(out, "stats takes no arguments");
+		return -EINVAL;
+	}
+	return json_done(agwd_ctl_stats(arg, out), out);
 }
 
+/* flows [CONTEXT] */
 static int cmd_flows(void *arg, const char *args, struct agw_strbuf *out)
 {
-	return agwd_ctl_flows(arg, args, out);
+	struct agwd *d = arg;
+	unsigned long want = 0;
+	char *end;
+
+	if (*args) {
+		want = strtoul(args, &end, 10);
+		if (*end || !want || want > d->tab.max_ctx) {
+			agw_strbuf_printf(out,
+					  "flows takes an optional context id");
+			return -EINVAL;
+		}
+	}
+	return json_done(agwd_ctl_flows(d, want, out), out);
 }
 
 /* loglevel [LEVEL]: the level in force; with LEVEL, set it first. */
@@ -159,6 +172,7 @@ static int cmd_loglevel(void *arg, const char *args, struct agw_strbuf *out)
 {
 	struct agwd *d = arg;
 	int old = agw_log_get_level(), level;
+	struct agw_json w;
 
 	if (*args) {
 		level = agw_log_level_parse(args);
@@ -176,12 +190,11 @@ static int cmd_loglevel(void *arg, const char *args, struct agw_strbuf *out)
 				   agw_log_level_name(level),
 				   agw_log_level_name(old));
 	}
-	agw_strbuf_printf(out, ",\"level\":\"%s\"",
-			  agw_log_level_name(agw_log_get_level()));
+	agw_json_init_members(&w, out);
+	agw_json_str(&w, "level", agw_log_level_name(agw_log_get_level()));
 	if (*args)
-		agw_strbuf_printf(out, ",\"previous\":\"%s\"",
-				  agw_log_level_name(old));
-	return 0;
+		agw_json_str(&w, "previous", agw_log_level_name(old));
+	return json_done(agw_json_end(&w), out);
 }
 
 const struct agw_ctl_cmd agwd_ctl_cmds[] = {

@@ -15,8 +15,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "agw/json.h"
 #include "agw/log.h"
-#include "agw/strbuf.h"
 #include "agw/tls_sdp.h"
 #include "metrics.h"
 #include "tls.h"
@@ -534,51 +534,41 @@ static const char *tls_state_name(const struct agwd_tls_term *x)
 	return "?";
 }
 
-void agwd_tls_term_json(const struct agwd_term *t, struct agw_strbuf *out)
+void agwd_tls_term_json(const struct agwd_term *t, struct agw_json *w)
 {
 	const struct agwd_tls_term *x = t->tls;
 
 	if (!x) {
-		agw_strbuf_printf(out, ",\"tls\":null");
+		agw_json_null(w, "tls");
 		return;
 	}
-	agw_strbuf_printf(out,
-			  ",\"tls\":{\"state\":\"%s\",\"role\":\"%s\","
-			  "\"estab\":%s,\"fingerprints\":%zu,\"failure\":",
-			  tls_state_name(x), agw_tls_role_name(x->role),
-			  x->estab ? "true" : "false",
-			  x->have_expect ? x->expect.n : 0);
+	agw_json_obj_open(w, "tls");
+	agw_json_str(w, "state", tls_state_name(x));
+	agw_json_str(w, "role", agw_tls_role_name(x->role));
+	agw_json_bool(w, "estab", x->estab);
+	agw_json_u64(w, "fingerprints", x->have_expect ? x->expect.n : 0);
 	if (x->failure) {
-		agw_strbuf_json_str(out, agw_tls_failure_name(x->failure));
-		agw_strbuf_printf(out, ",\"reason\":");
-		agw_strbuf_json_str(out, x->reason);
+		agw_json_str(w, "failure", agw_tls_failure_name(x->failure));
+		agw_json_str(w, "reason", x->reason);
 	} else {
-		agw_strbuf_printf(out, "null");
+		agw_json_null(w, "failure");
 	}
-	agw_strbuf_printf(out, ",\"version\":");
-	agw_strbuf_json_str(out, x->version);
-	agw_strbuf_printf(out, ",\"cipher\":");
-	agw_strbuf_json_str(out, x->cipher);
+	agw_json_str(w, "version", x->version);
+	agw_json_str(w, "cipher", x->cipher);
 	if (x->relayed) {
 		/* the relay path without its "tls-" */
-		agw_strbuf_printf(out,
-				  ",\"relay_mode\":\"%s\",\"relay_reason\":",
-				  agw_relay_path_name(x->path) + 4);
-		agw_strbuf_json_str(out, agw_relay_why_text(x->why));
+		agw_json_str(w, "relay_mode", agw_relay_path_name(x->path) + 4);
+		agw_json_str(w, "relay_reason", agw_relay_why_text(x->why));
 	} else {
-		agw_strbuf_printf(out, ",\"relay_mode\":null");
+		agw_json_null(w, "relay_mode");
 	}
-	agw_strbuf_printf(out, "}");
+	agw_json_obj_close(w);
 }
 
-void agwd_tls_status_json(const struct agwd *d, struct agw_strbuf *out)
+void agwd_tls_status_json(const struct agwd *d, struct agw_json *w)
 {
-	agw_strbuf_printf(out, ",\"tls\":{\"certificate\":");
-	agw_strbuf_json_str(out, d->cfg.tls_cert);
-	agw_strbuf_printf(out, ",\"fingerprint\":");
-	if (d->tls_cert)
-		agw_strbuf_json_str(out, d->tls_fp);
-	else
-		agw_strbuf_printf(out, "null");
-	agw_strbuf_printf(out, "}");
+	agw_json_obj_open(w, "tls");
+	agw_json_str(w, "certificate", d->cfg.tls_cert);
+	agw_json_str(w, "fingerprint", d->tls_cert ? d->tls_fp : NULL);
+	agw_json_obj_close(w);
 }

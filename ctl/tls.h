@@ -12,6 +12,8 @@
 #include "agw/tls.h"
 #include "ctx.h"
 
+struct agw_json;
+
 /* What a TLS termination reports to its owner (ctl/term.c). */
 struct agwd_tls_ops {
 	/* The UE's certificate matched: the session may be relayed. */
@@ -80,7 +82,8 @@ void agwd_tls_relayed(struct agwd_term *t,
 /* Before t's sockets close: its session, if still held. */
 void agwd_tls_term_close(struct agwd *d, struct agwd_term *t);
 void agwd_tls_term_free(struct agwd_term *t);
-void agwd_tls_term_json(const struct agwd_term *t, struct agw_strbuf *out);
-void agwd_tls_status_json(const struct agwd *d, struct agw_strbuf *out);
+/* The "tls" member of a termination (agwctl terminations) and of status. */
+void agwd_tls_term_json(const struct agwd_term *t, struct agw_json *w);
+void agwd_tls_status_json(const struct agwd *d, struct agw_json *w);
 
 #endif /* AGWD_TLS_H */
