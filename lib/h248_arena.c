@@ -11,7 +11,7 @@
 
 #include "agw/h248.h"
 
-#include "h248_int.h"
+#include "h248_priv.h"
 
 #define H248_CHUNK_MIN 16384
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "h248_int.h"
+#include "h248_priv.h"
 
 struct enc {
 	char *p;

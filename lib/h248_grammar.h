@@ -11,7 +11,7 @@
 #ifndef AGW_H248_GRAMMAR_H
 #define AGW_H248_GRAMMAR_H
 
-#include "h248_int.h"
+#include "h248_priv.h"
 
 enum vtype {
 	VT_NONE,

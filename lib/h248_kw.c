@@ -2,7 +2,7 @@
 /* H.248 keyword spellings and the case-insensitive keyword lookup. */
 #include <string.h>
 
-#include "h248_int.h"
+#include "h248_priv.h"
 
 static const char *const kw_long[H248_KW_COUNT] = {
 	[H248_KW_NAME] = "",

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "h248_int.h"
+#include "h248_priv.h"
 
 #define S H248_C_SAFE
 #define W H248_C_WS

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "h248_int.h"
+#include "h248_priv.h"
 
 void h248_limits_default(struct h248_limits *l)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "h248_int.h"
+#include "h248_priv.h"
 
 bool h248_str_eq(struct h248_str a, struct h248_str b)
 {

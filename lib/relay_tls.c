@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "relay_priv.h"
-#include "tls_internal.h"
+#include "tls_priv.h"
 
 /* Control reads in a row that left splice() still refusing: give up
  * waiting for the kernel to move on and wait for the next event. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sdp_internal.h"
+#include "sdp_priv.h"
 
 #define MAX_FINGERPRINT 64 /* octets: SHA-512 is the longest registered */
 

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "sdp_internal.h"
+#include "sdp_priv.h"
 
 int agw_sdp_addr_set(struct agw_sdp_addr *addr, int af, const void *bin)
 {

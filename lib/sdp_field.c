@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sdp_internal.h"
+#include "sdp_priv.h"
 
 bool sdp_str_same(struct agw_sdp_str a, struct agw_sdp_str b)
 {

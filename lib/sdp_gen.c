@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sdp_internal.h"
+#include "sdp_priv.h"
 
 struct out {
 	char *buf;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sdp_internal.h"
+#include "sdp_priv.h"
 
 struct parser {
 	struct agw_sdp *sdp;

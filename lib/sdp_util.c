@@ -2,7 +2,7 @@
 /* Copying and comparing parsed SDP bodies. */
 #include <string.h>
 
-#include "sdp_internal.h"
+#include "sdp_priv.h"
 
 static void rebase(struct agw_sdp_str *s, const struct agw_sdp *src,
 		   struct agw_sdp *dst)

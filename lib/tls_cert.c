@@ -19,7 +19,7 @@
 #include <openssl/x509.h>
 
 #include "agw/tls.h"
-#include "tls_internal.h"
+#include "tls_priv.h"
 
 /* Long enough to outlive any deployment between restarts; a peer checks
  * the fingerprint, not the dates. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "agw/tls.h"
-#include "tls_internal.h"
+#include "tls_priv.h"
 
 int agw_tls_ctx_new(const struct agw_tls_cert *cert,
 		    const struct agw_tls_opts *opts, struct agw_tls_ctx **out)

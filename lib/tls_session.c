@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "agw/tls.h"
-#include "tls_internal.h"
+#include "tls_priv.h"
 
 static void sess_fail(struct agw_tls_session *s, enum agw_tls_failure f,
 		      const char *fmt, ...)

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../../lib/h248_int.h"
+#include "../../lib/h248_priv.h"
 #include "h248_test_util.h"
 
 static struct h248_arena A;

@@ -3,8 +3,8 @@
  * Internals shared by the lib/h248_*.c files: keyword table, lexer and
  * parser state, descriptor grammar entry points.
  */
-#ifndef AGW_H248_INT_H
-#define AGW_H248_INT_H
+#ifndef AGW_H248_PRIV_H
+#define AGW_H248_PRIV_H
 
 #include <setjmp.h>
 #include <string.h>
@@ -361,4 +361,4 @@ void h248_desc_list(struct h248_parser *P, enum h248_dctx dc,
 /* mId (lib/h248_parse.c), also the ServiceChangeAddress/MgcIdToTry value */
 void h248_parse_mid(struct h248_parser *P, struct h248_mid *mid);
 
-#endif /* AGW_H248_INT_H */
+#endif /* AGW_H248_PRIV_H */

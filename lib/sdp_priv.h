@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Helpers shared by the SDP parser, generator and setters (lib only). */
-#ifndef AGW_SDP_INTERNAL_H
-#define AGW_SDP_INTERNAL_H
+#ifndef AGW_SDP_PRIV_H
+#define AGW_SDP_PRIV_H
 
 #include <string.h>
 #include <strings.h>
@@ -51,4 +51,4 @@ int sdp_addr_parse(struct agw_sdp_addr *a, struct agw_sdp_str addrtype,
 		   struct agw_sdp_str addr, bool allow_suffix,
 		   struct sdp_fail *f);
 
-#endif /* AGW_SDP_INTERNAL_H */
+#endif /* AGW_SDP_PRIV_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Definitions shared by lib/tls_*.c only. */
-#ifndef AGW_TLS_INTERNAL_H
-#define AGW_TLS_INTERNAL_H
+#ifndef AGW_TLS_PRIV_H
+#define AGW_TLS_PRIV_H
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
