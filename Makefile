@@ -23,17 +23,22 @@ Q :=
 msg =
 endif
 
-CC ?= gcc
-CLANG ?= clang
-BPFTOOL ?= bpftool
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+# The tools and flags ./configure found: CC, CLANG, BPFTOOL, ARCH,
+# MULTIARCH, PKG_CFLAGS, PKG_LIBS, CHECK_LIBS, INIH_LIBS. make runs
+# configure when $(BUILD)/config.mk is missing or older than configure
+# (and stops with its message when something is missing); CC, CLANG and
+# BPFTOOL from the command line or the environment reach configure.
+# Cleaning needs no configuration.
+ifneq ($(filter-out clean deps,$(or $(MAKECMDGOALS),all)),)
+include $(BUILD)/config.mk
+endif
 
-PKGS := libbpf libnl-3.0 libnl-route-3.0 openssl libxdp libmicrohttpd libsystemd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
-CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
-INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
+$(BUILD)/config.mk: configure
+	$(Q)mkdir -p $(BUILD)
+	$(Q)$(if $(filter-out default,$(origin CC)),CC="$(CC)") \
+		$(if $(filter-out undefined,$(origin CLANG)),CLANG="$(CLANG)") \
+		$(if $(filter-out undefined,$(origin BPFTOOL)),BPFTOOL="$(BPFTOOL)") \
+		./configure --output $@
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
@@ -74,24 +79,20 @@ ALL_TARGETS := $(LIBAGW) $(TOOLS) $(AGWD)
 .PHONY: all clean check asan-check bench install fuzz deps test-bins
 .DEFAULT_GOAL := all
 .SECONDARY: $(BPF_OBJS)
+# a recipe that fails leaves no half-written target behind
+.DELETE_ON_ERROR:
 
-all: $(BUILD)/config.mk $(SKELS) $(ALL_TARGETS)
-
-# configure probes the toolchain and kernel and stops with a clear message
-# when something is missing; its result is cached in $(BUILD)/config.mk.
-$(BUILD)/config.mk: configure
-	$(Q)mkdir -p $(BUILD)
-	$(Q)./configure --output $@
-
+all: $(SKELS) $(ALL_TARGETS)
 
 deps:
 	$(Q)./scripts/install-deps
 
 # ---- BPF -------------------------------------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/agw/*.h bpf/*.h) | $(BUILD)/config.mk
+# the headers it includes come from its .d file, as for user space
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/include/agw/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
@@ -99,7 +100,16 @@ $(BUILD)/include/agw/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name agw_$(subst -,_,$*) > $@.tmp && mv $@.tmp $@
 
 # ---- user space ------------------------------------------------------------
-$(BUILD)/%.o: %.c $(SKELS) | $(BUILD)/config.mk
+# A source that includes a skeleton ("agw/NAME.skel.h") needs it generated
+# before its first compile, when there is no .d file yet to say so: that
+# object, and only that one, depends on the skeleton.
+SKEL_INCLUDES := $(shell grep -Ho '^\#include "agw/[A-Za-z0-9_-]*\.skel\.h"' \
+	$(wildcard lib/*.c ctl/*.c tools/*/*.c tests/*/*.c bench/*.c) 2>/dev/null | \
+	sed 's/:\#include "agw\// /; s/"$$//; s/ /:/')
+$(foreach i,$(SKEL_INCLUDES),$(eval $(BUILD)/$(basename $(firstword \
+	$(subst :, ,$(i)))).o: $(BUILD)/include/agw/$(lastword $(subst :, ,$(i)))))
+
+$(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
