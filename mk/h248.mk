@@ -10,7 +10,7 @@ lib/h248_kwtab.c: include/agw/h248_kw.h mk/h248-kwgen.py
 
 # ---- fuzzing ---------------------------------------------------------------
 # make fuzz builds build-fuzz/fuzz_h248 (libFuzzer + ASan + UBSan) straight
-# from the codec sources; tests/integration/h248_fuzz.sh runs it bounded.
+# from the codec sources; tests/integration/fuzz_h248.sh runs it bounded.
 H248_FUZZ_DIR := build-fuzz
 H248_FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -std=gnu11 \

@@ -5,11 +5,11 @@
 # Bounded libFuzzer run of the H.248 decoder harness (tests/fuzz/fuzz_h248.c,
 # ASan + UBSan, decode -> encode -> decode round trip as the property):
 # builds it with "make fuzz", seeds it with the checked-in corpus plus the
-# megaco corpus messages, runs H248_FUZZ_SECONDS (default 60) and fails on
+# megaco corpus messages, runs FUZZ_H248_SECONDS (default 60) and fails on
 # any finding.
 set -eu
 : "${AGW_SRC:?}"
-secs=${H248_FUZZ_SECONDS:-60}
+secs=${FUZZ_H248_SECONDS:-60}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
