@@ -14,7 +14,7 @@
 # On a host whose own kernel has kTLS (/proc/net/tls_stat), the same flows
 # then run on the host too, as tls_relay_hw_* lines (TLS_RELAY_HW=auto;
 # 0 never, 1 always), TLS_RELAY_HW_MIB (default 256) MiB each way: the
-# hardware figures the target is about.
+# hardware figures the kTLS target (>= 1.5x user space) is about.
 set -eu
 : "${BUILD:?}" "${AGW_SRC:?}"
 for h in tls_relay tls_core_peer; do
