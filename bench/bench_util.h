@@ -2,8 +2,9 @@
 /*
  * Shared by the benchmark programs (bench/NAME.c): CPU time of processes, of
  * the kernel's worker threads and of the whole machine, resident memory,
- * and a log-linear latency histogram. Header only: every bench/NAME.c is a
- * program of its own.
+ * a log-linear latency histogram, worker processes, the "bench:" line, and
+ * the event loop pieces of a relay under test. Header only: every
+ * bench/NAME.c is a program of its own.
  */
 #ifndef AGW_BENCH_UTIL_H
 #define AGW_BENCH_UTIL_H
@@ -20,6 +21,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 
 static inline uint64_t bench_now_ns(void)
@@ -305,6 +309,62 @@ static inline int bench_fork_workers(int n, bench_worker_fn fn, void *arg,
 		st[g] = p2[0];
 	}
 	return 0;
+}
+
+/* Send every worker the command byte c; -1 when a pipe is gone. */
+static inline int bench_tell_workers(int n, const int *cmd, char c)
+{
+	int g;
+
+	for (g = 0; g < n; g++)
+		if (write(cmd[g], &c, 1) != 1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Memory shared with the workers forked after it (zeroed); NULL on
+ * failure (errno set).
+ */
+static inline void *bench_shared_new(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* One result line: "bench: TAG_WHAT = V UNIT", V with prec decimals. */
+static inline void bench_print(const char *tag, const char *what, double v,
+			       int prec, const char *unit)
+{
+	printf("bench: %s_%s = %.*f %s\n", tag, what, prec, v, unit);
+}
+
+/*
+ * SIGTERM and SIGINT as a signal fd in the epoll set ep, with data as
+ * its event's data (the relay under test stops on either); SIGPIPE
+ * ignored. The fd, or -1 (errno set).
+ */
+static inline int bench_signalfd(int ep, epoll_data_t data)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data = data };
+	sigset_t mask;
+	int fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* Tell the workers to quit ('Q') and reap them; killed first if !ok. */

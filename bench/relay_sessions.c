@@ -210,7 +210,6 @@ static int cmd_relay(int argc, char **argv)
 	const char *path = "sockmap";
 	int i, n, groups = 1, max_flows = 0, ep, sfd, ret;
 	bool have_l = false, have_u = false, stop = false;
-	sigset_t mask;
 
 	for (i = 0; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--path"))
@@ -264,14 +263,8 @@ static int cmd_relay(int argc, char **argv)
 	ev.data.u64 = TAG_ENGINE;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, agw_relay_fd(e), &ev) < 0)
 		die("epoll_ctl");
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	ev.data.u64 = TAG_SIGNAL;
-	if (sfd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
+	sfd = bench_signalfd(ep, (epoll_data_t){ .u64 = TAG_SIGNAL });
+	if (sfd < 0)
 		die("signalfd");
 	printf("ready\n");
 	fflush(stdout);
@@ -970,12 +963,6 @@ static void mem_snap(const struct gen_opts *o, struct mem_snap *m)
 		fprintf(stderr, "relay_sessions: sock_diag failed\n");
 }
 
-static void print_line(const char *tag, const char *what, double v, int prec,
-		       const char *unit)
-{
-	printf("bench: %s_%s = %.*f %s\n", tag, what, prec, v, unit);
-}
-
 /* Kernel and user memory the relay holds for its sessions, per session. */
 static void print_mem(const struct gen_opts *o, const char *what,
 		      const struct mem_snap *m, bool psock)
@@ -990,16 +977,16 @@ static void print_mem(const struct gen_opts *o, const char *what,
 					      (psock ? 1024 + 32 : 0)) +
 	       (double)m->pm.pipes * (double)kobj_per_pipe();
 	bpf = (double)m->pm.bpf_memlock;
-	print_line(o->tag, what, (user + kbuf + kobj + bpf) / n, 0,
+	bench_print(o->tag, what, (user + kbuf + kobj + bpf) / n, 0,
 		   "B/session");
 	snprintf(name, sizeof(name), "%s_user", what);
-	print_line(o->tag, name, user / n, 0, "B/session");
+	bench_print(o->tag, name, user / n, 0, "B/session");
 	snprintf(name, sizeof(name), "%s_kbuf", what);
-	print_line(o->tag, name, kbuf / n, 0, "B/session");
+	bench_print(o->tag, name, kbuf / n, 0, "B/session");
 	snprintf(name, sizeof(name), "%s_kobj", what);
-	print_line(o->tag, name, kobj / n, 0, "B/session");
+	bench_print(o->tag, name, kobj / n, 0, "B/session");
 	snprintf(name, sizeof(name), "%s_bpf", what);
-	print_line(o->tag, name, bpf / n, 0, "B/session");
+	bench_print(o->tag, name, bpf / n, 0, "B/session");
 }
 
 static void gen_report(const struct gen_opts *o, struct shared *sh,
@@ -1023,37 +1010,37 @@ static void gen_report(const struct gen_opts *o, struct shared *sh,
 		skipped += sh->w[g].skipped;
 		bursts += sh->w[g].bursts_done;
 	}
-	print_line(o->tag, "setup_rate", o->sessions / (t_setup / 1e9), 0,
+	bench_print(o->tag, "setup_rate", o->sessions / (t_setup / 1e9), 0,
 		   "sessions/s");
 	for (i = 0; i < 3; i++)
-		print_line(o->tag, qn[i], bench_hist_quantile(hist, q[i]) / 1e3,
+		bench_print(o->tag, qn[i], bench_hist_quantile(hist, q[i]) / 1e3,
 			   1, "us");
-	print_line(o->tag, "msg_rate", (double)win_msgs / secs, 0, "msgs/s");
+	bench_print(o->tag, "msg_rate", (double)win_msgs / secs, 0, "msgs/s");
 	if (bursts)
-		print_line(o->tag, "burst_p50",
+		bench_print(o->tag, "burst_p50",
 			   bench_hist_quantile(bhist, 0.5) / 1e6, 1, "ms");
 	if (skipped)
-		print_line(o->tag, "skipped", (double)skipped, 0, "msgs");
+		bench_print(o->tag, "skipped", (double)skipped, 0, "msgs");
 	kt = bench_kthreads_delta(&c0->kt, &c1->kt);
-	print_line(o->tag, "cpu",
+	bench_print(o->tag, "cpu",
 		   (c1->relay - c0->relay + kt + c1->bpf - c0->bpf) / secs, 3,
 		   "CPU-s/s");
 	if (nrelay_prog)
-		print_line(o->tag, "bpf_cpu", (c1->bpf - c0->bpf) / secs, 3,
+		bench_print(o->tag, "bpf_cpu", (c1->bpf - c0->bpf) / secs, 3,
 			   "CPU-s/s");
-	print_line(o->tag, "proc_cpu", (c1->relay - c0->relay) / secs, 3,
+	bench_print(o->tag, "proc_cpu", (c1->relay - c0->relay) / secs, 3,
 		   "CPU-s/s");
-	print_line(o->tag, "kthread_cpu", kt / secs, 3, "CPU-s/s");
-	print_line(o->tag, "gen_cpu", (c1->gen - c0->gen) / secs, 3, "CPU-s/s");
-	print_line(o->tag, "softirq_cpu", (c1->softirq - c0->softirq) / secs, 3,
+	bench_print(o->tag, "kthread_cpu", kt / secs, 3, "CPU-s/s");
+	bench_print(o->tag, "gen_cpu", (c1->gen - c0->gen) / secs, 3, "CPU-s/s");
+	bench_print(o->tag, "softirq_cpu", (c1->softirq - c0->softirq) / secs, 3,
 		   "CPU-s/s");
-	print_line(o->tag, "machine_cpu", (c1->machine - c0->machine) / secs, 3,
+	bench_print(o->tag, "machine_cpu", (c1->machine - c0->machine) / secs, 3,
 		   "CPU-s/s");
 	if (o->relay_pid <= 0)
 		return;
 	print_mem(o, "mem", busy, psock);
 	print_mem(o, "mem_idle", idle, psock);
-	print_line(o->tag, "relay_sockets", (double)idle->kb.socks, 0,
+	bench_print(o->tag, "relay_sockets", (double)idle->kb.socks, 0,
 		   "sockets");
 }
 
@@ -1087,9 +1074,8 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 	if (wait_workers(o, sh, st, 'L', 10))
 		return -1;
 	t0 = bench_now_ns();
-	for (g = 0; g < o->groups; g++)
-		if (write(cmd[g], "S", 1) != 1)
-			return -1;
+	if (bench_tell_workers(o->groups, cmd, 'S'))
+		return -1;
 	if (wait_workers(o, sh, st, 'U', 300))
 		return -1;
 	for (g = 0; g < o->groups; g++)
@@ -1104,9 +1090,8 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 	sh->win_start_ns = go + (uint64_t)(o->warmup * 1e9);
 	sh->win_end_ns = sh->win_start_ns + (uint64_t)(o->measure * 1e9);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (g = 0; g < o->groups; g++)
-		if (write(cmd[g], "G", 1) != 1)
-			return -1;
+	if (bench_tell_workers(o->groups, cmd, 'G'))
+		return -1;
 	/* BPF run-time statistics while the fd is open */
 	stats_fd = nrelay_prog ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
 	bench_sleep_until(sh->win_start_ns);
@@ -1191,11 +1176,9 @@ static int cmd_gen(int argc, char **argv)
 		return 2;
 	bench_raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
+	sh = bench_shared_new(sizeof(*sh));
+	if (!sh)
 		die("mmap");
-	memset(sh, 0, sizeof(*sh));
 	sh->win_start_ns = sh->win_end_ns = ~0ULL;
 	gw.o = &o;
 	gw.sh = sh;

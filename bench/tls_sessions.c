@@ -286,7 +286,6 @@ static int cmd_agw(int argc, char **argv)
 	bool have_l = false, have_t = false, stop = false;
 	struct aconn *dead[256];
 	int i, n, lfd, sfd, ret, ndead = 0;
-	sigset_t mask;
 
 	for (i = 0; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
@@ -337,13 +336,8 @@ static int cmd_agw(int argc, char **argv)
 	ev.events = EPOLLIN;
 	ev.data.ptr = NULL;
 	epoll_ctl(a.ep, EPOLL_CTL_ADD, lfd, &ev);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	ev.data.ptr = &tag_signal;
-	if (sfd < 0 || epoll_ctl(a.ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
+	sfd = bench_signalfd(a.ep, (epoll_data_t){ .ptr = &tag_signal });
+	if (sfd < 0)
 		die("signalfd", errno);
 	ev.data.ptr = &tag_engine;
 	if (epoll_ctl(a.ep, EPOLL_CTL_ADD, agw_relay_fd(a.eng), &ev) < 0)
@@ -758,12 +752,6 @@ static double server_cpu(const struct lopts *o)
 	return bench_cpu_pid(o->server_pid, NULL, 0);
 }
 
-static void l_print(const struct lopts *o, const char *what, double v, int prec,
-		    const char *unit)
-{
-	printf("bench: %s_%s = %.*f %s\n", o->tag, what, prec, v, unit);
-}
-
 static int l_rate(const struct lopts *o, struct lshared *sh, const int *cmd,
 		  const int *st)
 {
@@ -776,9 +764,8 @@ static int l_rate(const struct lopts *o, struct lshared *sh, const int *cmd,
 	sh->win_start_ns = sh->go_ns + (uint64_t)(o->warmup * 1e9);
 	sh->win_end_ns = sh->win_start_ns + (uint64_t)(o->seconds * 1e9);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (g = 0; g < o->workers; g++)
-		if (write(cmd[g], "G", 1) != 1)
-			return -1;
+	if (bench_tell_workers(o->workers, cmd, 'G'))
+		return -1;
 	bench_sleep_until(sh->win_start_ns);
 	c0 = server_cpu(o);
 	bench_sleep_until(sh->win_end_ns);
@@ -798,13 +785,13 @@ static int l_rate(const struct lopts *o, struct lshared *sh, const int *cmd,
 			o->tag, n, c1 - c0);
 		return -1;
 	}
-	l_print(o, "hs_rate", (double)n / o->seconds, 0, "handshakes/s");
-	l_print(o, "cpu", (c1 - c0) / o->seconds, 3, "CPU-s/s");
-	l_print(o, "hs_per_cpu_s", (double)n / (c1 - c0), 0,
+	bench_print(o->tag, "hs_rate", (double)n / o->seconds, 0, "handshakes/s");
+	bench_print(o->tag, "cpu", (c1 - c0) / o->seconds, 3, "CPU-s/s");
+	bench_print(o->tag, "hs_per_cpu_s", (double)n / (c1 - c0), 0,
 		"handshakes/CPU-s");
-	l_print(o, "setup_p50", bench_hist_quantile(hist, 0.5) / 1e6, 2, "ms");
+	bench_print(o->tag, "setup_p50", bench_hist_quantile(hist, 0.5) / 1e6, 2, "ms");
 	if (failed)
-		l_print(o, "failed", (double)failed, 0, "sessions");
+		bench_print(o->tag, "failed", (double)failed, 0, "sessions");
 	return 0;
 }
 
@@ -814,30 +801,29 @@ static int l_hold(const struct lopts *o, struct lshared *sh, const int *cmd,
 	uint64_t rss0, rss1;
 	struct bench_kbuf kb;
 	double n = o->hold;
-	int g, bad;
+	int bad;
 
 	rss0 = bench_proc_status_kb(o->server_pid, "VmRSS");
 	sh->win_start_ns = sh->win_end_ns = ~0ULL;
-	for (g = 0; g < o->workers; g++)
-		if (write(cmd[g], "G", 1) != 1)
-			return -1;
+	if (bench_tell_workers(o->workers, cmd, 'G'))
+		return -1;
 	if (bench_wait_workers(st, o->workers, 'U', 120, &bad))
 		return -1;
 	bench_sleep_until(bench_now_ns() + 500000000ULL);
 	rss1 = bench_proc_status_kb(o->server_pid, "VmRSS");
 	if (bench_sock_buffers(o->lport, o->rport, &kb) < 0)
 		return -1;
-	l_print(o, "mem",
+	bench_print(o->tag, "mem",
 		((double)(rss1 - rss0) + (double)kb.charged +
 		 (double)kb.socks * (double)bench_kobj_per_socket()) /
 			n,
 		0, "B/session");
-	l_print(o, "mem_user", (double)(rss1 - rss0) / n, 0, "B/session");
-	l_print(o, "mem_kbuf", (double)kb.charged / n, 0, "B/session");
-	l_print(o, "mem_kobj",
+	bench_print(o->tag, "mem_user", (double)(rss1 - rss0) / n, 0, "B/session");
+	bench_print(o->tag, "mem_kbuf", (double)kb.charged / n, 0, "B/session");
+	bench_print(o->tag, "mem_kobj",
 		(double)kb.socks * (double)bench_kobj_per_socket() / n, 0,
 		"B/session");
-	l_print(o, "sockets", (double)kb.socks, 0, "sockets");
+	bench_print(o->tag, "sockets", (double)kb.socks, 0, "sockets");
 	return 0;
 }
 
@@ -902,11 +888,9 @@ static int cmd_load(int argc, char **argv)
 		return 2;
 	bench_raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
+	sh = bench_shared_new(sizeof(*sh));
+	if (!sh)
 		die("mmap", errno);
-	memset(sh, 0, sizeof(*sh));
 	sh->win_start_ns = sh->win_end_ns = ~0ULL;
 	la.o = &o;
 	la.sh = sh;
