@@ -88,11 +88,15 @@ deps:
 	$(Q)./scripts/install-deps
 
 # ---- BPF -------------------------------------------------------------------
-# the headers it includes come from its .d file, as for user space
+# the headers it includes come from its .d file, as for user space; an
+# object that has none yet is built again once to write it
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+$(foreach o,$(BPF_OBJS),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): FORCE)))
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/include/agw/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
