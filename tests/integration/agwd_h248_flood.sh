@@ -36,28 +36,9 @@ die() {
 }
 ctl() { in_ns "$GW" "$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" "$@"; }
 
-cat >"$TMP/agwd.conf" <<CONF
-[agwd]
-mid = [127.0.0.1]:2944
-state_dir = $TMP/state
-control_socket = $TMP/agwd.sock
-gate_pin_dir = $PIN
-[h248]
-mgc = 127.0.0.1:2945
-transport = udp
-address = 127.0.0.1
-port = 2944
-[limits]
-contexts = 64
-terminations = 128
-[timers]
-registration_retry_ms = 200
-registration_retry_max_ms = 1000
-heartbeat_ms = 0
-[log]
-level = info
-$(lab_realms hfl 30000)
-CONF
+lab_conf hfl 30000 agwd.mid='[127.0.0.1]:2944' h248.transport=udp \
+	limits.contexts=64 limits.terminations=128 timers.heartbeat_ms=0 \
+	log.level=info >"$TMP/agwd.conf"
 lab_start_agwd
 
 # 1. the kernel guard comes from the MGC list

@@ -121,24 +121,10 @@ PY
 }
 
 write_conf() { # METRICS_LINE
-	cat >"$TMP/agwd.conf" <<CONF
-[agwd]
-state_dir = $TMP/state
-control_socket = $TMP/agwd.sock
-gate_pin_dir = $PIN
-[h248]
-mgc = 127.0.0.1:2945
-address = 127.0.0.1
-port = 2944
-[limits]
-contexts = 64
-terminations = 128
-[timers]
-registration_retry_ms = 200
-registration_retry_max_ms = 1000
-$1
-$(lab_realms amet 32000)
-CONF
+	{
+		lab_conf amet 32000 limits.contexts=64 limits.terminations=128
+		echo "$1"
+	} >"$TMP/agwd.conf"
 }
 
 stop_agwd() {

@@ -87,22 +87,7 @@ s.close()
 print("closed", flush=True)
 PY
 
-cat >"$TMP/agwd.conf" <<CONF
-[agwd]
-state_dir = $TMP/state
-control_socket = $TMP/agwd.sock
-gate_pin_dir = $PIN
-[h248]
-mgc = 127.0.0.1:2945
-address = 127.0.0.1
-port = 2944
-[timers]
-registration_retry_ms = 200
-registration_retry_max_ms = 1000
-[log]
-level = debug
-$(lab_realms tlsr 36000)
-CONF
+lab_conf tlsr 36000 log.level=debug >"$TMP/agwd.conf"
 
 in_ns "$UE" python3 "$TMP/ue.py" "$UE_ADDR" $UE_PORT "$TMP/ue-cert.pem" \
 	"$TMP/ue-key.pem" 80021 60013 >"$TMP/ue.peer" 2>&1 &

@@ -153,6 +153,42 @@ attach = xdp-generic
 CONF
 }
 
+# lab_conf TAG PORT [SECTION.KEY=VALUE...]: agwd's configuration in the
+# lab, on stdout: [agwd] state_dir, control_socket and gate_pin_dir of the
+# test ($TMP/state, $TMP/agwd.sock, $PIN); [h248] the MGC at
+# 127.0.0.1:2945, agwd at 127.0.0.1:2944; [timers] registration retried
+# from 200 ms up to 1 s; then the realms of lab_realms TAG PORT. Each
+# SECTION.KEY=VALUE sets a key of [agwd], [h248], [limits], [timers],
+# [relay], [tls], [metrics] or [log] (a key above: replaced; VALUE empty:
+# left out).
+lab_conf() {
+	local tag=$1 port=$2 kv k s any
+	local -a keys=(agwd.state_dir agwd.control_socket agwd.gate_pin_dir
+		h248.mgc h248.address h248.port
+		timers.registration_retry_ms timers.registration_retry_max_ms)
+	local -A val=([agwd.state_dir]=$TMP/state
+		[agwd.control_socket]=$TMP/agwd.sock [agwd.gate_pin_dir]=$PIN
+		[h248.mgc]=127.0.0.1:2945 [h248.address]=127.0.0.1
+		[h248.port]=2944 [timers.registration_retry_ms]=200
+		[timers.registration_retry_max_ms]=1000)
+	shift 2
+	for kv in "$@"; do
+		k=${kv%%=*}
+		[ -v "val[$k]" ] || keys+=("$k")
+		val[$k]=${kv#*=}
+	done
+	for s in agwd h248 limits timers relay tls metrics log; do
+		any=
+		for k in "${keys[@]}"; do
+			[ "${k%%.*}" = "$s" ] && [ -n "${val[$k]}" ] || continue
+			[ -n "$any" ] || echo "[$s]"
+			any=1
+			echo "${k#*.} = ${val[$k]}"
+		done
+	done
+	lab_realms "$tag" "$port"
+}
+
 # lab_start_agwd: agwd -c $TMP/agwd.conf in GW, log in $TMP/agwd.log;
 # AGWD_PID is agwd itself (nsenter execs it). Waits for its socket.
 lab_start_agwd() {
