@@ -271,6 +271,8 @@ int agwd_ctl_flows(struct agwd *d, uint32_t want, struct agw_strbuf *out);
 
 /* ctl/status.c: the control socket's commands (agwctl's server side) */
 extern const struct agw_ctl_cmd agwd_ctl_cmds[];
+/* the commands a read-level peer may run */
+extern const char *const agwd_ctl_read_cmds[];
 
 /*
  * ctl/options.c: parse the command line: load the file named by --config
@@ -279,7 +281,6 @@ extern const struct agw_ctl_cmd agwd_ctl_cmds[];
  * (message printed).
  */
 int agwd_parse_options(struct agwd *d, int argc, char **argv);
-extern const char *const agwd_ctl_read_cmds[];
 /* Default, file and command line into cfg, validated; -errno and err. */
 int agwd_load_config(const struct agwd *d, struct agw_config *cfg, char *err,
 		     size_t errlen);
