@@ -48,9 +48,13 @@ static struct h248_command *root_command(struct agwd *d, enum h248_cmd cmd,
 static int add_param(struct agwd *d, struct h248_node **list, enum h248_kw kw,
 		     const char *v, bool quoted)
 {
-	struct h248_node *n =
-		h248_build_node(&d->arena, list, kw, H248_STR(""));
+	struct h248_node *n;
 
+	/* v is referenced, not copied: the arena's or the caller's for
+	 * as long as the message (NULL: an arena string that failed) */
+	if (!v)
+		return -ENOMEM;
+	n = h248_build_node(&d->arena, list, kw, H248_STR(""));
 	if (!n)
 		return -ENOMEM;
 	return h248_build_value(&d->arena, n, H248_OP_EQ,
@@ -92,10 +96,10 @@ static int send_service_change(struct agwd *d, const char *method,
 			      false))))
 		return err;
 	if (kind == AGWD_OUT_REGISTER) {
-		char v[12];
-
-		snprintf(v, sizeof(v), "%d", d->version);
-		if ((err = add_param(d, &sv->child, H248_KW_VERSION, v, false)))
+		if ((err = add_param(d, &sv->child, H248_KW_VERSION,
+				     h248_arena_printf(&d->arena, "%d",
+						       d->version).ptr,
+				     false)))
 			return err;
 		if (d->cfg.sc_profile[0] && !d->profile_refused &&
 		    (err = add_param(d, &sv->child, H248_KW_PROFILE,
