@@ -109,9 +109,28 @@ term_field() { # TERM JQ-PATH
 }
 
 start_agwd() {
-	lab_conf e2a 31000 agwd.mid='[127.0.0.1]:2944' h248.transport=udp \
-		limits.contexts=64 limits.terminations=128 \
-		timers.heartbeat_ms=1000 log.level=debug >"$TMP/agwd.conf"
+	cat >"$TMP/agwd.conf" <<CONF
+[agwd]
+mid = [127.0.0.1]:2944
+state_dir = $TMP/state
+control_socket = $TMP/agwd.sock
+gate_pin_dir = $PIN
+[h248]
+mgc = 127.0.0.1:2945
+transport = udp
+address = 127.0.0.1
+port = 2944
+[limits]
+contexts = 64
+terminations = 128
+[timers]
+registration_retry_ms = 200
+registration_retry_max_ms = 1000
+heartbeat_ms = 1000
+[log]
+level = debug
+$(lab_realms e2a 31000)
+CONF
 	lab_start_agwd
 }
 
