@@ -6,7 +6,9 @@
 # calls in flight), with the gate attached and its entries written for
 # real; transactions/s against the codec-only rate measured in the same
 # run; RSS per 1,000 reserved terminations. Env: CALLS (256), SECONDS_RUN
-# (5), HOLD (15000; each holds a socket).
+# (5), HOLD (15000; each holds a socket), OPTS (agwd_calls options, e.g.
+# "no-ack"), AGWD (the agwd binary, $BUILD/agwd), PERF (a file: perf
+# record -g of agwd during the run is written there).
 set -u
 : "${BUILD:?}" "${AGW_SRC:?}"
 . "$AGW_SRC/tests/integration/lib/common.sh"
@@ -18,6 +20,8 @@ T_CLEAN+=("rm -rf $TMP $PIN")
 CALLS=${CALLS:-256}
 SECONDS_RUN=${SECONDS_RUN:-5}
 HOLD=${HOLD:-15000}
+OPTS=${OPTS:-}
+AGWD_BIN=${AGWD:-$BUILD/agwd}
 netns_add "$NS"
 cat >"$TMP/agwd.conf" <<CONF
 [agwd]
@@ -37,15 +41,24 @@ ports = 20000-60000
 attach = xdp-generic
 CONF
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-nsenter --net=/run/netns/"$NS" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
+nsenter --net=/run/netns/"$NS" "$AGWD_BIN" -c "$TMP/agwd.conf" -f \
 	>"$TMP/agwd.log" 2>&1 &
 AGWD=$!
 T_PIDS+=($AGWD)
 sleep 0.5
+if [ -n "${PERF:-}" ]; then
+	perf record -q -g -p "$AGWD" -o "$PERF" 2>/dev/null &
+	T_PIDS+=($!)
+fi
 nsenter --net=/run/netns/"$NS" "$BUILD/benchbin/agwd_calls" "$AGWD" \
-	"$CALLS" "$SECONDS_RUN" "$HOLD" || {
+	"$CALLS" "$SECONDS_RUN" "$HOLD" $OPTS || {
 	echo "agwd_calls failed"
 	tail -20 "$TMP/agwd.log"
 	exit 1
 }
+if [ -n "${PERF:-}" ]; then
+	kill -INT "${T_PIDS[-1]}"
+	wait "${T_PIDS[-1]}" 2>/dev/null
+fi
 echo "bench: agwd_calls_in_flight = $CALLS calls"
+ip netns exec "$NS" nstat -az Udp* | grep -v " 0 " >&2
