@@ -321,7 +321,7 @@ int agwd_gate_term_add(struct agwd *d, struct agwd_term *t, struct agwd_err *e)
 	mode = want_mode(&t->p, t->has_remote, &t->remote, &rule, &nrule);
 	/* mode and allow list in the entry's first write */
 	r = agw_gate_term_add_rules(d->gate, &t->local_addr, t->port, mode,
-				    &rule, nrule);
+				    &rule, nrule, &t->gate_slot);
 	if (r == -EEXIST)
 		return agwd_errf(
 			e, H248_E_RESOURCES,
@@ -369,8 +369,9 @@ void agwd_gate_term_syns(struct agwd *d, struct agwd_term *t, uint64_t syn[2])
 	struct agw_term_counters c;
 
 	syn[0] = syn[1] = 0;
-	if (t->gate_added &&
-	    !agw_gate_term_counters(d->gate, &t->local_addr, t->port, &c)) {
+	/* the entry is agwd's (instance lock) until agwd deletes it: its
+	 * slot is the one it got */
+	if (t->gate_added && !agw_gate_slot_counters(d->gate, t->gate_slot, &c)) {
 		syn[0] = c.syn_admitted;
 		syn[1] = c.syn_dropped;
 	}

@@ -376,10 +376,17 @@ static void slot_free(struct agw_gate *g, uint32_t s,
 
 	if (s >= g->capacity)
 		return;
-	if (key && !bpf_map_lookup_elem(g->map_fd[GM_SLOTS], &s, &claim) &&
-	    memcmp(&claim.key, key, sizeof(*key)))
+	/* one operation: the claim goes, and comes back in the rare case
+	 * that it was another entry's */
+	if (key &&
+	    !bpf_map_lookup_and_delete_elem(g->map_fd[GM_SLOTS], &s, &claim) &&
+	    memcmp(&claim.key, key, sizeof(*key))) {
+		bpf_map_update_elem(g->map_fd[GM_SLOTS], &s, &claim,
+				    BPF_NOEXIST);
 		return;
-	bpf_map_delete_elem(g->map_fd[GM_SLOTS], &s);
+	}
+	if (!key)
+		bpf_map_delete_elem(g->map_fd[GM_SLOTS], &s);
 	slot_set(g, s, false);
 }
 
@@ -416,7 +423,8 @@ static int allow_list_from(const struct agw_allow *rules, unsigned int n,
  */
 int agw_gate_term_add_rules(struct agw_gate *g, const struct agw_addr *local,
 			    uint16_t port, enum agw_gate_mode mode,
-			    const struct agw_allow *rules, unsigned int n)
+			    const struct agw_allow *rules, unsigned int n,
+			    uint32_t *slot_out)
 {
 	struct agw_allow_list al = {};
 	struct agw_term_key k;
@@ -450,6 +458,8 @@ int agw_gate_term_add_rules(struct agw_gate *g, const struct agw_addr *local,
 		err = -errno;
 		goto fail;
 	}
+	if (slot_out)
+		*slot_out = slot;
 	return 0;
 fail:
 	slot_free(g, slot, &k);
@@ -459,7 +469,7 @@ fail:
 int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 		      uint16_t port, enum agw_gate_mode mode)
 {
-	return agw_gate_term_add_rules(g, local, port, mode, NULL, 0);
+	return agw_gate_term_add_rules(g, local, port, mode, NULL, 0, NULL);
 }
 
 static int term_lookup(struct agw_gate *g, const struct agw_addr *local,
@@ -825,17 +835,12 @@ int agw_gate_term_get(struct agw_gate *g, const struct agw_addr *local,
 	return term_info(g, &v, &k, &t, info);
 }
 
-int agw_gate_term_counters(struct agw_gate *g, const struct agw_addr *local,
-			   uint16_t port, struct agw_term_counters *c)
+int agw_gate_slot_counters(struct agw_gate *g, uint32_t slot,
+			   struct agw_term_counters *c)
 {
-	struct agw_term_key k;
-	struct agw_term t;
-	int err;
-
-	err = term_lookup(g, local, port, &k, &t);
-	if (err)
-		return err;
-	return term_counters(g, t.slot, c);
+	if (slot >= g->capacity)
+		return -EINVAL;
+	return term_counters(g, slot, c);
 }
 
 int agw_gate_terms_walk(struct agw_gate *g,
