@@ -8,7 +8,8 @@
 # run; RSS per 1,000 reserved terminations. Env: CALLS (256), SECONDS_RUN
 # (5), HOLD (15000; each holds a socket), OPTS (agwd_calls options, e.g.
 # "no-ack"), AGWD (the agwd binary, $BUILD/agwd), PERF (a file: perf
-# record -g of agwd during the run is written there).
+# record -g of agwd during the run is written there), LOG_LEVEL (agwd's
+# [log] level, warning; at info each command writes a line to stderr).
 set -u
 : "${BUILD:?}" "${AGW_SRC:?}"
 . "$AGW_SRC/tests/integration/lib/common.sh"
@@ -34,7 +35,7 @@ terminations = 40000
 [timers]
 heartbeat_ms = 0
 [log]
-level = warning
+level = ${LOG_LEVEL:-warning}
 [realm default]
 interface = lo
 ports = 20000-60000
@@ -61,4 +62,7 @@ if [ -n "${PERF:-}" ]; then
 	wait "${T_PIDS[-1]}" 2>/dev/null
 fi
 echo "bench: agwd_calls_in_flight = $CALLS calls"
-ip netns exec "$NS" nstat -az Udp* | grep -v " 0 " >&2
+# datagrams the namespace's UDP sockets had no room for (agwd's or the
+# MGC's): each costs a retransmission or a 2 s timeout of a call
+ip netns exec "$NS" awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) k[i] = $i; h = 1; next }
+	$1 == "Udp:" { for (i = 2; i <= NF; i++) if (k[i] == "RcvbufErrors") print "bench: agwd_calls_udp_rcvbuf_errors = " $i " datagrams" }' /proc/net/snmp

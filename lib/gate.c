@@ -510,19 +510,6 @@ int agw_gate_term_set_mode(struct agw_gate *g, const struct agw_addr *local,
 	return 0;
 }
 
-int agw_gate_term_del(struct agw_gate *g, const struct agw_addr *local,
-		      uint16_t port)
-{
-	struct agw_term_key k;
-	struct agw_term t;
-	int err;
-
-	err = term_lookup_owned(g, local, port, &k, &t);
-	if (err)
-		return err;
-	return agw_gate_term_remove(g, &k, &t);
-}
-
 static int term_counters(struct agw_gate *g, uint32_t slot,
 			 struct agw_term_counters *c);
 
@@ -536,9 +523,15 @@ int agw_gate_term_del_counters(struct agw_gate *g, const struct agw_addr *local,
 	err = term_lookup_owned(g, local, port, &k, &t);
 	if (err)
 		return err;
-	if (term_counters(g, t.slot, c))
+	if (c && term_counters(g, t.slot, c))
 		memset(c, 0, sizeof(*c));
 	return agw_gate_term_remove(g, &k, &t);
+}
+
+int agw_gate_term_del(struct agw_gate *g, const struct agw_addr *local,
+		      uint16_t port)
+{
+	return agw_gate_term_del_counters(g, local, port, NULL);
 }
 
 int agw_gate_term_remove(struct agw_gate *g, const struct agw_term_key *k,

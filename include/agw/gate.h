@@ -237,7 +237,8 @@ int agw_gate_term_set_mode(struct agw_gate *g, const struct agw_addr *local,
 int agw_gate_term_apply(struct agw_gate *g, const struct agw_addr *local,
 			uint16_t port, enum agw_gate_mode mode,
 			const struct agw_allow *rules, unsigned int n);
-/* agw_gate_term_del that reads the entry's counters (c) on the way. */
+/* agw_gate_term_del that reads the entry's counters (c, if not NULL)
+ * on the way. */
 int agw_gate_term_del_counters(struct agw_gate *g, const struct agw_addr *local,
 			       uint16_t port, struct agw_term_counters *c);
 /* The counters of the entry that has counter slot slot (one read: for
