@@ -195,8 +195,9 @@ static double cpu_s(int pid)
 	buf[n] = 0;
 	/* after "(comm)": state is field 3, utime 14, stime 15 */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st) != 2)
 		return -1;
 	return (ut + st) / (double)sysconf(_SC_CLK_TCK);
 }

@@ -44,7 +44,7 @@ static uint64_t nofile_soft(void)
 
 	if (!read_ms || now - read_ms >= NOFILE_REREAD_MS) {
 		soft = getrlimit(RLIMIT_NOFILE, &rl) ? 1024 :
-						      (uint64_t)rl.rlim_cur;
+						       (uint64_t)rl.rlim_cur;
 		read_ms = now;
 	}
 	return soft;

@@ -371,7 +371,8 @@ void agwd_gate_term_syns(struct agwd *d, struct agwd_term *t, uint64_t syn[2])
 	syn[0] = syn[1] = 0;
 	/* the entry is agwd's (instance lock) until agwd deletes it: its
 	 * slot is the one it got */
-	if (t->gate_added && !agw_gate_slot_counters(d->gate, t->gate_slot, &c)) {
+	if (t->gate_added &&
+	    !agw_gate_slot_counters(d->gate, t->gate_slot, &c)) {
 		syn[0] = c.syn_admitted;
 		syn[1] = c.syn_dropped;
 	}

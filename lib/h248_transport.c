@@ -213,8 +213,8 @@ static bool tx_queue(struct agw_h248_transport *t, int fd,
 	t->tx_iov[i] = (struct iovec){ t->tx_bytes + t->tx_used, len };
 	t->tx_used += len;
 	t->tx_fd[i] = fd;
-	t->tx_mm[i].msg_hdr = (struct msghdr){ .msg_iov = &t->tx_iov[i],
-					       .msg_iovlen = 1 };
+	t->tx_mm[i].msg_hdr =
+		(struct msghdr){ .msg_iov = &t->tx_iov[i], .msg_iovlen = 1 };
 	if (peer) {
 		t->tx_peer[i] = *peer;
 		t->tx_mm[i].msg_hdr.msg_name = &t->tx_peer[i].sa;
@@ -328,8 +328,7 @@ static int mgc_open(struct agw_h248_transport *t, unsigned int i)
 	if (err)
 		return err;
 	/* past net.core.rmem_max with CAP_NET_ADMIN; else up to it */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)))
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (connect(fd, &m->sa, m->len)) {
 		err = -errno;
@@ -611,15 +610,14 @@ int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
 
 	if (proto == AGW_H248_UDP) {
 		int i = mgc_index(t, peer);
+		bool own = i >= 0 && t->mgc_fd[i] >= 0; /* its socket */
 
 		if (t->udp_fd < 0)
 			return -ENOTCONN;
-		if (tx_queue(t, i >= 0 && t->mgc_fd[i] >= 0 ? t->mgc_fd[i] :
-							      t->udp_fd,
-			     i >= 0 && t->mgc_fd[i] >= 0 ? NULL : peer, msg,
-			     len))
+		if (tx_queue(t, own ? t->mgc_fd[i] : t->udp_fd,
+			     own ? NULL : peer, msg, len))
 			return 0; /* counted and errors logged when sent */
-		if (i >= 0 && t->mgc_fd[i] >= 0) {
+		if (own) {
 			n = send(t->mgc_fd[i], msg, len, 0);
 			/* an ICMP error from an earlier datagram */
 			if (n < 0 && errno == ECONNREFUSED)
