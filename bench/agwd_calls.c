@@ -4,6 +4,9 @@
  * agwd and drives Reserve (Add with Local $) + Configure (Modify with
  * Remote) + Release (Subtract) call cycles with N calls in flight,
  * acknowledging replies (TransactionResponseAck) in the next request.
+ * Replies are read up to 64 at a time (recvmmsg) and the requests that
+ * follow them go out together (sendmmsg), so that the generator costs
+ * little next to agwd on a shared machine.
  * Then it reserves HOLD terminations and reads agwd's RSS before and
  * after. It also measures the codec alone on the same messages (decode
  * the request, encode a reply) as the reference rate.
@@ -15,7 +18,9 @@
  * started again instead of ending the run), timeline (a line "tl T N" per
  * 100 ms: T the CLOCK_MONOTONIC start of the bin, N the transactions
  * completed in it).
- * Output: "bench: NAME = VALUE UNIT" lines.
+ * Output: "bench: NAME = VALUE UNIT" lines; agwd_tps_per_core is the
+ * transactions per CPU-second agwd used (user + system time from
+ * /proc/PID/stat, which includes the loopback delivery its sends do).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -54,11 +60,67 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int build(struct call *c, int i, char *out, size_t size);
+
 static void send_msg(const char *m, size_t len)
 {
 	sendto(sock, m, len, 0, (struct sockaddr *)&agwd_addr,
 	       sizeof(agwd_addr));
 }
+
+/* The requests that answer one batch of replies go out in one sendmmsg,
+ * as an MGC with many calls would send them. */
+#define BATCH 64
+#define MSG_MAX 1024
+static char out_buf[BATCH][MSG_MAX];
+static struct iovec out_iov[BATCH];
+static struct mmsghdr out_mm[BATCH];
+static int nout;
+
+static void out_flush(void)
+{
+	int i = 0;
+
+	while (i < nout) {
+		int n = sendmmsg(sock, out_mm + i, nout - i, 0);
+
+		if (n <= 0)
+			break;
+		i += n;
+	}
+	nout = 0;
+}
+
+static char *out_slot(void)
+{
+	if (nout == BATCH)
+		out_flush();
+	return out_buf[nout];
+}
+
+static void out_commit(int len)
+{
+	out_iov[nout] = (struct iovec){ out_buf[nout], (size_t)len };
+	out_mm[nout].msg_hdr = (struct msghdr){
+		.msg_name = &agwd_addr,
+		.msg_namelen = sizeof(agwd_addr),
+		.msg_iov = &out_iov[nout],
+		.msg_iovlen = 1,
+	};
+	nout++;
+}
+
+static void send_call(struct call *c, int i)
+{
+	char *m = out_slot();
+
+	out_commit(build(c, i, m, MSG_MAX));
+}
+
+/* transaction ID -> call (IDs are sequential: no two calls in flight
+ * share a slot while fewer than OWNER_SLOTS transactions are) */
+#define OWNER_SLOTS 65536
+static uint32_t owner[OWNER_SLOTS];
 
 static int build(struct call *c, int i, char *out, size_t size)
 {
@@ -67,6 +129,7 @@ static int build(struct call *c, int i, char *out, size_t size)
 	if (c->ack && !no_ack)
 		n += snprintf(out + n, size - n, "K{%u}", c->ack);
 	c->tid = next_tid++;
+	owner[c->tid % OWNER_SLOTS] = (uint32_t)i;
 	c->sent = now();
 	switch (c->phase) {
 	case 0:
@@ -113,6 +176,30 @@ static int parse_reply(const char *m, uint32_t *tid, uint32_t *ctx,
 		term[n] = 0;
 	}
 	return 0;
+}
+
+/* agwd's CPU time (user + system, its threads included), seconds. */
+static double cpu_s(int pid)
+{
+	unsigned long ut = 0, st = 0;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* after "(comm)": state is field 3, utime 14, stime 15 */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st) != 2)
+		return -1;
+	return (ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static long rss_kb(int pid)
@@ -167,6 +254,31 @@ static int recv_one(char *buf, size_t size, int ms)
 		return -1;
 	buf[n] = 0;
 	return (int)n;
+}
+
+/* Up to BATCH datagrams after waiting ms for the first; how many. */
+static char in_buf[BATCH][8192];
+static struct iovec in_iov[BATCH];
+static struct mmsghdr in_mm[BATCH];
+
+static int recv_batch(int ms)
+{
+	struct pollfd pfd = { sock, POLLIN, 0 };
+	int n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return -1;
+	for (int i = 0; i < BATCH; i++) {
+		in_iov[i] = (struct iovec){ in_buf[i], sizeof(in_buf[i]) - 1 };
+		in_mm[i].msg_hdr = (struct msghdr){ .msg_iov = &in_iov[i],
+						    .msg_iovlen = 1 };
+	}
+	n = recvmmsg(sock, in_mm, BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		in_buf[i][in_mm[i].msg_len] = 0;
+	return n;
 }
 
 static int wait_registration(void)
@@ -240,7 +352,7 @@ static double codec_rate(void)
 int main(int argc, char **argv)
 {
 	int pid, ncalls, hold;
-	double secs, t0, t1, codec;
+	double secs, t0, t1, codec, cpu0, cpu1;
 	struct sockaddr_in me = { .sin_family = AF_INET,
 				  .sin_port = htons(MGC_PORT) };
 	struct call *calls;
@@ -269,7 +381,9 @@ int main(int argc, char **argv)
 	agwd_addr.sin_port = htons(AGWD_PORT);
 	sock = socket(AF_INET, SOCK_DGRAM, 0);
 	int rcv = 8 << 20;
-	setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* past net.core.rmem_max as root: replies come in bursts */
+	if (setsockopt(sock, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
+		setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	if (bind(sock, (struct sockaddr *)&me, sizeof(me))) {
 		perror("bind");
 		return 1;
@@ -281,12 +395,13 @@ int main(int argc, char **argv)
 	calls = calloc(ncalls > hold ? ncalls : hold, sizeof(*calls));
 	usleep(200000);
 	t0 = now();
+	cpu0 = cpu_s(pid);
 	bin_t = t0;
 	for (int i = 0; i < ncalls; i++)
-		send_msg(msg, build(&calls[i], i, msg, sizeof(msg)));
+		send_call(&calls[i], i);
+	out_flush();
 	for (t1 = now(); t1 - t0 < secs; t1 = now()) {
-		uint32_t tid = 0, ctx = 0;
-		int r, i;
+		int nb;
 
 		while (timeline && t1 - bin_t >= 0.1) {
 			printf("tl %.6f %ld\n", bin_t, bin_n);
@@ -297,7 +412,7 @@ int main(int argc, char **argv)
 			/* a request unanswered for 2 s: a timeout; the call
 			 * goes on with a new transaction */
 			scan_t = t1;
-			for (i = 0; i < ncalls; i++) {
+			for (int i = 0; i < ncalls; i++) {
 				if (t1 - calls[i].sent < 2)
 					continue;
 				timeouts++;
@@ -306,47 +421,65 @@ int main(int argc, char **argv)
 						calls[i].tid);
 				if (calls[i].phase == 1)
 					calls[i].phase = 2;
-				send_msg(msg, build(&calls[i], i, msg,
-						    sizeof(msg)));
+				send_call(&calls[i], i);
 			}
+			out_flush();
 		}
-		if (recv_one(buf, sizeof(buf), calls_only ? 100 : 2000) < 0) {
+		nb = recv_batch(calls_only ? 100 : 2000);
+		if (nb < 0) {
 			if (!calls_only) {
 				fprintf(stderr, "no reply for 2 s\n");
 				return 1;
 			}
 			continue;
 		}
-		if (strstr(buf, "T=") && !strstr(buf, "P=")) {
-			answer_request(buf);
-			continue;
+		for (int b = 0; b < nb; b++) {
+			char *m = in_buf[b];
+			uint32_t tid = 0, ctx = 0;
+			int r, i;
+
+			if (strstr(m, "T=") && !strstr(m, "P=")) {
+				answer_request(m);
+				continue;
+			}
+			r = parse_reply(m, &tid, &ctx, NULL, 0);
+			if (r == -2)
+				continue;
+			/* the call by its transaction ID */
+			i = (int)owner[tid % OWNER_SLOTS];
+			if (i >= ncalls || calls[i].tid != tid)
+				continue;
+			txns++;
+			bin_n++;
+			if (r) {
+				errors++;
+				if (errors < 5)
+					fprintf(stderr, "error reply: %.300s\n",
+						m);
+				calls[i].phase = calls[i].phase == 0 ? 0 : 2;
+			} else if (calls[i].phase == 0) {
+				parse_reply(m, &tid, &calls[i].ctx,
+					    calls[i].term,
+					    sizeof(calls[i].term));
+				calls[i].phase = 1;
+			} else {
+				calls[i].phase = (calls[i].phase + 1) % 3;
+			}
+			calls[i].ack = tid;
+			send_call(&calls[i], i);
 		}
-		r = parse_reply(buf, &tid, &ctx, NULL, 0);
-		if (r == -2)
-			continue;
-		/* find the call by its transaction ID */
-		for (i = 0; i < ncalls && calls[i].tid != tid; i++)
-			;
-		if (i == ncalls)
-			continue;
-		txns++;
-		bin_n++;
-		if (r) {
-			errors++;
-			if (errors < 5)
-				fprintf(stderr, "error reply: %.300s\n", buf);
-			calls[i].phase = calls[i].phase == 0 ? 0 : 2;
-		} else if (calls[i].phase == 0) {
-			parse_reply(buf, &tid, &calls[i].ctx, calls[i].term,
-				    sizeof(calls[i].term));
-			calls[i].phase = 1;
-		} else {
-			calls[i].phase = (calls[i].phase + 1) % 3;
-		}
-		calls[i].ack = tid;
-		send_msg(msg, build(&calls[i], i, msg, sizeof(msg)));
+		out_flush();
 	}
+	cpu1 = cpu_s(pid);
 	printf("bench: agwd_tps = %.0f transactions/s\n", txns / (t1 - t0));
+	/* the rate one core of agwd's would give: what it got per CPU
+	 * second it used (the machine may be shared) */
+	if (cpu0 >= 0 && cpu1 > cpu0) {
+		printf("bench: agwd_cpu = %.2f cores\n",
+		       (cpu1 - cpu0) / (t1 - t0));
+		printf("bench: agwd_tps_per_core = %.0f transactions/CPU-s\n",
+		       txns / (cpu1 - cpu0));
+	}
 	printf("bench: agwd_calls_per_s = %.0f calls/s\n",
 	       txns / 3.0 / (t1 - t0));
 	printf("bench: agwd_error_replies = %ld replies\n", errors);

@@ -69,6 +69,7 @@ struct agwd_term {
 	struct agw_addr local_addr;
 	uint16_t port;
 	bool gate_added;
+	uint32_t gate_slot; /* its counters' slot in the gate */
 	int lfd; /* listening socket */
 	struct agw_evfd lev;
 	int cfd; /* connected (or connecting) socket until the relay has it */

@@ -30,11 +30,24 @@
 /* How long listeners rest after an accept found no fd. */
 #define AGWD_ACCEPT_BACKOFF_MS 100
 
+/* The soft limit, read again when the last reading is 100 ms old (a
+ * prlimit from outside counts within that; an Add does not pay a system
+ * call for it). */
+#define NOFILE_REREAD_MS 100
+
+static uint64_t soft, read_ms;
+
 static uint64_t nofile_soft(void)
 {
+	uint64_t now = agw_now_ms();
 	struct rlimit rl;
 
-	return getrlimit(RLIMIT_NOFILE, &rl) ? 1024 : (uint64_t)rl.rlim_cur;
+	if (!read_ms || now - read_ms >= NOFILE_REREAD_MS) {
+		soft = getrlimit(RLIMIT_NOFILE, &rl) ? 1024 :
+						       (uint64_t)rl.rlim_cur;
+		read_ms = now;
+	}
+	return soft;
 }
 
 bool agwd_fd_scarce(int fd)
@@ -70,6 +83,7 @@ void agwd_fd_budget(struct agwd *d)
 	uint64_t budget, eff;
 	struct rlimit rl, want;
 
+	read_ms = 0; /* agwd's own setrlimit below */
 	d->term_limit = d->cfg.max_terminations;
 	d->nofile_need = t + c + AGWD_FD_OVERHEAD;
 	if (getrlimit(RLIMIT_NOFILE, &rl)) {

@@ -286,27 +286,23 @@ static enum agw_gate_mode want_mode(const struct agwd_term_props *p,
 	return AGW_MODE_FILTER;
 }
 
-/* Write mode and rules; on failure the entry is as it was. */
+/* Write mode and rules in one change; on failure the entry is as it
+ * was. */
 static int gate_apply(struct agwd *d, struct agwd_term *t,
 		      enum agw_gate_mode mode, const struct agw_allow *rule,
 		      unsigned int nrule, struct agwd_err *e)
 {
 	int err;
 
-	if (mode == AGW_MODE_FILTER) {
-		err = agw_gate_allow_set(d->gate, &t->local_addr, t->port, rule,
-					 nrule);
-		if (err)
-			return agwd_errf(e, H248_E_INTERNAL,
-					 "gate allow list: %s", strerror(-err));
-	}
-	if (mode != t->gmode) {
-		err = agw_gate_term_set_mode(d->gate, &t->local_addr, t->port,
-					     mode);
-		if (err)
-			return agwd_errf(e, H248_E_INTERNAL, "gate mode: %s",
-					 strerror(-err));
-	}
+	if (mode != AGW_MODE_FILTER && mode == t->gmode)
+		return 0;
+	err = agw_gate_term_apply(d->gate, &t->local_addr, t->port, mode, rule,
+				  nrule);
+	if (err)
+		return agwd_errf(e, H248_E_INTERNAL, "gate %s: %s",
+				 mode == AGW_MODE_FILTER ? "allow list" :
+							   "mode",
+				 strerror(-err));
 	t->gmode = mode;
 	return 0;
 }
@@ -323,7 +319,9 @@ int agwd_gate_term_add(struct agwd *d, struct agwd_term *t, struct agwd_err *e)
 	int r;
 
 	mode = want_mode(&t->p, t->has_remote, &t->remote, &rule, &nrule);
-	r = agw_gate_term_add(d->gate, &t->local_addr, t->port, mode);
+	/* mode and allow list in the entry's first write */
+	r = agw_gate_term_add_rules(d->gate, &t->local_addr, t->port, mode,
+				    &rule, nrule, &t->gate_slot);
 	if (r == -EEXIST)
 		return agwd_errf(
 			e, H248_E_RESOURCES,
@@ -335,11 +333,6 @@ int agwd_gate_term_add(struct agwd *d, struct agwd_term *t, struct agwd_err *e)
 			"gate entry: %s", strerror(-r));
 	t->gate_added = true;
 	t->gmode = mode;
-	if (mode == AGW_MODE_FILTER &&
-	    (r = gate_apply(d, t, mode, &rule, nrule, e))) {
-		agwd_gate_term_del(d, t);
-		return r;
-	}
 	return 0;
 }
 
@@ -361,22 +354,26 @@ int agwd_gate_term_update(struct agwd *d, struct agwd_term *t,
 
 void agwd_gate_term_del(struct agwd *d, struct agwd_term *t)
 {
+	struct agw_term_counters c;
+
 	if (!t->gate_added)
 		return;
-	agwd_metric_term_gone(d, t);
-	agw_gate_term_del(d->gate, &t->local_addr, t->port);
+	if (!agw_gate_term_del_counters(d->gate, &t->local_addr, t->port, &c))
+		agwd_metric_term_gone(d, t, &c);
 	t->gate_added = false;
 }
 
 /* SYNs the gate admitted [0] and dropped [1] for the termination. */
 void agwd_gate_term_syns(struct agwd *d, struct agwd_term *t, uint64_t syn[2])
 {
-	struct agw_gate_term_info gi;
+	struct agw_term_counters c;
 
 	syn[0] = syn[1] = 0;
+	/* the entry is agwd's (instance lock) until agwd deletes it: its
+	 * slot is the one it got */
 	if (t->gate_added &&
-	    !agw_gate_term_get(d->gate, &t->local_addr, t->port, &gi)) {
-		syn[0] = gi.counters.syn_admitted;
-		syn[1] = gi.counters.syn_dropped;
+	    !agw_gate_slot_counters(d->gate, t->gate_slot, &c)) {
+		syn[0] = c.syn_admitted;
+		syn[1] = c.syn_dropped;
 	}
 }

@@ -72,17 +72,16 @@ static int realm_index(const struct agwd *d, const struct agwd_term *t)
 	return -1;
 }
 
-void agwd_metric_term_gone(struct agwd *d, const struct agwd_term *t)
+void agwd_metric_term_gone(struct agwd *d, const struct agwd_term *t,
+			   const struct agw_term_counters *c)
 {
-	struct agw_gate_term_info gi;
 	int r = realm_index(d, t);
 
-	if (r < 0 || !t->gate_added || !d->gate ||
-	    agw_gate_term_get(d->gate, &t->local_addr, t->port, &gi))
+	if (r < 0)
 		return;
-	agwd_metrics.syn_admitted_gone[r] += gi.counters.syn_admitted;
+	agwd_metrics.syn_admitted_gone[r] += c->syn_admitted;
 	for (int k = 0; k < AGW_DROP_MAX; k++)
-		agwd_metrics.syn_dropped_gone[r][k] += gi.counters.drops[k];
+		agwd_metrics.syn_dropped_gone[r][k] += c->drops[k];
 }
 
 void agwd_metric_flow_end(const struct agw_relay_flow_stats *st)

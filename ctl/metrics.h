@@ -23,6 +23,7 @@
 #define AGWD_M_TLS_FAILS (AGW_TLS_FAIL_INTERNAL + 1) /* [0]: success */
 
 struct agwd;
+struct agw_term_counters;
 struct agwd_term;
 struct agw_strbuf;
 
@@ -49,7 +50,9 @@ void agwd_metric_command(int cmd);
 void agwd_metric_error(int code);
 uint64_t agwd_metric_now_ns(void);
 void agwd_metric_txn_done(uint64_t start_ns);
-void agwd_metric_term_gone(struct agwd *d, const struct agwd_term *t);
+/* The SYN counters c of t's gate entry, read as it goes. */
+void agwd_metric_term_gone(struct agwd *d, const struct agwd_term *t,
+			   const struct agw_term_counters *c);
 /* st NULL: the flow's stats could not be read */
 void agwd_metric_flow_end(const struct agw_relay_flow_stats *st);
 void agwd_metric_tls(enum agw_tls_failure f);

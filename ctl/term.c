@@ -184,11 +184,13 @@ static void on_connect_timeout(struct agw_timer *tm)
  * listener or, for its own 4-tuple, the connecting socket itself:
  * simultaneous open).
  */
-static int reuse_port(int fd)
+static int reuse_port(int fd, bool addr)
 {
 	int one = 1;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	/* the port pool's bind set SO_REUSEADDR on the listener already */
+	if ((addr &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
 		return -errno;
 	return 0;
@@ -214,7 +216,7 @@ static int active_open(struct agwd *d, struct agwd_term *t)
 	 * [h248] active_open_source = ephemeral: from an ephemeral port. */
 	if (d->cfg.active_open_ephemeral)
 		agw_sockaddr_set_port(&src, 0);
-	else if ((err = reuse_port(fd))) {
+	else if ((err = reuse_port(fd, true))) {
 		close(fd);
 		return err;
 	}
@@ -411,7 +413,7 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 	agw_addr_from_sockaddr(&t->local.ss, &t->local_addr, &t->port);
 	/* after the pool's bind check, so that no other socket shares the
 	 * port; before listen, so that the active open can bind it too */
-	if ((!d->cfg.active_open_ephemeral && reuse_port(t->lfd)) ||
+	if ((!d->cfg.active_open_ephemeral && reuse_port(t->lfd, false)) ||
 	    listen(t->lfd, 4)) {
 		int err = errno;
 
@@ -593,8 +595,9 @@ void agwd_term_close(struct agwd *d, struct agwd_term *t)
 	agw_timer_stop(d->loop, &t->conn_timer);
 	agw_timer_stop(d->loop, &t->hb_timer);
 	if (t->lfd >= 0) {
-		agw_evloop_del_fd(d->loop, &t->lev);
-		close(t->lfd);
+		/* the listener is agwd's alone: its close leaves epoll */
+		t->lev.fd = t->lfd;
+		agw_evloop_close_fd(d->loop, &t->lev);
 		t->lfd = -1;
 	}
 	if (t->cfd >= 0) {

@@ -259,15 +259,27 @@ int agw_evloop_mod_fd(struct agw_evloop *l, struct agw_evfd *h, uint32_t events)
 	return 0;
 }
 
+static void forget(struct agw_evloop *l, struct agw_evfd *h)
+{
+	h->registered = false;
+	for (int i = l->cur + 1; i < l->nevents; i++)
+		if (l->events[i].data.ptr == h)
+			l->events[i].data.ptr = NULL;
+}
+
 void agw_evloop_del_fd(struct agw_evloop *l, struct agw_evfd *h)
 {
 	if (!h->registered)
 		return;
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, h->fd, NULL);
-	h->registered = false;
-	for (int i = l->cur + 1; i < l->nevents; i++)
-		if (l->events[i].data.ptr == h)
-			l->events[i].data.ptr = NULL;
+	forget(l, h);
+}
+
+void agw_evloop_close_fd(struct agw_evloop *l, struct agw_evfd *h)
+{
+	if (h->registered)
+		forget(l, h);
+	close(h->fd);
 }
 
 /* ---- loop ---------------------------------------------------------------- */

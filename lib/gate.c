@@ -376,10 +376,17 @@ static void slot_free(struct agw_gate *g, uint32_t s,
 
 	if (s >= g->capacity)
 		return;
-	if (key && !bpf_map_lookup_elem(g->map_fd[GM_SLOTS], &s, &claim) &&
-	    memcmp(&claim.key, key, sizeof(*key)))
+	/* one operation: the claim goes, and comes back in the rare case
+	 * that it was another entry's */
+	if (key &&
+	    !bpf_map_lookup_and_delete_elem(g->map_fd[GM_SLOTS], &s, &claim) &&
+	    memcmp(&claim.key, key, sizeof(*key))) {
+		bpf_map_update_elem(g->map_fd[GM_SLOTS], &s, &claim,
+				    BPF_NOEXIST);
 		return;
-	bpf_map_delete_elem(g->map_fd[GM_SLOTS], &s);
+	}
+	if (!key)
+		bpf_map_delete_elem(g->map_fd[GM_SLOTS], &s);
 	slot_set(g, s, false);
 }
 
@@ -406,10 +413,20 @@ static int percpu_zero(struct agw_gate *g, int fd, uint32_t idx, size_t size)
 	return err;
 }
 
-int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
-		      uint16_t port, enum agw_gate_mode mode)
+static int allow_list_from(const struct agw_allow *rules, unsigned int n,
+			   struct agw_allow_list *al);
+
+/*
+ * The entry's first state in four map writes: the slot claim, its
+ * counters zeroed, its allow list, the entry itself. An entry in place
+ * makes the last write fail (BPF_NOEXIST): -EEXIST, the slot goes back.
+ */
+int agw_gate_term_add_rules(struct agw_gate *g, const struct agw_addr *local,
+			    uint16_t port, enum agw_gate_mode mode,
+			    const struct agw_allow *rules, unsigned int n,
+			    uint32_t *slot_out)
 {
-	struct agw_allow_list empty = {};
+	struct agw_allow_list al = {};
 	struct agw_term_key k;
 	struct agw_term t = {};
 	uint32_t slot = 0, idx;
@@ -417,9 +434,10 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 
 	if (mode >= AGW_MODE_MAX)
 		return -EINVAL;
+	err = allow_list_from(rules, n, &al);
+	if (err)
+		return err;
 	term_key(&k, local, port);
-	if (!bpf_map_lookup_elem(g->map_fd[GM_TERMS], &k, &t))
-		return -EEXIST;
 	err = slot_alloc(g, &k, &slot);
 	if (err)
 		return err;
@@ -428,11 +446,10 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 			  sizeof(struct agw_term_stats));
 	idx = 2 * slot;
 	if (!err &&
-	    bpf_map_update_elem(g->map_fd[GM_ALLOW], &idx, &empty, BPF_ANY))
+	    bpf_map_update_elem(g->map_fd[GM_ALLOW], &idx, &al, BPF_ANY))
 		err = -errno;
 	if (err)
 		goto fail;
-	memset(&t, 0, sizeof(t));
 	t.mode = mode;
 	t.slot = slot;
 	t.allow_idx = idx;
@@ -441,10 +458,18 @@ int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 		err = -errno;
 		goto fail;
 	}
+	if (slot_out)
+		*slot_out = slot;
 	return 0;
 fail:
 	slot_free(g, slot, &k);
 	return err;
+}
+
+int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
+		      uint16_t port, enum agw_gate_mode mode)
+{
+	return agw_gate_term_add_rules(g, local, port, mode, NULL, 0, NULL);
 }
 
 static int term_lookup(struct agw_gate *g, const struct agw_addr *local,
@@ -485,8 +510,11 @@ int agw_gate_term_set_mode(struct agw_gate *g, const struct agw_addr *local,
 	return 0;
 }
 
-int agw_gate_term_del(struct agw_gate *g, const struct agw_addr *local,
-		      uint16_t port)
+static int term_counters(struct agw_gate *g, uint32_t slot,
+			 struct agw_term_counters *c);
+
+int agw_gate_term_del_counters(struct agw_gate *g, const struct agw_addr *local,
+			       uint16_t port, struct agw_term_counters *c)
 {
 	struct agw_term_key k;
 	struct agw_term t;
@@ -495,7 +523,15 @@ int agw_gate_term_del(struct agw_gate *g, const struct agw_addr *local,
 	err = term_lookup_owned(g, local, port, &k, &t);
 	if (err)
 		return err;
+	if (c && term_counters(g, t.slot, c))
+		memset(c, 0, sizeof(*c));
 	return agw_gate_term_remove(g, &k, &t);
+}
+
+int agw_gate_term_del(struct agw_gate *g, const struct agw_addr *local,
+		      uint16_t port)
+{
+	return agw_gate_term_del_counters(g, local, port, NULL);
 }
 
 int agw_gate_term_remove(struct agw_gate *g, const struct agw_term_key *k,
@@ -577,28 +613,72 @@ static int allow_publish(struct agw_gate *g, struct agw_term_key *k,
 	return 0;
 }
 
+static int allow_list_from(const struct agw_allow *rules, unsigned int n,
+			   struct agw_allow_list *al)
+{
+	unsigned int i;
+	int err;
+
+	memset(al, 0, sizeof(*al));
+	if (n > AGW_ALLOW_MAX)
+		return -ENOSPC;
+	for (i = 0; i < n; i++) {
+		err = rule_from_allow(&rules[i], &al->rules[i]);
+		if (err)
+			return err;
+	}
+	al->count = n;
+	return 0;
+}
+
 int agw_gate_allow_set(struct agw_gate *g, const struct agw_addr *local,
 		       uint16_t port, const struct agw_allow *rules,
 		       unsigned int n)
 {
-	struct agw_allow_list al = {};
+	struct agw_allow_list al;
 	struct agw_term_key k;
 	struct agw_term t;
-	unsigned int i;
 	int err;
 
-	if (n > AGW_ALLOW_MAX)
-		return -ENOSPC;
-	for (i = 0; i < n; i++) {
-		err = rule_from_allow(&rules[i], &al.rules[i]);
-		if (err)
-			return err;
-	}
-	al.count = n;
-	err = term_lookup_owned(g, local, port, &k, &t);
+	err = allow_list_from(rules, n, &al);
+	if (!err)
+		err = term_lookup_owned(g, local, port, &k, &t);
 	if (err)
 		return err;
 	return allow_publish(g, &k, &t, &al);
+}
+
+int agw_gate_term_apply(struct agw_gate *g, const struct agw_addr *local,
+			uint16_t port, enum agw_gate_mode mode,
+			const struct agw_allow *rules, unsigned int n)
+{
+	struct agw_allow_list al;
+	struct agw_term_key k;
+	struct agw_term t;
+	uint32_t idx;
+	int err;
+
+	if (mode >= AGW_MODE_MAX)
+		return -EINVAL;
+	err = mode == AGW_MODE_FILTER ? allow_list_from(rules, n, &al) : 0;
+	if (!err)
+		err = term_lookup_owned(g, local, port, &k, &t);
+	if (err)
+		return err;
+	if (mode != AGW_MODE_FILTER && mode == t.mode)
+		return 0;
+	if (mode == AGW_MODE_FILTER) {
+		/* the idle copy; the entry points at it with its new mode */
+		idx = 2 * t.slot + !(t.allow_idx & 1);
+		if (bpf_map_update_elem(g->map_fd[GM_ALLOW], &idx, &al,
+					BPF_ANY))
+			return -errno;
+		t.allow_idx = idx;
+	}
+	t.mode = mode;
+	if (bpf_map_update_elem(g->map_fd[GM_TERMS], &k, &t, BPF_EXIST))
+		return -errno;
+	return 0;
 }
 
 /* One rule change: read the current list, let edit() change it, publish. */
@@ -746,6 +826,14 @@ int agw_gate_term_get(struct agw_gate *g, const struct agw_addr *local,
 	if (err)
 		return err;
 	return term_info(g, &v, &k, &t, info);
+}
+
+int agw_gate_slot_counters(struct agw_gate *g, uint32_t slot,
+			   struct agw_term_counters *c)
+{
+	if (slot >= g->capacity)
+		return -EINVAL;
+	return term_counters(g, slot, c);
 }
 
 int agw_gate_terms_walk(struct agw_gate *g,

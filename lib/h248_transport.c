@@ -26,6 +26,14 @@
 /* Datagrams read from one MGC's connected socket per wakeup. */
 #define MGC_BURST 256
 #define UDP_MAX 65536
+/* Receive buffer of an MGC's socket: a burst of a few thousand requests
+ * (an MGC starting hundreds of calls at once) must not overflow the
+ * default (net.core.rmem_default, about 200 small datagrams). */
+#define MGC_RCVBUF (4 << 20)
+/* Replies queued while a burst is delivered, sent with one sendmmsg per
+ * socket when the burst is done (or when the queue is full). */
+#define TX_BATCH UDP_BURST
+#define TX_BYTES (256u << 10)
 #define TXQ_MAX (4u << 20)
 /* A blackholed MGC would otherwise hold connect() for minutes of SYN
  * retries before the next MGC of the list gets its turn. */
@@ -69,6 +77,18 @@ struct agw_h248_transport {
 	struct iovec iov[UDP_BURST];
 	struct sockaddr_storage mm_src[UDP_BURST];
 	uint8_t *udp_bufs; /* UDP_BURST buffers of UDP_MAX bytes */
+
+	/* UDP output of the burst being delivered (batching): datagram i
+	 * goes out on tx_fd[i] (to tx_peer[i] on the shared socket) */
+	bool batching;
+	unsigned int ntx;
+	size_t tx_used;
+	int tx_fd[TX_BATCH];
+	struct agw_sockaddr tx_peer[TX_BATCH];
+	struct mmsghdr tx_mm[TX_BATCH];
+	struct iovec tx_iov[TX_BATCH];
+	uint8_t *tx_bytes; /* TX_BYTES */
+	struct agw_ratelimit tx_rl;
 };
 
 const char *agw_h248_proto_name(enum agw_h248_proto p)
@@ -130,6 +150,79 @@ static void udp_recv_error(struct agw_h248_transport *t, int err)
 				    "h248 udp recv: %s", strerror(err));
 }
 
+static void tx_error(struct agw_h248_transport *t, size_t len, int err)
+{
+	agw_log_ratelimited(&t->tx_rl, AGW_LOG_WARNING,
+			    "h248: send %zu bytes over udp: %s", len,
+			    strerror(err));
+}
+
+/* Datagrams [i, j) of the queue on one socket: sendmmsg until all went
+ * out or one fails (logged, skipped), as send() one by one would. */
+static void tx_send_run(struct agw_h248_transport *t, unsigned int i,
+			unsigned int j)
+{
+	bool refused_again = false;
+
+	while (i < j) {
+		int n = sendmmsg(t->tx_fd[i], &t->tx_mm[i], j - i, 0);
+
+		if (n > 0) {
+			t->st.tx_msgs += n;
+			i += n;
+			continue;
+		}
+		/* an ICMP error from an earlier datagram: once more */
+		if (n < 0 && errno == ECONNREFUSED && !refused_again) {
+			refused_again = true;
+			continue;
+		}
+		tx_error(t, t->tx_iov[i].iov_len, n < 0 ? errno : EIO);
+		refused_again = false;
+		i++;
+	}
+}
+
+static void tx_flush(struct agw_h248_transport *t)
+{
+	unsigned int i = 0, j;
+
+	while (i < t->ntx) {
+		for (j = i + 1; j < t->ntx && t->tx_fd[j] == t->tx_fd[i]; j++)
+			;
+		tx_send_run(t, i, j);
+		i = j;
+	}
+	t->ntx = 0;
+	t->tx_used = 0;
+}
+
+/* Queue one datagram of the burst; false: send it now instead. */
+static bool tx_queue(struct agw_h248_transport *t, int fd,
+		     const struct agw_sockaddr *peer, const void *msg,
+		     size_t len)
+{
+	unsigned int i;
+
+	if (!t->batching || len > TX_BYTES)
+		return false;
+	if (t->ntx == TX_BATCH || t->tx_used + len > TX_BYTES)
+		tx_flush(t);
+	i = t->ntx++;
+	memcpy(t->tx_bytes + t->tx_used, msg, len);
+	t->tx_iov[i] = (struct iovec){ t->tx_bytes + t->tx_used, len };
+	t->tx_used += len;
+	t->tx_fd[i] = fd;
+	t->tx_mm[i].msg_hdr =
+		(struct msghdr){ .msg_iov = &t->tx_iov[i], .msg_iovlen = 1 };
+	if (peer) {
+		t->tx_peer[i] = *peer;
+		t->tx_mm[i].msg_hdr.msg_name = &t->tx_peer[i].sa;
+		t->tx_mm[i].msg_hdr.msg_namelen = peer->len;
+	}
+	return true;
+}
+
 /* Read up to budget datagrams from fd with recvmmsg; returns how many. */
 static int udp_read(struct agw_h248_transport *t, int fd, int budget)
 {
@@ -156,6 +249,7 @@ static int udp_read(struct agw_h248_transport *t, int fd, int budget)
 				udp_recv_error(t, errno);
 			break;
 		}
+		t->batching = !!t->tx_bytes;
 		for (int i = 0; i < n; i++) {
 			struct agw_sockaddr peer;
 
@@ -166,6 +260,8 @@ static int udp_read(struct agw_h248_transport *t, int fd, int budget)
 			deliver_udp(t, &peer, t->iov[i].iov_base,
 				    t->mm[i].msg_len);
 		}
+		t->batching = false;
+		tx_flush(t);
 		done += n;
 		if (n < want)
 			break;
@@ -219,7 +315,7 @@ static int mgc_open(struct agw_h248_transport *t, unsigned int i)
 {
 	const struct agw_sockaddr *m = &t->mgc[i];
 	char a[AGW_ADDRSTRLEN], b[AGW_ADDRSTRLEN];
-	int fd = -1, err;
+	int fd = -1, err, rcvbuf = MGC_RCVBUF;
 
 	if (m->sa.sa_family != t->st.udp_local.sa.sa_family) {
 		agw_info(
@@ -231,6 +327,9 @@ static int mgc_open(struct agw_h248_transport *t, unsigned int i)
 	err = udp_socket(t, &fd);
 	if (err)
 		return err;
+	/* past net.core.rmem_max with CAP_NET_ADMIN; else up to it */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (connect(fd, &m->sa, m->len)) {
 		err = -errno;
 		close(fd);
@@ -252,7 +351,8 @@ static int udp_open(struct agw_h248_transport *t)
 	socklen_t sl = sizeof(t->st.udp_local.ss);
 
 	t->udp_bufs = malloc((size_t)UDP_BURST * UDP_MAX);
-	if (!t->udp_bufs)
+	t->tx_bytes = malloc(TX_BYTES);
+	if (!t->udp_bufs || !t->tx_bytes)
 		return -ENOMEM;
 	fd = socket(t->local.sa.sa_family,
 		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -510,10 +610,14 @@ int agw_h248_send(struct agw_h248_transport *t, enum agw_h248_proto proto,
 
 	if (proto == AGW_H248_UDP) {
 		int i = mgc_index(t, peer);
+		bool own = i >= 0 && t->mgc_fd[i] >= 0; /* its socket */
 
 		if (t->udp_fd < 0)
 			return -ENOTCONN;
-		if (i >= 0 && t->mgc_fd[i] >= 0) {
+		if (tx_queue(t, own ? t->mgc_fd[i] : t->udp_fd,
+			     own ? NULL : peer, msg, len))
+			return 0; /* counted and errors logged when sent */
+		if (own) {
 			n = send(t->mgc_fd[i], msg, len, 0);
 			/* an ICMP error from an earlier datagram */
 			if (n < 0 && errno == ECONNREFUSED)
@@ -609,6 +713,7 @@ int agw_h248_transport_new(struct agw_evloop *loop,
 		t->mgc_fd[i] = -1;
 	t->drop_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(5000, 10);
 	t->tcp_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(60000, 10);
+	t->tx_rl = (struct agw_ratelimit)AGW_RATELIMIT_INIT(5000, 10);
 	agw_timer_init(&t->retry_timer, on_retry, t);
 	agw_timer_init(&t->frame_timer, on_frame_timeout, t);
 	t->tpkt_timeout_ms = cfg->tpkt_timeout_ms ? cfg->tpkt_timeout_ms :
@@ -653,6 +758,7 @@ void agw_h248_transport_free(struct agw_h248_transport *t)
 		close(t->udp_fd);
 	}
 	free(t->udp_bufs);
+	free(t->tx_bytes);
 	free(t->rx);
 	free(t->txq);
 	free(t);

@@ -4,6 +4,8 @@
  * The sink is process-wide by nature; see include/agw/log.h.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +21,27 @@ static struct {
 	int level;
 	char *capture; /* agw_log_capture_errors() */
 	size_t capture_len;
-} sink = { "agw", AGW_LOG_STDERR, AGW_LOG_INFO, NULL, 0 };
+	pid_t pid; /* for the stderr line; 0: read it (again: after a fork) */
+	bool atfork;
+} sink = { "agw", AGW_LOG_STDERR, AGW_LOG_INFO, NULL, 0, 0, false };
+
+static void pid_forget(void)
+{
+	sink.pid = 0;
+}
+
+/* getpid() is a system call: once per process, not once per line. */
+static pid_t log_pid(void)
+{
+	if (!sink.pid) {
+		if (!sink.atfork)
+			sink.atfork = !pthread_atfork(NULL, NULL, pid_forget);
+		sink.pid = sink.atfork ? getpid() : 0;
+		if (!sink.atfork)
+			return getpid();
+	}
+	return sink.pid;
+}
 
 static const struct {
 	const char *name;
@@ -127,7 +149,7 @@ static void vlog(int level, const char *fmt, va_list ap)
 			"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ %s[%d] %s: %s\n",
 			tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 			tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000,
-			sink.ident, (int)getpid(), agw_log_level_name(level),
+			sink.ident, (int)log_pid(), agw_log_level_name(level),
 			msg);
 	}
 	errno = saved;

@@ -47,6 +47,12 @@ int agw_evloop_mod_fd(struct agw_evloop *loop, struct agw_evfd *h,
 		      uint32_t events);
 /* Safe from any callback: pending events for h in this round are dropped. */
 void agw_evloop_del_fd(struct agw_evloop *loop, struct agw_evfd *h);
+/*
+ * agw_evloop_del_fd and close(h->fd) in one system call: the close takes
+ * the fd out of the epoll set. Only for an fd that is the file's only
+ * reference (no dup, no fork child holding it).
+ */
+void agw_evloop_close_fd(struct agw_evloop *loop, struct agw_evfd *h);
 
 void agw_timer_init(struct agw_timer *t, agw_timer_cb cb, void *arg);
 /* (Re)arm t to fire delay_ms from now. */

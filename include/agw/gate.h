@@ -220,8 +220,31 @@ int agw_gate_config_set(struct agw_gate *g, const struct agw_gate_cfg *cfg);
 
 int agw_gate_term_add(struct agw_gate *g, const struct agw_addr *local,
 		      uint16_t port, enum agw_gate_mode mode);
+/* agw_gate_term_add with its allow list (n rules) written at once; the
+ * entry's counter slot in *slot (if not NULL). */
+int agw_gate_term_add_rules(struct agw_gate *g, const struct agw_addr *local,
+			    uint16_t port, enum agw_gate_mode mode,
+			    const struct agw_allow *rules, unsigned int n,
+			    uint32_t *slot);
 int agw_gate_term_set_mode(struct agw_gate *g, const struct agw_addr *local,
 			   uint16_t port, enum agw_gate_mode mode);
+/*
+ * Mode and, for AGW_MODE_FILTER, the allow list (n rules) in one change:
+ * the list goes to the idle copy and the entry switches to it and the
+ * mode with one write. Other modes keep the list. On failure the entry
+ * is as it was.
+ */
+int agw_gate_term_apply(struct agw_gate *g, const struct agw_addr *local,
+			uint16_t port, enum agw_gate_mode mode,
+			const struct agw_allow *rules, unsigned int n);
+/* agw_gate_term_del that reads the entry's counters (c, if not NULL)
+ * on the way. */
+int agw_gate_term_del_counters(struct agw_gate *g, const struct agw_addr *local,
+			       uint16_t port, struct agw_term_counters *c);
+/* The counters of the entry that has counter slot slot (one read: for
+ * the entry's owner, who knows its slot from agw_gate_term_add_rules). */
+int agw_gate_slot_counters(struct agw_gate *g, uint32_t slot,
+			   struct agw_term_counters *c);
 int agw_gate_term_del(struct agw_gate *g, const struct agw_addr *local,
 		      uint16_t port);
 int agw_gate_term_get(struct agw_gate *g, const struct agw_addr *local,

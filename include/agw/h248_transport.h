@@ -70,7 +70,10 @@ int agw_h248_transport_new(struct agw_evloop *loop,
 void agw_h248_transport_free(struct agw_h248_transport *t);
 
 /*
- * Send one message. UDP: to peer. TCP: on the MGC connection (peer is
+ * Send one message. UDP: to peer; sent from an on_message callback of a
+ * datagram, it is queued and the replies of the burst of datagrams read
+ * in one recvmmsg go out together with sendmmsg when the callbacks are
+ * done (0 is returned; a failure is logged then). TCP: on the MGC connection (peer is
  * ignored); -ENOTCONN while it is down. Output that the socket does not
  * take at once is queued in order.
  */

@@ -52,7 +52,13 @@ void agw_log(int level, const char *fmt, ...)
 #define agw_err(...) agw_log(AGW_LOG_ERR, __VA_ARGS__)
 #define agw_warn(...) agw_log(AGW_LOG_WARNING, __VA_ARGS__)
 #define agw_notice(...) agw_log(AGW_LOG_NOTICE, __VA_ARGS__)
-#define agw_info(...) agw_log(AGW_LOG_INFO, __VA_ARGS__)
+/* Below warning, nothing is formatted (nor are the arguments evaluated)
+ * when the level filters the message out. */
+#define agw_info(...)                                       \
+	do {                                                \
+		if (agw_log_enabled(AGW_LOG_INFO))          \
+			agw_log(AGW_LOG_INFO, __VA_ARGS__); \
+	} while (0)
 #define agw_dbg(...)                                         \
 	do {                                                 \
 		if (agw_log_enabled(AGW_LOG_DEBUG))          \

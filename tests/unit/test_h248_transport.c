@@ -2,7 +2,7 @@
 /*
  * H.248 transport over real loopback sockets: UDP allow-list, TCP with
  * TPKT framing from a real peer, loss, reconnect with backoff, reset on
- * garbage.
+ * garbage, replies of a UDP burst sent together.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -513,6 +513,82 @@ START_TEST(tcp_connect_timeout_moves_on)
 }
 END_TEST
 
+/*
+ * Replies sent from the callbacks of one burst of datagrams wait until
+ * the burst is delivered and then all go out (one sendmmsg), in order,
+ * each its own datagram, counted once.
+ */
+struct echo {
+	struct agw_h248_transport *t;
+	int mgc_fd, n, early;
+};
+
+static void on_echo(void *arg, enum agw_h248_proto proto,
+		    const struct agw_sockaddr *peer, const uint8_t *m, size_t l)
+{
+	struct echo *e = arg;
+	struct pollfd p = { .fd = e->mgc_fd, .events = POLLIN };
+	char out[64];
+	int n;
+
+	/* nothing of this burst has gone out while it is delivered */
+	if (poll(&p, 1, 0) != 0)
+		e->early++;
+	n = snprintf(out, sizeof(out), "re %.*s", (int)l, (const char *)m);
+	ck_assert_int_eq(agw_h248_send(e->t, proto, peer, out, n), 0);
+	e->n++;
+}
+
+START_TEST(udp_burst_replies_batched)
+{
+	static const struct agw_h248_transport_cbs ecbs = { on_echo, NULL };
+	struct agw_h248_transport_cfg cfg = { .udp = true };
+	struct agw_h248_transport_stats st;
+	struct agw_evloop *l;
+	struct agw_sockaddr mgc;
+	struct echo e = { 0 };
+	char buf[64], want[64];
+	int i;
+
+	e.mgc_fd = udp_sock("127.0.0.1");
+	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1:0", 0, &cfg.local), 0);
+	sock_addr(e.mgc_fd, &mgc);
+	cfg.mgc = &mgc;
+	cfg.nmgc = 1;
+	ck_assert_int_eq(agw_evloop_new(&l), 0);
+	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &ecbs, &e, &e.t), 0);
+	agw_h248_transport_get_stats(e.t, &st);
+	for (i = 0; i < 10; i++) {
+		int n = snprintf(buf, sizeof(buf), "MEGACO/1 T=%d", i);
+
+		ck_assert_int_eq(sendto(e.mgc_fd, buf, n, 0, &st.udp_local.sa,
+					st.udp_local.len),
+				 n);
+	}
+	spin_until(l, &e.n, 10);
+	ck_assert_int_eq(e.early, 0);
+	for (i = 0; i < 10; i++) {
+		ssize_t n = recv(e.mgc_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+		ck_assert_int_gt(n, 0);
+		buf[n] = 0;
+		snprintf(want, sizeof(want), "re MEGACO/1 T=%d", i);
+		ck_assert_str_eq(buf, want);
+	}
+	assert_nothing(e.mgc_fd);
+	agw_h248_transport_get_stats(e.t, &st);
+	ck_assert_uint_eq(st.rx_msgs, 10);
+	ck_assert_uint_eq(st.tx_msgs, 10);
+	/* outside a burst a send goes at once */
+	ck_assert_int_eq(agw_h248_send(e.t, AGW_H248_UDP, &mgc, "now", 3), 0);
+	ck_assert_int_eq(recv(e.mgc_fd, buf, sizeof(buf), MSG_DONTWAIT), 3);
+
+	agw_h248_transport_free(e.t);
+	agw_evloop_free(l);
+	close(e.mgc_fd);
+}
+END_TEST
+
 START_TEST(udp_over_ipv6)
 {
 	struct agw_evloop *l;
@@ -562,6 +638,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, udp_allowed_and_dropped);
 	tcase_add_test(tc, udp_mgc_not_starved_by_junk);
+	tcase_add_test(tc, udp_burst_replies_batched);
 	tcase_add_test(tc, tcp_framing_loss_reconnect_reset);
 	tcase_add_test(tc, tcp_rotates_through_mgc_list);
 	tcase_add_test(tc, tcp_send_queue_keeps_order);
