@@ -24,39 +24,11 @@
 #include "metrics.h"
 #include "tls.h"
 
-/* One line for the log: control characters escaped, length capped. */
-static void escape(const uint8_t *m, size_t len, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 5 < outlen; i++) {
-		if (m[i] == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else if (m[i] == '\r') {
-			out[o++] = '\\';
-			out[o++] = 'r';
-		} else if (m[i] < 0x20 || m[i] >= 0x7f) {
-			o += snprintf(out + o, outlen - o, "\\x%02x", m[i]);
-		} else {
-			out[o++] = m[i];
-		}
-	}
-	out[o] = 0;
-}
-
 static void on_h248(void *arg, enum agw_h248_proto proto,
 		    const struct agw_sockaddr *peer, const uint8_t *msg,
 		    size_t len)
 {
-	char a[AGW_ADDRSTRLEN], text[768];
-
-	if (agw_log_enabled(AGW_LOG_DEBUG)) {
-		escape(msg, len, text, sizeof(text));
-		agw_dbg("h248 rx %s from %s, %zu bytes: %s",
-			agw_h248_proto_name(proto),
-			agw_sockaddr_str(peer, true, a, sizeof(a)), len, text);
-	}
+	agwd_h248_dump("rx", proto, peer, msg, len);
 	agwd_txn_receive(arg, proto, peer, msg, len);
 }
 
