@@ -171,7 +171,7 @@ static int apply_mgc(struct agwd *d, const struct agw_config *n)
 {
 	struct agw_strbuf was = { 0 }, now = { 0 };
 	struct agw_sockaddr gone = d->mgc_addr;
-	char a[AGW_ADDRSTRLEN];
+	char a[AGW_ADDRSTRLEN], b[AGW_ADDRSTRLEN];
 	int cur = -ENOENT, err;
 
 	err = agw_h248_transport_set_mgc(d->h248, n->mgc, n->nmgc, NULL);
@@ -196,8 +196,9 @@ static int apply_mgc(struct agwd *d, const struct agw_config *n)
 	err = agwd_gate_h248_guard(d);
 	if (!err)
 		agw_notice(
-			"SIGHUP: h248.mgc: gate H.248 guard on port %u: %u MGCs",
-			agw_sockaddr_port(&d->cfg.local), d->cfg.nmgc);
+			"SIGHUP: h248.mgc: gate H.248 guard on port %u: %u MGC%s",
+			agw_sockaddr_port(&d->cfg.local), d->cfg.nmgc,
+			d->cfg.nmgc == 1 ? "" : "s");
 	agw_sockaddr_str(&gone, true, a, sizeof(a));
 	if (agw_timer_armed(&d->handoff_timer)) {
 		/* it names its MGC by an index of the old list */
@@ -213,7 +214,7 @@ static int apply_mgc(struct agwd *d, const struct agw_config *n)
 		agw_notice(
 			"SIGHUP: h248.mgc: %s (%s) left the list: registering with %s",
 			a, agwd_reg_state_name(d->reg),
-			agw_sockaddr_str(&n->mgc[0], true, a, sizeof(a)));
+			agw_sockaddr_str(&n->mgc[0], true, b, sizeof(b)));
 		agwd_reg_mgc_removed(d, &gone);
 	}
 	agw_strbuf_free(&was);
