@@ -157,6 +157,29 @@ static int add_admin_signals(struct agwd *d)
 
 /* ---- start and stop -------------------------------------------------- */
 
+/*
+ * [agwd] control_socket_group and control_socket_mode on the socket just
+ * bound: a peer the mode lets in that is neither root nor agwd's uid gets
+ * level read (include/agw/ctlsock.h).
+ */
+static int ctlsock_access(struct agwd *d)
+{
+	const char *path = d->cfg.control_socket;
+
+	if (d->cfg.control_socket_group[0] &&
+	    chown(path, (uid_t)-1, d->cfg.control_socket_gid)) {
+		agw_err("control socket %s: group %s: %s", path,
+			d->cfg.control_socket_group, strerror(errno));
+		return -errno;
+	}
+	if (chmod(path, d->cfg.control_socket_mode)) {
+		agw_err("control socket %s: mode %04o: %s", path,
+			d->cfg.control_socket_mode, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int start(struct agwd *d)
 {
 	struct agw_h248_transport_cfg tc = {
@@ -242,6 +265,9 @@ static int start(struct agwd *d)
 	else if (err)
 		agw_err("control socket %s: %s", d->cfg.control_socket,
 			strerror(-err));
+	if (err)
+		return err;
+	err = ctlsock_access(d);
 	if (err)
 		return err;
 	agw_ctlsock_set_read_cmds(d->ctl, agwd_ctl_read_cmds);
