@@ -413,6 +413,7 @@ int main(int argc, char **argv)
 	if (!d.opt.foreground && d.cfg.log_target == AGW_LOG_STDERR)
 		d.cfg.log_target = AGW_LOG_SYSLOG; /* stderr goes away */
 	agw_log_open("agwd", d.cfg.log_target, d.cfg.log_level);
+	agw_log_route_libbpf();
 	signal(SIGPIPE, SIG_IGN);
 	d.reserve_fd = -1;
 	if (lock_instance(&d))

@@ -220,7 +220,15 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 		agw_txn_cache_drop(d->cache, txn);
 		return;
 	}
-	d->txn_cbs->execute(d, t, rt);
+	{
+		char a[AGW_ADDRSTRLEN];
+
+		agw_log_field_set(AGW_LOG_F_PEER, "%s",
+				  agw_sockaddr_str(peer, true, a, sizeof(a)));
+		agw_log_field_set(AGW_LOG_F_TRANSACTION, "%u", t->id);
+		d->txn_cbs->execute(d, t, rt);
+		agw_log_fields_clear();
+	}
 	if (!rt->actions && !rt->error)
 		h248_build_error(&d->arena, &rt->error, H248_E_INTERNAL,
 				 "internal error: empty reply");
