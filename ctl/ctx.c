@@ -723,6 +723,27 @@ error:
 	return -1;
 }
 
+/* AGW_CONTEXT of the messages logged while act runs (include/agw/log.h). */
+static void log_context(const struct h248_action *act)
+{
+	switch (act->ctx_kind) {
+	case H248_CTX_ID:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, "%u", act->ctx_id);
+		return;
+	case H248_CTX_CHOOSE:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, "$");
+		return;
+	case H248_CTX_NULL:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, "-");
+		return;
+	case H248_CTX_ALL:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, "*");
+		return;
+	default:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, NULL);
+	}
+}
+
 void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 		      struct h248_transaction *rt)
 {
@@ -734,14 +755,7 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 		if (!x.ra)
 			return;
 		agw_log_field_set(AGW_LOG_F_TERMINATION, NULL);
-		agw_log_field_set(AGW_LOG_F_CONTEXT, "%s",
-				  act->ctx_kind == H248_CTX_CHOOSE ? "$" :
-				  act->ctx_kind == H248_CTX_NULL   ? "-" :
-				  act->ctx_kind == H248_CTX_ALL    ? "*" :
-								     "");
-		if (act->ctx_kind == H248_CTX_ID)
-			agw_log_field_set(AGW_LOG_F_CONTEXT, "%u",
-					  act->ctx_id);
+		log_context(act);
 		switch (act->ctx_kind) {
 		case H248_CTX_ID:
 			x.reply_ctx = act->ctx_id;

@@ -289,9 +289,11 @@ void agwd_reg_mgc_removed(struct agwd *d, const struct agw_sockaddr *gone)
 	}
 	d->kept_state = d->tab.nctx > 0;
 	agw_metric_inc(&agwd_metrics.mgc_switches);
-	reg_switch(d, 0,
-		   d->kept_state ? "the MGC of the association left [h248] mgc: Disconnected/900, contexts kept" :
-				   "the MGC of the association left [h248] mgc: Restart/901");
+	reg_switch(
+		d, 0,
+		d->kept_state ?
+			"the MGC of the association left [h248] mgc: Disconnected/900, contexts kept" :
+			"the MGC of the association left [h248] mgc: Restart/901");
 }
 
 /* The kw parameter of the reply's ServiceChange Services, if any. */

@@ -687,8 +687,8 @@ void agw_h248_transport_use_mgc(struct agw_h248_transport *t,
 }
 
 int agw_h248_transport_set_mgc(struct agw_h248_transport *t,
-			       const struct agw_sockaddr *mgc, unsigned int nmgc,
-			       int *cur)
+			       const struct agw_sockaddr *mgc,
+			       unsigned int nmgc, int *cur)
 {
 	struct agw_sockaddr old[MAX_MGC];
 	int fd[MAX_MGC], old_fd[MAX_MGC], err = 0, j;

@@ -155,8 +155,7 @@ static bool journal_send(int level, const char *msg)
 
 	snprintf(m, sizeof(m), "MESSAGE=%s", msg);
 	snprintf(head[0], sizeof(head[0]), "PRIORITY=%d", level);
-	snprintf(head[1], sizeof(head[1]), "SYSLOG_IDENTIFIER=%s",
-		 sink.ident);
+	snprintf(head[1], sizeof(head[1]), "SYSLOG_IDENTIFIER=%s", sink.ident);
 	iov[n++] = (struct iovec){ m, strlen(m) };
 	iov[n++] = (struct iovec){ head[0], strlen(head[0]) };
 	iov[n++] = (struct iovec){ head[1], strlen(head[1]) };
@@ -218,7 +217,8 @@ static void vlog(int level, const char *fmt, va_list ap)
 		snprintf(sink.capture, sink.capture_len, "%s", msg);
 	if (sink.target == AGW_LOG_SYSLOG) {
 		syslog(level, "%s", msg);
-	} else if (sink.target == AGW_LOG_JOURNALD && journal_send(level, msg)) {
+	} else if (sink.target == AGW_LOG_JOURNALD &&
+		   journal_send(level, msg)) {
 		/* sent; else (no journal socket) the line goes to stderr */
 	} else {
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -95,8 +95,8 @@ void agw_h248_transport_use_mgc(struct agw_h248_transport *t,
  * moves its connection there with agw_h248_transport_use_mgc().
  */
 int agw_h248_transport_set_mgc(struct agw_h248_transport *t,
-			       const struct agw_sockaddr *mgc, unsigned int nmgc,
-			       int *cur);
+			       const struct agw_sockaddr *mgc,
+			       unsigned int nmgc, int *cur);
 void agw_h248_transport_get_stats(const struct agw_h248_transport *t,
 				  struct agw_h248_transport_stats *st);
 const char *agw_h248_proto_name(enum agw_h248_proto p);
