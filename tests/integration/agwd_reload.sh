@@ -16,7 +16,8 @@
 # gate's H.248 guard map lists it, its datagrams are answered where they
 # were dropped before); the MGC agwd is registered with taken out of the
 # list: agwd registers with the other (Restart/901), whose audit it
-# answers, and the removed one's datagrams are dropped.
+# answers, and the removed one's datagrams are dropped; over TCP agwd
+# connects to the other MGC and registers there.
 set -euo pipefail
 . "$AGW_SRC/tests/integration/lib/common.sh"
 require_root
@@ -249,10 +250,12 @@ mgc_conf 127.0.0.1:2946
 hup "applied h248.mgc"
 grep -q 'SIGHUP: h248.mgc: 127.0.0.1:2945 (registered) left the list: registering with 127.0.0.1:2946' "$TMP/agwd.log" ||
 	die "the removed MGC of the association is not logged"
-mgc_wait second || die "the second MGC's scenario failed (registration Restart/901, audit)"
+wait_sync_as second registered
 [ "$(actl -j status | jq -c '[.registration, .mgc]')" = '["registered",["127.0.0.1:2946"]]' ] ||
 	die "status after removing: $(actl -j status | jq -c '[.registration, .mgc]')"
 [ "$(guard)" = "127.0.0.1:2946" ] || die "guard after removing: $(guard)"
+go_as second registered
+mgc_wait second || die "the second MGC's scenario failed (registration Restart/901, audit)"
 go_as first registered
 mgc_wait first || die "the first MGC's scenario failed"
 g0=$(guard_dropped)
@@ -266,6 +269,34 @@ out=$(probe 2945)
 [ "$out" = none ] || die "a datagram from the removed MGC answered without the guard: $out"
 wait_for 5 '[ "$(dropped)" -gt "$d0" ]' || die "a datagram from the removed MGC not dropped in user space"
 echo "ok: SIGHUP removed the registered MGC: agwd registered with 127.0.0.1:2946 (Restart/901) and answers it; 127.0.0.1:2945 is out of the guard map and agwd's allow-list, its datagrams dropped by both"
+
+kill "$PID"
+wait "$PID" || die "agwd exited $?"
+
+# over TCP: the connection to the removed MGC closes, agwd connects to the
+# new first MGC and registers there
+mgc_conf 127.0.0.1:2945
+sed -i 's/^port = 2944$/port = 2944\ntransport = tcp/' "$TMP/agwd.conf"
+lab_run_mgc_as first "$NS" tcp 2945 "$SCN/reload_first.scn" 200 --register script
+lab_run_mgc_as second "$NS" tcp 2946 "$SCN/reload_second.scn" 200 --register script --mid-addr 127.0.0.2
+for m in first second; do
+	wait_for 30 "grep -q '\"cmd\":\"listen\"' '$TMP/mgc-$m.out'" || die "tcp: MGC $m did not start"
+done
+nsenter --net=/run/netns/"$NS" "$BUILD/agwd" -f -c "$TMP/agwd.conf" >"$TMP/agwd.log" 2>&1 &
+PID=$!
+T_PIDS+=($PID)
+wait_sync_as first registered
+mgc_conf 127.0.0.1:2946
+sed -i 's/^port = 2944$/port = 2944\ntransport = tcp/' "$TMP/agwd.conf"
+hup "applied h248.mgc"
+wait_sync_as second registered
+[ "$(actl -j status | jq -c '[.registration, .transport.tcp_peer]')" = '["registered","127.0.0.1:2946"]' ] ||
+	die "tcp: status after removing: $(actl -j status | jq -c '[.registration, .transport]')"
+go_as second registered
+mgc_wait second || die "tcp: the second MGC's scenario failed (registration Restart/901, audit)"
+go_as first registered
+mgc_wait first || die "tcp: the first MGC's scenario failed"
+echo "ok: over TCP, SIGHUP removed the registered MGC: agwd connected to 127.0.0.1:2946 and registered there (Restart/901)"
 
 kill "$PID"
 wait "$PID" || die "agwd exited $?"
