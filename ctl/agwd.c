@@ -24,39 +24,11 @@
 #include "metrics.h"
 #include "tls.h"
 
-/* One line for the log: control characters escaped, length capped. */
-static void escape(const uint8_t *m, size_t len, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 5 < outlen; i++) {
-		if (m[i] == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else if (m[i] == '\r') {
-			out[o++] = '\\';
-			out[o++] = 'r';
-		} else if (m[i] < 0x20 || m[i] >= 0x7f) {
-			o += snprintf(out + o, outlen - o, "\\x%02x", m[i]);
-		} else {
-			out[o++] = m[i];
-		}
-	}
-	out[o] = 0;
-}
-
 static void on_h248(void *arg, enum agw_h248_proto proto,
 		    const struct agw_sockaddr *peer, const uint8_t *msg,
 		    size_t len)
 {
-	char a[AGW_ADDRSTRLEN], text[768];
-
-	if (agw_log_enabled(AGW_LOG_DEBUG)) {
-		escape(msg, len, text, sizeof(text));
-		agw_dbg("h248 rx %s from %s, %zu bytes: %s",
-			agw_h248_proto_name(proto),
-			agw_sockaddr_str(peer, true, a, sizeof(a)), len, text);
-	}
+	agwd_h248_dump("rx", proto, peer, msg, len);
 	agwd_txn_receive(arg, proto, peer, msg, len);
 }
 
@@ -185,6 +157,29 @@ static int add_admin_signals(struct agwd *d)
 
 /* ---- start and stop -------------------------------------------------- */
 
+/*
+ * [agwd] control_socket_group and control_socket_mode on the socket just
+ * bound: a peer the mode lets in that is neither root nor agwd's uid gets
+ * level read (include/agw/ctlsock.h).
+ */
+static int ctlsock_access(struct agwd *d)
+{
+	const char *path = d->cfg.control_socket;
+
+	if (d->cfg.control_socket_group[0] &&
+	    chown(path, (uid_t)-1, d->cfg.control_socket_gid)) {
+		agw_err("control socket %s: group %s: %s", path,
+			d->cfg.control_socket_group, strerror(errno));
+		return -errno;
+	}
+	if (chmod(path, d->cfg.control_socket_mode)) {
+		agw_err("control socket %s: mode %04o: %s", path,
+			d->cfg.control_socket_mode, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int start(struct agwd *d)
 {
 	struct agw_h248_transport_cfg tc = {
@@ -270,6 +265,9 @@ static int start(struct agwd *d)
 	else if (err)
 		agw_err("control socket %s: %s", d->cfg.control_socket,
 			strerror(-err));
+	if (err)
+		return err;
+	err = ctlsock_access(d);
 	if (err)
 		return err;
 	agw_ctlsock_set_read_cmds(d->ctl, agwd_ctl_read_cmds);
@@ -415,6 +413,7 @@ int main(int argc, char **argv)
 	if (!d.opt.foreground && d.cfg.log_target == AGW_LOG_STDERR)
 		d.cfg.log_target = AGW_LOG_SYSLOG; /* stderr goes away */
 	agw_log_open("agwd", d.cfg.log_target, d.cfg.log_level);
+	agw_log_route_libbpf();
 	signal(SIGPIPE, SIG_IGN);
 	d.reserve_fd = -1;
 	if (lock_instance(&d))

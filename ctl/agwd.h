@@ -219,6 +219,12 @@ int agwd_txn_request(struct agwd *d, struct h248_message *m, uint32_t tid,
 struct h248_transaction *
 agwd_txn_new_request(struct agwd *d, struct h248_message **m, uint32_t *tid);
 
+/* At log level debug: one line "h248 rx|tx PROTO from|to PEER, N bytes:
+ * MESSAGE" with control characters escaped and the text capped. */
+void agwd_h248_dump(const char *dir, enum agw_h248_proto proto,
+		    const struct agw_sockaddr *peer, const void *msg,
+		    size_t len);
+
 /* Reset the arena unless a received message is being processed. */
 void agwd_txn_prepare(struct agwd *d);
 
@@ -232,6 +238,9 @@ void agwd_reg_done(struct agwd *d, enum agwd_out_kind kind, uint32_t tid,
 void agwd_begin_shutdown(struct agwd *d);
 /* Register with cfg.mgc[idx] (redirect, HandOff) with method. */
 void agwd_reg_switch(struct agwd *d, unsigned int idx);
+/* SIGHUP removed gone, the MGC of the association, from cfg.mgc: register
+ * with cfg.mgc[0] (ctl/reg.c says with which method). */
+void agwd_reg_mgc_removed(struct agwd *d, const struct agw_sockaddr *gone);
 /* Index in cfg.mgc of an MGC named by an MID ("[a]:p"), or -ENOENT. */
 int agwd_reg_find_mgc(const struct agwd *d, struct h248_str mid);
 /* Graceful (agwd's stop or the MGC's on ROOT): no new Add; every context

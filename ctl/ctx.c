@@ -407,6 +407,7 @@ static int ctx_room(struct agwd_exec *x, bool *created)
 				 x->d->tab.max_ctx);
 	*created = true;
 	x->reply_ctx = x->c->id;
+	agw_log_field_set(AGW_LOG_F_CONTEXT, "%u", x->c->id);
 	return 0;
 }
 
@@ -489,6 +490,7 @@ static int cmd_add(struct agwd_exec *x, const struct h248_command *c)
 		goto undo_ctx;
 	}
 	keep_remote(t, &mr);
+	agw_log_field_set(AGW_LOG_F_TERMINATION, "%s", t->id);
 	agw_info("context %u: Add %s (%s:%u, gate %s)", x->c->id, t->id,
 		 t->realm->cfg->name, t->port, agw_gate_mode_name(t->gmode));
 	rc = agwd_reply_cmd(x, H248_CMD_ADD, t->id);
@@ -604,6 +606,11 @@ static int cmd_move(struct agwd_exec *x, const struct h248_command *c)
 static int run_command(struct agwd_exec *x, const struct h248_command *c)
 {
 	agwd_metric_command(c->cmd);
+	if (c->ntids)
+		agw_log_field_set(AGW_LOG_F_TERMINATION, "%.*s",
+				  (int)c->tids[0].s.len, c->tids[0].s.ptr);
+	else
+		agw_log_field_set(AGW_LOG_F_TERMINATION, NULL);
 	if (!c->ntids)
 		return agwd_errf(&x->e, H248_E_SYNTAX_COMMAND,
 				 "command without termination ID");
@@ -716,6 +723,27 @@ error:
 	return -1;
 }
 
+/* AGW_CONTEXT of the messages logged while act runs (include/agw/log.h). */
+static void log_context(const struct h248_action *act)
+{
+	switch (act->ctx_kind) {
+	case H248_CTX_ID:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, "%u", act->ctx_id);
+		return;
+	case H248_CTX_CHOOSE:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, "$");
+		return;
+	case H248_CTX_NULL:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, "-");
+		return;
+	case H248_CTX_ALL:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, "*");
+		return;
+	default:
+		agw_log_field_set(AGW_LOG_F_CONTEXT, NULL);
+	}
+}
+
 void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 		      struct h248_transaction *rt)
 {
@@ -726,6 +754,8 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 		x.ra = h248_build_action(&d->arena, rt, H248_CTX_NULL, 0);
 		if (!x.ra)
 			return;
+		agw_log_field_set(AGW_LOG_F_TERMINATION, NULL);
+		log_context(act);
 		switch (act->ctx_kind) {
 		case H248_CTX_ID:
 			x.reply_ctx = act->ctx_id;

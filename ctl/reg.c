@@ -243,7 +243,7 @@ int agwd_reg_find_mgc(const struct agwd *d, struct h248_str mid)
 	return -ENOENT;
 }
 
-void agwd_reg_switch(struct agwd *d, unsigned int idx)
+static void reg_switch(struct agwd *d, unsigned int idx, const char *why)
 {
 	char a[AGW_ADDRSTRLEN];
 
@@ -257,10 +257,47 @@ void agwd_reg_switch(struct agwd *d, unsigned int idx)
 	d->profile_refused = false; /* announced again to that MGC */
 	d->version = AGWD_H248_VERSION;
 	agw_notice("h248: registering with the MGC %s (%s)",
-		   agw_sockaddr_str(&d->mgc_addr, true, a, sizeof(a)),
-		   d->handoff ? "HandOff" : "ServiceChangeMgcId");
+		   agw_sockaddr_str(&d->mgc_addr, true, a, sizeof(a)), why);
 	agw_h248_transport_use_mgc(d->h248, idx);
 	agwd_reg_start(d); /* TCP: again from on_mgc_link(up) */
+}
+
+void agwd_reg_switch(struct agwd *d, unsigned int idx)
+{
+	reg_switch(d, idx, d->handoff ? "HandOff" : "ServiceChangeMgcId");
+}
+
+/*
+ * SIGHUP took the MGC of the association out of [h248] mgc (cfg.mgc holds
+ * the new list already). Not a HandOff (the MGC ordered nothing) and not
+ * Failover (H.248.1 7.2.8: an MG's standby taking over, or an MGC that
+ * failed): a new association with the first MGC of the list, Restart/901
+ * when agwd keeps no context (none, or on_mgc_loss = release), else
+ * Disconnected/900 as after a lost MGC (H.248.1 11.5), so that the new
+ * MGC audits what it inherits.
+ */
+void agwd_reg_mgc_removed(struct agwd *d, const struct agw_sockaddr *gone)
+{
+	char a[AGW_ADDRSTRLEN];
+
+	agw_sockaddr_str(gone, true, a, sizeof(a));
+	if (d->shutting_down)
+		return;
+	agw_timer_stop(d->loop, &d->handoff_timer);
+	d->handoff = false;
+	if (d->cfg.mgc_loss_release && d->tab.nctx) {
+		agw_notice(
+			"h248: releasing %u contexts of the removed MGC %s (on_mgc_loss = release)",
+			d->tab.nctx, a);
+		agwd_ctx_release_all(d);
+	}
+	d->kept_state = d->tab.nctx > 0;
+	agw_metric_inc(&agwd_metrics.mgc_switches);
+	reg_switch(
+		d, 0,
+		d->kept_state ?
+			"the MGC of the association left [h248] mgc: Disconnected/900, contexts kept" :
+			"the MGC of the association left [h248] mgc: Restart/901");
 }
 
 /* The kw parameter of the reply's ServiceChange Services, if any. */

@@ -18,15 +18,17 @@
 #include "agw/log.h"
 #include "agw/strbuf.h"
 #include "agwd.h"
+#include "ctx.h"
 
 /*
- * Keys that change at run time: the log sink, and the registration and
+ * Keys that change at run time: the log sink, the registration and
  * heartbeat timers (ctl/reg.c reads them from d->cfg each time it arms a
- * timer). Everything else is held by an object built at start: the H.248
- * transport's MGC allow-list, the tables sized by [limits], the realms'
- * gate attachments and port pools, the relay engine, the TLS context.
+ * timer), and the MGC list (apply_mgc()). Everything else is held by an
+ * object built at start: the tables sized by [limits], the realms' gate
+ * attachments and port pools, the relay engine, the TLS context.
  */
 static const char *const live_keys[] = {
+	"h248.mgc",
 	"log.level",
 	"log.target",
 	"timers.heartbeat_ms",
@@ -128,6 +130,98 @@ static void changed_keys(const char *a, const char *b, bool live,
 	}
 }
 
+/* Drop key from the comma-separated list in sb. */
+static void unlist(struct agw_strbuf *sb, const char *key)
+{
+	struct agw_strbuf out = { 0 };
+	char k[128];
+
+	for (const char *p = sb->len ? sb->buf : ""; *p;) {
+		size_t l = strcspn(p, ",");
+
+		snprintf(k, sizeof(k), "%.*s", (int)l, p);
+		if (strcmp(k, key))
+			agw_strbuf_printf(&out, "%s%s", out.len ? ", " : "", k);
+		p += l;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	agw_strbuf_free(sb);
+	*sb = out;
+}
+
+static void mgc_list(const struct agw_sockaddr *m, unsigned int n,
+		     struct agw_strbuf *sb)
+{
+	char a[AGW_ADDRSTRLEN];
+
+	for (unsigned int i = 0; i < n; i++)
+		agw_strbuf_printf(sb, "%s%s", i ? ", " : "",
+				  agw_sockaddr_str(&m[i], true, a, sizeof(a)));
+}
+
+/*
+ * [h248] mgc: the transport's allow-list and per-MGC UDP sockets, the
+ * gate's H.248 guard, and the association: kept when its MGC stays in the
+ * list (at its new index), else agwd registers with the first MGC of the
+ * new list (agwd_reg_mgc_removed()). -errno when the transport could not
+ * take the list: then nothing changed.
+ */
+static int apply_mgc(struct agwd *d, const struct agw_config *n)
+{
+	struct agw_strbuf was = { 0 }, now = { 0 };
+	struct agw_sockaddr gone = d->mgc_addr;
+	char a[AGW_ADDRSTRLEN], b[AGW_ADDRSTRLEN];
+	int cur = -ENOENT, err;
+
+	err = agw_h248_transport_set_mgc(d->h248, n->mgc, n->nmgc, NULL);
+	if (err) {
+		agw_err("SIGHUP: h248.mgc not applied (the MGC sockets): %s",
+			strerror(-err));
+		return err;
+	}
+	mgc_list(d->cfg.mgc, d->cfg.nmgc, &was);
+	mgc_list(n->mgc, n->nmgc, &now);
+	memcpy(d->cfg.mgc, n->mgc, sizeof(d->cfg.mgc));
+	d->cfg.nmgc = n->nmgc;
+	memcpy(d->loaded.mgc, n->mgc, sizeof(d->loaded.mgc));
+	d->loaded.nmgc = n->nmgc;
+	for (unsigned int i = 0; i < n->nmgc; i++)
+		if (agw_sockaddr_same_host(&n->mgc[i], &gone) &&
+		    agw_sockaddr_port(&n->mgc[i]) == agw_sockaddr_port(&gone))
+			cur = (int)i;
+	agw_notice(
+		"SIGHUP: h248.mgc: [%s] -> [%s]: allow-list and per-MGC UDP sockets replaced",
+		was.len ? was.buf : "", now.len ? now.buf : "");
+	err = agwd_gate_h248_guard(d);
+	if (!err)
+		agw_notice(
+			"SIGHUP: h248.mgc: gate H.248 guard on port %u: %u MGC%s",
+			agw_sockaddr_port(&d->cfg.local), d->cfg.nmgc,
+			d->cfg.nmgc == 1 ? "" : "s");
+	agw_sockaddr_str(&gone, true, a, sizeof(a));
+	if (agw_timer_armed(&d->handoff_timer)) {
+		/* it names its MGC by an index of the old list */
+		agw_timer_stop(d->loop, &d->handoff_timer);
+		agw_notice(
+			"SIGHUP: h248.mgc: the MGC's pending HandOff is dropped");
+	}
+	if (cur >= 0) {
+		d->mgc_idx = (unsigned int)cur;
+		agw_notice("SIGHUP: h248.mgc: the association (%s, %s) stays",
+			   a, agwd_reg_state_name(d->reg));
+	} else {
+		agw_notice(
+			"SIGHUP: h248.mgc: %s (%s) left the list: registering with %s",
+			a, agwd_reg_state_name(d->reg),
+			agw_sockaddr_str(&n->mgc[0], true, b, sizeof(b)));
+		agwd_reg_mgc_removed(d, &gone);
+	}
+	agw_strbuf_free(&was);
+	agw_strbuf_free(&now);
+	return 0;
+}
+
 static void apply_log(struct agwd *d, const struct agw_config *n)
 {
 	int target = n->log_target;
@@ -174,6 +268,8 @@ void agwd_reload(struct agwd *d)
 	if (restart.len)
 		agw_warn("SIGHUP: %s: changed, not applied until a restart: %s",
 			 agwd_config_source(d), restart.buf);
+	if (listed(&live, "h248.mgc") && apply_mgc(d, n))
+		unlist(&live, "h248.mgc");
 	if (live.len) {
 		apply_log(d, n);
 		d->cfg.heartbeat_ms = n->heartbeat_ms;

@@ -55,6 +55,41 @@ static void parse_own_mid(const char *s, struct h248_mid *m)
 	}
 }
 
+/* One line for the log: control characters escaped, length capped. */
+static void escape(const uint8_t *m, size_t len, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 < outlen; i++) {
+		if (m[i] == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (m[i] == '\r') {
+			out[o++] = '\\';
+			out[o++] = 'r';
+		} else if (m[i] < 0x20 || m[i] >= 0x7f) {
+			o += snprintf(out + o, outlen - o, "\\x%02x", m[i]);
+		} else {
+			out[o++] = m[i];
+		}
+	}
+	out[o] = 0;
+}
+
+void agwd_h248_dump(const char *dir, enum agw_h248_proto proto,
+		    const struct agw_sockaddr *peer, const void *msg,
+		    size_t len)
+{
+	char a[AGW_ADDRSTRLEN], text[768];
+
+	if (!agw_log_enabled(AGW_LOG_DEBUG))
+		return;
+	escape(msg, len, text, sizeof(text));
+	agw_dbg("h248 %s %s %s %s, %zu bytes: %s", dir,
+		agw_h248_proto_name(proto), !strcmp(dir, "rx") ? "from" : "to",
+		agw_sockaddr_str(peer, true, a, sizeof(a)), len, text);
+}
+
 static void send_bytes(struct agwd *d, enum agw_h248_proto proto,
 		       const struct agw_sockaddr *peer, const void *b,
 		       size_t len)
@@ -64,8 +99,8 @@ static void send_bytes(struct agwd *d, enum agw_h248_proto proto,
 	if (err)
 		agw_warn("h248: send %zu bytes over %s: %s", len,
 			 agw_h248_proto_name(proto), strerror(-err));
-	else if (agw_log_enabled(AGW_LOG_DEBUG))
-		agw_dbg("h248 tx: %.*s", (int)len, (const char *)b);
+	else
+		agwd_h248_dump("tx", proto, peer, b, len);
 }
 
 /* Encode m in the request's form and send it; *out gets the bytes. */
@@ -185,7 +220,15 @@ static void handle_request(struct agwd *d, enum agw_h248_proto proto,
 		agw_txn_cache_drop(d->cache, txn);
 		return;
 	}
-	d->txn_cbs->execute(d, t, rt);
+	{
+		char a[AGW_ADDRSTRLEN];
+
+		agw_log_field_set(AGW_LOG_F_PEER, "%s",
+				  agw_sockaddr_str(peer, true, a, sizeof(a)));
+		agw_log_field_set(AGW_LOG_F_TRANSACTION, "%u", t->id);
+		d->txn_cbs->execute(d, t, rt);
+		agw_log_fields_clear();
+	}
 	if (!rt->actions && !rt->error)
 		h248_build_error(&d->arena, &rt->error, H248_E_INTERNAL,
 				 "internal error: empty reply");

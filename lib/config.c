@@ -5,6 +5,7 @@
  * so it can never hold a value the file could not.
  */
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +30,8 @@ const char agw_config_default_ini[] =
 	"mid = [127.0.0.1]:2944\n"
 	"state_dir = /var/lib/agw\n"
 	"control_socket = /run/agw/agwd.sock\n"
+	"control_socket_group =\n"
+	"control_socket_mode = 0660\n"
 	"gate_pin_dir = /sys/fs/bpf/agw\n"
 	"[h248]\n"
 	"mgc = 127.0.0.1:2945\n"
@@ -128,6 +131,31 @@ static const char *copy_path(const char *v, char *dst, size_t len)
 	if (v[0] != '/')
 		return "must be an absolute path";
 	return copy_str(v, dst, len);
+}
+
+/* A group name (or number) that exists here; "" for agwd's own. */
+static const char *set_group(const char *v, struct agw_config *cfg)
+{
+	char buf[4096], *end;
+	struct group gr, *res = NULL;
+	unsigned long n;
+
+	if (!v[0]) {
+		cfg->control_socket_group[0] = 0;
+		cfg->control_socket_gid = (gid_t)-1;
+		return NULL;
+	}
+	if (strlen(v) >= sizeof(cfg->control_socket_group))
+		return "too long";
+	if (getgrnam_r(v, &gr, buf, sizeof(buf), &res) || !res) {
+		n = strtoul(v, &end, 10);
+		if (v[0] < '0' || v[0] > '9' || *end || n >= (gid_t)-1 ||
+		    getgrgid_r((gid_t)n, &gr, buf, sizeof(buf), &res) || !res)
+			return "no such group";
+	}
+	strcpy(cfg->control_socket_group, v);
+	cfg->control_socket_gid = res->gr_gid;
+	return NULL;
 }
 
 /*
@@ -392,6 +420,18 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 	if (SEC("agwd", "control_socket"))
 		return copy_path(v, cfg->control_socket,
 				 sizeof(cfg->control_socket));
+	if (SEC("agwd", "control_socket_group"))
+		return set_group(v, cfg);
+	if (SEC("agwd", "control_socket_mode")) {
+		char *end;
+		unsigned long m = strtoul(v, &end, 8);
+
+		if (!v[0] || *end || v[0] == '-' || v[0] == '+' ||
+		    strspn(v, "01234567") != strlen(v) || m > 0777)
+			return "expected an octal mode up to 0777";
+		cfg->control_socket_mode = (unsigned int)m;
+		return NULL;
+	}
 	if (SEC("agwd", "gate_pin_dir"))
 		return copy_path(v, cfg->gate_pin_dir,
 				 sizeof(cfg->gate_pin_dir));
@@ -704,8 +744,11 @@ void agw_config_print(const struct agw_config *cfg, FILE *f)
 
 	fprintf(f,
 		"[agwd]\nmid = %s\nstate_dir = %s\ncontrol_socket = %s\n"
+		"control_socket_group =%s%s\ncontrol_socket_mode = %04o\n"
 		"gate_pin_dir = %s\n",
 		cfg->mid, cfg->state_dir, cfg->control_socket,
+		cfg->control_socket_group[0] ? " " : "",
+		cfg->control_socket_group, cfg->control_socket_mode,
 		cfg->gate_pin_dir);
 	fprintf(f, "\n[h248]\nmgc =");
 	for (unsigned int i = 0; i < cfg->nmgc; i++)

@@ -311,12 +311,13 @@ static int udp_socket(struct agw_h248_transport *t, int *out)
  * of both families cannot share a bind; an MGC of the other family then
  * stays on the shared socket (and is still checked there).
  */
-static int mgc_open(struct agw_h248_transport *t, unsigned int i)
+static int mgc_socket(struct agw_h248_transport *t,
+		      const struct agw_sockaddr *m, int *out)
 {
-	const struct agw_sockaddr *m = &t->mgc[i];
 	char a[AGW_ADDRSTRLEN], b[AGW_ADDRSTRLEN];
 	int fd = -1, err, rcvbuf = MGC_RCVBUF;
 
+	*out = -1;
 	if (m->sa.sa_family != t->st.udp_local.sa.sa_family) {
 		agw_info(
 			"h248 udp: MGC %s is of another address family than %s: served on the shared socket",
@@ -335,6 +336,17 @@ static int mgc_open(struct agw_h248_transport *t, unsigned int i)
 		close(fd);
 		return err;
 	}
+	*out = fd;
+	return 0;
+}
+
+static int mgc_open(struct agw_h248_transport *t, unsigned int i)
+{
+	int fd, err;
+
+	err = mgc_socket(t, &t->mgc[i], &fd);
+	if (err || fd < 0)
+		return err;
 	err = agw_evloop_add_fd(t->loop, &t->mgc_h[i], fd, EPOLLIN, on_mgc_udp,
 				t);
 	if (err) {
@@ -778,6 +790,72 @@ void agw_h248_transport_use_mgc(struct agw_h248_transport *t,
 	t->st.tcp_up = false;
 	t->backoff_ms = t->retry_ms;
 	tcp_connect(t);
+}
+
+int agw_h248_transport_set_mgc(struct agw_h248_transport *t,
+			       const struct agw_sockaddr *mgc,
+			       unsigned int nmgc, int *cur)
+{
+	struct agw_sockaddr old[MAX_MGC];
+	int fd[MAX_MGC], old_fd[MAX_MGC], err = 0, j;
+	unsigned int old_n = t->nmgc, old_idx = t->mgc_idx;
+
+	if (!nmgc || nmgc > MAX_MGC)
+		return -EINVAL;
+	/* the new MGCs' sockets first: a failure changes nothing */
+	for (unsigned int i = 0; i < nmgc; i++) {
+		fd[i] = -1;
+		if (t->udp_fd < 0 || mgc_index(t, &mgc[i]) >= 0)
+			continue;
+		err = mgc_socket(t, &mgc[i], &fd[i]);
+		if (err)
+			break;
+	}
+	if (err) {
+		for (unsigned int i = 0; i < nmgc; i++)
+			if (fd[i] >= 0)
+				close(fd[i]);
+		return err;
+	}
+	memcpy(old, t->mgc, sizeof(old));
+	memcpy(old_fd, t->mgc_fd, sizeof(old_fd));
+	memcpy(t->mgc, mgc, nmgc * sizeof(*mgc));
+	t->nmgc = nmgc;
+	/* every slot leaves the loop; the sockets of MGCs that went are
+	 * closed (what they still held was theirs), those that stay move
+	 * to their new slot */
+	for (unsigned int i = 0; i < MAX_MGC; i++) {
+		if (old_fd[i] < 0)
+			continue;
+		agw_evloop_del_fd(t->loop, &t->mgc_h[i]);
+		if (i >= old_n || mgc_index(t, &old[i]) < 0)
+			close(old_fd[i]);
+		t->mgc_fd[i] = -1;
+	}
+	for (unsigned int i = 0; i < nmgc; i++) {
+		int f = fd[i];
+
+		for (unsigned int k = 0; f < 0 && k < old_n; k++)
+			if (old_fd[k] >= 0 &&
+			    agw_sockaddr_same_host(&old[k], &mgc[i]) &&
+			    agw_sockaddr_port(&old[k]) ==
+				    agw_sockaddr_port(&mgc[i]))
+				f = old_fd[k];
+		if (f < 0)
+			continue;
+		if (agw_evloop_add_fd(t->loop, &t->mgc_h[i], f, EPOLLIN,
+				      on_mgc_udp, t)) {
+			/* its datagrams go to the shared socket instead */
+			close(f);
+			continue;
+		}
+		t->mgc_fd[i] = f;
+	}
+	j = old_idx < old_n ? mgc_index(t, &old[old_idx]) : -1;
+	t->mgc_idx = j >= 0 ? (unsigned int)j : 0;
+	if (cur)
+		*cur = j >= 0 ? j : -ENOENT;
+	return 0;
 }
 
 void agw_h248_transport_get_stats(const struct agw_h248_transport *t,

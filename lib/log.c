@@ -1,19 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Logging sink: stderr with timestamps, or syslog (which journald reads).
- * The sink is process-wide by nature; see include/agw/log.h.
+ * Logging sink: stderr with timestamps, syslog, or journald's native
+ * protocol (sd_journal_sendv) with structured fields. The sink is
+ * process-wide by nature; see include/agw/log.h.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+/* CODE_FILE/LINE/FUNC would always name journal_send() below */
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <systemd/sd-journal.h>
+
 #include "agw/log.h"
+
+#define FIELD_MAX 128
+
+static __thread struct {
+	bool set[AGW_LOG_F_COUNT];
+	char v[AGW_LOG_F_COUNT][FIELD_MAX];
+} fields;
+
+static const char *const field_names[AGW_LOG_F_COUNT] = {
+	[AGW_LOG_F_PEER] = "AGW_PEER",
+	[AGW_LOG_F_TRANSACTION] = "AGW_TRANSACTION",
+	[AGW_LOG_F_CONTEXT] = "AGW_CONTEXT",
+	[AGW_LOG_F_TERMINATION] = "AGW_TERMINATION",
+};
 
 static struct {
 	const char *ident;
@@ -83,14 +105,90 @@ int agw_log_target_parse(const char *s)
 {
 	if (!strcasecmp(s, "stderr"))
 		return AGW_LOG_STDERR;
-	if (!strcasecmp(s, "syslog") || !strcasecmp(s, "journald"))
+	if (!strcasecmp(s, "syslog"))
 		return AGW_LOG_SYSLOG;
+	if (!strcasecmp(s, "journald"))
+		return AGW_LOG_JOURNALD;
 	return -EINVAL;
 }
 
 const char *agw_log_target_name(int target)
 {
-	return target == AGW_LOG_SYSLOG ? "syslog" : "stderr";
+	switch (target) {
+	case AGW_LOG_SYSLOG:
+		return "syslog";
+	case AGW_LOG_JOURNALD:
+		return "journald";
+	}
+	return "stderr";
+}
+
+void agw_log_field_set(enum agw_log_field f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((unsigned int)f >= AGW_LOG_F_COUNT)
+		return;
+	fields.set[f] = fmt != NULL;
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(fields.v[f], sizeof(fields.v[f]), fmt, ap);
+	va_end(ap);
+}
+
+void agw_log_fields_clear(void)
+{
+	memset(fields.set, 0, sizeof(fields.set));
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	int l = level == LIBBPF_WARN ? AGW_LOG_WARNING :
+		level == LIBBPF_INFO ? AGW_LOG_INFO :
+				       AGW_LOG_DEBUG;
+	char buf[512];
+	size_t n;
+
+	if (!agw_log_enabled(l))
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, args);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	if (n)
+		agw_log(l, "libbpf: %s", buf);
+	return 0;
+}
+
+void agw_log_route_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+/* One entry in journald's native protocol; false when it did not go. */
+static bool journal_send(int level, const char *msg)
+{
+	char head[2][FIELD_MAX + 32], f[AGW_LOG_F_COUNT][FIELD_MAX + 32];
+	char m[1024 + sizeof("MESSAGE=")];
+	struct iovec iov[3 + AGW_LOG_F_COUNT];
+	int n = 0;
+
+	snprintf(m, sizeof(m), "MESSAGE=%s", msg);
+	snprintf(head[0], sizeof(head[0]), "PRIORITY=%d", level);
+	snprintf(head[1], sizeof(head[1]), "SYSLOG_IDENTIFIER=%s", sink.ident);
+	iov[n++] = (struct iovec){ m, strlen(m) };
+	iov[n++] = (struct iovec){ head[0], strlen(head[0]) };
+	iov[n++] = (struct iovec){ head[1], strlen(head[1]) };
+	for (int i = 0; i < AGW_LOG_F_COUNT; i++) {
+		if (!fields.set[i])
+			continue;
+		snprintf(f[i], sizeof(f[i]), "%s=%s", field_names[i],
+			 fields.v[i]);
+		iov[n++] = (struct iovec){ f[i], strlen(f[i]) };
+	}
+	return sd_journal_sendv(iov, n) >= 0;
 }
 
 void agw_log_open(const char *ident, int target, int level)
@@ -141,6 +239,9 @@ static void vlog(int level, const char *fmt, va_list ap)
 		snprintf(sink.capture, sink.capture_len, "%s", msg);
 	if (sink.target == AGW_LOG_SYSLOG) {
 		syslog(level, "%s", msg);
+	} else if (sink.target == AGW_LOG_JOURNALD &&
+		   journal_send(level, msg)) {
+		/* sent; else (no journal socket) the line goes to stderr */
 	} else {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "agw/gate_maps.h" /* enum agw_attach_mode */
 #include "agw/relay.h" /* enum agw_relay_path */
@@ -41,6 +42,12 @@ struct agw_config {
 	char mid[AGW_CFG_MID_MAX];
 	char state_dir[AGW_CFG_PATH_MAX];
 	char control_socket[AGW_CFG_PATH_MAX];
+	/* the socket's group ("": agwd's own, not changed) and mode; the
+	 * group is looked up when the file is read (an unknown one is an
+	 * error there) */
+	char control_socket_group[64];
+	gid_t control_socket_gid;
+	unsigned int control_socket_mode;
 	char gate_pin_dir[AGW_CFG_PATH_MAX]; /* bpffs directory of the gate */
 	/* [h248] */
 	struct agw_sockaddr mgc[AGW_CFG_MAX_MGC]; /* also the allow-list */

@@ -89,6 +89,17 @@ bool agw_h248_mgc_allowed(const struct agw_h248_transport *t,
  */
 void agw_h248_transport_use_mgc(struct agw_h248_transport *t,
 				unsigned int idx);
+/*
+ * Replace the MGC list (allow-list and per-MGC UDP sockets): sockets of
+ * MGCs that stay are kept, those of MGCs that went are closed, new ones
+ * opened; on error (-errno) nothing changed. *cur (if cur) is the new
+ * index of the MGC the transport was using, or -ENOENT when it went; then
+ * the transport's MGC is the first of the list, and a caller using TCP
+ * moves its connection there with agw_h248_transport_use_mgc().
+ */
+int agw_h248_transport_set_mgc(struct agw_h248_transport *t,
+			       const struct agw_sockaddr *mgc,
+			       unsigned int nmgc, int *cur);
 void agw_h248_transport_get_stats(const struct agw_h248_transport *t,
 				  struct agw_h248_transport_stats *st);
 const char *agw_h248_proto_name(enum agw_h248_proto p);

@@ -24,12 +24,13 @@ enum agw_log_level {
 enum agw_log_target {
 	AGW_LOG_STDERR = 0,
 	AGW_LOG_SYSLOG = 1,
+	AGW_LOG_JOURNALD = 2, /* sd_journal_sendv(), structured fields */
 };
 
 /* Parse "err|warning|notice|info|debug"; -EINVAL when unknown. */
 int agw_log_level_parse(const char *s);
 const char *agw_log_level_name(int level);
-/* Parse "stderr|syslog|journald" (journald reads syslog); -EINVAL. */
+/* Parse "stderr|syslog|journald"; -EINVAL. */
 int agw_log_target_parse(const char *s);
 const char *agw_log_target_name(int target);
 
@@ -64,6 +65,32 @@ void agw_log(int level, const char *fmt, ...)
 		if (agw_log_enabled(AGW_LOG_DEBUG))          \
 			agw_log(AGW_LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
+
+/*
+ * What the messages logged now are about, for the journald target's
+ * structured fields: the code that executes an H.248 transaction sets
+ * them around it (peer and transaction, then context and termination per
+ * action and command) and clears them after, so no log call site passes
+ * them. Process-wide like the sink (thread-local). stderr and syslog
+ * lines do not show them (the messages name what they are about).
+ */
+enum agw_log_field {
+	AGW_LOG_F_PEER, /* AGW_PEER: the MGC's address:port */
+	AGW_LOG_F_TRANSACTION, /* AGW_TRANSACTION: the transaction ID */
+	AGW_LOG_F_CONTEXT, /* AGW_CONTEXT: the context ID (or $, -, *) */
+	AGW_LOG_F_TERMINATION, /* AGW_TERMINATION: the termination ID */
+	AGW_LOG_F_COUNT,
+};
+
+/* Set field f (fmt NULL: unset); values are cut at 127 bytes. */
+void agw_log_field_set(enum agw_log_field f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Unset every field. */
+void agw_log_fields_clear(void);
+
+/* libbpf's messages (warnings, info; debug at level debug) through
+ * agw_log(), prefixed "libbpf: ". */
+void agw_log_route_libbpf(void);
 
 /*
  * Rate limit for warnings an outsider can trigger (one per packet or per

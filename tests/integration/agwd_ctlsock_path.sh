@@ -7,6 +7,11 @@
 # naming it (foreground: exit 1 and the log line; nothing left attached);
 # a symlink to a file likewise; a socket file nobody answers on (left by
 # a crash) is replaced; a socket a running process answers on is not.
+# control_socket_group and control_socket_mode: a group that does not
+# exist and a mode that is not octal are errors of --check-config;
+# --print-config shows both; the socket gets them; a non-root user in the
+# group runs `agwctl status` (level read) and is refused an admin
+# command, the same user outside the group cannot connect.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
@@ -59,5 +64,57 @@ nsenter --net=/run/netns/"$GW" timeout 20 "$BUILD/agwd" -c "$TMP/agwd2.conf" -f 
 "$BUILD/helpers/agw_ctl_request" "$TMP/stale.sock" status >/dev/null ||
 	die "the running agwd lost its socket"
 echo "ok: a socket a running agwd answers on is kept; the other agwd exits 1"
+kill "$AGWD_PID"
+wait_for 30 '! kill -0 $AGWD_PID' || die "agwd did not stop"
+
+# ---- control_socket_group and control_socket_mode
+conf_with() { # GROUP MODE
+	sed -e "s|^\[agwd\]\$|[agwd]\ncontrol_socket_group = $1\ncontrol_socket_mode = $2|" \
+		"$TMP/agwd.conf" >"$TMP/agwd3.conf"
+}
+conf_with agw-no-such-group-$$ 0660
+rc=0
+"$BUILD/agwd" -t -c "$TMP/agwd3.conf" >"$TMP/out" 2>&1 || rc=$?
+[ $rc -eq 2 ] && grep -q "\[agwd\] control_socket_group = 'agw-no-such-group-$$': no such group" "$TMP/out" ||
+	die "an unknown group: exit $rc, $(cat "$TMP/out")"
+conf_with nogroup 0968
+rc=0
+"$BUILD/agwd" -t -c "$TMP/agwd3.conf" >"$TMP/out" 2>&1 || rc=$?
+[ $rc -eq 2 ] && grep -q "\[agwd\] control_socket_mode = '0968': expected an octal mode up to 0777" "$TMP/out" ||
+	die "a mode that is not octal: exit $rc, $(cat "$TMP/out")"
+conf_with nogroup 0664
+"$BUILD/agwd" -t -c "$TMP/agwd3.conf" >/dev/null || die "--check-config refuses group nogroup"
+out=$("$BUILD/agwd" -c "$TMP/agwd3.conf" --print-config)
+grep -qx 'control_socket_group = nogroup' <<<"$out" && grep -qx 'control_socket_mode = 0664' <<<"$out" ||
+	die "--print-config: $(grep control_socket <<<"$out")"
+echo "ok: an unknown group and a bad mode are errors of --check-config; --print-config shows both"
+
+chmod 0711 "$TMP"
+mkdir -m 0755 "$TMP/pub"
+nsenter --net=/run/netns/"$GW" "$BUILD/agwd" -c "$TMP/agwd3.conf" -f \
+	--control-socket "$TMP/pub/agwd.sock" >"$TMP/agwd3.log" 2>&1 &
+AGWD_PID=$!
+T_PIDS+=($AGWD_PID)
+wait_for 30 '"$BUILD/helpers/agw_ctl_request" "$TMP/pub/agwd.sock" status' ||
+	die "agwd with control_socket_group did not start: $(tail -3 "$TMP/agwd3.log")"
+[ "$(stat -c '%G %a' "$TMP/pub/agwd.sock")" = "nogroup 664" ] ||
+	die "socket group and mode: $(stat -c '%G %a' "$TMP/pub/agwd.sock")"
+as_user() { # SETPRIV-GROUP-OPTION AGWCTL-ARGS...
+	local g=$1
+	shift
+	setpriv --reuid=nobody --regid=daemon "$g" --inh-caps=-all \
+		"$BUILD/agwctl" --socket "$TMP/pub/agwd.sock" "$@"
+}
+out=$(as_user --groups=nogroup -j status) || die "agwctl status in the group: $out"
+[ "$(jq -r .ok <<<"$out")" = true ] || die "agwctl status in the group: $out"
+rc=0
+as_user --groups=nogroup loglevel debug >"$TMP/out" 2>&1 || rc=$?
+[ $rc -ne 0 ] && grep -q "loglevel: permission denied (needs level admin)" "$TMP/out" ||
+	die "an admin command at level read: exit $rc, $(cat "$TMP/out")"
+rc=0
+as_user --clear-groups status >"$TMP/out" 2>&1 || rc=$?
+[ $rc -ne 0 ] && grep -qi "permission denied" "$TMP/out" ||
+	die "outside the group: exit $rc, $(cat "$TMP/out")"
+echo "ok: the socket is nogroup 0664; nobody in nogroup runs agwctl status, is refused loglevel (admin); outside the group it cannot connect"
 kill "$AGWD_PID"
 wait_for 30 '! kill -0 $AGWD_PID' || die "agwd did not stop"

@@ -155,6 +155,74 @@ START_TEST(udp_allowed_and_dropped)
 }
 END_TEST
 
+/* agw_h248_transport_set_mgc(): an MGC added is heard, one removed is not,
+ * the one in use is found at its new index or reported gone. */
+START_TEST(udp_set_mgc)
+{
+	struct agw_evloop *l;
+	struct agw_h248_transport *t;
+	struct agw_h248_transport_stats st;
+	struct agw_h248_transport_cfg cfg = { .udp = true };
+	struct agw_sockaddr m[2], both[2];
+	struct sink s = { 0 };
+	int a = udp_sock("127.0.0.1"), b = udp_sock("127.0.0.1"), cur = 7;
+	char buf[16];
+
+	ck_assert_int_eq(agw_sockaddr_parse("127.0.0.1:0", 0, &cfg.local), 0);
+	sock_addr(a, &m[0]);
+	sock_addr(b, &m[1]);
+	cfg.mgc = &m[0];
+	cfg.nmgc = 1;
+	ck_assert_int_eq(agw_evloop_new(&l), 0);
+	ck_assert_int_eq(agw_h248_transport_new(l, &cfg, &cbs, &s, &t), 0);
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert(!agw_h248_mgc_allowed(t, &m[1]));
+	ck_assert_int_eq(agw_h248_transport_set_mgc(t, m, 0, &cur), -EINVAL);
+	ck_assert_int_eq(cur, 7);
+
+	/* add b (first in the list): a keeps its socket at index 1 */
+	both[0] = m[1];
+	both[1] = m[0];
+	ck_assert_int_eq(agw_h248_transport_set_mgc(t, both, 2, &cur), 0);
+	ck_assert_int_eq(cur, 1);
+	ck_assert(agw_h248_mgc_allowed(t, &m[1]));
+	ck_assert_int_eq(sendto(b, "MEGACO/1 b", 10, 0, &st.udp_local.sa,
+				st.udp_local.len),
+			 10);
+	ck_assert_int_eq(sendto(a, "MEGACO/1 a", 10, 0, &st.udp_local.sa,
+				st.udp_local.len),
+			 10);
+	spin_until(l, &s.n, 2);
+	ck_assert_int_eq(agw_h248_send(t, AGW_H248_UDP, &m[1], "rb", 2), 0);
+	ck_assert_int_eq(recv(b, buf, sizeof(buf), 0), 2);
+	ck_assert_int_eq(agw_h248_send(t, AGW_H248_UDP, &m[0], "ra", 2), 0);
+	ck_assert_int_eq(recv(a, buf, sizeof(buf), 0), 2);
+
+	/* remove a, the one in use: reported gone, its datagrams dropped */
+	ck_assert_int_eq(agw_h248_transport_set_mgc(t, &m[1], 1, &cur), 0);
+	ck_assert_int_eq(cur, -ENOENT);
+	ck_assert(!agw_h248_mgc_allowed(t, &m[0]));
+	ck_assert_int_eq(sendto(a, "MEGACO/1 x", 10, 0, &st.udp_local.sa,
+				st.udp_local.len),
+			 10);
+	ck_assert_int_eq(sendto(b, "MEGACO/1 y", 10, 0, &st.udp_local.sa,
+				st.udp_local.len),
+			 10);
+	spin_until(l, &s.n, 3);
+	for (int i = 0; i < 5; i++)
+		agw_evloop_run_once(l, 20);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_str_eq(s.msg[2], "MEGACO/1 y");
+	agw_h248_transport_get_stats(t, &st);
+	ck_assert_uint_eq(st.dropped_not_allowed, 1);
+
+	agw_h248_transport_free(t);
+	agw_evloop_free(l);
+	close(a);
+	close(b);
+}
+END_TEST
+
 /*
  * A flood that fills the shared socket's receive queue does not delay the
  * MGC: its datagram is on its own connected socket, served in the same
@@ -639,6 +707,7 @@ int main(void)
 	tcase_add_test(tc, udp_allowed_and_dropped);
 	tcase_add_test(tc, udp_mgc_not_starved_by_junk);
 	tcase_add_test(tc, udp_burst_replies_batched);
+	tcase_add_test(tc, udp_set_mgc);
 	tcase_add_test(tc, tcp_framing_loss_reconnect_reset);
 	tcase_add_test(tc, tcp_rotates_through_mgc_list);
 	tcase_add_test(tc, tcp_send_queue_keeps_order);

@@ -15,7 +15,8 @@ START_TEST(level_and_target_names)
 	ck_assert_int_eq(agw_log_level_parse("error"), AGW_LOG_ERR);
 	ck_assert_int_lt(agw_log_level_parse("loud"), 0);
 	ck_assert_str_eq(agw_log_level_name(AGW_LOG_NOTICE), "notice");
-	ck_assert_int_eq(agw_log_target_parse("journald"), AGW_LOG_SYSLOG);
+	ck_assert_int_eq(agw_log_target_parse("journald"), AGW_LOG_JOURNALD);
+	ck_assert_str_eq(agw_log_target_name(AGW_LOG_JOURNALD), "journald");
 	ck_assert_int_eq(agw_log_target_parse("stderr"), AGW_LOG_STDERR);
 	ck_assert_int_lt(agw_log_target_parse("file"), 0);
 }
