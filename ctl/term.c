@@ -48,6 +48,12 @@ static void tls_failed(struct agwd *d, struct agwd_term *t)
 	if (relaying)
 		agwd_ctx_stop_relay(d, c);
 	t->state = AGWD_TS_FAILED;
+	agwd_term_event(d,
+			(struct agwd_event){
+				.kind = AGWD_EV_TLS_FAILURE,
+				.name = agw_tls_failure_name(t->tls->failure),
+				.text = t->tls->reason },
+			t);
 	if (t->p.ev_tls_fail)
 		agwd_notify_param(d, t, "tlsbsc/fail", "reason",
 				  agw_tls_failure_name(t->tls->failure));
