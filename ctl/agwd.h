@@ -233,6 +233,11 @@ struct agwd {
 
 	/* agwctl monitor (ctl/monitor.c); NULL: no one listens */
 	void (*on_event)(struct agwd *d, const struct agwd_event *ev);
+	/* the gate's drop records, read while someone monitors */
+	struct agw_gate_monitor *drops;
+	struct agw_evfd drops_ev;
+	bool drops_turned_on; /* records were off: off again after */
+	uint64_t drops_since_ns; /* CLOCK_MONOTONIC: older ones are history */
 };
 
 static inline void agwd_event(struct agwd *d, const struct agwd_event *ev)
@@ -311,8 +316,11 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out);
 
 /* ctl/monitor.c: agwctl monitor: d->on_event formats each event as a
  * line of JSON for the control socket's subscribers; the "monitor"
- * command subscribes. */
+ * command subscribes; while anyone is subscribed, the gate's drop
+ * records are read and pushed too (agwd_monitor_subscribers, the
+ * control socket's callback, starts and stops that). */
 void agwd_monitor_event(struct agwd *d, const struct agwd_event *ev);
+void agwd_monitor_subscribers(void *arg, unsigned int n);
 int agwd_ctl_monitor(struct agwd *d, const char *args, struct agw_strbuf *out);
 
 /* ctl/status.c: the control socket's commands (agwctl's server side) */

@@ -3,13 +3,20 @@
  * agwctl monitor, agwd's side: the "monitor" control command subscribes
  * its client, and every event the files of ctl/ report through
  * d->on_event becomes one line of JSON pushed to the subscribers
- * (lib/ctlsock.c bounds what a slow one may leave unread). Nothing is
- * formatted while no one is subscribed. Calls no other file of ctl/.
+ * (lib/ctlsock.c bounds what a slow one may leave unread). While anyone
+ * is subscribed, the gate's drop records (its ring buffer, sampled by
+ * the token bucket of "agwctl gate config monitor", 100/s per CPU when
+ * off) are read here and pushed as "drop" events: every monitor sees
+ * every record. Nothing is formatted while no one is subscribed. Calls
+ * no other file of ctl/.
  */
 #include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 
 #include "agw/ctlsock.h"
+#include "agw/gate.h"
 #include "agw/json.h"
 #include "agw/strbuf.h"
 #include "agwd.h"
@@ -21,6 +28,7 @@ static const char *const kind_names[] = {
 	[AGWD_EV_NOTIFY] = "notify",
 	[AGWD_EV_TLS_FAILURE] = "tls_failure",
 };
+/* and "drop", the gate's records */
 #define NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
 static void opt_str(struct agw_json *w, const char *key, const char *val)
@@ -83,8 +91,105 @@ int agwd_ctl_monitor(struct agwd *d, const char *args, struct agw_strbuf *out)
 	agw_json_arr_open(&w, "events");
 	for (unsigned int i = 0; i < NKINDS; i++)
 		agw_json_str(&w, NULL, kind_names[i]);
+	agw_json_str(&w, NULL, "drop");
 	agw_json_arr_close(&w);
-	/* where agwctl finds the gate's drop records */
-	agw_json_str(&w, "gate_pin_dir", d->cfg.gate_pin_dir);
+	/* the gate's drop records come too */
+	agw_json_bool(&w, "drops", d->gate != NULL);
 	return agw_json_end(&w);
+}
+
+/* ---- the gate's drop records --------------------------------------------*/
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int on_drop(const struct agw_drop_event *ev, void *arg)
+{
+	struct agwd *d = arg;
+	struct agw_strbuf b;
+	struct agw_json w;
+
+	/* what waited in the ring from before is history */
+	if (ev->time_ns < d->drops_since_ns)
+		return 0;
+	agw_strbuf_init(&b);
+	agw_json_init(&w, &b);
+	agw_json_obj_open(&w, NULL);
+	agw_json_str(&w, "event", "drop");
+	agw_drop_event_json(&w, ev);
+	agw_json_obj_close(&w);
+	if (!agw_json_end(&w))
+		agw_ctlsock_publish(d->ctl, b.buf, b.len);
+	agw_strbuf_free(&b);
+	return 0;
+}
+
+static void on_drops_fd(struct agw_evfd *h, uint32_t events)
+{
+	static struct agw_ratelimit rl = AGW_RATELIMIT_INIT(10000, 5);
+	struct agwd *d = h->arg;
+	int err = agw_gate_monitor_poll(d->drops, 0);
+
+	(void)events;
+	if (err < 0)
+		agw_log_ratelimited(&rl, AGW_LOG_WARNING,
+				    "monitor: gate drop records: %s",
+				    strerror(-err));
+}
+
+static void drops_start(struct agwd *d)
+{
+	struct agw_gate_cfg cfg;
+	int err;
+
+	err = agw_gate_config_get(d->gate, &cfg);
+	if (!err && !cfg.mon_rate) {
+		err = agw_gate_monitor_set(d->gate, 100, 0);
+		d->drops_turned_on = !err;
+	}
+	if (!err)
+		err = agw_gate_monitor_open(d->gate, on_drop, d, &d->drops);
+	if (!err)
+		err = agw_evloop_add_fd(d->loop, &d->drops_ev,
+					agw_gate_monitor_fd(d->drops), EPOLLIN,
+					on_drops_fd, d);
+	if (err) {
+		agw_warn("monitor: the gate's drop records cannot be read: %s",
+			 strerror(-err));
+		agw_gate_monitor_close(d->drops);
+		d->drops = NULL;
+		if (d->drops_turned_on)
+			agw_gate_monitor_set(d->gate, 0, 0);
+		d->drops_turned_on = false;
+		return;
+	}
+	d->drops_since_ns = mono_ns();
+	agw_info("monitor: reading the gate's drop records%s",
+		 d->drops_turned_on ? " (turned on at 100/s per CPU)" : "");
+}
+
+static void drops_stop(struct agwd *d)
+{
+	agw_evloop_del_fd(d->loop, &d->drops_ev);
+	agw_gate_monitor_close(d->drops);
+	d->drops = NULL;
+	if (d->drops_turned_on)
+		agw_gate_monitor_set(d->gate, 0, 0);
+	d->drops_turned_on = false;
+	agw_info("monitor: no one monitors: drop records no longer read");
+}
+
+void agwd_monitor_subscribers(void *arg, unsigned int n)
+{
+	struct agwd *d = arg;
+
+	if (n && !d->drops && d->gate)
+		drops_start(d);
+	else if (!n && d->drops)
+		drops_stop(d);
 }

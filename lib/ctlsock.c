@@ -45,6 +45,7 @@ struct agw_ctlsock {
 	const struct agw_ctl_cmd *cmds;
 	const char *const *read_cmds;
 	const char *subscribe_cmd;
+	void (*changed)(void *arg, unsigned int subscribers);
 	void *arg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct agw_evfd listen_h;
@@ -68,8 +69,12 @@ static void client_close(struct ctl_client *c)
 	agw_strbuf_free(&c->out);
 	c->used = false;
 	c->srv->st.clients--;
-	if (c->subscriber)
+	if (c->subscriber) {
+		c->subscriber = false;
 		c->srv->st.subscribers--;
+		if (c->srv->changed)
+			c->srv->changed(c->srv->arg, c->srv->st.subscribers);
+	}
 }
 
 static bool is_read_cmd(const char *const *read_cmds, const char *name)
@@ -231,6 +236,8 @@ static void client_run_one(struct ctl_client *c, char *nl)
 		c->subscriber = true;
 		c->in_len = 0;
 		s->st.subscribers++;
+		if (s->changed)
+			s->changed(s->arg, s->st.subscribers);
 	}
 	touch(c);
 }
@@ -540,9 +547,11 @@ void agw_ctlsock_get_stats(const struct agw_ctlsock *s,
 	*st = s->st;
 }
 
-void agw_ctlsock_set_subscribe_cmd(struct agw_ctlsock *s, const char *name)
+void agw_ctlsock_set_subscribe_cmd(struct agw_ctlsock *s, const char *name,
+				   void (*changed)(void *arg, unsigned int n))
 {
 	s->subscribe_cmd = name;
+	s->changed = changed;
 }
 
 unsigned int agw_ctlsock_subscribers(const struct agw_ctlsock *s)

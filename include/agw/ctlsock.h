@@ -92,8 +92,11 @@ void agw_ctlsock_set_read_cmds(struct agw_ctlsock *c, const char *const *names);
 void agw_ctlsock_get_stats(const struct agw_ctlsock *c,
 			   struct agw_ctlsock_stats *st);
 /* The command that subscribes its client (kept by reference); none
- * until set. */
-void agw_ctlsock_set_subscribe_cmd(struct agw_ctlsock *c, const char *name);
+ * until set. changed (may be NULL) is called with the server's arg and
+ * the number of subscribers each time it changes (a producer starts and
+ * stops with it). */
+void agw_ctlsock_set_subscribe_cmd(struct agw_ctlsock *c, const char *name,
+				   void (*changed)(void *arg, unsigned int n));
 
 /*
  * Push one event line (len bytes without its newline, which is added) to
