@@ -129,7 +129,8 @@ enum agwd_event_kind {
 
 struct agwd_event {
 	enum agwd_event_kind kind;
-	const char *term; /* termination ID (a refused Add: as the MGC wrote it) */
+	const char
+		*term; /* termination ID (a refused Add: as the MGC wrote it) */
 	uint32_t ctx; /* 0: none */
 	const char *realm, *state, *gate_mode; /* NULL: not known */
 	const char *name; /* Notify: the event; TLS: the failure's name */
@@ -306,8 +307,7 @@ void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a);
 /* agwctl contexts [ID] and terminations [ID | context N | realm R |
  * state S ...]: args filter in agwd; an unknown ID is -ENOENT (out
  * then holds the message). */
-int agwd_ctl_contexts(struct agwd *d, const char *args,
-		      struct agw_strbuf *out);
+int agwd_ctl_contexts(struct agwd *d, const char *args, struct agw_strbuf *out);
 int agwd_ctl_terminations(struct agwd *d, const char *args,
 			  struct agw_strbuf *out);
 

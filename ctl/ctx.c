@@ -891,9 +891,10 @@ int agwd_ctl_contexts(struct agwd *d, const char *args, struct agw_strbuf *out)
 
 	if (*args) {
 		if (parse_ctx_id(args, &id))
-			return refuse(out, -EINVAL,
-				      "contexts: \"%.64s\" is not a context ID (a number from 1)",
-				      args);
+			return refuse(
+				out, -EINVAL,
+				"contexts: \"%.64s\" is not a context ID (a number from 1)",
+				args);
 		one = ctx_find(d, id);
 		if (!one)
 			return refuse(out, -ENOENT, "no context %u", id);
@@ -952,9 +953,10 @@ static int term_filter_value(struct agwd *d, const char *key, const char *val,
 
 	if (!strcmp(key, "context")) {
 		if (parse_ctx_id(val, &id))
-			return refuse(out, -EINVAL,
-				      "terminations: context \"%.64s\" is not a context ID (a number from 1)",
-				      val);
+			return refuse(
+				out, -EINVAL,
+				"terminations: context \"%.64s\" is not a context ID (a number from 1)",
+				val);
 		f->ctx = ctx_find(d, id);
 		if (!f->ctx)
 			return refuse(out, -ENOENT, "no context %u", id);
@@ -1013,7 +1015,8 @@ static int term_filter_parse(struct agwd *d, const char *args,
 				out, -EINVAL,
 				"terminations: unexpected \"%.64s\" (filters: ID, context N, realm R, state S)",
 				tok);
-		if (parse_tid(d, (struct h248_str){ tok, (uint32_t)strlen(tok) },
+		if (parse_tid(d,
+			      (struct h248_str){ tok, (uint32_t)strlen(tok) },
 			      &p, &e) ||
 		    p.choose || p.all || !(f->one = term_by_num(d, &p)))
 			return refuse(out, -ENOENT, "no termination %.64s",

@@ -43,7 +43,8 @@ void agwd_monitor_event(struct agwd *d, const struct agwd_event *ev)
 	struct agw_json w;
 	struct timespec ts;
 
-	if (!agw_ctlsock_subscribers(d->ctl) || (unsigned int)ev->kind >= NKINDS)
+	if (!agw_ctlsock_subscribers(d->ctl) ||
+	    (unsigned int)ev->kind >= NKINDS)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	agw_strbuf_init(&b);

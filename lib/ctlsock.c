@@ -128,8 +128,8 @@ static void reply(struct agw_strbuf *out, const struct agw_strbuf *members,
 /* agw_ctl_dispatch(); *ran: the command that ran and succeeded, or NULL */
 static int dispatch(const struct agw_ctl_cmd *cmds,
 		    const char *const *read_cmds, void *arg,
-		    enum agw_ctl_level level, char *line, struct agw_strbuf *out,
-		    const struct agw_ctl_cmd **ran)
+		    enum agw_ctl_level level, char *line,
+		    struct agw_strbuf *out, const struct agw_ctl_cmd **ran)
 {
 	const struct agw_ctl_cmd *cmd = NULL;
 	struct agw_strbuf body;

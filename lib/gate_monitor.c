@@ -135,9 +135,10 @@ void agw_drop_event_json(struct agw_json *w, const struct agw_drop_event *ev)
 	endpoint_str(&ev->dst, ev->dport, dst, sizeof(dst));
 	agw_json_u64(w, "time_ns", agw_gate_mono_to_real_ns(ev->time_ns));
 	agw_json_str(w, "reason", agw_drop_reason_name(ev->reason));
-	agw_json_str(w, "proto", ev->proto == IPPROTO_TCP ? "tcp" :
-				 ev->proto == IPPROTO_UDP ? "udp" :
-							    "-");
+	agw_json_str(w, "proto",
+		     ev->proto == IPPROTO_TCP ? "tcp" :
+		     ev->proto == IPPROTO_UDP ? "udp" :
+						"-");
 	agw_json_str(w, "src", src);
 	agw_json_str(w, "dst", dst);
 	if (ev->slot != UINT32_MAX)

@@ -78,7 +78,8 @@ static bool begin(struct agw_json *w, const char *key)
 		newline(w, w->depth);
 	if (key) {
 		agw_strbuf_json_str(w->b, key);
-		agw_strbuf_append(w->b, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
+		agw_strbuf_append(w->b, w->pretty ? ": " : ":",
+				  w->pretty ? 2 : 1);
 	}
 	return true;
 }

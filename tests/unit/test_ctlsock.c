@@ -72,7 +72,8 @@ static void subs_changed(void *arg, unsigned int n)
 static int cmd_emit(void *arg, const char *args, struct agw_strbuf *out)
 {
 	char *end;
-	unsigned long n = strtoul(args, &end, 10), size = strtoul(end, NULL, 10);
+	unsigned long n = strtoul(args, &end, 10),
+		      size = strtoul(end, NULL, 10);
 	struct agw_strbuf e;
 
 	agw_strbuf_init(&e);

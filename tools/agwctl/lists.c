@@ -116,17 +116,23 @@ static int list(struct agwctl *ctl, int argc, char **argv,
 
 /* ---- status ------------------------------------------------------------ */
 
-enum { S_MID, S_REG, S_MGC, S_UDP, S_TCP, S_TCP_UP, S_UPTIME, S_VERSION,
-       S_PID, S_MAX };
+enum {
+	S_MID,
+	S_REG,
+	S_MGC,
+	S_UDP,
+	S_TCP,
+	S_TCP_UP,
+	S_UPTIME,
+	S_VERSION,
+	S_PID,
+	S_MAX
+};
 static const char *const status_keys[S_MAX] = {
-	[S_MID] = "mid",
-	[S_REG] = "registration",
-	[S_MGC] = "mgc[]",
-	[S_UDP] = "transport.udp",
-	[S_TCP] = "transport.tcp",
-	[S_TCP_UP] = "transport.tcp_connected",
-	[S_UPTIME] = "uptime_s",
-	[S_VERSION] = "version",
+	[S_MID] = "mid",	   [S_REG] = "registration",
+	[S_MGC] = "mgc[]",	   [S_UDP] = "transport.udp",
+	[S_TCP] = "transport.tcp", [S_TCP_UP] = "transport.tcp_connected",
+	[S_UPTIME] = "uptime_s",   [S_VERSION] = "version",
 	[S_PID] = "pid",
 };
 
@@ -138,7 +144,7 @@ static void print_status(struct rows *r)
 
 	snprintf(transport, sizeof(transport), "%s%s%s%s", udp ? "udp" : "",
 		 udp && tcp ? "+" : "", tcp ? "tcp" : "",
-		 !tcp ? "" :
+		 !tcp				    ? "" :
 		 !strcmp(cell(r, S_TCP_UP), "true") ? "(up)" :
 						      "(down)");
 	printf("%-22s %-13s %-22s %-12s %-9s %-8s %s\n", "MID", "REGISTRATION",
@@ -148,17 +154,12 @@ static void print_status(struct rows *r)
 	       cell(r, S_UPTIME), cell(r, S_VERSION), cell(r, S_PID));
 }
 
-enum { R_NAME, R_IF, R_LINK, R_ATTACH, R_MIN, R_MAX, R_FREE, R_ADDRS,
-       R_NKEYS };
+enum { R_NAME, R_IF, R_LINK, R_ATTACH, R_MIN, R_MAX, R_FREE, R_ADDRS, R_NKEYS };
 static const char *const realm_keys[R_NKEYS] = {
-	[R_NAME] = "name",
-	[R_IF] = "interface",
-	[R_LINK] = "link_up",
-	[R_ATTACH] = "attach",
-	[R_MIN] = "ports.min",
-	[R_MAX] = "ports.max",
-	[R_FREE] = "ports.free",
-	[R_ADDRS] = "addresses[]",
+	[R_NAME] = "name",	 [R_IF] = "interface",
+	[R_LINK] = "link_up",	 [R_ATTACH] = "attach",
+	[R_MIN] = "ports.min",	 [R_MAX] = "ports.max",
+	[R_FREE] = "ports.free", [R_ADDRS] = "addresses[]",
 };
 
 static void print_realm(struct rows *r)
@@ -169,20 +170,21 @@ static void print_realm(struct rows *r)
 		printf("\n%-10s %-16s %-5s %-12s %-12s %-6s %s\n", "REALM",
 		       "INTERFACE", "LINK", "ATTACH", "PORTS", "FREE",
 		       "ADDRESSES");
-	snprintf(ports, sizeof(ports), "%s-%s", cell(r, R_MIN),
-		 cell(r, R_MAX));
+	snprintf(ports, sizeof(ports), "%s-%s", cell(r, R_MIN), cell(r, R_MAX));
 	printf("%-10s %-16s %-5s %-12s %-12s %-6s %s\n", cell(r, R_NAME),
-	       cell(r, R_IF),
-	       !strcmp(cell(r, R_LINK), "true") ? "up" : "down",
+	       cell(r, R_IF), !strcmp(cell(r, R_LINK), "true") ? "up" : "down",
 	       cell(r, R_ATTACH), ports, cell(r, R_FREE), cell(r, R_ADDRS));
 }
 
 static int status_text(struct agwctl *ctl, const char *reply)
 {
-	struct rows st = { .keys = status_keys, .nkeys = S_MAX,
+	struct rows st = { .keys = status_keys,
+			   .nkeys = S_MAX,
 			   .print = print_status };
-	struct rows realms = { .array = "realms", .keys = realm_keys,
-			       .nkeys = R_NKEYS, .print = print_realm };
+	struct rows realms = { .array = "realms",
+			       .keys = realm_keys,
+			       .nkeys = R_NKEYS,
+			       .print = print_realm };
 
 	return rows_walk(ctl, "status", &st, reply) ?:
 		       rows_walk(ctl, "status", &realms, reply);
@@ -216,8 +218,10 @@ static void print_ctx(struct rows *r)
 
 static int contexts_text(struct agwctl *ctl, const char *reply)
 {
-	struct rows r = { .array = "contexts", .keys = ctx_keys,
-			  .nkeys = C_NKEYS, .print = print_ctx };
+	struct rows r = { .array = "contexts",
+			  .keys = ctx_keys,
+			  .nkeys = C_NKEYS,
+			  .print = print_ctx };
 
 	printf(CTX_FMT, "CONTEXT", "RELAYING", "PATH", "TERMINATIONS");
 	return rows_walk(ctl, "contexts", &r, reply);
@@ -232,8 +236,22 @@ int agwctl_contexts(struct agwctl *ctl, int argc, char **argv)
 
 /* ---- terminations ------------------------------------------------------ */
 
-enum { T_ID, T_CTX, T_REALM, T_STATE, T_GATE, T_LOCAL, T_REMOTE, T_SYN_OK,
-       T_SYN_DROP, T_TX, T_RX, T_TLS, T_AGE, T_NKEYS };
+enum {
+	T_ID,
+	T_CTX,
+	T_REALM,
+	T_STATE,
+	T_GATE,
+	T_LOCAL,
+	T_REMOTE,
+	T_SYN_OK,
+	T_SYN_DROP,
+	T_TX,
+	T_RX,
+	T_TLS,
+	T_AGE,
+	T_NKEYS
+};
 static const char *const term_keys[T_NKEYS] = {
 	[T_ID] = "id",
 	[T_CTX] = "context",
@@ -268,8 +286,10 @@ static void print_term(struct rows *r)
 
 static int terminations_text(struct agwctl *ctl, const char *reply)
 {
-	struct rows r = { .array = "terminations", .keys = term_keys,
-			  .nkeys = T_NKEYS, .print = print_term };
+	struct rows r = { .array = "terminations",
+			  .keys = term_keys,
+			  .nkeys = T_NKEYS,
+			  .print = print_term };
 
 	printf(TERM_FMT, "ID", "CONTEXT", "REALM", "STATE", "GATE", "LOCAL",
 	       "REMOTE", "SYN OK/DROP", "OCTETS TX/RX", "TLS", "AGE");
@@ -292,8 +312,9 @@ int agwctl_terminations(struct agwctl *ctl, int argc, char **argv)
 		if (!strcmp(a, "--context") || !strcmp(a, "--realm") ||
 		    !strcmp(a, "--state")) {
 			if (i + 1 == argc)
-				return agwctl_err(ctl, "terminations: %s takes a value",
-						  a);
+				return agwctl_err(
+					ctl, "terminations: %s takes a value",
+					a);
 			req[n++] = (char *)a + 2;
 			req[n++] = argv[++i];
 		} else if (a[0] == '-' || n > 1) {

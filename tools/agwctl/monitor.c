@@ -29,19 +29,47 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-enum { E_EVENT, E_TIME, E_TERM, E_CTX, E_REALM, E_STATE, E_GATE, E_NAME,
-       E_PARAM, E_VALUE, E_FAILURE, E_REASON, E_ERROR, E_ERROR_TEXT,
-       E_PROTO, E_SRC, E_DST, E_SLOT, E_SUPPRESSED, E_MAX };
+enum {
+	E_EVENT,
+	E_TIME,
+	E_TERM,
+	E_CTX,
+	E_REALM,
+	E_STATE,
+	E_GATE,
+	E_NAME,
+	E_PARAM,
+	E_VALUE,
+	E_FAILURE,
+	E_REASON,
+	E_ERROR,
+	E_ERROR_TEXT,
+	E_PROTO,
+	E_SRC,
+	E_DST,
+	E_SLOT,
+	E_SUPPRESSED,
+	E_MAX
+};
 static const char *const ev_keys[E_MAX] = {
-	[E_EVENT] = "event",	   [E_TIME] = "time_ns",
-	[E_TERM] = "termination", [E_CTX] = "context",
-	[E_REALM] = "realm",	   [E_STATE] = "state",
-	[E_GATE] = "gate_mode",	   [E_NAME] = "name",
-	[E_PARAM] = "param",	   [E_VALUE] = "value",
-	[E_FAILURE] = "failure",   [E_REASON] = "reason",
-	[E_ERROR] = "error",	   [E_ERROR_TEXT] = "error_text",
-	[E_PROTO] = "proto",	   [E_SRC] = "src",
-	[E_DST] = "dst",	   [E_SLOT] = "slot",
+	[E_EVENT] = "event",
+	[E_TIME] = "time_ns",
+	[E_TERM] = "termination",
+	[E_CTX] = "context",
+	[E_REALM] = "realm",
+	[E_STATE] = "state",
+	[E_GATE] = "gate_mode",
+	[E_NAME] = "name",
+	[E_PARAM] = "param",
+	[E_VALUE] = "value",
+	[E_FAILURE] = "failure",
+	[E_REASON] = "reason",
+	[E_ERROR] = "error",
+	[E_ERROR_TEXT] = "error_text",
+	[E_PROTO] = "proto",
+	[E_SRC] = "src",
+	[E_DST] = "dst",
+	[E_SLOT] = "slot",
 	[E_SUPPRESSED] = "suppressed",
 };
 
@@ -107,9 +135,8 @@ static void find_error(void *arg, const char *path, enum agw_json_type type,
 
 static int usage(struct agwctl *ctl)
 {
-	return agwctl_err(
-		ctl,
-		"usage: agwctl monitor [count N] [timeout SECONDS]");
+	return agwctl_err(ctl,
+			  "usage: agwctl monitor [count N] [timeout SECONDS]");
 }
 
 static int parse_args(struct agwctl *ctl, int argc, char **argv, long *left,
@@ -187,7 +214,8 @@ static int subscribe(struct agwctl *ctl, int fd, char *buf, size_t *have)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return agwctl_err(ctl, "monitor: agwd closed the connection");
+			return agwctl_err(
+				ctl, "monitor: agwd closed the connection");
 		*have += n;
 		nl = memchr(buf, '\n', *have);
 		if (!nl && *have == LINE_MAX_LEN - 1)
@@ -218,9 +246,9 @@ int agwctl_monitor(struct agwctl *ctl, int argc, char **argv)
 		return rc;
 	fd = agw_ctl_connect(ctl->socket);
 	if (fd == -ENOENT || fd == -ECONNREFUSED)
-		return agwctl_err(ctl,
-				  "monitor: agwd is not running (no socket at %s)",
-				  ctl->socket);
+		return agwctl_err(
+			ctl, "monitor: agwd is not running (no socket at %s)",
+			ctl->socket);
 	if (fd < 0)
 		return agwctl_err(ctl, "monitor: %s: %s", ctl->socket,
 				  strerror(-fd));
