@@ -660,26 +660,18 @@ static int wait_fd(int fd, short ev, uint64_t deadline)
 static int ctl_request(const char *sock_path, const char *req, char **buf,
 		       size_t len, size_t max, bool grow)
 {
-	struct sockaddr_un sun;
 	uint64_t deadline = agw_now_ms() + CLIENT_TIMEOUT_MS;
 	size_t rlen = strlen(req), have = 0, sent = 0;
-	int fd, err;
+	int fd, err = 0;
 	ssize_t n;
 
 	if (!len)
 		return -EINVAL;
 	if (rlen >= AGW_CTL_REQ_MAX || memchr(req, '\n', rlen))
 		return -EINVAL;
-	err = fill_sun(&sun, sock_path);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = agw_ctl_connect(sock_path);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		err = -errno;
-		goto out;
-	}
+		return fd;
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	while (sent <= rlen) {
 		/* the request, then its newline */
