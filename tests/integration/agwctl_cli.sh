@@ -89,7 +89,9 @@ wait_for 20 "grep -q 'monitoring agwd' '$TMP/mon-txt.err'" ||
 	die "agwctl monitor did not start: $(cat "$TMP/mon-txt.err")"
 [ "$(ctl -j help | jq -r '.commands[] | select(.name == "monitor") | .level')" = read ] ||
 	die "monitor is not a read-level command"
-ok "two monitors subscribed (monitor has level read)"
+stat_of() { ctl stats | awk -v s="$1" '$1 == s { print $2 }'; }
+[ "$(stat_of agw_control_monitors)" = 2 ] || die "agw_control_monitors not 2"
+ok "two monitors subscribed (monitor has level read, agw_control_monitors 2)"
 
 # ---- the MGC's e2ae flow: Add access, Add core ---------------------------
 in_ns "$CORE" $PEER listen $CORE_ADDR $CORE_PORT --send 1000 --seed 5 \
@@ -213,6 +215,12 @@ have 'any(.[]; .event == "drop" and .reason == "no-termination" and .src != null
 grep -q "Z tls_failure $acc context $C .* failure " "$TMP/mon.txt" || die "monitor: no TLS failure line"
 grep -q "Z notify $acc context $C .*/fail reason=" "$TMP/mon.txt" || die "monitor: no Notify line"
 ok "monitor (-j and text): Add and Subtract of both, TLS failure, its Notify, the dropped SYN with its reason"
+wait_for 10 '[ "$(stat_of agw_control_monitors)" = 0 ]' || die "monitors still counted"
+[ "$(stat_of agw_control_events_total)" -ge 8 ] ||
+	die "agw_control_events_total $(stat_of agw_control_events_total)"
+grep -q "monitor: reading the gate's drop records" "$TMP/agwd.log" &&
+	grep -q "monitor: no one monitors" "$TMP/agwd.log" ||
+	die "agwd did not log the drop records' reader start and stop"
 jq -c . "$TMP/mon.json" | cut -c1-200 | sed 's/^/   /'
 
 # ---- count and timeout end a monitor -------------------------------------
