@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 300
+# timeout: 180
 #
 # agwctl against a real agwd (gate in generic XDP) driven by the Erlang
 # megaco MGC through an e2ae flow that fails closed (the UE speaks no
@@ -77,10 +77,13 @@ lab_start_agwd
 [ "$(ctl -j status | jq -r .version)" = "$v" ] || die "status: version"
 
 # ---- monitors, before the MGC comes ------------------------------------
-ctl -j monitor timeout 240 >"$TMP/mon.json" 2>"$TMP/mon.err" &
+# (nsenter execs agwctl: $! is agwctl, which SIGINT stops)
+nsenter --net=/run/netns/"$GW" "$AGWCTL" --socket "$TMP/agwd.sock" -j \
+	monitor timeout 200 >"$TMP/mon.json" 2>"$TMP/mon.err" &
 MON_J=$!
 T_PIDS+=($MON_J)
-ctl monitor timeout 240 >"$TMP/mon.txt" 2>"$TMP/mon-txt.err" &
+nsenter --net=/run/netns/"$GW" "$AGWCTL" --socket "$TMP/agwd.sock" \
+	monitor timeout 200 >"$TMP/mon.txt" 2>"$TMP/mon-txt.err" &
 MON_T=$!
 T_PIDS+=($MON_T)
 wait_for 20 "grep -q 'monitoring agwd' '$TMP/mon.err'" ||
@@ -196,8 +199,10 @@ wait_for 20 'have "any(.[]; .event == \"drop\" and .dst == \"10.88.1.1:32077\")"
 wait_for 20 "grep -q 'Z drop no-termination tcp 10.88.1.2:[0-9]* -> 10.88.1.1:32077\$' '$TMP/mon.txt'" ||
 	die "monitor: no drop line"
 kill -INT $MON_J $MON_T
+t0=$(date +%s)
 wait $MON_J || die "agwctl -j monitor exit $?"
 wait $MON_T || die "agwctl monitor exit $?"
+[ $(($(date +%s) - t0)) -le 3 ] || die "the monitors did not stop at SIGINT"
 
 for e in "add $acc" "add $core" "subtract $acc" "subtract $core"; do
 	set -- $e
@@ -214,7 +219,7 @@ have 'any(.[]; .event == "drop" and .reason == "no-termination" and .src != null
 	die "-j monitor: the drop has no reason"
 grep -q "Z tls_failure $acc context $C .* failure " "$TMP/mon.txt" || die "monitor: no TLS failure line"
 grep -q "Z notify $acc context $C .*/fail reason=" "$TMP/mon.txt" || die "monitor: no Notify line"
-ok "monitor (-j and text): Add and Subtract of both, TLS failure, its Notify, the dropped SYN with its reason"
+ok "monitor (-j and text): Add and Subtract of both, TLS failure, its Notify, the dropped SYN with its reason; SIGINT ends them (exit 0)"
 wait_for 10 '[ "$(stat_of agw_control_monitors)" = 0 ]' || die "monitors still counted"
 [ "$(stat_of agw_control_events_total)" -ge 8 ] ||
 	die "agw_control_events_total $(stat_of agw_control_events_total)"
