@@ -400,7 +400,7 @@ static struct ctl_client *client_slot(struct agw_ctlsock *s)
 		AGW_CTL_MAX_CLIENTS,
 		idle ? "one idle" :
 		busy ? "one stalled" :
-		       "monitor subscribed",
+		       "monitor quiet the longest",
 		(unsigned long long)(agw_now_ms() - c->last_ms));
 	client_close(c);
 	return c;
