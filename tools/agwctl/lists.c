@@ -126,19 +126,29 @@ enum {
 	S_UPTIME,
 	S_VERSION,
 	S_PID,
+	S_LIM_CTX,
+	S_LIM_TERM,
+	S_FD_LIMITED,
 	S_MAX
 };
 static const char *const status_keys[S_MAX] = {
-	[S_MID] = "mid",	   [S_REG] = "registration",
-	[S_MGC] = "mgc[]",	   [S_UDP] = "transport.udp",
-	[S_TCP] = "transport.tcp", [S_TCP_UP] = "transport.tcp_connected",
-	[S_UPTIME] = "uptime_s",   [S_VERSION] = "version",
+	[S_MID] = "mid",
+	[S_REG] = "registration",
+	[S_MGC] = "mgc[]",
+	[S_UDP] = "transport.udp",
+	[S_TCP] = "transport.tcp",
+	[S_TCP_UP] = "transport.tcp_connected",
+	[S_UPTIME] = "uptime_s",
+	[S_VERSION] = "version",
 	[S_PID] = "pid",
+	[S_LIM_CTX] = "limits.contexts",
+	[S_LIM_TERM] = "limits.terminations",
+	[S_FD_LIMITED] = "limits.fd_limited",
 };
 
 static void print_status(struct rows *r)
 {
-	char transport[32];
+	char transport[32], limits[64];
 	bool udp = !strcmp(cell(r, S_UDP), "true"),
 	     tcp = !strcmp(cell(r, S_TCP), "true");
 
@@ -147,11 +157,16 @@ static void print_status(struct rows *r)
 		 !tcp				    ? "" :
 		 !strcmp(cell(r, S_TCP_UP), "true") ? "(up)" :
 						      "(down)");
-	printf("%-22s %-13s %-22s %-12s %-9s %-8s %s\n", "MID", "REGISTRATION",
-	       "MGC", "TRANSPORT", "UPTIME", "VERSION", "PID");
-	printf("%-22s %-13s %-22s %-12s %-9s %-8s %s\n", cell(r, S_MID),
+	/* contexts/terminations, the latter lowered to fit RLIMIT_NOFILE */
+	snprintf(limits, sizeof(limits), "%s/%s%s", cell(r, S_LIM_CTX),
+		 cell(r, S_LIM_TERM),
+		 !strcmp(cell(r, S_FD_LIMITED), "true") ? "(fd)" : "");
+	printf("%-22s %-13s %-22s %-12s %-9s %-8s %-8s %s\n", "MID",
+	       "REGISTRATION", "MGC", "TRANSPORT", "UPTIME", "VERSION", "PID",
+	       "LIMITS CTX/TERM");
+	printf("%-22s %-13s %-22s %-12s %-9s %-8s %-8s %s\n", cell(r, S_MID),
 	       cell(r, S_REG), cell(r, S_MGC), transport[0] ? transport : "-",
-	       cell(r, S_UPTIME), cell(r, S_VERSION), cell(r, S_PID));
+	       cell(r, S_UPTIME), cell(r, S_VERSION), cell(r, S_PID), limits);
 }
 
 enum { R_NAME, R_IF, R_LINK, R_ATTACH, R_MIN, R_MAX, R_FREE, R_ADDRS, R_NKEYS };
@@ -249,6 +264,7 @@ enum {
 	T_TX,
 	T_RX,
 	T_TLS,
+	T_TLS_RELAY,
 	T_AGE,
 	T_NKEYS
 };
@@ -265,6 +281,7 @@ static const char *const term_keys[T_NKEYS] = {
 	[T_TX] = "octets_sent",
 	[T_RX] = "octets_received",
 	[T_TLS] = "tls.state",
+	[T_TLS_RELAY] = "tls.relay_mode",
 	[T_AGE] = "age_ms",
 };
 
@@ -272,16 +289,19 @@ static const char *const term_keys[T_NKEYS] = {
 
 static void print_term(struct rows *r)
 {
-	char syn[48], oct[48], age[24];
+	char syn[48], oct[48], age[24], tls[48];
 
 	snprintf(syn, sizeof(syn), "%s/%s", cell(r, T_SYN_OK),
 		 cell(r, T_SYN_DROP));
 	snprintf(oct, sizeof(oct), "%s/%s", cell(r, T_TX), cell(r, T_RX));
 	snprintf(age, sizeof(age), "%.1fs",
 		 strtoull(cell(r, T_AGE), NULL, 10) / 1000.0);
+	/* the TLS state, and how a relayed session is relayed */
+	snprintf(tls, sizeof(tls), "%s%s%s", cell(r, T_TLS),
+		 r->cell[T_TLS_RELAY][0] ? "/" : "", r->cell[T_TLS_RELAY]);
 	printf(TERM_FMT, cell(r, T_ID), cell(r, T_CTX), cell(r, T_REALM),
 	       cell(r, T_STATE), cell(r, T_GATE), cell(r, T_LOCAL),
-	       cell(r, T_REMOTE), syn, oct, cell(r, T_TLS), age);
+	       cell(r, T_REMOTE), syn, oct, tls, age);
 }
 
 static int terminations_text(struct agwctl *ctl, const char *reply)
