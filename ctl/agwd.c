@@ -271,6 +271,9 @@ static int start(struct agwd *d)
 	if (err)
 		return err;
 	agw_ctlsock_set_read_cmds(d->ctl, agwd_ctl_read_cmds);
+	agw_ctlsock_set_subscribe_cmd(d->ctl, "monitor",
+				      agwd_monitor_subscribers);
+	d->on_event = agwd_monitor_event;
 	return agwd_metrics_init(d);
 }
 

@@ -17,8 +17,9 @@
 #include "agw/h248_transport.h"
 #include "agw/log.h"
 #include "agw/realm.h"
+#include "agw/version.h"
 
-#define AGWD_VERSION "0.1.0"
+#define AGWD_VERSION AGW_VERSION
 /* first retransmission of an MG-originated request (root/normalMGCExecutionTime) */
 #define AGWD_MGC_EXEC_MS 1000
 /* the H.248 version agwd proposes when registering */
@@ -110,6 +111,32 @@ struct agwd_tables {
 	uint32_t *term_free;
 	uint32_t nterm_free;
 	uint32_t nctx, nterm; /* in use */
+};
+
+/*
+ * What agwctl monitor shows (ctl/monitor.c formats it for the control
+ * socket's subscribers). The files that see it happen report it upward
+ * through d->on_event (agwd_event()), wired by agwd's main: they call no
+ * file for it.
+ */
+enum agwd_event_kind {
+	AGWD_EV_ADD,
+	AGWD_EV_MODIFY,
+	AGWD_EV_SUBTRACT,
+	AGWD_EV_NOTIFY, /* an MG-originated Notify sent to the MGC */
+	AGWD_EV_TLS_FAILURE, /* an e2ae TLS session failed closed */
+};
+
+struct agwd_event {
+	enum agwd_event_kind kind;
+	const char
+		*term; /* termination ID (a refused Add: as the MGC wrote it) */
+	uint32_t ctx; /* 0: none */
+	const char *realm, *state, *gate_mode; /* NULL: not known */
+	const char *name; /* Notify: the event; TLS: the failure's name */
+	const char *param, *value; /* Notify: its parameter, or NULL */
+	const char *text; /* TLS: the reason; a refused command: the error */
+	int error; /* a refused command: the H.248 error code; else 0 */
 };
 
 struct agwd {
@@ -204,7 +231,21 @@ struct agwd {
 	char tls_fp[AGW_FP_ATTR_MAX]; /* "sha-256 AB:..." for logs, agwctl */
 
 	struct agwd_sd sd;
+
+	/* agwctl monitor (ctl/monitor.c); NULL: no one listens */
+	void (*on_event)(struct agwd *d, const struct agwd_event *ev);
+	/* the gate's drop records, read while someone monitors */
+	struct agw_gate_monitor *drops;
+	struct agw_evfd drops_ev;
+	bool drops_turned_on; /* records were off: off again after */
+	uint64_t drops_since_ns; /* CLOCK_MONOTONIC: older ones are history */
 };
+
+static inline void agwd_event(struct agwd *d, const struct agwd_event *ev)
+{
+	if (d->on_event)
+		d->on_event(d, ev);
+}
 
 /* ctl/txn.c: the lowest layer of H.248; reports upward through cbs */
 int agwd_txn_init(struct agwd *d, const struct agwd_txn_cbs *cbs);
@@ -272,11 +313,24 @@ void agwd_ctx_execute(struct agwd *d, const struct h248_transaction *req,
 		      struct h248_transaction *reply);
 void agwd_ctx_release_all(struct agwd *d);
 void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a);
-int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out);
-int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out);
+/* agwctl contexts [ID] and terminations [ID | context N | realm R |
+ * state S ...]: args filter in agwd; an unknown ID is -ENOENT (out
+ * then holds the message). */
+int agwd_ctl_contexts(struct agwd *d, const char *args, struct agw_strbuf *out);
+int agwd_ctl_terminations(struct agwd *d, const char *args,
+			  struct agw_strbuf *out);
 
 /* ctl/flows.c: the relay's flows (agwctl flows [CONTEXT]; want 0: all) */
 int agwd_ctl_flows(struct agwd *d, uint32_t want, struct agw_strbuf *out);
+
+/* ctl/monitor.c: agwctl monitor: d->on_event formats each event as a
+ * line of JSON for the control socket's subscribers; the "monitor"
+ * command subscribes; while anyone is subscribed, the gate's drop
+ * records are read and pushed too (agwd_monitor_subscribers, the
+ * control socket's callback, starts and stops that). */
+void agwd_monitor_event(struct agwd *d, const struct agwd_event *ev);
+void agwd_monitor_subscribers(void *arg, unsigned int n);
+int agwd_ctl_monitor(struct agwd *d, const char *args, struct agw_strbuf *out);
 
 /* ctl/status.c: the control socket's commands (agwctl's server side) */
 extern const struct agw_ctl_cmd agwd_ctl_cmds[];

@@ -8,6 +8,7 @@
  * reported in its own reply while processing goes on.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +494,7 @@ static int cmd_add(struct agwd_exec *x, const struct h248_command *c)
 	agw_log_field_set(AGW_LOG_F_TERMINATION, "%s", t->id);
 	agw_info("context %u: Add %s (%s:%u, gate %s)", x->c->id, t->id,
 		 t->realm->cfg->name, t->port, agw_gate_mode_name(t->gmode));
+	agwd_term_event(d, (struct agwd_event){ .kind = AGWD_EV_ADD }, t);
 	rc = agwd_reply_cmd(x, H248_CMD_ADD, t->id);
 	if (rc)
 		agwd_reply_local(x, rc, t);
@@ -536,6 +538,9 @@ static int cmd_modify(struct agwd_exec *x, const struct h248_command *c)
 		keep_remote(ts[i], &mr);
 		agw_info("%s: Modify (gate %s)", ts[i]->id,
 			 agw_gate_mode_name(ts[i]->gmode));
+		agwd_term_event(x->d,
+				(struct agwd_event){ .kind = AGWD_EV_MODIFY },
+				ts[i]);
 		agwd_reply_cmd(x, H248_CMD_MODIFY, ts[i]->id);
 	}
 	return 0;
@@ -559,6 +564,9 @@ static int cmd_subtract(struct agwd_exec *x, const struct h248_command *c)
 			agwd_reply_stats(x, rc, t);
 		agw_info("context %u: Subtract %s", t->ctx ? t->ctx->id : 0,
 			 t->id);
+		agwd_term_event(x->d,
+				(struct agwd_event){ .kind = AGWD_EV_SUBTRACT },
+				t);
 		if (t->ctx)
 			agwd_ctx_stop_relay(x->d, t->ctx);
 		agwd_term_close(x->d, t);
@@ -603,6 +611,24 @@ static int cmd_move(struct agwd_exec *x, const struct h248_command *c)
 	return 0;
 }
 
+/* An Add, Modify or Subtract refused: the monitor's event. */
+static int refused_event(struct agwd_exec *x, const struct h248_command *c,
+			 enum agwd_event_kind kind, int r)
+{
+	char id[AGWD_TERMID_MAX + 16];
+
+	if (!r)
+		return 0;
+	snprintf(id, sizeof(id), "%.*s", (int)c->tids[0].s.len,
+		 c->tids[0].s.ptr);
+	agwd_event(x->d, &(struct agwd_event){ .kind = kind,
+					       .term = id,
+					       .ctx = x->c ? x->c->id : 0,
+					       .error = x->e.code,
+					       .text = x->e.text });
+	return r;
+}
+
 static int run_command(struct agwd_exec *x, const struct h248_command *c)
 {
 	agwd_metric_command(c->cmd);
@@ -619,11 +645,12 @@ static int run_command(struct agwd_exec *x, const struct h248_command *c)
 				 "termination ID lists are not supported");
 	switch (c->cmd) {
 	case H248_CMD_ADD:
-		return cmd_add(x, c);
+		return refused_event(x, c, AGWD_EV_ADD, cmd_add(x, c));
 	case H248_CMD_MODIFY:
-		return cmd_modify(x, c);
+		return refused_event(x, c, AGWD_EV_MODIFY, cmd_modify(x, c));
 	case H248_CMD_SUBTRACT:
-		return cmd_subtract(x, c);
+		return refused_event(x, c, AGWD_EV_SUBTRACT,
+				     cmd_subtract(x, c));
 	case H248_CMD_MOVE:
 		return cmd_move(x, c);
 	case H248_CMD_AUDITVALUE:
@@ -825,35 +852,93 @@ void agwd_ctx_realm_addr_gone(struct agwd *d, const struct agw_sockaddr *a)
 
 /* ---- agwctl --------------------------------------------------------- */
 
-int agwd_ctl_contexts(struct agwd *d, struct agw_strbuf *out)
+/* ---- agwctl contexts, terminations ----------------------------------- */
+
+/* A listing refused: out holds the message instead of members. */
+static int refuse(struct agw_strbuf *out, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int refuse(struct agw_strbuf *out, int err, const char *fmt, ...)
 {
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	agw_strbuf_reset(out);
+	agw_strbuf_append(out, msg, strlen(msg));
+	return err;
+}
+
+/* A writer's error: the partial members go, the reply is strerror's. */
+static int listing_end(const struct agw_json *w, struct agw_strbuf *out)
+{
+	int err = agw_json_end(w);
+
+	if (err)
+		agw_strbuf_reset(out);
+	return err;
+}
+
+static int parse_ctx_id(const char *s, uint32_t *id)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoul(s, &end, 10);
+	if (*end || !v || v > UINT32_MAX)
+		return -EINVAL;
+	*id = (uint32_t)v;
+	return 0;
+}
+
+static void ctx_json(struct agwd *d, struct agwd_ctx *c, struct agw_json *w)
+{
+	struct agw_relay_flow_stats st;
+
+	agw_json_obj_open(w, NULL);
+	agw_json_u64(w, "id", c->id);
+	agw_json_bool(w, "relaying", c->relaying);
+	/* the relay path (agwctl flows has the rest) */
+	if (c->relaying && !agw_relay_stats(d->relay, c->relay_id, &st))
+		agw_json_str(w, "relay_path", agw_relay_path_name(st.path));
+	agw_json_arr_open(w, "terminations");
+	for (unsigned int j = 0; j < AGWD_TERMS_PER_CTX; j++)
+		if (c->t[j])
+			agw_json_str(w, NULL, c->t[j]->id);
+	agw_json_arr_close(w);
+	agw_json_obj_close(w);
+}
+
+/* contexts [ID] */
+int agwd_ctl_contexts(struct agwd *d, const char *args, struct agw_strbuf *out)
+{
+	struct agwd_ctx *one = NULL;
 	struct agw_json w;
+	uint32_t id;
 
-	agw_json_init_members(&w, out);
-	agw_json_u64(&w, "count", d->tab.nctx);
-	agw_json_arr_open(&w, "contexts");
-	for (uint32_t i = 0; i < d->tab.max_ctx; i++) {
-		struct agwd_ctx *c = &d->tab.ctx[i];
-		struct agw_relay_flow_stats st;
-
-		if (!c->id)
-			continue;
-		agw_json_obj_open(&w, NULL);
-		agw_json_u64(&w, "id", c->id);
-		agw_json_bool(&w, "relaying", c->relaying);
-		/* the relay path (agwctl flows has the rest) */
-		if (c->relaying && !agw_relay_stats(d->relay, c->relay_id, &st))
-			agw_json_str(&w, "relay_path",
-				     agw_relay_path_name(st.path));
-		agw_json_arr_open(&w, "terminations");
-		for (unsigned int j = 0; j < AGWD_TERMS_PER_CTX; j++)
-			if (c->t[j])
-				agw_json_str(&w, NULL, c->t[j]->id);
-		agw_json_arr_close(&w);
-		agw_json_obj_close(&w);
+	if (*args) {
+		if (parse_ctx_id(args, &id))
+			return refuse(
+				out, -EINVAL,
+				"contexts: \"%.64s\" is not a context ID (a number from 1)",
+				args);
+		one = ctx_find(d, id);
+		if (!one)
+			return refuse(out, -ENOENT, "no context %u", id);
 	}
+	agw_json_init_members(&w, out);
+	agw_json_u64(&w, "count", one ? 1 : d->tab.nctx);
+	agw_json_arr_open(&w, "contexts");
+	if (one)
+		ctx_json(d, one, &w);
+	for (uint32_t i = 0; !one && i < d->tab.max_ctx; i++)
+		if (d->tab.ctx[i].id)
+			ctx_json(d, &d->tab.ctx[i], &w);
 	agw_json_arr_close(&w);
-	return agw_json_end(&w);
+	return listing_end(&w, out);
 }
 
 static void term_json(struct agwd *d, struct agwd_term *t, struct agw_json *w)
@@ -881,19 +966,149 @@ static void term_json(struct agwd *d, struct agwd_term *t, struct agw_json *w)
 	agw_json_u64(w, "age_ms", agw_now_ms() - t->add_ms);
 }
 
-int agwd_ctl_terminations(struct agwd *d, struct agw_strbuf *out)
-{
-	struct agw_json w;
+/* What terminations [ID | context N | realm R | state S ...] keeps (each
+ * filter given must match). */
+struct term_filter {
+	bool any;
+	struct agwd_term *one;
+	struct agwd_ctx *ctx;
+	const char *realm;
+	int state; /* -1: any */
+};
 
-	agw_json_init_members(&w, out);
-	agw_json_u64(&w, "count", d->tab.nterm);
-	agw_json_arr_open(&w, "terminations");
-	for (struct agwd_term *t = d->all_terms; t; t = t->next_all) {
-		agw_json_obj_open(&w, NULL);
-		term_json(d, t, &w);
-		agwd_tls_term_json(t, &w);
-		agw_json_obj_close(&w);
+static int term_filter_value(struct agwd *d, const char *key, const char *val,
+			     struct term_filter *f, struct agw_strbuf *out)
+{
+	uint32_t id;
+
+	if (!strcmp(key, "context")) {
+		if (parse_ctx_id(val, &id))
+			return refuse(
+				out, -EINVAL,
+				"terminations: context \"%.64s\" is not a context ID (a number from 1)",
+				val);
+		f->ctx = ctx_find(d, id);
+		if (!f->ctx)
+			return refuse(out, -ENOENT, "no context %u", id);
+		return 0;
 	}
+	if (!strcmp(key, "realm")) {
+		for (unsigned int i = 0; i < d->cfg.nrealms; i++)
+			if (!strcmp(d->cfg.realms[i].name, val))
+				f->realm = d->cfg.realms[i].name;
+		if (!f->realm)
+			return refuse(out, -ENOENT, "no realm \"%.64s\"", val);
+		return 0;
+	}
+	for (int s = 0; s <= AGWD_TS_FAILED; s++)
+		if (!strcmp(agwd_term_state_name(s), val))
+			f->state = s;
+	if (f->state < 0)
+		return refuse(
+			out, -EINVAL,
+			"terminations: unknown state \"%.64s\" (listening, connecting, connected, relaying, closed or failed)",
+			val);
+	return 0;
+}
+
+static int term_filter_parse(struct agwd *d, const char *args,
+			     struct term_filter *f, struct agw_strbuf *out)
+{
+	char buf[AGW_CTL_REQ_MAX], *save = NULL, *tok;
+	struct tid_parse p;
+	struct agwd_err e;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	f->state = -1;
+	snprintf(buf, sizeof(buf), "%s", args);
+	for (tok = strtok_r(buf, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		const char *key = tok + (strncmp(tok, "--", 2) ? 0 : 2);
+		const char *val;
+
+		f->any = true;
+		if (!strcmp(key, "context") || !strcmp(key, "realm") ||
+		    !strcmp(key, "state")) {
+			val = strtok_r(NULL, " \t", &save);
+			if (!val)
+				return refuse(out, -EINVAL,
+					      "terminations: %s takes a value",
+					      key);
+			err = term_filter_value(d, key, val, f, out);
+			if (err)
+				return err;
+			continue;
+		}
+		if (key != tok || f->one)
+			return refuse(
+				out, -EINVAL,
+				"terminations: unexpected \"%.64s\" (filters: ID, context N, realm R, state S)",
+				tok);
+		if (parse_tid(d,
+			      (struct h248_str){ tok, (uint32_t)strlen(tok) },
+			      &p, &e) ||
+		    p.choose || p.all || !(f->one = term_by_num(d, &p)))
+			return refuse(out, -ENOENT, "no termination %.64s",
+				      tok);
+	}
+	return 0;
+}
+
+static bool term_match(const struct term_filter *f, const struct agwd_term *t)
+{
+	return (!f->one || t == f->one) && (!f->ctx || t->ctx == f->ctx) &&
+	       (!f->realm || !strcmp(t->realm->cfg->name, f->realm)) &&
+	       (f->state < 0 || (int)t->state == f->state);
+}
+
+/* The terminations f keeps, written to w (NULL: only counted). */
+static uint32_t term_list(struct agwd *d, const struct term_filter *f,
+			  struct agw_json *w, struct agw_strbuf *out)
+{
+	struct agwd_term *c[AGWD_TERMS_PER_CTX + 1] = {}, *t;
+	uint32_t n = 0;
+	unsigned int j = 0;
+
+	/* an ID or a context names its few candidates */
+	if (f->one)
+		c[0] = f->one;
+	else if (f->ctx)
+		for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++)
+			if (f->ctx->t[i])
+				c[j++] = f->ctx->t[i];
+	j = 0;
+	t = f->one || f->ctx ? c[0] : d->all_terms;
+	while (t) {
+		if (term_match(f, t)) {
+			n++;
+			if (w) {
+				agw_json_obj_open(w, NULL);
+				term_json(d, t, w);
+				agwd_tls_term_json(t, w); /* ctl/tls.c */
+				agw_json_obj_close(w);
+			}
+		}
+		t = f->one || f->ctx ? c[++j] : t->next_all;
+	}
+	return n;
+}
+
+int agwd_ctl_terminations(struct agwd *d, const char *args,
+			  struct agw_strbuf *out)
+{
+	struct term_filter f;
+	struct agw_json w;
+	int err;
+
+	err = term_filter_parse(d, args, &f, out);
+	if (err)
+		return err;
+	agw_json_init_members(&w, out);
+	agw_json_u64(&w, "count",
+		     f.any ? term_list(d, &f, NULL, NULL) : d->tab.nterm);
+	agw_json_arr_open(&w, "terminations");
+	term_list(d, &f, &w, out);
 	agw_json_arr_close(&w);
-	return agw_json_end(&w);
+	return listing_end(&w, out);
 }

@@ -105,6 +105,21 @@ struct agwd_ctx {
 	uint64_t relay_id;
 };
 
+/* Report ev about t upward (agwctl monitor): t's ID, context, realm,
+ * state and gate mode filled in. */
+static inline void agwd_term_event(struct agwd *d, struct agwd_event ev,
+				   const struct agwd_term *t)
+{
+	if (!d->on_event)
+		return;
+	ev.term = t->id;
+	ev.ctx = t->ctx ? t->ctx->id : 0;
+	ev.realm = t->realm->cfg->name;
+	ev.state = agwd_term_state_name(t->state);
+	ev.gate_mode = t->gate_added ? agw_gate_mode_name(t->gmode) : "none";
+	agwd_event(d, &ev);
+}
+
 /* A parsed Media/Events/Signals request (ctl/media.c). */
 struct agwd_media_req {
 	bool has_local, has_remote;

@@ -206,9 +206,9 @@ struct scrape {
 	uint64_t gate_drops[NGREASONS], outside_range, fragments;
 	double flows[NPATHS];
 	uint64_t flows_ended[NPATHS], bytes[NPATHS], user_bytes, stalls;
-	double ctl_clients;
+	double ctl_clients, ctl_monitors;
 	uint64_t ctl_accepted, ctl_evicted, ctl_stalled, ctl_requests,
-		ctl_denied;
+		ctl_denied, ctl_events;
 };
 
 static void scrape_terms(struct agwd *d, struct scrape *s)
@@ -313,6 +313,8 @@ static void scrape(struct agwd *d, struct scrape *s)
 	s->ctl_stalled = cs.stalled;
 	s->ctl_requests = cs.requests;
 	s->ctl_denied = cs.denied;
+	s->ctl_monitors = cs.subscribers;
+	s->ctl_events = cs.events;
 }
 
 #define C AGW_METRIC_COUNTER
@@ -444,6 +446,12 @@ void agwd_metrics_text(struct agwd *d, struct agw_strbuf *out)
 		{ "agw_control_clients_stalled_total",
 		  "control socket clients dropped for not reading their reply",
 		  C, .u = &s->ctl_stalled },
+		{ "agw_control_monitors",
+		  "control socket clients subscribed to events (agwctl monitor)",
+		  G, .g = &s->ctl_monitors },
+		{ "agw_control_events_total",
+		  "events pushed to the control socket's monitors (each counted once)",
+		  C, .u = &s->ctl_events },
 		{ "agw_control_requests_total", "control socket requests", C,
 		  .u = &s->ctl_requests },
 		{ "agw_control_requests_denied_total",

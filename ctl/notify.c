@@ -70,8 +70,15 @@ void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
 	}
 	agw_info("%s: Notify %s%s%s", t->id, event, pname ? " " : "",
 		 pname ? pvalue : "");
-	if (!agwd_txn_request(d, m, tid, AGWD_OUT_NOTIFY))
+	if (!agwd_txn_request(d, m, tid, AGWD_OUT_NOTIFY)) {
+		agwd_term_event(d,
+				(struct agwd_event){ .kind = AGWD_EV_NOTIFY,
+						     .name = event,
+						     .param = pname,
+						     .value = pvalue },
+				t);
 		return;
+	}
 fail:
 	agw_warn("%s: Notify %s not sent", t->id, event);
 }

@@ -132,12 +132,17 @@ static int cmd_status(void *arg, const char *args, struct agw_strbuf *out)
 
 static int cmd_contexts(void *arg, const char *args, struct agw_strbuf *out)
 {
-	return json_done(agwd_ctl_contexts(arg, out), out);
+	return agwd_ctl_contexts(arg, args, out);
 }
 
 static int cmd_terminations(void *arg, const char *args, struct agw_strbuf *out)
 {
-	return json_done(agwd_ctl_terminations(arg, out), out);
+	return agwd_ctl_terminations(arg, args, out);
+}
+
+static int cmd_monitor(void *arg, const char *args, struct agw_strbuf *out)
+{
+	return json_done(agwd_ctl_monitor(arg, args, out), out);
 }
 
 static int cmd_stats(void *arg, const char *args, struct agw_strbuf *out)
@@ -198,13 +203,16 @@ static int cmd_loglevel(void *arg, const char *args, struct agw_strbuf *out)
 }
 
 const struct agw_ctl_cmd agwd_ctl_cmds[] = {
-	{ "contexts", "contexts and their terminations", cmd_contexts },
+	{ "contexts", "[ID]: contexts and their terminations", cmd_contexts },
 	{ "flows",
 	  "relayed contexts: path and why, bytes, stalls, idle time, bound",
 	  cmd_flows },
 	{ "terminations",
-	  "terminations: state, gate mode, addresses, SYN and octet counters",
+	  "[ID | context N | realm R | state S]: terminations: state, gate mode, addresses, SYN and octet counters",
 	  cmd_terminations },
+	{ "monitor",
+	  "events as they happen (Add, Modify, Subtract, Notify, TLS failures), one a line",
+	  cmd_monitor },
 	{ "stats", "metrics in the Prometheus text format (in \"text\")",
 	  cmd_stats },
 	{ "loglevel", "[LEVEL]: show or set the log level (err..debug)",
@@ -216,5 +224,5 @@ const struct agw_ctl_cmd agwd_ctl_cmds[] = {
 
 /* What a read-level peer of the control socket may run (agwctl(8)). */
 const char *const agwd_ctl_read_cmds[] = {
-	"contexts", "flows", "stats", "status", "terminations", NULL,
+	"contexts", "flows", "monitor", "stats", "status", "terminations", NULL,
 };

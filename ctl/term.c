@@ -48,6 +48,12 @@ static void tls_failed(struct agwd *d, struct agwd_term *t)
 	if (relaying)
 		agwd_ctx_stop_relay(d, c);
 	t->state = AGWD_TS_FAILED;
+	agwd_term_event(d,
+			(struct agwd_event){
+				.kind = AGWD_EV_TLS_FAILURE,
+				.name = agw_tls_failure_name(t->tls->failure),
+				.text = t->tls->reason },
+			t);
 	if (t->p.ev_tls_fail)
 		agwd_notify_param(d, t, "tlsbsc/fail", "reason",
 				  agw_tls_failure_name(t->tls->failure));
@@ -169,8 +175,9 @@ static void on_connect_timeout(struct agw_timer *tm)
 	/* the 4-tuple was taken (start_active_open) and no connection of
 	 * the Remote came: a TIME_WAIT of an earlier call, not a race */
 	if (t->state == AGWD_TS_LISTENING && t->cfd < 0) {
-		agw_info("%s: active open: no connection from the Remote on the taken 4-tuple",
-			 t->id);
+		agw_info(
+			"%s: active open: no connection from the Remote on the taken 4-tuple",
+			t->id);
 		t->state = AGWD_TS_FAILED;
 		if (t->p.ev_fail)
 			agwd_notify(t->d, t, "tcpbcc/fail");
@@ -403,7 +410,8 @@ static int bind_local(struct agwd *d, struct agwd_term *t, struct agw_sdp *l,
 		port = -EMFILE;
 	}
 	if (port == -EMFILE || port == -ENFILE)
-		return agwd_errf(e, H248_E_RESOURCES, "realm %s: out of file descriptors",
+		return agwd_errf(e, H248_E_RESOURCES,
+				 "realm %s: out of file descriptors",
 				 t->realm->cfg->name);
 	if (port < 0)
 		return agwd_errf(e, H248_E_RESOURCES, "realm %s: no free port",

@@ -36,12 +36,16 @@ struct ctl_client {
 	uint64_t last_seq; /* the same as an order among clients */
 	enum agw_ctl_level level;
 	bool used;
+	bool subscriber; /* gets published events, runs no more requests */
+	bool dropped; /* a subscriber over its bound, closing */
 };
 
 struct agw_ctlsock {
 	struct agw_evloop *loop;
 	const struct agw_ctl_cmd *cmds;
 	const char *const *read_cmds;
+	const char *subscribe_cmd;
+	void (*changed)(void *arg, unsigned int subscribers);
 	void *arg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct agw_evfd listen_h;
@@ -65,6 +69,12 @@ static void client_close(struct ctl_client *c)
 	agw_strbuf_free(&c->out);
 	c->used = false;
 	c->srv->st.clients--;
+	if (c->subscriber) {
+		c->subscriber = false;
+		c->srv->st.subscribers--;
+		if (c->srv->changed)
+			c->srv->changed(c->srv->arg, c->srv->st.subscribers);
+	}
 }
 
 static bool is_read_cmd(const char *const *read_cmds, const char *name)
@@ -115,10 +125,11 @@ static void reply(struct agw_strbuf *out, const struct agw_strbuf *members,
 	agw_strbuf_append(out, "\n", 1);
 }
 
-int agw_ctl_dispatch(const struct agw_ctl_cmd *cmds,
-		     const char *const *read_cmds, void *arg,
-		     enum agw_ctl_level level, char *line,
-		     struct agw_strbuf *out)
+/* agw_ctl_dispatch(); *ran: the command that ran and succeeded, or NULL */
+static int dispatch(const struct agw_ctl_cmd *cmds,
+		    const char *const *read_cmds, void *arg,
+		    enum agw_ctl_level level, char *line,
+		    struct agw_strbuf *out, const struct agw_ctl_cmd **ran)
 {
 	const struct agw_ctl_cmd *cmd = NULL;
 	struct agw_strbuf body;
@@ -167,7 +178,18 @@ int agw_ctl_dispatch(const struct agw_ctl_cmd *cmds,
 		reply(out, NULL,
 		      body.len && !body.err ? body.buf : strerror(-r));
 	agw_strbuf_free(&body);
+	*ran = r < 0 ? NULL : cmd;
 	return r < 0 ? r : 0;
+}
+
+int agw_ctl_dispatch(const struct agw_ctl_cmd *cmds,
+		     const char *const *read_cmds, void *arg,
+		     enum agw_ctl_level level, char *line,
+		     struct agw_strbuf *out)
+{
+	const struct agw_ctl_cmd *ran;
+
+	return dispatch(cmds, read_cmds, arg, level, line, out, &ran);
 }
 
 /* Send what the reply still holds; 0 when all or part went, or -errno. */
@@ -194,12 +216,13 @@ static int client_flush(struct ctl_client *c)
 static void client_run_one(struct ctl_client *c, char *nl)
 {
 	struct agw_ctlsock *s = c->srv;
+	const struct agw_ctl_cmd *ran;
 	size_t used = nl - c->in + 1;
 
 	*nl = 0;
 	s->st.requests++;
-	if (agw_ctl_dispatch(s->cmds, s->read_cmds, s->arg, c->level, c->in,
-			     &c->out) == -EACCES)
+	if (dispatch(s->cmds, s->read_cmds, s->arg, c->level, c->in, &c->out,
+		     &ran) == -EACCES)
 		s->st.denied++;
 	if (c->out.err) {
 		/* not even the error reply fitted: drop the client */
@@ -207,7 +230,41 @@ static void client_run_one(struct ctl_client *c, char *nl)
 	}
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= used;
+	if (ran && s->subscribe_cmd && !strcmp(ran->name, s->subscribe_cmd) &&
+	    c->out.len) {
+		/* from now on events only: what else it sent is dropped */
+		c->subscriber = true;
+		c->in_len = 0;
+		s->st.subscribers++;
+		if (s->changed)
+			s->changed(s->arg, s->st.subscribers);
+	}
 	touch(c);
+}
+
+/*
+ * A subscriber: send what waits, read and discard what it sends (its
+ * hang-up closes it). 1 while events wait, 0 when none, -errno to close.
+ */
+static int subscriber_pump(struct ctl_client *c)
+{
+	char sink[512];
+	int err;
+
+	if (c->dropped)
+		return -ENOBUFS;
+	err = client_flush(c);
+	if (err)
+		return err;
+	for (int budget = CLIENT_BUDGET; budget > 0; budget--) {
+		ssize_t n = recv(c->h.fd, sink, sizeof(sink), 0);
+
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			return n ? -errno : -ECONNRESET;
+	}
+	return c->out.len ? 1 : 0;
 }
 
 /*
@@ -223,6 +280,8 @@ static int client_pump(struct ctl_client *c)
 		ssize_t n;
 		int err;
 
+		if (c->subscriber)
+			return subscriber_pump(c);
 		if (c->out.len) {
 			err = client_flush(c);
 			if (err)
@@ -260,6 +319,11 @@ static int client_pump(struct ctl_client *c)
 
 static void client_arm(struct ctl_client *c, bool waiting)
 {
+	/* a subscriber waits for events as long as it likes */
+	if (c->subscriber && !waiting) {
+		agw_timer_stop(c->srv->loop, &c->timer);
+		return;
+	}
 	agw_timer_start_at(c->srv->loop, &c->timer,
 			   c->last_ms + (waiting ? AGW_CTL_STALL_MS :
 						   AGW_CTL_IDLE_MS));
@@ -294,34 +358,49 @@ static void on_timer(struct agw_timer *t)
 		s->st.stalled++;
 		agw_log_ratelimited(
 			&s->rl, AGW_LOG_NOTICE,
-			"control socket: client read nothing of a %zu-byte reply for %d ms, dropped",
-			c->out.len - c->out_off, AGW_CTL_STALL_MS);
+			"control socket: client read nothing of a %zu-byte %s for %d ms, dropped",
+			c->out.len - c->out_off,
+			c->subscriber ? "backlog of events" : "reply",
+			AGW_CTL_STALL_MS);
 	}
 	client_close(c);
 }
 
-/* A free slot, or the slot of the client evicted for a new one. */
+static void oldest(struct ctl_client **pick, struct ctl_client *c)
+{
+	if (!*pick || c->last_seq < (*pick)->last_seq)
+		*pick = c;
+}
+
+/*
+ * A free slot, or the slot of the client evicted for a new one: the one
+ * idle the longest, else the one whose reply waited the longest, else
+ * the oldest subscriber.
+ */
 static struct ctl_client *client_slot(struct agw_ctlsock *s)
 {
-	struct ctl_client *idle = NULL, *busy = NULL, *c;
+	struct ctl_client *idle = NULL, *busy = NULL, *sub = NULL, *c;
 
 	for (int i = 0; i < AGW_CTL_MAX_CLIENTS; i++) {
 		c = &s->clients[i];
 		if (!c->used)
 			return c;
-		if (!c->out.len && !c->in_len) {
-			if (!idle || c->last_seq < idle->last_seq)
-				idle = c;
-		} else if (!busy || c->last_seq < busy->last_seq) {
-			busy = c;
-		}
+		if (c->subscriber)
+			oldest(&sub, c);
+		else if (!c->out.len && !c->in_len)
+			oldest(&idle, c);
+		else
+			oldest(&busy, c);
 	}
-	c = idle ? idle : busy;
+	c = idle ? idle : busy ? busy : sub;
 	s->st.evicted++;
 	agw_log_ratelimited(
 		&s->rl, AGW_LOG_NOTICE,
-		"control socket: %d clients already, closing the one %s for %llu ms",
-		AGW_CTL_MAX_CLIENTS, idle ? "idle" : "stalled",
+		"control socket: %d clients already, closing the %s for %llu ms",
+		AGW_CTL_MAX_CLIENTS,
+		idle ? "one idle" :
+		busy ? "one stalled" :
+		       "monitor quiet the longest",
 		(unsigned long long)(agw_now_ms() - c->last_ms));
 	client_close(c);
 	return c;
@@ -468,7 +547,96 @@ void agw_ctlsock_get_stats(const struct agw_ctlsock *s,
 	*st = s->st;
 }
 
+void agw_ctlsock_set_subscribe_cmd(struct agw_ctlsock *s, const char *name,
+				   void (*changed)(void *arg, unsigned int n))
+{
+	s->subscribe_cmd = name;
+	s->changed = changed;
+}
+
+unsigned int agw_ctlsock_subscribers(const struct agw_ctlsock *s)
+{
+	return s ? s->st.subscribers : 0;
+}
+
+/*
+ * Over its bound: no more events, and the socket is shut down so that
+ * the event loop closes the client (publish may run inside any handler,
+ * this client's own included, so it is not closed here).
+ */
+static void subscriber_drop(struct ctl_client *c, size_t pending)
+{
+	struct agw_ctlsock *s = c->srv;
+
+	c->dropped = true;
+	s->st.stalled++;
+	agw_log_ratelimited(
+		&s->rl, AGW_LOG_NOTICE,
+		"control socket: monitor client left %zu bytes of events unread (at most %u), dropped",
+		pending, AGW_CTL_EVENTS_MAX);
+	agw_strbuf_free(&c->out);
+	c->out_off = 0;
+	shutdown(c->h.fd, SHUT_RDWR);
+	agw_evloop_mod_fd(s->loop, &c->h, EPOLLIN);
+}
+
+void agw_ctlsock_publish(struct agw_ctlsock *s, const char *line, size_t len)
+{
+	if (!s || !s->st.subscribers)
+		return;
+	s->st.events++;
+	for (int i = 0; i < AGW_CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &s->clients[i];
+		size_t pending;
+
+		if (!c->used || !c->subscriber || c->dropped)
+			continue;
+		pending = c->out.len - c->out_off;
+		if (pending + len + 1 > AGW_CTL_EVENTS_MAX) {
+			subscriber_drop(c, pending);
+			continue;
+		}
+		/* what was sent goes before the buffer grows */
+		if (c->out_off && c->out_off >= pending) {
+			memmove(c->out.buf, c->out.buf + c->out_off, pending);
+			c->out.len = pending;
+			c->out_off = 0;
+		}
+		agw_strbuf_append(&c->out, line, len);
+		agw_strbuf_append(&c->out, "\n", 1);
+		if (c->out.err) {
+			subscriber_drop(c, pending);
+			continue;
+		}
+		if (!pending) {
+			/* the stall clock starts with the first unsent event */
+			c->last_ms = agw_now_ms();
+			agw_evloop_mod_fd(s->loop, &c->h, EPOLLOUT);
+			client_arm(c, true);
+		}
+	}
+}
+
 /* ---- client ----------------------------------------------------------- */
+
+int agw_ctl_connect(const char *sock_path)
+{
+	struct sockaddr_un sun;
+	int fd, err;
+
+	err = fill_sun(&sun, sock_path);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
 
 static int wait_fd(int fd, short ev, uint64_t deadline)
 {
@@ -492,26 +660,18 @@ static int wait_fd(int fd, short ev, uint64_t deadline)
 static int ctl_request(const char *sock_path, const char *req, char **buf,
 		       size_t len, size_t max, bool grow)
 {
-	struct sockaddr_un sun;
 	uint64_t deadline = agw_now_ms() + CLIENT_TIMEOUT_MS;
 	size_t rlen = strlen(req), have = 0, sent = 0;
-	int fd, err;
+	int fd, err = 0;
 	ssize_t n;
 
 	if (!len)
 		return -EINVAL;
 	if (rlen >= AGW_CTL_REQ_MAX || memchr(req, '\n', rlen))
 		return -EINVAL;
-	err = fill_sun(&sun, sock_path);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = agw_ctl_connect(sock_path);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		err = -errno;
-		goto out;
-	}
+		return fd;
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	while (sent <= rlen) {
 		/* the request, then its newline */

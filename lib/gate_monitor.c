@@ -4,12 +4,15 @@
  * reader of the agw_drops ring buffer.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agw/json.h"
 #include "gate_priv.h"
 
 #define MON_RATE_MAX 1000000 /* as the data path clamps it */
@@ -113,4 +116,34 @@ void agw_gate_monitor_close(struct agw_gate_monitor *m)
 		return;
 	ring_buffer__free(m->rb);
 	free(m);
+}
+
+static void endpoint_str(const struct agw_addr *a, uint16_t port, char *buf,
+			 size_t len)
+{
+	char s[AGW_ADDR_STRLEN];
+
+	agw_addr_str(a, s, sizeof(s));
+	snprintf(buf, len, agw_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", s, port);
+}
+
+void agw_drop_event_json(struct agw_json *w, const struct agw_drop_event *ev)
+{
+	char src[AGW_ADDR_STRLEN + 8], dst[AGW_ADDR_STRLEN + 8];
+
+	endpoint_str(&ev->src, ev->sport, src, sizeof(src));
+	endpoint_str(&ev->dst, ev->dport, dst, sizeof(dst));
+	agw_json_u64(w, "time_ns", agw_gate_mono_to_real_ns(ev->time_ns));
+	agw_json_str(w, "reason", agw_drop_reason_name(ev->reason));
+	agw_json_str(w, "proto",
+		     ev->proto == IPPROTO_TCP ? "tcp" :
+		     ev->proto == IPPROTO_UDP ? "udp" :
+						"-");
+	agw_json_str(w, "src", src);
+	agw_json_str(w, "dst", dst);
+	if (ev->slot != UINT32_MAX)
+		agw_json_u64(w, "slot", ev->slot);
+	else
+		agw_json_null(w, "slot");
+	agw_json_u64(w, "suppressed", ev->suppressed);
 }

@@ -38,6 +38,19 @@ void agw_json_init_file(struct agw_json *w, struct agw_strbuf *b, FILE *f)
 	init(w, b, f);
 }
 
+void agw_json_set_pretty(struct agw_json *w, bool pretty)
+{
+	w->pretty = pretty;
+}
+
+/* Pretty: a new line indented for the level (four blanks a level). */
+static void newline(struct agw_json *w, unsigned int depth)
+{
+	agw_strbuf_append(w->b, "\n", 1);
+	for (unsigned int i = 0; i < depth; i++)
+		agw_strbuf_append(w->b, "    ", 4);
+}
+
 static void fail(struct agw_json *w, int err)
 {
 	if (!w->err)
@@ -61,9 +74,12 @@ static bool begin(struct agw_json *w, const char *key)
 	if (w->comma[w->depth])
 		agw_strbuf_append(w->b, ",", 1);
 	w->comma[w->depth] = true;
+	if (w->pretty && w->depth)
+		newline(w, w->depth);
 	if (key) {
 		agw_strbuf_json_str(w->b, key);
-		agw_strbuf_append(w->b, ":", 1);
+		agw_strbuf_append(w->b, w->pretty ? ": " : ":",
+				  w->pretty ? 2 : 1);
 	}
 	return true;
 }
@@ -104,6 +120,9 @@ static void close_level(struct agw_json *w, char close)
 		fail(w, -EINVAL);
 		return;
 	}
+	/* an empty level stays on its line: [] and {} */
+	if (w->pretty && w->comma[w->depth])
+		newline(w, w->depth - 1);
 	agw_strbuf_append(w->b, &close, 1);
 	w->depth--;
 	done(w);
@@ -182,8 +201,10 @@ int agw_json_end(const struct agw_json *w)
 
 struct walk {
 	const char *p, *end;
-	agw_json_scalar_fn fn;
+	agw_json_scalar_fn fn; /* NULL when copying */
 	void *arg;
+	struct agw_json *out; /* agw_json_copy(): written here */
+	const char *key; /* the member's key of the value being read */
 	char path[AGW_JSON_PATH_MAX];
 	struct agw_strbuf val;
 	unsigned int depth;
@@ -331,6 +352,31 @@ static int number(struct walk *k)
 	return k->val.err;
 }
 
+/* Copying: the scalar as the reader saw it, into the writer. */
+static void copy_scalar(struct walk *k, enum agw_json_type type,
+			const char *val, size_t len)
+{
+	struct agw_json *w = k->out;
+
+	if (type == AGW_JSON_STRING) {
+		agw_json_str(w, k->key, val);
+		return;
+	}
+	if (!begin(w, k->key))
+		return;
+	agw_strbuf_append(w->b, val, len);
+	done(w);
+}
+
+static void emit(struct walk *k, enum agw_json_type type, const char *val,
+		 size_t len)
+{
+	if (k->out)
+		copy_scalar(k, type, val, len);
+	else
+		k->fn(k->arg, k->path, type, val, len);
+}
+
 static int scalar(struct walk *k)
 {
 	enum agw_json_type type;
@@ -340,7 +386,7 @@ static int scalar(struct walk *k)
 	if (*k->p == '"') {
 		if ((err = string(k, &k->val)))
 			return err;
-		k->fn(k->arg, k->path, AGW_JSON_STRING, k->val.buf, k->val.len);
+		emit(k, AGW_JSON_STRING, k->val.buf, k->val.len);
 		return 0;
 	}
 	if (literal(k, "true")) {
@@ -355,10 +401,10 @@ static int scalar(struct walk *k)
 	} else {
 		if ((err = number(k)))
 			return err;
-		k->fn(k->arg, k->path, AGW_JSON_NUMBER, k->val.buf, k->val.len);
+		emit(k, AGW_JSON_NUMBER, k->val.buf, k->val.len);
 		return 0;
 	}
-	k->fn(k->arg, k->path, type, lit, strlen(lit));
+	emit(k, type, lit, strlen(lit));
 	return 0;
 }
 
@@ -389,6 +435,8 @@ static int container(struct walk *k)
 
 	if (++k->depth > AGW_JSON_DEPTH)
 		return -E2BIG;
+	if (k->out)
+		open_level(k->out, k->key, *k->p, close);
 	agw_strbuf_init(&key);
 	k->p++;
 	skip_ws(k);
@@ -404,8 +452,8 @@ static int container(struct walk *k)
 			if (k->p == k->end || *k->p++ != ':')
 				goto fail;
 		}
-		if ((err = path_push(k, used, close == '}' ? key.buf : NULL,
-				     idx++)) ||
+		k->key = close == '}' ? key.buf : NULL;
+		if ((err = path_push(k, used, k->key, idx++)) ||
 		    (err = value(k)))
 			goto out;
 		k->path[used] = 0;
@@ -421,6 +469,8 @@ static int container(struct walk *k)
 end:
 	k->p++;
 	k->depth--;
+	if (k->out)
+		close_level(k->out, close);
 	goto out;
 fail:
 	err = err ? err : -EINVAL;
@@ -439,17 +489,31 @@ static int value(struct walk *k)
 	return scalar(k);
 }
 
+static int walk(struct walk *k)
+{
+	int err;
+
+	agw_strbuf_init(&k->val);
+	err = value(k);
+	skip_ws(k);
+	if (!err && k->p != k->end)
+		err = -EINVAL;
+	agw_strbuf_free(&k->val);
+	return err;
+}
+
 int agw_json_walk(const char *text, size_t len, agw_json_scalar_fn fn,
 		  void *arg)
 {
 	struct walk k = { .p = text, .end = text + len, .fn = fn, .arg = arg };
-	int err;
 
-	agw_strbuf_init(&k.val);
-	err = value(&k);
-	skip_ws(&k);
-	if (!err && k.p != k.end)
-		err = -EINVAL;
-	agw_strbuf_free(&k.val);
-	return err;
+	return walk(&k);
+}
+
+int agw_json_copy(const char *text, size_t len, struct agw_json *w)
+{
+	struct walk k = { .p = text, .end = text + len, .out = w };
+	int err = walk(&k);
+
+	return err ? err : agw_json_end(w);
 }

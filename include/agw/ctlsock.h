@@ -17,6 +17,16 @@
  * client idle the longest (no request or reply in progress), else the one
  * whose reply has waited the longest.
  *
+ * Subscriptions: the command named by agw_ctlsock_set_subscribe_cmd()
+ * (agwd's "monitor"), when it succeeds, turns
+ * the client that ran it, once the reply is sent, into a subscriber: the
+ * connection then carries only the lines agw_ctlsock_publish() pushes,
+ * one JSON object a line, and whatever the client sends is read and
+ * discarded. A subscriber is never closed for being idle; one that
+ * leaves more than AGW_CTL_EVENTS_MAX bytes of events unread, or reads
+ * nothing of waiting events for AGW_CTL_STALL_MS, is dropped (counted as
+ * stalled): a slow reader costs at most that much memory.
+ *
  * Levels (like HAProxy's stats socket levels): a peer whose uid
  * (SO_PEERCRED) is 0 or agwd's own has level admin; any other peer the
  * socket's mode and group let in has level read: it may run "help" and
@@ -36,6 +46,7 @@
 #define AGW_CTL_REPLY_MAX (256u << 20)
 #define AGW_CTL_STALL_MS 10000
 #define AGW_CTL_IDLE_MS 30000
+#define AGW_CTL_EVENTS_MAX (1u << 20) /* unread events of one subscriber */
 
 struct agw_evloop;
 struct agw_ctlsock;
@@ -60,7 +71,9 @@ struct agw_ctl_cmd {
 /* What the server counts (agwctl stats, Documentation/metrics.md). */
 struct agw_ctlsock_stats {
 	unsigned int clients; /* connected now */
+	unsigned int subscribers; /* of them, subscribed (monitor) */
 	unsigned long long accepted, evicted, stalled, requests, denied;
+	unsigned long long events; /* lines published (each once) */
 };
 
 /*
@@ -78,6 +91,21 @@ void agw_ctlsock_close(struct agw_ctlsock *c);
 void agw_ctlsock_set_read_cmds(struct agw_ctlsock *c, const char *const *names);
 void agw_ctlsock_get_stats(const struct agw_ctlsock *c,
 			   struct agw_ctlsock_stats *st);
+/* The command that subscribes its client (kept by reference); none
+ * until set. changed (may be NULL) is called with the server's arg and
+ * the number of subscribers each time it changes (a producer starts and
+ * stops with it). */
+void agw_ctlsock_set_subscribe_cmd(struct agw_ctlsock *c, const char *name,
+				   void (*changed)(void *arg, unsigned int n));
+
+/*
+ * Push one event line (len bytes without its newline, which is added) to
+ * every subscriber; a subscriber over its bound is dropped. Nothing is
+ * done without subscribers (agw_ctlsock_subscribers() tells beforehand,
+ * so that a caller formats nothing for nobody). c may be NULL.
+ */
+void agw_ctlsock_publish(struct agw_ctlsock *c, const char *line, size_t len);
+unsigned int agw_ctlsock_subscribers(const struct agw_ctlsock *c);
 
 /*
  * Run one request line (without its newline; modified in place) against
@@ -89,6 +117,9 @@ int agw_ctl_dispatch(const struct agw_ctl_cmd *cmds,
 		     const char *const *read_cmds, void *arg,
 		     enum agw_ctl_level level, char *line,
 		     struct agw_strbuf *out);
+
+/* Client: a connected, blocking socket to sock_path, or -errno. */
+int agw_ctl_connect(const char *sock_path);
 
 /*
  * Client: send req (without newline), wait for the reply line (up to 5 s

@@ -320,6 +320,14 @@ int agw_gate_monitor_fd(const struct agw_gate_monitor *m);
  * returns the number of records or -errno. */
 int agw_gate_monitor_poll(struct agw_gate_monitor *m, int timeout_ms);
 void agw_gate_monitor_close(struct agw_gate_monitor *m);
+/*
+ * A drop record's members into w's open object: time_ns (wall clock),
+ * reason, proto ("tcp", "udp", "-"), src and dst ("A:P", "[A6]:P"), slot
+ * (null: no termination), suppressed (agwctl gate monitor -j, and the
+ * drop events agwd pushes to agwctl monitor).
+ */
+struct agw_json;
+void agw_drop_event_json(struct agw_json *w, const struct agw_drop_event *ev);
 const char *agw_drop_reason_name(enum agw_drop_reason r);
 
 /* Global counters summed over CPUs. */

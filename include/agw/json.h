@@ -51,6 +51,7 @@ struct agw_json {
 	bool comma[AGW_JSON_DEPTH + 1]; /* the level holds a value already */
 	char close[AGW_JSON_DEPTH + 1]; /* '}' or ']' of each open level */
 	int err; /* first error, -EINVAL or -E2BIG */
+	bool pretty; /* agw_json_set_pretty() */
 };
 
 /* Write one JSON value into b (appended to what b holds). */
@@ -66,6 +67,12 @@ void agw_json_init_members(struct agw_json *w, struct agw_strbuf *b);
  * top-level value goes to f with a newline, then b is emptied.
  */
 void agw_json_init_file(struct agw_json *w, struct agw_strbuf *b, FILE *f);
+/*
+ * Pretty (agwctl -p): each member and element on its own line, indented
+ * four blanks a level, a blank after each key's colon; an empty object
+ * or array stays {} or []. Set right after init.
+ */
+void agw_json_set_pretty(struct agw_json *w, bool pretty);
 
 void agw_json_obj_open(struct agw_json *w, const char *key);
 void agw_json_obj_close(struct agw_json *w);
@@ -116,5 +123,13 @@ typedef void (*agw_json_scalar_fn)(void *arg, const char *path,
  */
 int agw_json_walk(const char *text, size_t len, agw_json_scalar_fn fn,
 		  void *arg);
+
+/*
+ * Write the JSON value in text[0..len) to w as the writer writes it
+ * (agwctl -p: w pretty): strings unescaped and escaped again, numbers as
+ * written. Returns 0, the reader's error (as agw_json_walk()) or the
+ * writer's (agw_json_end()).
+ */
+int agw_json_copy(const char *text, size_t len, struct agw_json *w);
 
 #endif /* AGW_JSON_H */

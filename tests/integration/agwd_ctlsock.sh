@@ -93,9 +93,28 @@ ctl -j status | jq -e '.ok and .registration == "registered"' >/dev/null ||
 ctl -j stats | jq -e '.ok' >/dev/null || die "stats"
 [ "$(ctl stats | awk '$1 == "agw_terminations{realm=\"access\",state=\"listening\"}" { print $2 }')" = "$N" ] ||
 	die "stats: listening terminations not $N"
-[ "$(ctl terminations | grep -c '\.id: ip/access/')" = "$N" ] ||
-	die "text listing: not $N terminations"
-echo "ok: contexts, status, stats and the text listing at $N terminations"
+ctl terminations >"$TMP/terms.txt" || die "agwctl terminations"
+[ "$(grep -c '^ip/access/' "$TMP/terms.txt")" = "$N" ] &&
+	[ "$(wc -l <"$TMP/terms.txt")" = $((N + 1)) ] && head -1 "$TMP/terms.txt" | grep -q '^ID ' ||
+	die "text table: not a header and $N terminations"
+[ "$(ctl contexts | wc -l)" = $((N + 1)) ] || die "contexts table: not a header and $N lines"
+echo "ok: contexts, status, stats and the text tables at $N terminations"
+
+# filtered in agwd: one termination or context is a small reply
+one=$(jq -r '.terminations[7].id' "$TMP/terms.json")
+ctx=$(jq -r '.terminations[7].context' "$TMP/terms.json")
+ctl -j terminations "$one" >"$TMP/one.json" || die "terminations $one"
+jq -e --arg t "$one" '.count == 1 and (.terminations | length) == 1 and .terminations[0].id == $t' \
+	"$TMP/one.json" >/dev/null || die "terminations $one: $(head -c 300 "$TMP/one.json")"
+[ "$(stat -c %s "$TMP/one.json")" -lt 2000 ] || die "terminations $one: reply of $(stat -c %s "$TMP/one.json") bytes"
+ctl -j terminations --context "$ctx" | jq -e --arg t "$one" '.count == 1 and .terminations[0].id == $t' >/dev/null ||
+	die "terminations --context $ctx"
+ctl -j terminations --realm access --state listening | jq -e --argjson n "$N" '.count == $n' >/dev/null ||
+	die "terminations --realm access --state listening: not $N"
+ctl -j contexts "$ctx" | jq -e --arg t "$one" '.count == 1 and .contexts[0].terminations == [$t]' >/dev/null ||
+	die "contexts $ctx"
+ctl terminations ip/access/$((N + 50)) >/dev/null 2>&1 && die "an unknown termination did not fail"
+echo "ok: filters at $N terminations: $one alone is a $(stat -c %s "$TMP/one.json")-byte reply"
 
 # ---- 30 idle clients ----------------------------------------------------
 in_ns "$GW" python3 - "$TMP/agwd.sock" 30 "$TMP/idle.ready" "$TMP/idle.stop" <<'PY' &

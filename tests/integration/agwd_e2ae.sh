@@ -235,9 +235,9 @@ check_tls() { # NAME TERM ROLE VERSION
 		die "$1: relay mode $(echo "$j" | jq -r .relay_mode)"
 	echo "$j" | jq -e '.relay_reason | length > 0' >/dev/null ||
 		die "$1: no relay mode reason"
-	in_ns "$GW" "$AGWCTL" --socket "$TMP/agwd.sock" terminations |
-		grep -q "^terminations\[[0-9]*\]\.tls\.relay_mode: user$" ||
-		die "$1: agwctl (text) shows no tls.relay_mode"
+	in_ns "$GW" "$AGWCTL" --socket "$TMP/agwd.sock" terminations "$2" |
+		awk 'NR == 2 { print $10 }' | grep -q "/user$" ||
+		die "$1: agwctl (text) shows no TLS relay mode: $(in_ns "$GW" "$AGWCTL" --socket "$TMP/agwd.sock" terminations "$2")"
 	ok "$1: agwctl: $(echo "$j" | jq -r '"\(.role) \(.version) \(.cipher), relay \(.relay_mode) (\(.relay_reason))"')"
 }
 

@@ -61,7 +61,8 @@ st=$(ctl status)
 	[ "$(echo "$st" | jq .limits.terminations_configured)" = 512 ] &&
 	[ "$(echo "$st" | jq .limits.fd_limited)" = true ] ||
 	die "status limits: $(echo "$st" | jq -c .limits)"
-"$AGWCTL" --socket "$TMP/agwd.sock" status | grep -q "limits.terminations: $LIMIT" ||
+"$AGWCTL" --socket "$TMP/agwd.sock" status | awk 'NR == 2 { print $NF }' |
+	grep -qx "[0-9]*/$LIMIT(fd)" ||
 	die "agwctl status does not show the limit"
 echo "ok: under ulimit -n 256 agwd starts with $LIMIT terminations (logged once, in status)"
 

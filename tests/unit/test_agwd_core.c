@@ -291,15 +291,48 @@ START_TEST(add_modify_subtract)
 }
 END_TEST
 
+/* What d.on_event reported last (agwctl monitor's events). */
+static struct {
+	unsigned int n;
+	enum agwd_event_kind kind;
+	char term[64], state[16];
+	uint32_t ctx;
+	int error;
+} ev;
+
+static void record_event(struct agwd *dd, const struct agwd_event *e)
+{
+	ev.n++;
+	ev.kind = e->kind;
+	snprintf(ev.term, sizeof(ev.term), "%s", e->term);
+	snprintf(ev.state, sizeof(ev.state), "%s", e->state ? e->state : "");
+	ev.ctx = e->ctx;
+	ev.error = e->error;
+}
+
 START_TEST(limits_510)
 {
 	const char *m;
 
 	do_register();
+	d.on_event = record_event;
+	memset(&ev, 0, sizeof(ev));
 	ck_assert_ptr_null(strstr(ask(ADD_ACCESS, 20u, "OFF"), "Error"));
+	/* each Add reported upward, with the termination's state */
+	ck_assert_uint_eq(ev.n, 1);
+	ck_assert_int_eq(ev.kind, AGWD_EV_ADD);
+	ck_assert_str_eq(ev.term, "ip/default/1");
+	ck_assert_str_eq(ev.state, "listening");
+	ck_assert_uint_eq(ev.ctx, 1);
+	ck_assert_int_eq(ev.error, 0);
 	ck_assert_ptr_null(strstr(ask(ADD_ACCESS, 21u, "OFF"), "Error"));
 	m = ask(ADD_ACCESS, 22u, "OFF"); /* contexts = 2 */
 	ck_assert_ptr_nonnull(strstr(m, "Error = 510"));
+	/* a refused Add too: the ID as the MGC wrote it, the error */
+	ck_assert_uint_eq(ev.n, 3);
+	ck_assert_int_eq(ev.kind, AGWD_EV_ADD);
+	ck_assert_str_eq(ev.term, "ip/default/$");
+	ck_assert_int_eq(ev.error, H248_E_RESOURCES);
 	ck_assert_uint_eq(d.tab.nctx, 2);
 	ck_assert_uint_eq(d.tab.nterm, 2);
 	/* a second termination fits, a third does not */
@@ -320,6 +353,8 @@ START_TEST(limits_510)
 	/* wildcard Subtract empties and frees the context */
 	m = ask(HDR "Transaction = 27 { Context = 1 { Subtract = * } }");
 	ck_assert_ptr_nonnull(strstr(m, "Subtract = ip/default/3"));
+	ck_assert_int_eq(ev.kind, AGWD_EV_SUBTRACT);
+	ck_assert_int_eq(ev.error, 0);
 	ck_assert_uint_eq(d.tab.nctx, 1);
 	m = ask(HDR "Transaction = 28 { Context = 2 { Subtract = ip/zz/* } }");
 	ck_assert_ptr_nonnull(strstr(m, "Error = 430"));

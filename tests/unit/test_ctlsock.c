@@ -53,10 +53,48 @@ static int cmd_big(void *arg, const char *args, struct agw_strbuf *out)
 	return 0;
 }
 
+/* "watch": subscribes (agw_ctlsock_set_subscribe_cmd) */
+static int cmd_watch(void *arg, const char *args, struct agw_strbuf *out)
+{
+	return 0;
+}
+
+static struct agw_ctlsock *the_cs; /* for emit, in the loop's thread */
+static unsigned int subs_seen[8], nsubs_seen; /* changed() calls */
+
+static void subs_changed(void *arg, unsigned int n)
+{
+	if (nsubs_seen < 8)
+		subs_seen[nsubs_seen++] = n;
+}
+
+/* "emit N SIZE": N events of SIZE bytes of padding published */
+static int cmd_emit(void *arg, const char *args, struct agw_strbuf *out)
+{
+	char *end;
+	unsigned long n = strtoul(args, &end, 10),
+		      size = strtoul(end, NULL, 10);
+	struct agw_strbuf e;
+
+	agw_strbuf_init(&e);
+	for (unsigned long i = 0; i < n; i++) {
+		agw_strbuf_reset(&e);
+		agw_strbuf_printf(&e, "{\"e\":%lu,\"pad\":\"", i);
+		for (unsigned long j = 0; j < size; j++)
+			agw_strbuf_append(&e, "x", 1);
+		agw_strbuf_append(&e, "\"}", 2);
+		agw_ctlsock_publish(the_cs, e.buf, e.len);
+	}
+	agw_strbuf_free(&e);
+	return 0;
+}
+
 static const struct agw_ctl_cmd cmds[] = {
 	{ "echo", "echo the arguments", cmd_echo },
 	{ "fail", "always fails", cmd_fail },
 	{ "big", "a big reply", cmd_big },
+	{ "watch", "subscribe", cmd_watch },
+	{ "emit", "publish events", cmd_emit },
 	{ NULL, NULL, NULL },
 };
 
@@ -91,6 +129,9 @@ static void server_start(struct server *s)
 	ck_assert_int_eq(
 		agw_ctlsock_open(s->loop, path, cmds, &s->calls, &s->cs), 0);
 	agw_ctlsock_set_read_cmds(s->cs, read_cmds);
+	agw_ctlsock_set_subscribe_cmd(s->cs, "watch", subs_changed);
+	the_cs = s->cs;
+	nsubs_seen = 0;
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	ck_assert_int_eq(agw_evloop_add_fd(s->loop, &s->stop_h, s->stop_fd,
 					   EPOLLIN, on_stop, s),
@@ -150,7 +191,7 @@ START_TEST(request_reply)
 	ck_assert_int_gt(agw_ctl_request(path, "help", r, sizeof(r)), 0);
 	ck_assert_str_eq(
 		r,
-		"{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\",\"level\":\"read\"},{\"name\":\"fail\",\"help\":\"always fails\",\"level\":\"admin\"},{\"name\":\"big\",\"help\":\"a big reply\",\"level\":\"read\"}]}");
+		"{\"ok\":true,\"commands\":[{\"name\":\"echo\",\"help\":\"echo the arguments\",\"level\":\"read\"},{\"name\":\"fail\",\"help\":\"always fails\",\"level\":\"admin\"},{\"name\":\"big\",\"help\":\"a big reply\",\"level\":\"read\"},{\"name\":\"watch\",\"help\":\"subscribe\",\"level\":\"admin\"},{\"name\":\"emit\",\"help\":\"publish events\",\"level\":\"admin\"}]}");
 	ck_assert_int_eq(agw_ctl_request(path, "echo", r, 10), -EMSGSIZE);
 	ck_assert_int_eq(agw_ctl_request(path, "a\nb", r, sizeof(r)), -EINVAL);
 	server_stop(&s);
@@ -348,6 +389,69 @@ START_TEST(levels_by_peer_uid)
 }
 END_TEST
 
+/*
+ * Two subscribers: the one that reads gets every event in order; the one
+ * that reads nothing is dropped once more than AGW_CTL_EVENTS_MAX bytes
+ * wait for it (counted as stalled), and agwd's memory for it is bounded.
+ * Neither runs requests any more.
+ */
+START_TEST(subscribers_bounded)
+{
+	enum { BATCH = 400, SIZE = 1000, BATCHES = 8 };
+	size_t blen = BATCH * (SIZE + 32) + 1;
+	char *buf = malloc(blen), r[256];
+	struct agw_ctlsock_stats st;
+	struct server s;
+	size_t want = 0;
+	int fast, slow, lines;
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(buf);
+	/* {"e":I,"pad":"x..."} and its newline */
+	for (int i = 0; i < BATCH; i++)
+		want += 16 + SIZE + (size_t)snprintf(NULL, 0, "%d", i);
+	server_start(&s);
+	slow = raw_connect();
+	fast = raw_connect();
+	ck_assert_int_eq(write(slow, "watch\n", 6), 6);
+	read_lines(slow, r, sizeof(r), 1);
+	ck_assert_str_eq(r, "{\"ok\":true}\n");
+	/* what follows "watch" is not run */
+	ck_assert_int_eq(write(fast, "watch\necho z\n", 14), 14);
+	read_lines(fast, r, sizeof(r), 1);
+	ck_assert_str_eq(r, "{\"ok\":true}\n");
+	for (int b = 0; b < BATCHES; b++) {
+		char req[32];
+
+		snprintf(req, sizeof(req), "emit %d %d", BATCH, SIZE);
+		ck_assert_int_gt(agw_ctl_request(path, req, r, sizeof(r)), 0);
+		read_lines(fast, buf, blen, BATCH);
+		ck_assert_int_eq(strncmp(buf, "{\"e\":0,", 6), 0);
+		ck_assert_uint_eq(strlen(buf), want);
+	}
+	agw_ctlsock_get_stats(s.cs, &st);
+	ck_assert_uint_eq(st.stalled, 1);
+	ck_assert_uint_eq(st.subscribers, 1);
+	ck_assert_uint_eq(st.events, BATCH * BATCHES);
+	/* the slow one: what the kernel held, then the end */
+	lines = 0;
+	while ((n = recv(slow, buf, blen, 0)) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_lt(lines, BATCH * BATCHES);
+	close(slow);
+	close(fast);
+	server_stop(&s);
+	/* changed(): 1, 2, then 1 (slow dropped), then 0 (fast gone) */
+	ck_assert_uint_ge(nsubs_seen, 3);
+	ck_assert_uint_eq(subs_seen[0], 1);
+	ck_assert_uint_eq(subs_seen[1], 2);
+	ck_assert_uint_eq(subs_seen[2], 1);
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("ctlsock");
@@ -363,6 +467,7 @@ int main(void)
 	tcase_add_test(tc, big_reply_streamed);
 	tcase_add_test(tc, idle_clients_evicted);
 	tcase_add_test(tc, levels_by_peer_uid);
+	tcase_add_test(tc, subscribers_bounded);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

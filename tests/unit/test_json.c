@@ -4,7 +4,9 @@
  * UTF-8 through, puts commas right at every nesting level, refuses
  * misuse; the reader gives every scalar with its path, unescapes strings
  * (\uXXXX and surrogate pairs to UTF-8) and refuses what is not JSON; a
- * writer's output read back gives the values written.
+ * writer's output read back gives the values written; the pretty mode
+ * indents and copying a text through it (agwctl -p) keeps every value,
+ * empty containers and numbers as written included.
  */
 #include <check.h>
 #include <errno.h>
@@ -248,6 +250,67 @@ START_TEST(round_trip)
 }
 END_TEST
 
+START_TEST(pretty)
+{
+	agw_json_set_pretty(&w, true);
+	agw_json_obj_open(&w, NULL);
+	agw_json_bool(&w, "ok", true);
+	agw_json_arr_open(&w, "empty");
+	agw_json_arr_close(&w);
+	agw_json_obj_open(&w, "o");
+	agw_json_obj_close(&w);
+	agw_json_arr_open(&w, "a");
+	agw_json_u64(&w, NULL, 1);
+	agw_json_obj_open(&w, NULL);
+	agw_json_str(&w, "k", "v");
+	agw_json_obj_close(&w);
+	agw_json_arr_close(&w);
+	agw_json_obj_close(&w);
+	ck_assert_int_eq(agw_json_end(&w), 0);
+	ck_assert_str_eq(b.buf, "{\n"
+				"    \"ok\": true,\n"
+				"    \"empty\": [],\n"
+				"    \"o\": {},\n"
+				"    \"a\": [\n"
+				"        1,\n"
+				"        {\n"
+				"            \"k\": \"v\"\n"
+				"        }\n"
+				"    ]\n"
+				"}");
+}
+END_TEST
+
+/* A text copied through the writer: compact it is the same text, pretty
+ * it reads back to the same scalars; what the reader refuses fails. */
+START_TEST(copy)
+{
+	static const char text[] =
+		"{\"ok\":true,\"n\":-1.5e3,\"s\":\"a\\u0001\\\"\","
+		"\"e\":[],\"o\":{},\"x\":null,\"a\":[{\"b\":[1,2]},false]}";
+	struct agw_strbuf p;
+	struct agw_json pw;
+	char compact[512];
+
+	ck_assert_int_eq(agw_json_copy(text, strlen(text), &w), 0);
+	ck_assert_str_eq(b.buf, text);
+	ck_assert_int_eq(walk(text), 0);
+	snprintf(compact, sizeof(compact), "%s", seen);
+	agw_strbuf_init(&p);
+	agw_json_init(&pw, &p);
+	agw_json_set_pretty(&pw, true);
+	ck_assert_int_eq(agw_json_copy(text, strlen(text), &pw), 0);
+	ck_assert_ptr_nonnull(strstr(p.buf, "\n    \"e\": [],\n"));
+	seen[0] = 0;
+	ck_assert_int_eq(walk(p.buf), 0);
+	ck_assert_str_eq(seen, compact);
+	agw_strbuf_free(&p);
+	agw_strbuf_reset(&b);
+	agw_json_init(&w, &b);
+	ck_assert_int_eq(agw_json_copy("{\"a\":}", 7, &w), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("json");
@@ -264,6 +327,8 @@ int main(void)
 	tcase_add_test(tc, reader_paths_and_unescape);
 	tcase_add_test(tc, reader_refuses);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, pretty);
+	tcase_add_test(tc, copy);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

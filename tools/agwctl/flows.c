@@ -128,7 +128,7 @@ int agwctl_flows(struct agwctl *ctl, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (ctl->json) {
-		printf("%s\n", reply);
+		rc = agwctl_print_json(ctl, reply);
 		goto out;
 	}
 	if (agw_json_walk(reply, strlen(reply), collect, &t)) {

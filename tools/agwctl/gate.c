@@ -948,48 +948,58 @@ static void endpoint_str(const struct agw_addr *a, uint16_t port, char *buf,
 	snprintf(buf, len, agw_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", s, port);
 }
 
+void agwctl_time_str(uint64_t real_ns, char *buf, size_t len)
+{
+	time_t secs = real_ns / 1000000000ULL;
+	char when[40];
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06uZ", when,
+		 (unsigned int)(real_ns % 1000000000ULL / 1000));
+}
+
+void agwctl_drop_line(uint64_t real_ns, const char *reason, const char *proto,
+		      const char *src, const char *dst, const char *slot,
+		      unsigned long suppressed)
+{
+	char when[64];
+
+	agwctl_time_str(real_ns, when, sizeof(when));
+	printf("%s drop %s %s %s -> %s", when, reason, proto, src, dst);
+	if (slot)
+		printf(" slot %s", slot);
+	if (suppressed)
+		printf(" (+%lu not shown)", suppressed);
+	printf("\n");
+}
+
 static int print_drop(const struct agw_drop_event *ev, void *arg)
 {
 	struct monitor_ctx *m = arg;
-	char when[40], src[AGW_ADDR_STRLEN + 8], dst[AGW_ADDR_STRLEN + 8];
+	char src[AGW_ADDR_STRLEN + 8], dst[AGW_ADDR_STRLEN + 8], slot[16];
 	const char *proto = ev->proto == IPPROTO_TCP ? "tcp" :
 			    ev->proto == IPPROTO_UDP ? "udp" :
 						       "-";
-	uint64_t real = agw_gate_mono_to_real_ns(ev->time_ns);
-	time_t secs = real / 1000000000ULL;
-	struct tm tm;
 
 	/* what waited in the ring from before the start is history */
 	if (!m->left || ev->time_ns < m->since_ns)
 		return 0;
-	gmtime_r(&secs, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	endpoint_str(&ev->src, ev->sport, src, sizeof(src));
-	endpoint_str(&ev->dst, ev->dport, dst, sizeof(dst));
 	if (m->c->ctl->json) {
 		struct agw_json *w = &m->c->jw;
 
 		agw_json_obj_open(w, NULL);
-		agw_json_u64(w, "time_ns", real);
-		agw_json_str(w, "reason", agw_drop_reason_name(ev->reason));
-		agw_json_str(w, "proto", proto);
-		agw_json_str(w, "src", src);
-		agw_json_str(w, "dst", dst);
-		if (ev->slot != UINT32_MAX)
-			agw_json_u64(w, "slot", ev->slot);
-		else
-			agw_json_null(w, "slot");
-		agw_json_u64(w, "suppressed", ev->suppressed);
+		agw_drop_event_json(w, ev);
 		agw_json_obj_close(w);
 	} else {
-		printf("%s.%06uZ drop %s %s %s -> %s", when,
-		       (unsigned int)(real % 1000000000ULL / 1000),
-		       agw_drop_reason_name(ev->reason), proto, src, dst);
-		if (ev->slot != UINT32_MAX)
-			printf(" slot %u", ev->slot);
-		if (ev->suppressed)
-			printf(" (+%u not shown)", ev->suppressed);
-		printf("\n");
+		endpoint_str(&ev->src, ev->sport, src, sizeof(src));
+		endpoint_str(&ev->dst, ev->dport, dst, sizeof(dst));
+		snprintf(slot, sizeof(slot), "%u", ev->slot);
+		agwctl_drop_line(agw_gate_mono_to_real_ns(ev->time_ns),
+				 agw_drop_reason_name(ev->reason), proto, src,
+				 dst, ev->slot != UINT32_MAX ? slot : NULL,
+				 ev->suppressed);
 	}
 	fflush(stdout);
 	if (m->left > 0)
@@ -1105,6 +1115,7 @@ int agwctl_gate(struct agwctl *ctl, int argc, char **argv)
 	name = argc ? argv[0] : "show";
 	agw_strbuf_init(&c.jb);
 	agw_json_init_file(&c.jw, &c.jb, stdout);
+	agw_json_set_pretty(&c.jw, ctl->pretty);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(name, cmds[i].name)) {
 			rc = cmds[i].fn(&c, argc ? argc - 1 : 0,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * agwctl status (and any other agwd control command): one request over
- * agwd's unix socket. agwd answers in JSON; -j prints it as it came, text
- * mode flattens it into "path: value" lines (strings unescaped).
+ * One request over agwd's unix socket (agwctl_request) and the commands
+ * without a table of their own (help, loglevel, stats): agwd answers in
+ * JSON; -j prints it as it came, -p indented, text mode flattens it into
+ * "path: value" lines (strings unescaped).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -63,6 +64,27 @@ int agwctl_request(struct agwctl *ctl, int argc, char **argv, char **reply)
 	return 0;
 }
 
+int agwctl_print_json(const struct agwctl *ctl, const char *json)
+{
+	struct agw_strbuf b;
+	struct agw_json w;
+	int rc = 0;
+
+	if (!ctl->pretty) {
+		printf("%s\n", json);
+		return 0;
+	}
+	agw_strbuf_init(&b);
+	agw_json_init(&w, &b);
+	agw_json_set_pretty(&w, true);
+	if (agw_json_copy(json, strlen(json), &w))
+		rc = agwctl_err(ctl, "malformed JSON from agwd");
+	else
+		printf("%s\n", b.buf);
+	agw_strbuf_free(&b);
+	return rc;
+}
+
 int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
 {
 	char *reply;
@@ -71,7 +93,7 @@ int agwctl_daemon(struct agwctl *ctl, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (ctl->json)
-		printf("%s\n", reply);
+		rc = agwctl_print_json(ctl, reply);
 	else if (agw_json_walk(reply, strlen(reply), print_pair, NULL))
 		rc = agwctl_err(ctl, "%s: malformed reply from agwd", argv[0]);
 out:
@@ -97,7 +119,7 @@ int agwctl_stats(struct agwctl *ctl, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (ctl->json) {
-		printf("%s\n", reply);
+		rc = agwctl_print_json(ctl, reply);
 		goto out;
 	}
 	if (agw_json_walk(reply, strlen(reply), find_text, &text) || !text) {
