@@ -43,6 +43,34 @@ static void json_tls(struct agw_strbuf *out, const struct agwd_term *a,
 			  (unsigned long long)st->tls_control);
 }
 
+/* "path", "why", the directions' counters and "idle_ms" of a flow */
+static void json_path(struct agw_strbuf *out,
+		      const struct agw_relay_flow_stats *st)
+{
+	agw_strbuf_printf(out, ",\"path\":\"%s\",\"why\":\"%s\"",
+			  agw_relay_path_name(st->path),
+			  agw_relay_why_name(st->why));
+	json_dir(out, "a_to_b", &st->dir[0], st->limit[0]);
+	json_dir(out, "b_to_a", &st->dir[1], st->limit[1]);
+}
+
+/* A released flow (its context was subtracted): draining. */
+static void json_released(struct agw_strbuf *out, const struct agwd_released *r,
+			  const struct agw_relay_flow_stats *st)
+{
+	agw_strbuf_printf(out, "{\"context\":%u,\"a\":", r->ctx);
+	agw_strbuf_json_str(out, r->a);
+	agw_strbuf_printf(out, ",\"b\":");
+	agw_strbuf_json_str(out, r->b);
+	agw_strbuf_printf(out, ",\"state\":\"draining\"");
+	json_path(out, st);
+	agw_strbuf_printf(out,
+			  ",\"tls\":null,\"idle_ms\":null,"
+			  "\"discarded\":[%llu,%llu]}",
+			  (unsigned long long)st->dir[0].discarded,
+			  (unsigned long long)st->dir[1].discarded);
+}
+
 static void json_flow(struct agw_strbuf *out, const struct agwd_ctx *c,
 		      const struct agw_relay_flow_stats *st, uint64_t now_ms)
 {
@@ -55,11 +83,8 @@ static void json_flow(struct agw_strbuf *out, const struct agwd_ctx *c,
 		agw_strbuf_printf(out, ",\"%s\":", i ? "b" : "a");
 		agw_strbuf_json_str(out, ends[i] ? ends[i]->id : "");
 	}
-	agw_strbuf_printf(out, ",\"path\":\"%s\",\"why\":\"%s\"",
-			  agw_relay_path_name(st->path),
-			  agw_relay_why_name(st->why));
-	json_dir(out, "a_to_b", &st->dir[0], st->limit[0]);
-	json_dir(out, "b_to_a", &st->dir[1], st->limit[1]);
+	agw_strbuf_printf(out, ",\"state\":\"relaying\"");
+	json_path(out, st);
 	json_tls(out, ends[0], st);
 	/* the engine's clock is CLOCK_MONOTONIC too (BPF: bpf_ktime_get_ns) */
 	last_ms = st->last_ns / 1000000ULL;
@@ -110,6 +135,15 @@ int agwd_ctl_flows(struct agwd *d, const char *args, struct agw_strbuf *out)
 			continue;
 		agw_strbuf_printf(out, n++ ? "," : "");
 		json_flow(out, c, &st, now_ms);
+	}
+	for (uint32_t i = 0; i < d->nreleased; i++) {
+		const struct agwd_released *r = &d->released[i];
+
+		if ((want && r->ctx != want) ||
+		    agw_relay_stats(d->relay, r->flow_id, &st))
+			continue;
+		agw_strbuf_printf(out, n++ ? "," : "");
+		json_released(out, r, &st);
 	}
 	agw_strbuf_printf(out, "],\"count\":%u", n);
 	return 0;
