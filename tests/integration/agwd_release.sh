@@ -16,6 +16,10 @@
 #  - stuck: the core peer never reads: once [relay] release_drain_ms is
 #    over agwd resets it (logged), and only it: the UE still closes
 #    cleanly; what the core peer got before the reset is byte-exact.
+#  - e2ae TLS (agwd TLS server toward the UE, a=setup:active as in
+#    agwd_tls_role.sh): the core peer sends toward a TLS UE that reads
+#    nothing until the Subtract; the UE gets every byte agwd had, then
+#    agwd's close_notify (a bare FIN fails), and answers with its own.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
@@ -173,7 +177,115 @@ run() { # PATH
 	stop_agwd
 }
 
+# e2ae TLS: the core peer sends toward the TLS UE, which reads nothing
+# until the Subtract; then it gets every byte agwd had, then agwd's
+# close_notify (not a bare FIN: ragged EOFs are errors for it here), and
+# answers with its own; the core peer gets agwd's FIN.
+run_tls() {
+	local n ue_fp port=40123
+	T="e2ae TLS" N_REL=1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj /CN=ue -days 2 -keyout "$TMP/ue-key.pem" \
+		-out "$TMP/ue-cert.pem" 2>/dev/null || die "openssl req"
+	ue_fp=$(openssl x509 -in "$TMP/ue-cert.pem" -noout -fingerprint -sha256 |
+		sed 's/.*=//')
+	cat >"$TMP/ue.py" <<'PY'
+import os, random, socket, ssl, sys, time
+addr, port, cert, key, size, seed, start = sys.argv[1:8]
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((addr, int(port)))
+ls.listen(1)
+ls.settimeout(60)
+c, peer = ls.accept()
+print("accepted", flush=True)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.load_cert_chain(cert, key)
+c.settimeout(60)
+s = ctx.wrap_socket(c, server_side=False, suppress_ragged_eofs=False)
+print("tls", s.version(), flush=True)
+while not os.path.exists(start):
+    time.sleep(0.02)
+want = random.Random(int(seed)).randbytes(int(size))
+got = bytearray()
+end = "close_notify"
+try:
+    while True:
+        b = s.recv(1 << 16)
+        if not b:
+            break
+        got += b
+except ssl.SSLEOFError:
+    end = "ragged eof"
+except ConnectionResetError:
+    end = "reset"
+ok = bytes(got) == want[:len(got)]
+print("received %d prefix %s" % (len(got), "ok" if ok else "bad"), flush=True)
+print(end, flush=True)
+if end == "close_notify":
+    s.unwrap()
+    s.close()
+    print("closed", flush=True)
+PY
+	rm -f "$TMP/start-drains" "$TMP/ue.peer" "$TMP/core.peer"
+	in_ns "$UE" python3 "$TMP/ue.py" "$UE_ADDR" $port "$TMP/ue-cert.pem" \
+		"$TMP/ue-key.pem" $SIZE 11 "$TMP/start-drains" >"$TMP/ue.peer" 2>&1 &
+	UE_JOB=$!
+	T_PIDS+=($UE_JOB)
+	wait_for 30 '[ -n "$(in_ns "$UE" ss -Hltn sport = :$port)" ]' ||
+		die "$T: the UE does not listen"
+	lab_run_mgc udp "$SCN/release_tls.scn" 200 ue_port=$port ue_fp="$ue_fp"
+	T_PIDS+=($MGC_PID)
+	start_agwd sockmap
+	wait_sync connected
+	CTX=$(var acc.context) TA=$(var acc.term) TC=$(var core.term)
+	go connected
+	wait_sync drains
+	wait_for 30 'grep -q "^tls" "$TMP/ue.peer"' || die "$T: no TLS handshake"
+	in_ns "$CORE" $RPEER send "$(var core.addr)" "$(var core.port)" \
+		--src $CORE_ADDR --size $SIZE --seed 11 >"$TMP/core.peer" 2>&1 &
+	CO_JOB=$!
+	T_PIDS+=($CO_JOB)
+	wait_for 30 'flows | jq -e --argjson c $CTX ".flows[] | select(.context == \$c and .b_to_a.bytes > 0)" >/dev/null' ||
+		die "$T: no bytes relayed: $(flows)"
+	flows | jq -e --argjson c $CTX '.flows[] | select(.context == $c) |
+		.path == "tls-user" and .a == "'"$TA"'"' >/dev/null ||
+		die "$T: not a TLS flow: $(flows)"
+	local a=-1 b=-2
+	for _ in $(seq 100); do
+		a=$(flows | jq --argjson c $CTX '.flows[] | select(.context == $c) | .b_to_a.bytes')
+		sleep 0.3
+		b=$(flows | jq --argjson c $CTX '.flows[] | select(.context == $c) | .b_to_a.bytes')
+		[ "$a" = "$b" ] && break
+	done
+	[ "$a" = "$b" ] || die "$T: the relay never filled up"
+	go drains
+	wait_for 30 'grep -q "\"file\":\"release.txt\"" "$TMP/mgc.out"' ||
+		die "$T: no Subtract reply"
+	flows | jq -e --argjson c $CTX '.flows[] | select(.context == $c) |
+		.state == "draining"' >/dev/null || die "$T: not draining: $(flows)"
+	touch "$TMP/start-drains"
+	wait $UE_JOB || die "$T: UE $(cat "$TMP/ue.peer")"
+	wait $CO_JOB || die "$T: core peer $(cat "$TMP/core.peer")"
+	n=$(line_of received "$TMP/ue.peer" | cut -d' ' -f2)
+	[ "$(line_of received "$TMP/ue.peer")" = "received $n prefix ok" ] ||
+		die "$T: the UE's bytes"
+	grep -qx close_notify "$TMP/ue.peer" && grep -qx closed "$TMP/ue.peer" ||
+		die "$T: the UE did not get close_notify"
+	grep -qx eof "$TMP/core.peer" || die "$T: core peer not ended by FIN"
+	wait_for 10 'grep -q "context $CTX: released relay closed on tls-user ($TA->$TC 0, $TC->$TA $n octets; dropped after the release: 0 from $TA, [0-9]* from $TC)$" "$TMP/agwd.log"' ||
+		die "$T: the UE got $n bytes, not what agwd forwarded (or no clean end)"
+	[ "$(release_stat 1 "$TA" nt/os)" -lt "$n" ] ||
+		die "$T: nt/os at the Subtract $(release_stat 1 "$TA" nt/os), delivered $n"
+	wait "$MGC_PID" || die "$T: MGC exit $?"
+	stop_agwd
+	echo "ok: $T: Subtract's nt/os $(release_stat 1 "$TA" nt/os); the TLS UE got every byte agwd held ($n of $SIZE), byte-exact, then close_notify, and answered with its own; the core peer got a FIN"
+}
+
 run copy
 run splice
 run sockmap
+run_tls
 echo "PASS"
