@@ -52,6 +52,15 @@ struct agwd_term_props {
 	bool ev_tls_fail; /* tlsbsc/fail */
 };
 
+/* The events a termination reported (Notify), the newest AGWD_OE_KEEP,
+ * for AuditValue ObservedEvents (ctl/audit.c). */
+#define AGWD_OE_KEEP 4
+struct agwd_observed {
+	const char *event, *pname, *pvalue; /* static strings; pname: NULL */
+	uint32_t rid; /* the RequestID of the Events descriptor */
+	int64_t when; /* time(), for the time stamp */
+};
+
 struct agwd_term {
 	struct agwd *d;
 	struct agwd_ctx *ctx;
@@ -94,6 +103,8 @@ struct agwd_term {
 
 	bool accepted; /* the peer opened the connection */
 	struct agwd_tls_term *tls; /* TLS transport (ctl/tls.c), else NULL */
+	struct agwd_observed oe[AGWD_OE_KEEP]; /* oldest first */
+	unsigned int noe;
 };
 
 struct agwd_ctx {
