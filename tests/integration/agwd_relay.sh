@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 120
+# timeout: 300
 #
 # agwd's relay as an operator and the MGC see it: agwd, the real Erlang
 # megaco MGC and two real TCP peers (UE on the access side, a peer on the
