@@ -83,11 +83,26 @@ stop_agwd() {
 
 line_of() { grep "^$1" "$2" | head -1; }
 
+# wait_full DIR: the flow of context $CTX moves bytes in direction DIR
+# (a_to_b, b_to_a), then its count stands still (everything is full).
+wait_full() {
+	local a=-1 b=-2 q=".flows[] | select(.context == \$c) | .$1.bytes"
+	wait_for 30 'flows | jq -e --argjson c $CTX "$q > 0" >/dev/null' ||
+		die "$T: no bytes relayed: $(flows)"
+	for _ in $(seq 100); do
+		a=$(flows | jq --argjson c $CTX "$q")
+		sleep 0.3
+		b=$(flows | jq --argjson c $CTX "$q")
+		[ "$a" = "$b" ] && return
+	done
+	die "$T: the relay never filled up"
+}
+
 # The UE sends, the core peer waits for $TMP/start-SYNC; once agwd's
 # byte count toward the core stands still (everything is full), the MGC
 # subtracts. Sets CTX TA TC UE_JOB CO_JOB.
 start_call() { # SYNC
-	local sync=$1 a b
+	local sync=$1
 	wait_sync "$sync"
 	CTX=$(var acc.context) TA=$(var acc.term) TC=$(var core.term)
 	rm -f "$TMP/start-$sync" "$TMP/ue.peer" "$TMP/core.peer"
@@ -100,16 +115,7 @@ start_call() { # SYNC
 		--src $UE_ADDR --size $SIZE --seed $CTX >"$TMP/ue.peer" 2>&1 &
 	UE_JOB=$!
 	T_PIDS+=($UE_JOB)
-	wait_for 30 'flows | jq -e --argjson c $CTX ".flows[] | select(.context == \$c and .a_to_b.bytes > 0)" >/dev/null' ||
-		die "$T $sync: no bytes relayed: $(flows)"
-	a=-1 b=-2
-	for _ in $(seq 100); do
-		a=$(flows | jq --argjson c $CTX '.flows[] | select(.context == $c) | .a_to_b.bytes')
-		sleep 0.3
-		b=$(flows | jq --argjson c $CTX '.flows[] | select(.context == $c) | .a_to_b.bytes')
-		[ "$a" = "$b" ] && break
-	done
-	[ "$a" = "$b" ] || die "$T $sync: the relay never filled up"
+	wait_full a_to_b
 	go "$sync"
 	wait_for 30 '[ "$(grep -c "\"file\":\"release.txt\"" "$TMP/mgc.out")" -ge $N_REL ]' ||
 		die "$T $sync: no Subtract reply"
@@ -189,49 +195,10 @@ run_tls() {
 		-out "$TMP/ue-cert.pem" 2>/dev/null || die "openssl req"
 	ue_fp=$(openssl x509 -in "$TMP/ue-cert.pem" -noout -fingerprint -sha256 |
 		sed 's/.*=//')
-	cat >"$TMP/ue.py" <<'PY'
-import os, random, socket, ssl, sys, time
-addr, port, cert, key, size, seed, start = sys.argv[1:8]
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind((addr, int(port)))
-ls.listen(1)
-ls.settimeout(60)
-c, peer = ls.accept()
-print("accepted", flush=True)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-ctx.load_cert_chain(cert, key)
-c.settimeout(60)
-s = ctx.wrap_socket(c, server_side=False, suppress_ragged_eofs=False)
-print("tls", s.version(), flush=True)
-while not os.path.exists(start):
-    time.sleep(0.02)
-want = random.Random(int(seed)).randbytes(int(size))
-got = bytearray()
-end = "close_notify"
-try:
-    while True:
-        b = s.recv(1 << 16)
-        if not b:
-            break
-        got += b
-except ssl.SSLEOFError:
-    end = "ragged eof"
-except ConnectionResetError:
-    end = "reset"
-ok = bytes(got) == want[:len(got)]
-print("received %d prefix %s" % (len(got), "ok" if ok else "bad"), flush=True)
-print(end, flush=True)
-if end == "close_notify":
-    s.unwrap()
-    s.close()
-    print("closed", flush=True)
-PY
 	rm -f "$TMP/start-drains" "$TMP/ue.peer" "$TMP/core.peer"
-	in_ns "$UE" python3 "$TMP/ue.py" "$UE_ADDR" $port "$TMP/ue-cert.pem" \
-		"$TMP/ue-key.pem" $SIZE 11 "$TMP/start-drains" >"$TMP/ue.peer" 2>&1 &
+	in_ns "$UE" $RPEER tls-recv "$UE_ADDR" $port --cert "$TMP/ue-cert.pem" \
+		--key "$TMP/ue-key.pem" --size $SIZE --seed 11 \
+		--start "$TMP/start-drains" >"$TMP/ue.peer" 2>&1 &
 	UE_JOB=$!
 	T_PIDS+=($UE_JOB)
 	wait_for 30 '[ -n "$(in_ns "$UE" ss -Hltn sport = :$port)" ]' ||
@@ -248,19 +215,10 @@ PY
 		--src $CORE_ADDR --size $SIZE --seed 11 >"$TMP/core.peer" 2>&1 &
 	CO_JOB=$!
 	T_PIDS+=($CO_JOB)
-	wait_for 30 'flows | jq -e --argjson c $CTX ".flows[] | select(.context == \$c and .b_to_a.bytes > 0)" >/dev/null' ||
-		die "$T: no bytes relayed: $(flows)"
+	wait_full b_to_a
 	flows | jq -e --argjson c $CTX '.flows[] | select(.context == $c) |
 		.path == "tls-user" and .a == "'"$TA"'"' >/dev/null ||
 		die "$T: not a TLS flow: $(flows)"
-	local a=-1 b=-2
-	for _ in $(seq 100); do
-		a=$(flows | jq --argjson c $CTX '.flows[] | select(.context == $c) | .b_to_a.bytes')
-		sleep 0.3
-		b=$(flows | jq --argjson c $CTX '.flows[] | select(.context == $c) | .b_to_a.bytes')
-		[ "$a" = "$b" ] && break
-	done
-	[ "$a" = "$b" ] || die "$T: the relay never filled up"
 	go drains
 	wait_for 30 'grep -q "\"file\":\"release.txt\"" "$TMP/mgc.out"' ||
 		die "$T: no Subtract reply"

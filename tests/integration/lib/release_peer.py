@@ -13,12 +13,19 @@ release_peer.py recv DST PORT --size N --seed K --start FILE [--src A]
     what arrived is exactly the first LEN bytes of the sender's payload.
     Prints "received LEN prefix ok|bad" and "eof" or "reset" (exit 0 for
     eof, 3 for reset, 4 for bad bytes).
+release_peer.py tls-recv ADDR PORT --size N --seed K --start FILE
+        --cert C --key K
+    An e2ae TLS UE: listens on ADDR PORT, accepts agwd's connection and is
+    the TLS client on it with its certificate; then as recv, where the end
+    is "close_notify" (then it answers with its own and prints "closed"),
+    "ragged eof" (a FIN without close_notify: exit 3) or "reset".
 Both print "connected" first; "timeout"/"error ..." on trouble (exit 1/2).
 """
 import argparse
 import os
 import random
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -64,7 +71,7 @@ def send(s, a):
     return {"eof": 0, "reset": 3, "timeout": 1}.get(end, 2)
 
 
-def recv(s, a):
+def recv(s, a, clean="eof"):
     deadline = time.time() + a.timeout
     while not os.path.exists(a.start):
         if time.time() > deadline:
@@ -73,13 +80,15 @@ def recv(s, a):
         time.sleep(0.02)
     want = random.Random(a.seed).randbytes(a.size)
     got = bytearray()
-    end = "eof"
+    end = clean
     try:
         while True:
             b = s.recv(1 << 16)
             if not b:
                 break
             got += b
+    except ssl.SSLEOFError:
+        end = "ragged eof"
     except ConnectionResetError:
         end = "reset"
     ok = len(got) <= len(want) and bytes(got) == want[:len(got)]
@@ -88,12 +97,35 @@ def recv(s, a):
     print(end, flush=True)
     if not ok:
         return 4
-    return 0 if end == "eof" else 3
+    return 0 if end == clean else 3
+
+
+def tls_recv(a):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((a.addr, a.port))
+    ls.listen(1)
+    ls.settimeout(a.timeout)
+    c, _ = ls.accept()
+    print("connected", flush=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.load_cert_chain(a.cert, a.key)
+    c.settimeout(a.timeout)
+    s = ctx.wrap_socket(c, server_side=False, suppress_ragged_eofs=False)
+    print("tls", s.version(), flush=True)
+    rc = recv(s, a, "close_notify")
+    if rc == 0:
+        s.unwrap()
+        s.close()
+        print("closed", flush=True)
+    return rc
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["send", "recv"])
+    p.add_argument("mode", choices=["send", "recv", "tls-recv"])
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--size", type=int, required=True)
@@ -101,7 +133,11 @@ def main():
     p.add_argument("--src")
     p.add_argument("--start")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--cert")
+    p.add_argument("--key")
     a = p.parse_args()
+    if a.mode == "tls-recv":
+        return tls_recv(a)
     s, rc = open_connection(a.addr, a.port, a.src, None, a.timeout)
     if not s:
         return rc
