@@ -31,6 +31,7 @@ import threading
 import time
 
 from tcpc import open_connection
+from tls_ue_peer import ue_wrap
 
 
 def drain(s, out):
@@ -108,13 +109,7 @@ def tls_recv(a):
     ls.settimeout(a.timeout)
     c, _ = ls.accept()
     print("connected", flush=True)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.load_cert_chain(a.cert, a.key)
-    c.settimeout(a.timeout)
-    s = ctx.wrap_socket(c, server_side=False, suppress_ragged_eofs=False)
-    print("tls", s.version(), flush=True)
+    s = ue_wrap(c, a.cert, a.key, a.timeout)
     rc = recv(s, a, "close_notify")
     if rc == 0:
         s.unwrap()

@@ -18,6 +18,21 @@ import sys
 from tcpc import open_connection
 
 
+def ue_wrap(c, cert, key, timeout):
+    """The UE's TLS client on connected socket c, with its certificate
+    (agwd checks its fingerprint, the UE checks nothing); a FIN without
+    close_notify is an error (ssl.SSLEOFError), not an EOF. Prints "tls
+    VERSION" once the handshake is done."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.load_cert_chain(cert, key)
+    c.settimeout(timeout)
+    s = ctx.wrap_socket(c, server_side=False, suppress_ragged_eofs=False)
+    print("tls", s.version(), flush=True)
+    return s
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("addr")
@@ -34,13 +49,7 @@ def main():
     if not c:
         return rc
     print("connected", flush=True)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.load_cert_chain(a.cert, a.key)
-    c.settimeout(a.timeout)
-    s = ctx.wrap_socket(c, server_side=False, suppress_ragged_eofs=False)
-    print("tls", s.version(), flush=True)
+    s = ue_wrap(c, a.cert, a.key, a.timeout)
     data = bytes((i * 7 + a.seed) & 0xFF for i in range(a.send))
     h, n, end = hashlib.sha256(), 0, "close_notify"
     # one SSL object, one thread: the payloads are small enough for the
