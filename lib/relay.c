@@ -357,8 +357,9 @@ static void release_reset(struct relay_flow *f, int i)
  * its own FIN (or was reset). At the deadline a socket whose peer did not
  * take everything is reset, and the other peer gets one more drain
  * timeout to finish (what was on its way to the reset one is dropped);
- * at the end of that, a socket still not finished is closed after
- * reading what it had queued (reset if its send queue is not empty).
+ * at the end of that, or at the first deadline when nobody had to be
+ * reset, a socket still not finished is closed after reading what it had
+ * queued (reset if its send queue is not empty).
  */
 static void release_check(struct agw_relay_engine *e, struct relay_flow *f)
 {
@@ -380,10 +381,12 @@ static void release_check(struct agw_relay_engine *e, struct relay_flow *f)
 		pending = 1;
 		if (late && !drained)
 			reset |= 1U << i;
-		else if (late && f->rel_last)
+		else if (late)
 			relay_discard(e, &f->h[i]);
 	}
-	if (!pending || (late && f->rel_last)) {
+	/* (a peer that took everything but keeps its side open is closed
+	 * at the first deadline already) */
+	if (!pending || (late && (f->rel_last || !reset))) {
 		reset |= f->rel_reset;
 		finish_reset(e, f, AGW_RELAY_EV_CLOSED, reset & 1 ? 0 : 1,
 			     reset ? ETIMEDOUT : 0, reset);
