@@ -197,6 +197,9 @@ struct agwd {
 	struct agw_gate *gate;
 	struct agw_relay_engine *relay;
 	struct agw_evfd relay_ev;
+	/* flows of subtracted contexts, draining (ctl/relay.c) */
+	struct agwd_released *released;
+	uint32_t nreleased;
 	char relay_pin_dir[AGW_CFG_PATH_MAX];
 	struct agwd_term *all_terms; /* list for agwctl and realm events */
 	struct agw_sdp *sdp_a, *sdp_b; /* scratch for one command */

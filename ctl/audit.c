@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "agw/log.h"
 #include "agw/profile.h"
@@ -446,6 +447,47 @@ static int term_stats(struct agwd_exec *x, struct h248_command *rc,
 	return 0;
 }
 
+/*
+ * ObservedEvents: the events the termination reported in its Notifies
+ * (the newest AGWD_OE_KEEP) under the RequestID of the newest, with their
+ * time stamps and parameters, as in the Notify.
+ */
+static void term_observed(struct agwd_exec *x, struct h248_command *rc,
+			  const struct agwd_term *t)
+{
+	const struct agwd_observed *last;
+	struct h248_node *oe, *ev;
+	char ts[32];
+	struct tm tm;
+
+	if (!t->noe)
+		return;
+	last = &t->oe[t->noe - 1];
+	oe = h248_build_node(x->a, &rc->desc, H248_KW_OBSERVEDEVENTS,
+			     H248_STR(""));
+	if (!oe ||
+	    h248_build_value(x->a, oe, H248_OP_EQ,
+			     h248_arena_printf(x->a, "%u", last->rid), false))
+		return;
+	for (unsigned int i = 0; i < t->noe; i++) {
+		const struct agwd_observed *o = &t->oe[i];
+		time_t when = (time_t)o->when;
+
+		if (o->rid != last->rid)
+			continue;
+		ev = h248_build_node(x->a, &oe->child, H248_KW_NAME,
+				     str(o->event));
+		if (!ev)
+			return;
+		gmtime_r(&when, &tm);
+		strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S00", &tm);
+		ev->ts = h248_arena_strdup(x->a, ts, strlen(ts));
+		ev->flags |= H248_NF_TS;
+		if (o->pname)
+			item(x, &ev->child, o->pname, str(o->pvalue), true);
+	}
+}
+
 static int audit_term_value(struct agwd_exec *x, struct agwd_term *t,
 			    const struct audit_want *w)
 {
@@ -464,10 +506,12 @@ static int audit_term_value(struct agwd_exec *x, struct agwd_term *t,
 		return r;
 	if (w->pkgs)
 		packages(x, &rc->desc, t->tls != NULL, false);
+	if (w->oe)
+		term_observed(x, rc, t);
 	/*
-	 * ObservedEvents: agwd keeps none; EventBuffer: always empty
-	 * (EventBufferControl OFF, TerminationState says Buffer = OFF). Both
-	 * are omitted: the text grammar has no empty ObservedEvents, and
+	 * ObservedEvents without any kept, and EventBuffer (always empty:
+	 * EventBufferControl OFF, TerminationState says Buffer = OFF) are
+	 * omitted: the text grammar has no empty ObservedEvents, and
 	 * tshark's megaco dissector does not know a bare EventBuffer.
 	 */
 	return 0;

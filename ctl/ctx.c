@@ -97,7 +97,8 @@ static struct agwd_ctx *ctx_new(struct agwd *d)
 {
 	uint32_t i;
 
-	if (!d->tab.nctx_free)
+	/* a released flow still draining holds a context's relay slot */
+	if (!d->tab.nctx_free || d->tab.nctx + d->nreleased >= d->tab.max_ctx)
 		return NULL;
 	i = d->tab.ctx_free[--d->tab.nctx_free];
 	d->tab.ctx[i].id = i + 1;
@@ -568,7 +569,7 @@ static int cmd_subtract(struct agwd_exec *x, const struct h248_command *c)
 				(struct agwd_event){ .kind = AGWD_EV_SUBTRACT },
 				t);
 		if (t->ctx)
-			agwd_ctx_stop_relay(x->d, t->ctx);
+			agwd_ctx_release_relay(x->d, t->ctx);
 		agwd_term_close(x->d, t);
 		term_free(x->d, t);
 	}

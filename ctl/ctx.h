@@ -52,6 +52,15 @@ struct agwd_term_props {
 	bool ev_tls_fail; /* tlsbsc/fail */
 };
 
+/* The events a termination reported (Notify), the newest AGWD_OE_KEEP,
+ * for AuditValue ObservedEvents (ctl/audit.c). */
+#define AGWD_OE_KEEP 4
+struct agwd_observed {
+	const char *event, *pname, *pvalue; /* static strings; pname: NULL */
+	uint32_t rid; /* the RequestID of the Events descriptor */
+	int64_t when; /* time(), for the time stamp */
+};
+
 struct agwd_term {
 	struct agwd *d;
 	struct agwd_ctx *ctx;
@@ -95,6 +104,8 @@ struct agwd_term {
 
 	bool accepted; /* the peer opened the connection */
 	struct agwd_tls_term *tls; /* TLS transport (ctl/tls.c), else NULL */
+	struct agwd_observed oe[AGWD_OE_KEEP]; /* oldest first */
+	unsigned int noe;
 };
 
 struct agwd_ctx {
@@ -196,12 +207,24 @@ void agwd_term_fail(struct agwd *d, struct agwd_term *t, bool released);
 bool agwd_peer_gone(int fd, uint32_t events);
 
 /* ctl/relay.c: the relay engine and the flows of contexts */
+/* A flow whose context was subtracted: draining until the engine ends it
+ * (Documentation/relay.md, "Release"). Counts against [limits]
+ * contexts. */
+struct agwd_released {
+	uint64_t flow_id;
+	uint32_t ctx;
+	char a[AGWD_TERMID_MAX], b[AGWD_TERMID_MAX];
+};
 int agwd_relay_init(struct agwd *d);
 void agwd_relay_fini(struct agwd *d);
 /* Hand a context's two connected terminations to the engine. */
 void agwd_ctx_try_relay(struct agwd *d, struct agwd_ctx *c);
 /* Take both terminations' counts, then stop the context's flow. */
 void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c);
+/* Subtract: take the counts, then release the flow: the bytes in flight
+ * go on and both connections close with FIN (reset only where a peer
+ * does not drain within [relay] release_drain_ms); the context may go. */
+void agwd_ctx_release_relay(struct agwd *d, struct agwd_ctx *c);
 /* Bring the terminations' byte and segment counts up to date. */
 void agwd_ctx_harvest(struct agwd *d, struct agwd_ctx *c);
 /* The terminations on the flow's side a and b (NULL when gone). */

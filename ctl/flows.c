@@ -39,6 +39,34 @@ static void json_tls(struct agw_json *w, const struct agwd_term *a,
 	agw_json_obj_close(w);
 }
 
+/* "path", "why" and the directions' counters of a flow */
+static void json_path(struct agw_json *w, const struct agw_relay_flow_stats *st)
+{
+	agw_json_str(w, "path", agw_relay_path_name(st->path));
+	agw_json_str(w, "why", agw_relay_why_name(st->why));
+	json_dir(w, "a_to_b", &st->dir[0], st->limit[0]);
+	json_dir(w, "b_to_a", &st->dir[1], st->limit[1]);
+}
+
+/* A released flow (its context was subtracted): draining. */
+static void json_released(struct agw_json *w, const struct agwd_released *r,
+			  const struct agw_relay_flow_stats *st)
+{
+	agw_json_obj_open(w, NULL);
+	agw_json_u64(w, "context", r->ctx);
+	agw_json_str(w, "a", r->a);
+	agw_json_str(w, "b", r->b);
+	agw_json_str(w, "state", "draining");
+	json_path(w, st);
+	agw_json_null(w, "tls");
+	agw_json_null(w, "idle_ms");
+	agw_json_arr_open(w, "discarded");
+	agw_json_u64(w, NULL, st->dir[0].discarded);
+	agw_json_u64(w, NULL, st->dir[1].discarded);
+	agw_json_arr_close(w);
+	agw_json_obj_close(w);
+}
+
 static void json_flow(struct agw_json *w, const struct agwd_ctx *c,
 		      const struct agw_relay_flow_stats *st, uint64_t now_ms)
 {
@@ -50,10 +78,8 @@ static void json_flow(struct agw_json *w, const struct agwd_ctx *c,
 	agw_json_u64(w, "context", c->id);
 	agw_json_str(w, "a", ends[0] ? ends[0]->id : "");
 	agw_json_str(w, "b", ends[1] ? ends[1]->id : "");
-	agw_json_str(w, "path", agw_relay_path_name(st->path));
-	agw_json_str(w, "why", agw_relay_why_name(st->why));
-	json_dir(w, "a_to_b", &st->dir[0], st->limit[0]);
-	json_dir(w, "b_to_a", &st->dir[1], st->limit[1]);
+	agw_json_str(w, "state", "relaying");
+	json_path(w, st);
 	json_tls(w, ends[0], st);
 	/* the engine's clock is CLOCK_MONOTONIC too (BPF: bpf_ktime_get_ns) */
 	last_ms = st->last_ns / 1000000ULL;
@@ -94,6 +120,15 @@ int agwd_ctl_flows(struct agwd *d, uint32_t want, struct agw_strbuf *out)
 		if (!c->relaying || agw_relay_stats(d->relay, c->relay_id, &st))
 			continue;
 		json_flow(&w, c, &st, now_ms);
+		n++;
+	}
+	for (uint32_t i = 0; i < d->nreleased; i++) {
+		const struct agwd_released *r = &d->released[i];
+
+		if ((want && r->ctx != want) ||
+		    agw_relay_stats(d->relay, r->flow_id, &st))
+			continue;
+		json_released(&w, r, &st);
 		n++;
 	}
 	agw_json_arr_close(&w);

@@ -13,6 +13,22 @@
 #include "agw/log.h"
 #include "ctx.h"
 
+/* Keep the event for AuditValue ObservedEvents (the newest AGWD_OE_KEEP). */
+static void observed(struct agwd_term *t, const char *event, const char *pname,
+		     const char *pvalue, time_t now)
+{
+	if (t->noe == AGWD_OE_KEEP) {
+		memmove(&t->oe[0], &t->oe[1],
+			sizeof(t->oe[0]) * (AGWD_OE_KEEP - 1));
+		t->noe--;
+	}
+	t->oe[t->noe++] = (struct agwd_observed){ .event = event,
+						  .pname = pname,
+						  .pvalue = pvalue,
+						  .rid = t->p.rid,
+						  .when = now };
+}
+
 void agwd_notify(struct agwd *d, struct agwd_term *t, const char *event)
 {
 	agwd_notify_param(d, t, event, NULL, NULL);
@@ -31,7 +47,10 @@ void agwd_notify_param(struct agwd *d, struct agwd_term *t, const char *event,
 	time_t now = time(NULL);
 	uint32_t tid;
 
-	if (d->reg != AGWD_REGISTERED || !t->ctx)
+	if (!t->ctx)
+		return;
+	observed(t, event, pname, pvalue, now);
+	if (d->reg != AGWD_REGISTERED)
 		return;
 	agwd_txn_prepare(d);
 	tr = agwd_txn_new_request(d, &m, &tid);

@@ -13,6 +13,7 @@
 #include <linux/tcp.h>
 #include <sys/socket.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -100,6 +101,11 @@ int agwd_relay_init(struct agwd *d)
 	};
 	int err;
 
+	d->released = calloc(d->cfg.max_contexts ? d->cfg.max_contexts : 1,
+			     sizeof(*d->released));
+	if (!d->released)
+		return -ENOMEM;
+	d->nreleased = 0;
 	if (d->cfg.relay_bpf) {
 		err = agw_config_relay_pin_dir(&d->cfg, d->relay_pin_dir,
 					       sizeof(d->relay_pin_dir));
@@ -145,6 +151,9 @@ void agwd_relay_fini(struct agwd *d)
 		relay_pins_remove(d->relay_pin_dir);
 	agw_relay_free(d->relay);
 	d->relay = NULL;
+	free(d->released);
+	d->released = NULL;
+	d->nreleased = 0;
 }
 
 void agwd_tcp_segs(int fd, uint64_t pkt[2])
@@ -206,6 +215,35 @@ static const char *end_text(const struct agw_relay_flow_stats *st, int err)
 	return err ? strerror(err) : "";
 }
 
+/* The end of a released flow (its context is gone): logged, forgotten. */
+static void released_ended(struct agwd *d, uint64_t flow_id,
+			   enum agw_relay_event ev, int side, int err,
+			   const struct agw_relay_flow_stats *st)
+{
+	struct agwd_released *r = NULL;
+	const char *who;
+
+	for (uint32_t i = 0; i < d->nreleased; i++)
+		if (d->released[i].flow_id == flow_id)
+			r = &d->released[i];
+	if (!r)
+		return;
+	who = side ? r->b : r->a;
+	agw_info(
+		"context %u: released relay %s on %s (%s->%s %llu, %s->%s %llu octets; dropped after the release: %llu from %s, %llu from %s)%s%s",
+		r->ctx, agw_relay_event_name(ev), agw_relay_path_name(st->path),
+		r->a, r->b, (unsigned long long)st->dir[0].bytes, r->b, r->a,
+		(unsigned long long)st->dir[1].bytes,
+		(unsigned long long)st->dir[0].discarded, r->a,
+		(unsigned long long)st->dir[1].discarded, r->b, err ? ": " : "",
+		err ? strerror(err) : "");
+	if (err == ETIMEDOUT)
+		agw_notice(
+			"context %u: released relay: %s did not take every byte within release_drain_ms: reset",
+			r->ctx, who);
+	*r = d->released[--d->nreleased];
+}
+
 void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 			 enum agw_relay_event ev, int side, int err,
 			 const struct agw_relay_flow_stats *st)
@@ -214,6 +252,10 @@ void agwd_on_relay_event(void *arg, uint64_t flow_id, void *ctx,
 	struct agwd_ctx *c = ctx;
 	struct agwd_term *ends[2];
 
+	if (!c) {
+		released_ended(d, flow_id, ev, side, err, st);
+		return;
+	}
 	if (!c->relaying || c->relay_id != flow_id)
 		return; /* aborted by a Subtract: already harvested */
 	harvest(c, st);
@@ -249,6 +291,44 @@ void agwd_ctx_stop_relay(struct agwd *d, struct agwd_ctx *c)
 		agw_relay_stats(d->relay, c->relay_id, &st) ? NULL : &st);
 	c->relaying = false;
 	agw_relay_abort(d->relay, c->relay_id);
+}
+
+void agwd_ctx_release_relay(struct agwd *d, struct agwd_ctx *c)
+{
+	struct agw_relay_flow_stats st;
+	struct agwd_term *ends[2];
+	struct agwd_released *r;
+	int err;
+
+	if (!c->relaying)
+		return;
+	if (agw_relay_stats(d->relay, c->relay_id, &st) ||
+	    d->nreleased >= d->cfg.max_contexts) {
+		agwd_ctx_stop_relay(d, c);
+		return;
+	}
+	/* The Statistics are the counts at the Subtract. */
+	harvest(c, &st);
+	agwd_metric_flow_end(&st);
+	c->relaying = false;
+	err = agw_relay_release(d->relay, c->relay_id, d->cfg.relay_release_ms,
+				NULL);
+	if (err) {
+		agw_err("context %u: relay release: %s; reset", c->id,
+			strerror(-err));
+		agw_relay_abort(d->relay, c->relay_id);
+		return;
+	}
+	agwd_flow_ends(c, &st, ends);
+	r = &d->released[d->nreleased++];
+	r->flow_id = c->relay_id;
+	r->ctx = c->id;
+	snprintf(r->a, sizeof(r->a), "%s", ends[0] ? ends[0]->id : "?");
+	snprintf(r->b, sizeof(r->b), "%s", ends[1] ? ends[1]->id : "?");
+	agw_info(
+		"context %u: relay released on %s: what %s and %s sent goes on, then FIN both ways (draining, %u ms at most)",
+		c->id, agw_relay_path_name(st.path), r->a, r->b,
+		d->cfg.relay_release_ms);
 }
 
 /* The TLS termination of a context (at most one is relayed). */

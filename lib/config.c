@@ -62,6 +62,7 @@ const char agw_config_default_ini[] =
 	"path = auto\n"
 	"max_unsent = 0\n"
 	"drain_timeout_ms = 30000\n"
+	"release_drain_ms = 3000\n"
 	"bpf = on\n"
 	"[realm default]\n"
 	"interface = lo\n"
@@ -305,6 +306,8 @@ static const char *set_relay_key(struct agw_config *cfg, const char *key,
 		return parse_u32(v, 0, 1U << 30, &cfg->relay_max_unsent);
 	if (!strcmp(key, "drain_timeout_ms"))
 		return parse_u32(v, 1, 3600000, &cfg->relay_drain_ms);
+	if (!strcmp(key, "release_drain_ms"))
+		return parse_u32(v, 1, 3600000, &cfg->relay_release_ms);
 	if (!strcmp(key, "bpf"))
 		return parse_on_off(v, &cfg->relay_bpf);
 	if (!strcmp(key, "pin_dir")) {
@@ -460,7 +463,8 @@ static const char *set_key(struct agw_config *cfg, const char *section,
 		return why;
 	}
 	if (SEC("h248", "profile"))
-		return parse_profile(v, cfg->sc_profile, sizeof(cfg->sc_profile));
+		return parse_profile(v, cfg->sc_profile,
+				     sizeof(cfg->sc_profile));
 	if (SEC("h248", "on_mgc_loss")) {
 		if (strcmp(v, "keep") && strcmp(v, "release"))
 			return "keep or release expected";
@@ -727,9 +731,10 @@ static void print_relay(const struct agw_config *cfg, FILE *f)
 
 	fprintf(f,
 		"\n[relay]\npath = %s\nmax_unsent = %u\n"
-		"drain_timeout_ms = %u\nbpf = %s\n",
+		"drain_timeout_ms = %u\nrelease_drain_ms = %u\nbpf = %s\n",
 		agw_relay_path_name(cfg->relay_path), cfg->relay_max_unsent,
-		cfg->relay_drain_ms, cfg->relay_bpf ? "on" : "off");
+		cfg->relay_drain_ms, cfg->relay_release_ms,
+		cfg->relay_bpf ? "on" : "off");
 	/* The derived default stays derived (a comment) so that the
 	 * printed file still follows gate_pin_dir. */
 	if (cfg->relay_pin_dir[0])

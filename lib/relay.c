@@ -175,6 +175,7 @@ static void fill_stats(const struct agw_relay_engine *e,
 	memset(st, 0, sizeof(*st));
 	st->path = f->path;
 	st->why = f->why;
+	st->releasing = f->releasing;
 	for (i = 0; i < 2; i++)
 		tcp_segs(f->fd[i], st->segs[i]);
 	for (i = 0; i < 2; i++) {
@@ -184,6 +185,7 @@ static void fill_stats(const struct agw_relay_engine *e,
 		st->dir[i].stalls = h->stalls;
 		st->dir[i].last_ns = h->last_ns;
 		st->dir[i].closed = h->shut;
+		st->dir[i].discarded = h->discarded;
 		st->limit[i] = h->limit;
 		if (f->tls) {
 			st->dir[i].user_bytes = h->user_bytes;
@@ -197,8 +199,9 @@ static void fill_stats(const struct agw_relay_engine *e,
 			st->last_ns = st->dir[i].last_ns;
 }
 
+/* reset: bit i resets socket i (fd[i]) rather than closing it. */
 static void release_flow(struct agw_relay_engine *e, struct relay_flow *f,
-			 bool reset)
+			 unsigned int reset)
 {
 	int i;
 
@@ -210,8 +213,8 @@ static void release_flow(struct agw_relay_engine *e, struct relay_flow *f,
 			epoll_ctl(e->epfd, EPOLL_CTL_DEL, f->fd[i], NULL);
 		f->in_epoll[i] = false;
 		if (i == 0 && f->tls)
-			relay_tls_release(f, reset); /* closes fd[0] */
-		else if (reset)
+			relay_tls_release(f, reset & 1); /* closes fd[0] */
+		else if (reset & (1U << i))
 			reset_close(f->fd[i]);
 		else
 			close(f->fd[i]);
@@ -222,18 +225,25 @@ static void release_flow(struct agw_relay_engine *e, struct relay_flow *f,
 }
 
 /* Report the end of a flow and schedule its slot for reuse. */
-static void finish(struct agw_relay_engine *e, struct relay_flow *f,
-		   enum agw_relay_event ev, int side, int err)
+static void finish_reset(struct agw_relay_engine *e, struct relay_flow *f,
+			 enum agw_relay_event ev, int side, int err,
+			 unsigned int reset)
 {
 	struct agw_relay_flow_stats st;
 	uint64_t id = ((uint64_t)f->gen << 32) | relay_flow_index(e, f);
 
 	fill_stats(e, f, &st);
-	release_flow(e, f, ev != AGW_RELAY_EV_CLOSED);
+	release_flow(e, f, reset);
 	f->state = RF_DEAD;
 	e->dead[e->ndead++] = relay_flow_index(e, f);
 	if (e->cfg.on_event)
 		e->cfg.on_event(e->cfg.arg, id, f->ctx, ev, side, err, &st);
+}
+
+static void finish(struct agw_relay_engine *e, struct relay_flow *f,
+		   enum agw_relay_event ev, int side, int err)
+{
+	finish_reset(e, f, ev, side, err, ev != AGW_RELAY_EV_CLOSED ? 3 : 0);
 }
 
 static void fail(struct agw_relay_engine *e, struct relay_flow *f, int side,
@@ -310,6 +320,86 @@ static void drain_check(struct agw_relay_engine *e, struct relay_flow *f)
 		finish(e, f, AGW_RELAY_EV_CLOSED, 0, f->h[1].sink_err);
 	else if (relay_now_ns() >= f->drain_deadline_ns)
 		finish(e, f, AGW_RELAY_EV_CLOSED, 0, ETIMEDOUT);
+}
+
+static void step(struct agw_relay_engine *e, struct relay_flow *f);
+
+/*
+ * Socket i of a released flow is gone (its peer reset it, or agw did):
+ * what was on the way to it is dropped, nothing more comes from it, and
+ * the flow goes on for the other. agw resets a socket whose peer did not
+ * take what agw had for it within the drain timeout with connect()
+ * AF_UNSPEC, which sends the RST and keeps the descriptor.
+ */
+static void release_gone(struct relay_flow *f, int i)
+{
+	f->rel_gone |= 1U << i;
+	f->h[!i].sink = true; /* toward it: dropped */
+	f->h[!i].off = f->h[!i].len = 0;
+	f->h[i].src_eof = f->h[i].peer_fin = true; /* from it: ended */
+	f->h[i].rel_left = 0;
+}
+
+static void release_reset(struct relay_flow *f, int i)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	if (connect(f->fd[i], &sa, sizeof(sa)) < 0) {
+		/* already gone */
+	}
+	f->rel_reset |= 1U << i;
+	release_gone(f, i);
+}
+
+/*
+ * A released flow: socket i is finished once its FIN went out behind
+ * every byte, the peer acknowledged all of it (empty send queue) and sent
+ * its own FIN (or was reset). At the deadline a socket whose peer did not
+ * take everything is reset, and the other peer gets one more drain
+ * timeout to finish (what was on its way to the reset one is dropped);
+ * at the end of that, or at the first deadline when nobody had to be
+ * reset, a socket still not finished is closed after reading what it had
+ * queued (reset if its send queue is not empty).
+ */
+static void release_check(struct agw_relay_engine *e, struct relay_flow *f)
+{
+	bool late = relay_now_ns() >= f->rel_deadline_ns;
+	unsigned int reset = 0;
+	int i, outq, pending = 0;
+
+	for (i = 0; i < 2; i++) {
+		const struct relay_half *out = &f->h[!i]; /* toward fd[i] */
+		bool drained = out->shut;
+
+		if (f->rel_gone & (1U << i))
+			continue;
+		if (drained && !out->sink &&
+		    (ioctl(f->fd[i], SIOCOUTQ, &outq) < 0 || outq > 0))
+			drained = sock_error(f->fd[i]) != 0;
+		if (drained && f->h[i].peer_fin)
+			continue;
+		pending = 1;
+		if (late && !drained)
+			reset |= 1U << i;
+		else if (late)
+			relay_discard(e, &f->h[i]);
+	}
+	/* (a peer that took everything but keeps its side open is closed
+	 * at the first deadline already) */
+	if (!pending || (late && (f->rel_last || !reset))) {
+		reset |= f->rel_reset;
+		finish_reset(e, f, AGW_RELAY_EV_CLOSED, reset & 1 ? 0 : 1,
+			     reset ? ETIMEDOUT : 0, reset);
+		return;
+	}
+	if (!late)
+		return;
+	for (i = 0; i < 2; i++)
+		if (reset & (1U << i))
+			release_reset(f, i);
+	f->rel_last = true;
+	f->rel_deadline_ns = relay_now_ns() + f->rel_timeout_ns;
+	step(e, f); /* the other's direction: drops, then FIN */
 }
 
 static void start_drain(struct agw_relay_engine *e, struct relay_flow *f)
@@ -391,16 +481,24 @@ static void step(struct agw_relay_engine *e, struct relay_flow *f)
 			fail(e, f, 0, EOPNOTSUPP);
 			return;
 		}
+		if (ret < 0 && f->releasing) {
+			release_gone(f, side);
+			continue;
+		}
 		if (ret < 0) {
 			fail(e, f, side, -ret);
 			return;
 		}
+		if (f->releasing && f->h[i].shut && !f->h[i].peer_fin)
+			relay_discard(e, &f->h[i]);
 		if (moved >= RELAY_STEP_BUDGET)
 			queue_flow(e, f);
 		if (f->h[i].waiting)
 			e->idle_ticks = 0;
 	}
-	if (f->h[0].shut && f->h[1].shut)
+	if (f->releasing)
+		release_check(e, f);
+	else if (f->h[0].shut && f->h[1].shut)
 		start_drain(e, f);
 	else if (f->in_sockmap)
 		sockmap_ticking(e, f);
@@ -425,6 +523,8 @@ static void tick(struct agw_relay_engine *e)
 			if (f->state == RF_DRAIN) {
 				busy = true;
 				drain_check(e, f);
+			} else if (f->state == RF_RUN && f->releasing) {
+				step(e, f);
 			} else if (f->state == RF_RUN && f->in_sockmap) {
 				if (relay_sockmap_tick(e, f))
 					busy = true;
@@ -448,7 +548,9 @@ static void handle(struct agw_relay_engine *e, struct relay_end *end,
 		return;
 	if (events & EPOLLERR) {
 		err = sock_error(f->fd[end->idx]);
-		if (err) {
+		if (err && f->releasing) {
+			release_gone(f, end->idx);
+		} else if (err) {
 			fail(e, f, end->idx, err);
 			return;
 		}
@@ -574,6 +676,51 @@ int agw_relay_stats(struct agw_relay_engine *e, uint64_t id,
 	if (!f)
 		return -ENOENT;
 	fill_stats(e, f, st);
+	return 0;
+}
+
+int agw_relay_release(struct agw_relay_engine *e, uint64_t id,
+		      unsigned int timeout_ms, void *ctx)
+{
+	struct relay_flow *f = lookup(e, id);
+	uint64_t deadline = relay_now_ns() + timeout_ms * 1000000ULL;
+	int i, q;
+
+	if (!f)
+		return -ENOENT;
+	f->ctx = ctx;
+	if (f->state == RF_DRAIN) {
+		if (deadline < f->drain_deadline_ns)
+			f->drain_deadline_ns = deadline;
+		return 0;
+	}
+	if (f->releasing)
+		return 0;
+	if (f->state == RF_PRELUDE) {
+		/* not in the map yet: its pre-read bytes go out by copy */
+		f->state = RF_RUN;
+		f->path = AGW_RELAY_PATH_COPY;
+	}
+	f->releasing = true;
+	f->rel_deadline_ns = deadline;
+	f->rel_timeout_ns = timeout_ms * 1000000ULL;
+	for (i = 0; i < 2; i++) {
+		struct relay_half *h = &f->h[i];
+
+		h->rel = true;
+		h->rel_left = UINT64_MAX;
+		if (f->in_sockmap || h->tls_src)
+			continue;
+		if (ioctl(h->src, SIOCINQ, &q) < 0 || q < 0)
+			q = 0;
+		h->rel_left = (uint64_t)q;
+	}
+	if (f->in_sockmap)
+		relay_sockmap_release(e, f);
+	set_ticking(e, f, true);
+	queue_flow(e, f);
+	kick(e);
+	timer_update(e);
 	return 0;
 }
 
@@ -871,7 +1018,7 @@ void agw_relay_free(struct agw_relay_engine *e)
 		struct relay_flow *f = &e->flows[i];
 
 		if (f->state != RF_FREE && f->state != RF_DEAD)
-			release_flow(e, f, true);
+			release_flow(e, f, 3);
 	}
 	relay_bpf_close(e);
 	if (e->epfd >= 0)

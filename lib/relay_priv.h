@@ -63,6 +63,14 @@ struct relay_half {
 	uint64_t limit;
 	bool want_in; /* sockmap: src must be watched for input */
 	uint32_t events; /* sockmap: epoll events of src; 0 = as added */
+	/* Release (agw_relay_release): what src had received by then goes
+	 * on to dst (at most rel_left more bytes are read, and none once a
+	 * read would block), then dst gets its FIN; what src sends after
+	 * that is read and dropped (discarded) until its EOF (peer_fin). */
+	bool rel;
+	bool peer_fin;
+	uint64_t rel_left;
+	uint64_t discarded;
 };
 
 struct relay_end {
@@ -86,6 +94,11 @@ struct relay_flow {
 	bool ticking; /* counted in nwaiting */
 	uint64_t cookie[2];
 	uint64_t drain_deadline_ns;
+	bool releasing; /* agw_relay_release: until rel_deadline_ns */
+	uint64_t rel_deadline_ns, rel_timeout_ns;
+	bool rel_last; /* the second deadline: a peer was reset */
+	unsigned int rel_reset; /* bit i: agw reset fd[i] */
+	unsigned int rel_gone; /* bit i: fd[i] was reset (by either end) */
 	void *ctx;
 	struct agw_tls_session *tls; /* TLS flow: side a's session, else NULL */
 };
@@ -130,6 +143,9 @@ int relay_take_buf(struct agw_relay_engine *e, struct relay_half *h);
 /* Give an empty buffer back (to the pool when it has the pool's size). */
 void relay_drop_buf(struct agw_relay_engine *e, struct relay_half *h);
 int relay_shut_dst(struct relay_half *h);
+/* Released direction whose FIN went out: read and drop what src still
+ * sends, until it would block or EOF (peer_fin; also on an error). */
+void relay_discard(struct agw_relay_engine *e, struct relay_half *h);
 /* A pipe for h's splice path. */
 int relay_open_pipe(struct relay_half *h);
 void relay_close_pipe(struct relay_half *h);
@@ -166,6 +182,10 @@ void relay_bpf_close(struct agw_relay_engine *e);
 int relay_bpf_progress(const struct agw_relay_engine *e);
 int relay_sockmap_attach(struct agw_relay_engine *e, struct relay_flow *f);
 void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f);
+/* Release: the verdict stops redirecting (chunks go up to user space)
+ * and each direction's rel_left is what was passed up and not read yet
+ * plus what the socket holds. */
+void relay_sockmap_release(struct agw_relay_engine *e, struct relay_flow *f);
 int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		       size_t *moved, int *side);
 /* Returns whether any direction had bytes in flight. */

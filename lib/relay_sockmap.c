@@ -367,6 +367,26 @@ void relay_sockmap_detach(struct agw_relay_engine *e, struct relay_flow *f)
 	f->in_sockmap = false;
 }
 
+void relay_sockmap_release(struct agw_relay_engine *e, struct relay_flow *f)
+{
+	struct relay_bpf *b = e->bpf;
+	int i, q;
+
+	/* Without its index entry a socket's chunks are passed up. */
+	for (i = 0; i < 2; i++)
+		bpf_map_delete_elem(b->index_fd, &f->cookie[i]);
+	for (i = 0; i < 2; i++) {
+		struct relay_half *h = &f->h[i];
+		uint64_t passed = load64(&dir_of(e, h)->pass_bytes);
+
+		if (ioctl(h->src, SIOCINQ, &q) < 0 || q < 0)
+			q = 0;
+		h->rel_left =
+			(passed > h->user_read ? passed - h->user_read : 0) +
+			(uint64_t)q;
+	}
+}
+
 /*
  * Watch a socket for input only while user space has something to read
  * from it (passed-up chunks, a burst cut by the step budget) and for
@@ -447,7 +467,9 @@ static int step_half(struct agw_relay_engine *e, struct relay_flow *f, int i,
 	h->want_in = true;
 	for (;;) {
 		if (h->off < h->len) {
-			ret = handed_all(e, h, &ok);
+			/* (a sink drops: nothing to overtake) */
+			ok = h->sink;
+			ret = ok ? 0 : handed_all(e, h, &ok);
 			if (ret < 0 || !ok) {
 				/* Redirected bytes still queued for dst:
 				 * writing now could overtake them. */
@@ -473,15 +495,26 @@ static int step_half(struct agw_relay_engine *e, struct relay_flow *f, int i,
 		store64(&d->user_flushed, h->user_read);
 		if (h->src_eof) {
 			h->want_in = false;
-			if (h->shut)
+			if (h->shut) {
+				if (h->rel)
+					relay_discard(e, h);
 				return 0;
-			ret = handed_all(e, h, &ok);
+			}
+			ok = h->sink;
+			ret = ok ? 0 : handed_all(e, h, &ok);
 			if (!ret && ok)
 				ret = relay_shut_dst(h);
 			else if (!ret)
 				h->waiting = true;
 			*side = !i;
+			if (!ret && h->shut && h->rel)
+				relay_discard(e, h);
 			return ret;
+		}
+		/* Released: what src held then has gone on. */
+		if (h->rel && !h->rel_left) {
+			h->src_eof = true;
+			continue;
 		}
 		if (*moved >= RELAY_STEP_BUDGET)
 			return 0;
@@ -490,10 +523,25 @@ static int step_half(struct agw_relay_engine *e, struct relay_flow *f, int i,
 			*side = i;
 			return ret;
 		}
-		n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
+		n = recv(h->src, h->buf,
+			 h->rel && h->rel_left < h->cap ? (size_t)h->rel_left :
+							  h->cap,
+			 MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			/* Released, and everything passed up is read. */
+			if (errno == EAGAIN && h->rel &&
+			    h->user_read >= load64(&d->pass_bytes)) {
+				relay_drop_buf(e, h);
+				h->src_eof = true;
+				continue;
+			}
+			if (errno == EAGAIN && h->rel) {
+				relay_drop_buf(e, h);
+				h->waiting = true;
+				return 0;
+			}
 			if (errno == EAGAIN) {
 				/* Chunks are passed up rarely (bound, ordering):
 				 * an idle direction holds no buffer. */
@@ -516,12 +564,14 @@ static int step_half(struct agw_relay_engine *e, struct relay_flow *f, int i,
 				h->waiting = true;
 				return 0;
 			}
-			h->src_eof = true;
+			h->src_eof = h->peer_fin = true;
 			continue;
 		}
 		h->off = 0;
 		h->len = (size_t)n;
 		h->user_read += (uint64_t)n;
+		if (h->rel)
+			h->rel_left -= (uint64_t)n;
 		*moved += (size_t)n;
 	}
 }
@@ -531,6 +581,9 @@ int relay_step_sockmap(struct agw_relay_engine *e, struct relay_flow *f, int i,
 {
 	int ret = step_half(e, f, i, moved, side);
 
+	/* Released: every input is read (forwarded or dropped) until EOF. */
+	if (f->h[i].rel)
+		f->h[i].want_in = !f->h[i].peer_fin;
 	if (!ret)
 		watch(e, f);
 	return ret;

@@ -123,10 +123,16 @@ int relay_take_buf(struct agw_relay_engine *e, struct relay_half *h)
  */
 static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h)
 {
+	size_t want = RELAY_BUF_SIZE;
 	ssize_t n;
 
+	/* Released: no byte beyond what src held at the release (a TLS
+	 * source reads whole records, and stops where the socket has no
+	 * more: rel_left is unbounded there). */
+	if (h->rel && !h->tls_src && want > h->rel_left)
+		want = (size_t)h->rel_left;
 	if (h->splice) {
-		n = splice(h->src, NULL, h->pipe_wr, NULL, RELAY_BUF_SIZE,
+		n = splice(h->src, NULL, h->pipe_wr, NULL, want,
 			   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n > 0)
 			h->in_pipe = (size_t)n;
@@ -144,12 +150,40 @@ static ssize_t half_fill(struct agw_relay_engine *e, struct relay_half *h)
 		return -ENOMEM;
 	if (h->tls_src)
 		return relay_tls_read(h);
-	n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT);
+	n = recv(h->src, h->buf, want < h->cap ? want : h->cap, MSG_DONTWAIT);
 	if (n > 0) {
 		h->off = 0;
 		h->len = (size_t)n;
 	}
 	return n < 0 ? -errno : n;
+}
+
+void relay_discard(struct agw_relay_engine *e, struct relay_half *h)
+{
+	ssize_t n;
+
+	if (h->peer_fin)
+		return;
+	if (relay_take_buf(e, h) < 0)
+		return;
+	for (;;) {
+		if (h->tls_src)
+			n = relay_tls_read(h);
+		else if ((n = recv(h->src, h->buf, h->cap, MSG_DONTWAIT)) < 0)
+			n = -errno;
+		h->off = h->len = 0;
+		if (n > 0) {
+			h->discarded += (uint64_t)n;
+			continue;
+		}
+		if (n == -EINTR)
+			continue;
+		/* EOF, or the peer's reset: nothing more will come */
+		if (n != -EAGAIN)
+			h->peer_fin = true;
+		break;
+	}
+	relay_drop_buf(e, h);
 }
 
 /*
@@ -205,13 +239,24 @@ int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 			ret = relay_shut_dst(h);
 			if (ret < 0)
 				*side = !i;
+			else if (h->rel)
+				relay_discard(e, h);
 			return ret;
+		}
+		/* Released: what src held then has gone on. */
+		if (h->rel && !h->tls_src && !h->rel_left) {
+			h->src_eof = true;
+			continue;
 		}
 		if (*moved >= RELAY_STEP_BUDGET)
 			return 0;
 		n = half_fill(e, h);
 		if (n == -EINTR)
 			continue;
+		if (n == -EAGAIN && h->rel) {
+			h->src_eof = true;
+			continue;
+		}
 		if (n == -EAGAIN) {
 			relay_drop_buf(e, h);
 			return 0;
@@ -224,7 +269,10 @@ int relay_step_stream(struct agw_relay_engine *e, struct relay_flow *f, int i,
 			return (int)n;
 		}
 		if (n == 0)
-			h->src_eof = true;
+			h->src_eof = h->peer_fin = true;
+		if (h->rel && !h->tls_src)
+			h->rel_left -= (uint64_t)n < h->rel_left ? (uint64_t)n :
+								   h->rel_left;
 		if (h->sink)
 			h->len = 0;
 		*moved += (size_t)n;

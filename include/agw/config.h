@@ -72,6 +72,7 @@ struct agw_config {
 	enum agw_relay_path relay_path; /* AUTO: the engine's default */
 	uint32_t relay_max_unsent; /* bytes per direction, 0: the engine's */
 	uint32_t relay_drain_ms;
+	uint32_t relay_release_ms; /* a released flow's drain (Subtract) */
 	bool relay_bpf; /* load the sockmap program */
 	char relay_pin_dir[AGW_CFG_PATH_MAX]; /* "": gate_pin_dir/relay */
 	/* [tls]; empty: state_dir/tls-{key,cert}.pem (ctl/tls.c) */

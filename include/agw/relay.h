@@ -84,6 +84,9 @@ struct agw_relay_dir_stats {
 	uint64_t last_ns; /* CLOCK_MONOTONIC of the last byte, 0 if none */
 	bool closed; /* FIN forwarded */
 	uint64_t chunks; /* sockmap: chunks (skbs) the verdict saw */
+	/* released flow: bytes the source sent after the release point,
+	 * read and dropped */
+	uint64_t discarded;
 };
 
 struct agw_relay_flow_stats {
@@ -98,6 +101,7 @@ struct agw_relay_flow_stats {
 	/* TLS flows: records that were not application data (alerts,
 	 * handshake) read through OpenSSL under kTLS receive. */
 	uint64_t tls_control;
+	bool releasing; /* agw_relay_release was called: draining */
 };
 
 /* Called from dispatch when a flow ends. The engine has closed (or reset)
@@ -160,6 +164,24 @@ struct agw_tls_session;
 int agw_relay_add_tls(struct agw_relay_engine *e, struct agw_tls_session *s,
 		      int plain_fd, const struct agw_relay_flow_opts *opts,
 		      uint64_t *id);
+/*
+ * Release a flow (the call is over) without losing what is in flight:
+ * each direction forwards what its source socket had received when this
+ * is called (everything queued in agw: buffers, pipes, the socket's
+ * receive queue, chunks the sockmap verdict handed over), then sends its
+ * FIN (TLS: close_notify, then FIN); what a peer sends after that is read
+ * and dropped. The flow then ends as AGW_RELAY_EV_CLOSED with err 0 once
+ * both peers took every byte and sent their own FIN, or, at timeout_ms,
+ * with err ETIMEDOUT and side the socket that was reset because its peer
+ * did not take everything (a peer that only failed to send its FIN is
+ * closed normally). ctx replaces the flow's ctx for that event (the
+ * caller's object may be gone by then). The flow keeps its slot (and
+ * shows in agw_relay_stats, with releasing set) until it ends. A flow
+ * already draining after both FINs keeps draining, for timeout_ms at
+ * most.
+ */
+int agw_relay_release(struct agw_relay_engine *e, uint64_t id,
+		      unsigned int timeout_ms, void *ctx);
 /* Reset both sockets of a flow now; reports AGW_RELAY_EV_ERROR/ECANCELED. */
 int agw_relay_abort(struct agw_relay_engine *e, uint64_t id);
 int agw_relay_stats(struct agw_relay_engine *e, uint64_t id,

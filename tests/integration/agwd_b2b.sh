@@ -13,7 +13,10 @@
 # peer (also from its announced port; interlinkage there is the TrGW's
 # [h248] synlink_default = on, not set by its MGC). Bytes both ways
 # byte-exact, the Subtract Statistics of all four terminations consistent
-# with them and with the gate's SYN counters. Then the same with the IMS-AGW on
+# with them and with the gate's SYN counters. The same with e2ae TLS on the
+# access side (the UE a TLS client from its fixed port, its certificate
+# checked against the Configure's fingerprint; the IMS-AGW relays TLS to
+# plain TCP): over UDP and TCP too. Then the same with the IMS-AGW on
 # [h248] active_open_source = ephemeral: the TrGW drops its SYN. Then a
 # simultaneous open: both agwd open toward each other at once (their first
 # SYNs held back until both are out, so that the retransmissions cross),
@@ -120,11 +123,22 @@ stop() {
 }
 
 # ---- delayed establishment, filtering, interlinkage across both --------
-delayed() { # TRANSPORT [ephemeral]
-	local t=$1 eph=${2:-} extra=""
-	R="$t${eph:+ ephemeral}"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-subj /CN=ue -days 2 -keyout "$TMP/ue-key.pem" -out "$TMP/ue-cert.pem" \
+	2>/dev/null || die "openssl req"
+UE_FP=$(openssl x509 -in "$TMP/ue-cert.pem" -noout -fingerprint -sha256 |
+	sed 's/.*=//')
+
+delayed() { # TRANSPORT [ephemeral|tls]
+	local t=$1 eph="" tls="" extra="" scn=b2b_imsagw.scn
+	case "${2:-}" in
+	ephemeral) eph=1 ;;
+	tls) tls=1 scn=b2b_imsagw_tls.scn A_VARS=(ue_fp="$UE_FP") ;;
+	esac
+	R="$t${eph:+ ephemeral}${tls:+ e2ae TLS}"
 	[ -n "$eph" ] && extra="active_open_source = ephemeral"
-	start "$t" b2b_imsagw.scn b2b_trgw.scn "$extra"
+	start "$t" $scn b2b_trgw.scn "$extra"
+	A_VARS=()
 	wait_sync_as imsagw reserved
 	local a_acc a_acc_addr a_acc_port a_core a_core_addr a_core_port
 	a_acc=$(var acc.term) a_acc_addr=$(var acc.addr) a_acc_port=$(var acc.port)
@@ -155,9 +169,17 @@ delayed() { # TRANSPORT [ephemeral]
 	T_PIDS+=($co)
 	wait_for 30 '[ -n "$(in_ns "$CORE" ss -Hltn sport = :$CORE_PORT)" ]' ||
 		die "$R: the core peer does not listen"
-	in_ns "$UE" $PEER connect "$a_acc_addr" "$a_acc_port" --src "$UE_ADDR" \
-		--sport $UE_PORT --send 120003 --seed 7 --timeout 60 \
-		>"$TMP/ue.peer" 2>&1 &
+	if [ -n "$tls" ]; then
+		in_ns "$UE" python3 "$AGW_SRC/tests/integration/lib/tls_ue_peer.py" \
+			"$a_acc_addr" "$a_acc_port" --src "$UE_ADDR" \
+			--sport $UE_PORT --cert "$TMP/ue-cert.pem" \
+			--key "$TMP/ue-key.pem" --send 120003 --seed 7 \
+			--timeout 60 >"$TMP/ue.peer" 2>&1 &
+	else
+		in_ns "$UE" $PEER connect "$a_acc_addr" "$a_acc_port" \
+			--src "$UE_ADDR" --sport $UE_PORT --send 120003 \
+			--seed 7 --timeout 60 >"$TMP/ue.peer" 2>&1 &
+	fi
 	local ue=$!
 	T_PIDS+=($ue)
 	wait_for 30 '[ "$(term_field imsagw "$a_acc" syn_dropped)" -ge 1 ]' ||
@@ -195,6 +217,12 @@ delayed() { # TRANSPORT [ephemeral]
 		die "$R: no interlinkage in the IMS-AGW"
 	grep -q "$b_acc: SYN interlinkage -> $b_core" "$TMP/agwd-trgw.log" ||
 		die "$R: no interlinkage in the TrGW"
+	if [ -n "$tls" ]; then
+		grep -q "$a_acc: TLS verified" "$TMP/agwd-imsagw.log" ||
+			die "$R: the UE's certificate was not verified"
+		grep -q "context [0-9]*: relaying $a_acc (TLS" "$TMP/agwd-imsagw.log" ||
+			die "$R: the IMS-AGW did not relay TLS to TCP"
+	fi
 	go_as trgw data
 	go_as imsagw data
 	stop
@@ -220,7 +248,7 @@ delayed() { # TRANSPORT [ephemeral]
 	[ "$(stat_of imsagw "$a_core" "$ITEM_ST_SYN_ADMITTED")" = 0 ] &&
 		[ "$(stat_of trgw "$b_core" "$ITEM_ST_SYN_ADMITTED")" = 0 ] ||
 		die "$R: an agwd's own SYN counted as incoming"
-	echo "ok: $R: delayed establishment and address+port filtering on both agwd, interlinkage across both from the announced ports, byte-exact both ways, Statistics of all four terminations"
+	echo "ok: $R: delayed establishment and address+port filtering on both agwd, interlinkage across both from the announced ports,${tls:+ e2ae TLS verified toward the UE,} byte-exact both ways, Statistics of all four terminations"
 }
 
 # ---- simultaneous open across the middle link ----------------------------
@@ -321,6 +349,7 @@ CONF
 refused
 for t in udp tcp; do
 	delayed $t
+	delayed $t tls
 done
 delayed udp ephemeral
 simopen udp

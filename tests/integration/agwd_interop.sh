@@ -5,7 +5,8 @@
 # agwd with two real megaco MGCs (primary and secondary, [h248] mgc lists
 # both), over UDP and TCP: the harness inspects agwd's registration
 # (Restart/901, Version 3, ServiceChangeProfile agw/1), audits a context
-# with two terminations per descriptor (values checked), Context = *,
+# with two terminations per descriptor (values checked), ObservedEvents
+# (none, then the heartbeat it reported), Context = *,
 # ROOT, AuditCapability, individual audits and the errors, and sends
 # MGC-initiated ServiceChanges (Forced on a termination, Graceful, Forced
 # and Restart on ROOT, HandOff errors); then the primary dies, agwd

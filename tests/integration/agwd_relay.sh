@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 120
+# timeout: 300
 #
 # agwd's relay as an operator and the MGC see it: agwd, the real Erlang
 # megaco MGC and two real TCP peers (UE on the access side, a peer on the
@@ -14,7 +14,8 @@
 # shows its path, why, and exact byte counts each way; the Subtract
 # Statistics give the exact octets (nt/os, nt/or) and nonzero segment
 # counts (the segment statistics), for a flow whose peers closed before the
-# Subtract and for one subtracted open. agwd logs the path and why of
+# Subtract and for one subtracted open, whose peers then get agwd's FIN
+# (not a reset) and the flow ends cleanly once they answer with theirs. agwd logs the path and why of
 # each flow, and whether the sockmap program loaded.
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
@@ -169,10 +170,19 @@ call() { # SYNC PATH WHY CLOSE
 	fi
 	go "$sync"
 	if [ "$close" = 0 ]; then
-		# the Subtract resets the open flow
-		wait $ue
-		wait $co
-		grep -q '^reset' "$TMP/ue.peer" || die "$T: UE not reset: $(cat "$TMP/ue.peer")"
+		# the Subtract releases the open flow: FIN both ways behind
+		# every byte (no reset), the flow draining until the peers
+		# answer with theirs
+		wait $ue || die "$T: UE peer after the release: $(cat "$TMP/ue.peer")"
+		wait $co || die "$T: core peer after the release: $(cat "$TMP/core.peer")"
+		[ "$(line_of received "$TMP/ue.peer")" = "$(digest $nb $nb)" ] ||
+			die "$T $sync: the UE's total after the release"
+		[ "$(line_of received "$TMP/core.peer")" = "$(digest $na $na)" ] ||
+			die "$T $sync: the core peer's total after the release"
+		wait_for 30 'grep -q "context $ctx: released relay closed on $path ($acc->$core $na, $core->$acc $nb octets; dropped after the release: 0 from $acc, 0 from $core)$" "$TMP/agwd.log"' ||
+			die "$T $sync: the released flow's clean end not logged"
+		wait_for 10 '[ "$(flows | jq .count)" = 0 ]' ||
+			die "$T $sync: the released flow stays: $(flows)"
 	fi
 	CALL_NA=$na CALL_NB=$nb CALL_ACC=$acc CALL_CORE=$core
 }

@@ -68,6 +68,7 @@ START_TEST(relay_section)
 	ck_assert_int_eq(c.relay_path, AGW_RELAY_PATH_AUTO);
 	ck_assert_uint_eq(c.relay_max_unsent, 0);
 	ck_assert_uint_eq(c.relay_drain_ms, 30000);
+	ck_assert_uint_eq(c.relay_release_ms, 3000);
 	ck_assert(c.relay_bpf);
 	ck_assert_int_eq(agw_config_relay_pin_dir(&c, pin, sizeof(pin)), 0);
 	ck_assert_str_eq(pin, "/sys/fs/bpf/agw/relay");

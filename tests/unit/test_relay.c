@@ -916,6 +916,47 @@ START_TEST(test_stats_abort)
 END_TEST
 
 /*
+ * Release of an open flow (agwd's Subtract): both peers get a FIN behind
+ * every byte, not a reset; the flow shows as releasing until they answer
+ * with theirs, then ends CLOSED with err 0, counters exact.
+ */
+START_TEST(test_release)
+{
+	struct agw_relay_flow_stats st;
+	struct world w;
+	struct flow *f;
+	int ra, rb;
+
+	world_init_v(&w, 1, _i, NULL);
+	f = &w.flows[0];
+	flow_connect(&w, 0, &ra, &rb);
+	flow_sizes(f, 100 * KiB, 50 * KiB);
+	f->cli.shut_after_rx = f->srv.shut_after_rx = true;
+	f->cli.tx_after_rx = f->srv.tx_after_rx = false;
+	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 3600 * 1000000000ULL;
+	flow_add(&w, 0, ra, rb, NULL);
+	while (f->cli.rx_off < f->cli.rx_len || f->srv.rx_off < f->srv.rx_len)
+		ck_assert(!world_run(&w, now_ns() + 10000000));
+	ck_assert_int_eq(agw_relay_release(w.e, f->id, 5000, f), 0);
+	ck_assert_int_eq(agw_relay_stats(w.e, f->id, &st), 0);
+	ck_assert(st.releasing);
+	ck_assert(!f->ended);
+	/* the peers close once agw's FIN came (peer_maybe_shut waits for
+	 * nothing more) */
+	f->cli.shut_delay_ns = f->srv.shut_delay_ns = 0;
+	ck_assert(world_run(&w, 0));
+	ck_assert(f->ended && f->ev == AGW_RELAY_EV_CLOSED && f->err == 0);
+	ck_assert(f->cli.rx_eof && f->srv.rx_eof);
+	ck_assert_int_eq(f->cli.rx_err, 0);
+	ck_assert_int_eq(f->srv.rx_err, 0);
+	ck_assert_uint_eq(f->st.dir[0].bytes, 100 * KiB);
+	ck_assert_uint_eq(f->st.dir[1].bytes, 50 * KiB);
+	ck_assert_uint_eq(f->st.dir[0].discarded + f->st.dir[1].discarded, 0);
+	world_free(&w);
+}
+END_TEST
+
+/*
  * An idle sockmap flow must not keep the engine busy: with the verdict
  * that reads the destination itself it needs no timer at all (the verdict
  * and the wake-up ring do everything); with the tick-fed verdict its
@@ -1505,6 +1546,7 @@ static Suite *relay_suite(void)
 	add_case(s, "slow_readers_both", test_slow_readers_both, np);
 	add_case(s, "many_flows", test_many_flows, np);
 	add_case(s, "stats_abort", test_stats_abort, np);
+	add_case(s, "release", test_release, np);
 	add_case(s, "fallback", test_fallback, 1);
 	add_case(s, "default_path", test_default_path, 1);
 	add_case(s, "default_not_tcp", test_default_not_tcp, 1);
