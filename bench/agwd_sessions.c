@@ -43,7 +43,8 @@ struct session {
 	double sent;
 	char term[2][48];
 	char addr[2][48]; /* announced "IP:PORT" */
-	uint64_t os[2], or[2]; /* Subtract statistics */
+	uint64_t oct_sent[2],
+		oct_rcvd[2]; /* Subtract statistics: nt/os, nt/or */
 };
 
 static int sock;
@@ -187,8 +188,8 @@ static void answer_request(const char *m)
 			term[k] = 0;
 		}
 		notifies++;
-		n += snprintf(out + n, sizeof(out) - (size_t)n,
-			      "C=%lu{N=%s}}", strtoul(c, NULL, 10), term);
+		n += snprintf(out + n, sizeof(out) - (size_t)n, "C=%lu{N=%s}}",
+			      strtoul(c, NULL, 10), term);
 	} else {
 		n += snprintf(out + n, sizeof(out) - (size_t)n,
 			      "C=-{AV=ROOT}}");
@@ -252,11 +253,11 @@ static void parse_release(struct session *s, const char *p)
 		return;
 	t[2] = t[1] + strlen(t[1]);
 	for (j = 0; j < 2; j++) {
-		long long os = num_after(t[j], t[j + 1], "nt/os=");
-		long long or = num_after(t[j], t[j + 1], "nt/or=");
+		long long sent = num_after(t[j], t[j + 1], "nt/os=");
+		long long rcvd = num_after(t[j], t[j + 1], "nt/or=");
 
-		s->os[j] = os > 0 ? (uint64_t)os : 0;
-		s->or[j] = or > 0 ? (uint64_t)or : 0;
+		s->oct_sent[j] = sent > 0 ? (uint64_t)sent : 0;
+		s->oct_rcvd[j] = rcvd > 0 ? (uint64_t)rcvd : 0;
 	}
 }
 
@@ -370,7 +371,8 @@ static void wait_stdin(void)
 	for (;;) {
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			return;
-		if (pfd[1].revents & POLLIN && recv_msg(buf, sizeof(buf), 0) >= 0)
+		if (pfd[1].revents & POLLIN &&
+		    recv_msg(buf, sizeof(buf), 0) >= 0)
 			handle(buf);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
 			if (!fgets(line, sizeof(line), stdin))
@@ -420,9 +422,10 @@ int main(int argc, char **argv)
 	if (!ss || !owner)
 		return 1;
 	/* registration: agwd's ServiceChange */
-	for (end = now() + 60;; ) {
+	for (end = now() + 60;;) {
 		if (now() > end) {
-			fprintf(stderr, "agwd_sessions: agwd did not register\n");
+			fprintf(stderr,
+				"agwd_sessions: agwd did not register\n");
 			return 1;
 		}
 		if (recv_msg(buf, sizeof(buf), 1000) >= 0 &&
@@ -471,8 +474,8 @@ int main(int argc, char **argv)
 	rss3 = rss_kb(pid);
 	for (i = 0; i < n; i++)
 		for (j = 0; j < 2; j++) {
-			bad += !ss[i].os[j] || !ss[i].or[j];
-			octets += ss[i].os[j];
+			bad += !ss[i].oct_sent[j] || !ss[i].oct_rcvd[j];
+			octets += ss[i].oct_sent[j];
 		}
 	print("rss_relaying", (double)rss2, 0, "KiB");
 	print("rss_per_session", (double)(rss2 - rss0) * 1024 / n, 0,

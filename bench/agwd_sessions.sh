@@ -43,7 +43,10 @@ set -u
 require_root
 mgc=$BUILD/benchbin/agwd_sessions
 gen=$BUILD/benchbin/relay_sessions
-[ -x "$mgc" ] && [ -x "$gen" ] || { echo "missing $mgc or $gen"; exit 1; }
+if [ ! -x "$mgc" ] || [ ! -x "$gen" ]; then
+	echo "missing $mgc or $gen"
+	exit 1
+fi
 command -v jq >/dev/null || { echo "jq missing (deps/mgc.list)"; exit 1; }
 AGWCTL=$BUILD/agwctl
 hard=$(ulimit -Hn)
@@ -114,16 +117,16 @@ CONF
 	nsenter --net=/run/netns/"$ns" "$BUILD/agwd" -c "$TMP/agwd.conf" -f \
 		>"$TMP/agwd.log" 2>&1 &
 	agwd=$!
-	T_PIDS+=($agwd)
+	T_PIDS+=("$agwd")
 	# the MGC: sets up, waits for a line, releases
 	mkfifo "$TMP/mgc.in" "$TMP/gen.in"
 	exec {d}<>"$TMP/mgc.in"
 	nsenter --net=/run/netns/"$ns" "$mgc" "$agwd" "$n" "$window" \
 		"$TMP/targets" "$t" <"$TMP/mgc.in" >"$TMP/mgc.out" 2>"$TMP/mgc.err" &
 	local mpid=$!
-	T_PIDS+=($mpid)
+	T_PIDS+=("$mpid")
 	echo "bench: ${t}_load = $(cut -d' ' -f1 /proc/loadavg) load"
-	if ! wait_line "$TMP/mgc.out" ready 400 $mpid; then
+	if ! wait_line "$TMP/mgc.out" "ready" 400 $mpid; then
 		cat "$TMP/mgc.err" >&2
 		tail -5 "$TMP/agwd.log" >&2
 		check "$n: set-up by the MGC failed"
@@ -142,8 +145,8 @@ CONF
 		--relay-pid "$agwd" --tag "$t" <"$TMP/gen.in" \
 		>"$TMP/gen.out" 2>"$TMP/gen.err" &
 	local gpid=$!
-	T_PIDS+=($gpid)
-	if wait_line "$TMP/gen.out" held 600 $gpid; then
+	T_PIDS+=("$gpid")
+	if wait_line "$TMP/gen.out" "held" 600 $gpid; then
 		# at N, every flow open: agwctl works and sees them all
 		ms=$(ctl_ms status) || check "$n: agwctl status failed"
 		echo "bench: ${t}_agwctl_status_ms = ${ms:-0} ms"
@@ -157,12 +160,12 @@ CONF
 		[ "$v" = "$n" ] || check "$n: agwctl flows counts ${v:-nothing}, not $n"
 		v=$(jq -r '[.flows[].path] | unique | join(",")' "$TMP/ctl.out" 2>/dev/null)
 		echo "bench: ${t}_path = ${v:-none}"
-		echo "bench: ${t}_fds = $(ls /proc/$agwd/fd | wc -l) fds"
+		echo "bench: ${t}_fds = $(find /proc/"$agwd"/fd -mindepth 1 | wc -l) fds"
 	else
 		check "$n: the load generator failed: $(tail -3 "$TMP/gen.err")"
 	fi
 	echo release >&"$d"
-	wait_line "$TMP/mgc.out" done 400 $mpid || check "$n: release failed: $(tail -3 "$TMP/mgc.err")"
+	wait_line "$TMP/mgc.out" "done" 400 $mpid || check "$n: release failed: $(tail -3 "$TMP/mgc.err")"
 	wait $mpid || check "$n: the MGC's checks failed (exit $?): $(tail -3 "$TMP/mgc.err")"
 	echo stop >&"$g"
 	wait $gpid
