@@ -30,6 +30,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "bench_util.h"
+
 #define MGC_PORT 2945
 #define AGWD_PORT 2944
 #define RESEND_S 2.0
@@ -65,21 +67,10 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* agwd's resident memory, KiB */
 static long rss_kb(int pid)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmRSS:", 6))
-			kb = atol(line + 6);
-	fclose(f);
-	return kb;
+	return (long)(bench_proc_status_kb(pid, "VmRSS") / 1024);
 }
 
 static void send_text(const char *m, int len)
