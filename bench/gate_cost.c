@@ -4,11 +4,11 @@
  * BPF_PROG_TEST_RUN (cache-hot, one CPU), for each path, with 3 and with N
  * terminations in the table, against an empty XDP program.
  *
- * Trustworthy under load: each round runs the empty program and every case
- * of both tables once, in turn, so that whatever else the machine does
- * hits them alike; a figure is the median over the rounds, and a ratio is
- * the median of the per-round ratios (case / empty of the same round),
- * never a ratio of two lone samples.
+ * Trustworthy under load: each round runs every case of both tables once,
+ * each right after a run of the empty program on the same packet, so that
+ * whatever else the machine does hits them alike; a figure is the median
+ * over the rounds, and a ratio is the median of the per-round ratios (case
+ * / the empty run just before it), never a ratio of two lone samples.
  *
  * Usage: gate_cost [-n TERMS] [-r REPEAT] [-k ROUNDS]
  * Prints "bench: NAME = VALUE UNIT" and "bench: NAME_ratio = R (A / B)".
@@ -83,6 +83,7 @@ struct path {
 	struct pkt_spec spec;
 	int table; /* 0: the 3-entry gate, 1: the N-entry one, 2: records on */
 	double ns[ROUNDS_MAX];
+	double empty[ROUNDS_MAX]; /* the empty program, run just before */
 };
 
 static struct agw_addr L, R, other;
@@ -143,7 +144,8 @@ int main(int argc, char **argv)
 	uint32_t nterms = 1000000;
 	int repeat = 200000, rounds = 11, c, i, r, t, efd, err = 1;
 	struct agw_gate *g[3] = { 0 };
-	double empty[ROUNDS_MAX], ratio[ROUNDS_MAX], e;
+	double empty[ROUNDS_MAX * 32], ratio[ROUNDS_MAX], e;
+	int ne;
 	int fd[3];
 	cpu_set_t set;
 
@@ -217,6 +219,8 @@ int main(int argc, char **argv)
 	enum { NB = sizeof(base) / sizeof(base[0]) };
 	struct path paths[2 * NB + 1];
 
+	_Static_assert(2 * NB + 1 <= 32, "gate_cost: empty[] holds 32 cases");
+
 	for (i = 0; i < NB; i++)
 		base[i].name = base_names[i];
 	for (t = 0; t < 2; t++)
@@ -230,26 +234,30 @@ int main(int argc, char **argv)
 	paths[2 * NB].name = "ignore_records_on";
 	paths[2 * NB].table = 2;
 
-	for (r = 0; r < rounds; r++) {
-		empty[r] = run_ns(efd, &base[0].spec, repeat);
-		for (i = 0; i < 2 * NB + 1; i++)
+	/* each case right after a run of the empty program on the same
+	 * packet: a ratio compares two runs a few milliseconds apart */
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < 2 * NB + 1; i++) {
+			paths[i].empty[r] = run_ns(efd, &paths[i].spec, repeat);
 			paths[i].ns[r] = run_ns(fd[paths[i].table],
 						&paths[i].spec, repeat);
-	}
+		}
 
-	for (r = 0; r < rounds; r++)
-		ratio[r] = empty[r];
-	e = median(ratio, rounds);
+	ne = 0;
+	for (i = 0; i < 2 * NB + 1; i++)
+		for (r = 0; r < rounds; r++)
+			empty[ne++] = paths[i].empty[r];
+	e = median(empty, ne);
 	printf("bench: gate_rounds = %d of %d runs each, interleaved\n", rounds,
 	       repeat);
-	printf("bench: gate_empty_xdp = %.1f ns (median; min %.1f max %.1f)\n",
-	       e, ratio[0], ratio[rounds - 1]);
+	printf("bench: gate_empty_xdp = %.1f ns (median of %d runs; min %.1f max %.1f)\n",
+	       e, ne, empty[0], empty[ne - 1]);
 	for (i = 0; i < 2 * NB + 1; i++) {
 		char name[96];
 		double m;
 
 		for (r = 0; r < rounds; r++)
-			ratio[r] = paths[i].ns[r] / empty[r];
+			ratio[r] = paths[i].ns[r] / paths[i].empty[r];
 		snprintf(name, sizeof(name), "gate_%s_terms%u", paths[i].name,
 			 paths[i].table == 1 ? nterms : 3);
 		m = median(ratio, rounds);

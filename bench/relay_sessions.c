@@ -16,7 +16,7 @@
  *   relay_sessions gen --sessions N --groups K --connect IP:PORT
  *       --serve IP:PORT --tag NAME [--period-ms T] [--burst-pct P]
  *       [--burst-bytes B] [--warmup S] [--measure S] [--relay-pid PID]
- *       [--relay-port P --upstream-port Q]
+ *       [--relay-port P --upstream-port Q] [--targets FILE] [--hold 1]
  *     The load generator: K worker processes; worker g listens on serve
  *     IP+g and opens N/K sessions to connect IP+g (the relay; or its own
  *     server: direct). Every endpoint sends a 1 KiB message, stamped with
@@ -27,6 +27,11 @@
  *     + its BPF programs' run time) per second, memory per session (user
  *     RSS, kernel socket buffers and socket objects, BPF maps), message
  *     rate, burst completion.
+ *     --targets FILE: both ends of every session connect (to a relay that
+ *     listens per session, as agwd's terminations do): line i of FILE is
+ *     "IP:PORT IP:PORT", the two ends of session i, which worker i % K
+ *     opens. --hold 1: after the report, print "held" and keep the
+ *     sessions open until stdin gives a line or ends.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -342,6 +347,8 @@ struct gen_opts {
 	double warmup, measure;
 	int relay_pid, relay_port, upstream_port;
 	const char *tag;
+	const char *targets; /* per-session connect addresses, or NULL */
+	bool hold;
 };
 
 struct worker {
@@ -351,7 +358,8 @@ struct worker {
 	int g, n; /* group, sessions */
 	int ep, lfd, tfd, cmd_fd, st_fd;
 	struct sockaddr_in to;
-	struct ep *eps; /* [0, n): clients, [n, 2n): accepted */
+	struct sockaddr_in *tgt; /* --targets: eps[j] connects to tgt[j] */
+	struct ep *eps; /* [0, n): clients, [n, 2n): accepted (or clients) */
 	int nconn_started, nconnected, naccepted, nhello;
 	uint32_t *wheel_head; /* per slot: first endpoint + 1, 0 = none */
 	uint32_t nslots;
@@ -558,15 +566,46 @@ static void ep_add(struct worker *w, struct ep *e, int fd, bool client)
 
 static void start_connects(struct worker *w)
 {
-	while (w->nconn_started < w->n &&
-	       w->nconn_started - w->nconnected < CONNECTS_IN_FLIGHT) {
-		int fd = bench_connect(&w->to);
+	int total = w->tgt ? 2 * w->n : w->n, s, j, fd;
 
+	while (w->nconn_started < total &&
+	       w->nconn_started - w->nconnected < CONNECTS_IN_FLIGHT) {
+		/* --targets: both ends of a session, one after the other */
+		s = w->nconn_started++;
+		j = w->tgt ? (s % 2) * w->n + s / 2 : s;
+		fd = bench_connect(w->tgt ? &w->tgt[j] : &w->to);
 		if (fd < 0) {
 			errno = -fd;
 			wfail(w, "connect");
 		}
-		ep_add(w, &w->eps[w->nconn_started++], fd, true);
+		ep_add(w, &w->eps[j], fd, true);
+	}
+}
+
+/* This worker's lines of the --targets file: sessions g, g + K, ... */
+static void load_targets(struct worker *w)
+{
+	char a[64], b[64];
+	FILE *fp = fopen(w->o->targets, "re");
+	int i = 0, k = 0;
+
+	w->tgt = calloc(2 * (size_t)w->n + 1, sizeof(*w->tgt));
+	if (!fp || !w->tgt)
+		wfail(w, w->o->targets);
+	while (k < w->n && fscanf(fp, "%63s %63s", a, b) == 2) {
+		if (i++ % w->o->groups != w->g)
+			continue;
+		if (bench_parse_addr(a, &w->tgt[k]) ||
+		    bench_parse_addr(b, &w->tgt[w->n + k])) {
+			errno = EINVAL;
+			wfail(w, a);
+		}
+		k++;
+	}
+	fclose(fp);
+	if (k < w->n) {
+		errno = ENODATA;
+		wfail(w, "fewer targets than sessions");
 	}
 }
 
@@ -783,6 +822,8 @@ static void worker_main(const struct gen_opts *o, struct shared *sh, int g,
 		wfail(&w, "malloc");
 	memset(payload, 'x', BURST_MAX);
 	w.payload = payload;
+	if (o->targets)
+		load_targets(&w);
 	w.ep = epoll_create1(EPOLL_CLOEXEC);
 	w.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	w.lfd = bench_listen(&sa, 4096, false);
@@ -1106,6 +1147,15 @@ static int gen_run(const struct gen_opts *o, struct shared *sh, const int *cmd,
 	if (wait_workers(o, sh, st, 'D', 40))
 		return -1;
 	gen_report(o, sh, done - t0, &c0, &c1, &idle, &busy, psock);
+	if (o->hold) {
+		char line[16];
+
+		printf("held\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin)) {
+			/* end of input: stop too */
+		}
+	}
 	return 0;
 }
 
@@ -1166,6 +1216,10 @@ static int cmd_gen(int argc, char **argv)
 			psock = atoi(v) > 0;
 		else if (!strcmp(k, "--tag"))
 			o.tag = v;
+		else if (!strcmp(k, "--targets"))
+			o.targets = v;
+		else if (!strcmp(k, "--hold"))
+			o.hold = atoi(v) > 0;
 		else
 			return 2;
 	}
@@ -1204,5 +1258,6 @@ int main(int argc, char **argv)
 		"--connect IP:PORT --serve IP:PORT --tag NAME "
 		"[--period-ms T] [--burst-pct P] [--burst-bytes B] "
 		"[--warmup S] [--measure S] [--relay-pid PID "
-		"--relay-port P --upstream-port Q [--psock 1]]\n");
+		"--relay-port P --upstream-port Q [--psock 1]] "
+		"[--targets FILE] [--hold 1]\n");
 }
