@@ -92,9 +92,12 @@ static int send_service_change(struct agwd *d, const char *method,
 			      false))))
 		return err;
 	if (kind == AGWD_OUT_REGISTER) {
-		char v[12];
+		/* in the arena: the value is read when the message is encoded */
+		const char *v =
+			h248_arena_printf(&d->arena, "%d", d->version).ptr;
 
-		snprintf(v, sizeof(v), "%d", d->version);
+		if (!v)
+			return -ENOMEM;
 		if ((err = add_param(d, &sv->child, H248_KW_VERSION, v, false)))
 			return err;
 		if (d->cfg.sc_profile[0] && !d->profile_refused &&
