@@ -76,7 +76,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/benchbin/%,$(BENCH_SRCS))
 
 ALL_TARGETS := $(LIBAGW) $(TOOLS) $(AGWD)
 
-.PHONY: all clean check asan-check bench install fuzz deps test-bins
+.PHONY: all clean check asan-check bench install fuzz deps test-bins unit-bins
 .DEFAULT_GOAL := all
 .SECONDARY: $(BPF_OBJS)
 # a recipe that fails leaves no half-written target behind
@@ -150,6 +150,7 @@ $(BUILD)/benchbin/%: $(BUILD)/bench/%.o $(LIBAGW)
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 test-bins: all $(UNIT_BINS) $(TEST_HELPERS) $(BENCH_BINS)
+unit-bins: $(BUILD)/config.mk $(SKELS) $(UNIT_BINS)
 
 # ---- checks ----------------------------------------------------------------
 # tests/run executes every unit binary and integration script and prints
@@ -158,12 +159,14 @@ check: test-bins
 	$(Q)BUILD=$(abspath $(BUILD)) ./tests/run $(subst |, ,$(TESTS))
 
 # Every test against a build with ASan/UBSan (integration scripts marked
-# "# asan: no" excepted).
+# "# asan: no" excepted). ASAN_BUILD=unit-bins builds only what the unit
+# tests need (scripts/test: make asan-check TESTS=unit ASAN_BUILD=unit-bins).
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
+ASAN_BUILD ?= test-bins
 asan-check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" \
-		EXTRA_LDFLAGS="-fsanitize=address,undefined" test-bins
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" $(ASAN_BUILD)
 	$(Q)BUILD=$(abspath build-asan) AGW_ASAN=1 ./tests/run $(subst |, ,$(TESTS))
 
 bench: test-bins

@@ -559,19 +559,23 @@ static int cmd_subtract(struct agwd_exec *x, const struct h248_command *c)
 		return r;
 	for (unsigned int i = 0; i < n; i++) {
 		struct agwd_term *t = ts[i];
+		struct agwd_ctx *cx = t->ctx;
 
 		rc = agwd_reply_cmd(x, H248_CMD_SUBTRACT, t->id);
 		if (rc)
 			agwd_reply_stats(x, rc, t);
-		agw_info("context %u: Subtract %s", t->ctx ? t->ctx->id : 0,
-			 t->id);
+		agw_info("context %u: Subtract %s", cx ? cx->id : 0, t->id);
 		agwd_term_event(x->d,
 				(struct agwd_event){ .kind = AGWD_EV_SUBTRACT },
 				t);
-		if (t->ctx)
-			agwd_ctx_release_relay(x->d, t->ctx);
+		if (cx)
+			agwd_ctx_release_relay(x->d, cx);
 		agwd_term_close(x->d, t);
 		term_free(x->d, t);
+		/* Context = $ reaches terminations of other contexts: one it
+		 * empties goes, as end_action() frees the action's own */
+		if (cx && cx != x->c && !cx->nterm)
+			ctx_free(x->d, cx);
 	}
 	return 0;
 }

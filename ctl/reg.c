@@ -96,10 +96,13 @@ static int send_service_change(struct agwd *d, const char *method,
 			      false))))
 		return err;
 	if (kind == AGWD_OUT_REGISTER) {
-		if ((err = add_param(d, &sv->child, H248_KW_VERSION,
-				     h248_arena_printf(&d->arena, "%d",
-						       d->version).ptr,
-				     false)))
+		/* in the arena: the value is read when the message is encoded */
+		const char *v =
+			h248_arena_printf(&d->arena, "%d", d->version).ptr;
+
+		if (!v)
+			return -ENOMEM;
+		if ((err = add_param(d, &sv->child, H248_KW_VERSION, v, false)))
 			return err;
 		if (d->cfg.sc_profile[0] && !d->profile_refused &&
 		    (err = add_param(d, &sv->child, H248_KW_PROFILE,

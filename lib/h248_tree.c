@@ -278,6 +278,23 @@ void h248_build_body(struct h248_node *n, struct h248_str body)
 	n->flags |= H248_NF_BODY | H248_NF_RAW;
 }
 
+/*
+ * The error text goes out as a quotedString (H.248.1 Annex B): no '"',
+ * no control character but a tab. Texts naming what the MGC sent (a
+ * realm "x", a quoted value) keep their meaning with ' for ".
+ */
+static void quoted_safe(char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"')
+			s[i] = '\'';
+		else if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			s[i] = '?';
+	}
+}
+
 struct h248_node *h248_build_error(struct h248_arena *a,
 				   struct h248_node **list, int code,
 				   const char *text)
@@ -291,6 +308,9 @@ struct h248_node *h248_build_error(struct h248_arena *a,
 	n->flags |= H248_NF_BODY;
 	if (text) {
 		n->body = h248_arena_strdup(a, text, strlen(text));
+		if (!n->body.ptr)
+			return NULL;
+		quoted_safe((char *)n->body.ptr, n->body.len);
 		n->flags |= H248_NF_RAW;
 	}
 	return n;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 300
+# timeout: 500
 #
 # agwd's H.248 UDP port under a junk flood, with the real megaco MGC
 # (lab of mgc_lab.sh, agwd and the MGC on 127.0.0.1 in "gw"): agwd sets
@@ -10,7 +10,11 @@
 # 127.0.0.9:4000 (bench/udp_flood, raw socket, on lo where no gate is
 # attached, so every datagram reaches agwd's user-space check) runs, the
 # MGC completes its calls; nothing is sent to the flood's source, the
-# drops are counted and logged rate-limited with the source named.
+# drops are counted and logged rate-limited with the source named. Then a
+# flood spoofing the MGC's own address and port (which no guard can tell
+# from the MGC): agwctl status answers throughout, and the MGC's next call
+# is answered once it stops (the time from the flood's end to that reply
+# is printed as "recovery"; the bound is a generous 30 s).
 set -u
 . "$AGW_SRC/tests/integration/lib/common.sh"
 . "$AGW_SRC/tests/integration/lib/mgc_lab.sh"
@@ -23,6 +27,7 @@ T_CLEAN+=("rm -rf $TMP $PIN")
 CALLS=${FLOOD_CALLS:-20}
 PPS=${FLOOD_PPS:-30000}
 FLOOD_SECS=${FLOOD_SECS:-40}
+SPOOF_SECS=${SPOOF_SECS:-10}
 
 lab_setup hfl 91
 die() {
@@ -58,8 +63,16 @@ grep -q 2944 <<<"$g" && grep -q '127.0.0.1:2945' <<<"$g" ||
 		echo "expect reply"
 	done
 	echo "sync done 60000"
+	# after the flood spoofing the MGC's own address: its next call
+	echo "sync spoofed 240000"
+	echo "send $AGW_SRC/tests/mgc/flows/immediate_1_reserve_access.txt as after"
+	echo "expect reply"
+	echo "set ctx \${after.context}"
+	echo "send $AGW_SRC/tests/mgc/agwd/release.txt"
+	echo "expect reply"
+	echo "sync done2 60000"
 } >"$TMP/calls.scn"
-lab_run_mgc udp "$TMP/calls.scn" 200
+lab_run_mgc udp "$TMP/calls.scn" 400
 wait_for 60 '[ "$(ctl status | jq -r .registration)" = registered ]' ||
 	die "agwd did not register"
 
@@ -116,7 +129,6 @@ kill -0 "$FLOOD_PID" 2>/dev/null || die "the flood ended before the calls (raise
 ok=$(grep -c '"cmd":"send","context".*"ok":true' "$TMP/mgc.out")
 [ "$ok" -ge $((2 * CALLS)) ] || die "only $ok of $((2 * CALLS)) requests answered"
 go done
-wait "$MGC_PID" || die "MGC exit status $?"
 d1=$(ctl status | jq '.h248.dropped_not_allowed // .dropped_not_allowed')
 echo "ok: $CALLS calls completed under a $PPS pps flood (drops during them: $((d1 - d0)))"
 [ "$((d1 - d0))" -gt 1000 ] || die "the flood did not reach agwd ($d0 -> $d1 drops)"
@@ -128,3 +140,53 @@ nlog=$(grep -c 'from 127.0.0.9:4000: not an allowed MGC' "$TMP/agwd.log")
 [ "$nlog" -ge 1 ] || die "the drops are not logged with their source"
 [ "$nlog" -le $((FLOOD_SECS / 5 * 10 + 10)) ] || die "$nlog drop lines: not rate-limited"
 echo "ok: nothing sent to the flood's source; $nlog drop log lines"
+
+# 4. the MGC's own address and port, spoofed: agwd executes the datagrams
+# (an AuditValue of ROOT, answered from the reply cache, to the MGC);
+# agwctl stays responsive, and the MGC's next call is answered afterwards
+in_ns "$GW" "$BUILD/benchbin/udp_flood" 127.0.0.1 2945 127.0.0.1 2944 \
+	"$PPS" "$SPOOF_SECS" >"$TMP/spoof.out" 2>&1 &
+SPOOF_PID=$!
+T_PIDS+=($SPOOF_PID)
+sleep 1
+(
+	n=0 max=0
+	while kill -0 "$SPOOF_PID" 2>/dev/null; do
+		t0=$EPOCHREALTIME
+		st=$(timeout 10 "$BUILD/helpers/agw_ctl_request" "$TMP/agwd.sock" status) ||
+			{ echo "fail $n"; exit 1; }
+		[ "$(jq -r .registration <<<"$st")" = registered ] || { echo "fail $n"; exit 1; }
+		ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+		[ "$ms" -gt "$max" ] && max=$ms
+		n=$((n + 1))
+		sleep 0.2
+	done
+	echo "ok $n $max"
+) >"$TMP/spoof_ctl" 2>&1 &
+CTL_LOOP=$!
+T_PIDS+=($CTL_LOOP)
+wait "$SPOOF_PID" || die "udp_flood (spoofed) failed: $(cat "$TMP/spoof.out")"
+t_end=$EPOCHREALTIME
+cat "$TMP/spoof.out"
+go spoofed
+wait "$CTL_LOOP"
+read -r res n max <"$TMP/spoof_ctl"
+[ "$res" = ok ] || die "agwctl status failed during the spoofed flood (after $n answers)"
+[ "$n" -ge 3 ] || die "only $n agwctl status answers during the spoofed flood"
+echo "ok: agwctl status answered $n times during the spoofed flood (longest $max ms)"
+sent=$(awk '$1 == "sent" { print $2 }' "$TMP/spoof.out")
+[ "${sent:-0}" -gt 1000 ] || die "the spoofed flood sent ${sent:-0} datagrams"
+t_reply=
+for _ in $(seq 3000); do
+	if [ "$(grep -c '"cmd":"send","context".*"ok":true' "$TMP/mgc.out")" -gt "$ok" ]; then
+		t_reply=$EPOCHREALTIME
+		break
+	fi
+	sleep 0.01
+done
+[ -n "$t_reply" ] || die "the MGC's call after the spoofed flood was not answered within 30 s"
+rec=$(awk -v a="$t_end" -v b="$t_reply" 'BEGIN { printf "%d", (b - a) * 1000 }')
+echo "ok: recovery after the spoofed flood ($sent datagrams in ${SPOOF_SECS}s): the MGC's next Add answered $rec ms after the flood ended"
+wait_for 30 'grep -q "\"name\":\"done2\"" "$TMP/mgc.out"' || die "the MGC's call after the spoofed flood did not complete"
+go done2
+wait "$MGC_PID" || die "MGC exit status $?"
