@@ -17,4 +17,5 @@ fuzz-ctlsock: $(FUZZ_BUILD)/fuzz_ctlsock
 $(FUZZ_BUILD)/fuzz_ctlsock: $(CTLSOCK_FUZZ_SRCS) include/agw/ctlsock.h include/agw/strbuf.h include/agw/json.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(ALL_CFLAGS) $(FUZZ_SAN_FLAGS) -Wno-format-nonliteral -o $@ $(CTLSOCK_FUZZ_SRCS)
+	$(Q)$(CLANG) $(ALL_CFLAGS) $(FUZZ_SAN_FLAGS) -Wno-format-nonliteral -o $@ $(CTLSOCK_FUZZ_SRCS) \
+		$(PKG_LIBS) -lpthread

@@ -8,14 +8,14 @@ GATE_FUZZ_DIR := build-fuzz
 GATE_FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Wno-format-nonliteral
 GATE_FUZZ_SRCS := tests/fuzz/fuzz_gate.c $(wildcard lib/gate*.c) lib/addr.c \
-	lib/log.c lib/fsutil.c
+	lib/log.c lib/fsutil.c lib/json.c lib/strbuf.c
 
 .PHONY: fuzz-gate
 fuzz: fuzz-gate
 fuzz-gate: $(GATE_FUZZ_DIR)/fuzz_gate
 
 $(GATE_FUZZ_DIR)/fuzz_gate: $(GATE_FUZZ_SRCS) lib/gate_priv.h include/agw/gate.h \
-		include/agw/gate_maps.h tests/unit/pktbuild.h \
+		include/agw/gate_maps.h include/agw/json.h tests/unit/pktbuild.h \
 		$(BUILD)/include/agw/syn_gate.skel.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)

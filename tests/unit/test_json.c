@@ -290,7 +290,7 @@ START_TEST(copy)
 		"\"e\":[],\"o\":{},\"x\":null,\"a\":[{\"b\":[1,2]},false]}";
 	struct agw_strbuf p;
 	struct agw_json pw;
-	char compact[512];
+	char compact[sizeof(seen)];
 
 	ck_assert_int_eq(agw_json_copy(text, strlen(text), &w), 0);
 	ck_assert_str_eq(b.buf, text);
