@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The SYN drop rate one core sustains (packets per second at saturation):
-# agw's gate in native XDP, an XDP drop-everything floor, nftables netdev
-# ingress with the same policy as a set, and the TCP stack with no filter
-# (SYN cookies). A veth between two namespaces; the receiving side's NAPI
+# agw's gate in native XDP, an XDP drop-everything floor, an XDP floor that
+# reads the Ethernet, IP and TCP headers before it drops (no map: what
+# touching the frame costs any filter), nftables netdev ingress with the
+# same policy as a set, and the TCP stack with no filter (SYN cookies). A veth between two namespaces; the receiving side's NAPI
 # runs threaded (GRO on) in one kernel thread pinned to RX_CPU, so all of
 # the receive work of a variant happens in that thread. bench/syn_flood
 # sends valid SYNs from TX_CPU as xdp_frames (BPF_PROG_TEST_RUN live
@@ -106,6 +107,12 @@ setup_floor() {
 count_floor() { ethstat rx_queue_0_xdp_drops; }
 teardown_floor() { ip -n "$SRV" link set "$DEV" xdpdrv off; }
 
+setup_parse() {
+	ip -n "$SRV" link set "$DEV" xdpdrv obj "$BUILD/bench/bpf/xdp_parse_drop.bpf.o" sec xdp && napi_pin
+}
+count_parse() { ethstat rx_queue_0_xdp_drops; }
+teardown_parse() { ip -n "$SRV" link set "$DEV" xdpdrv off; }
+
 setup_gate() {
 	in_ns "$SRV" "$AGWCTL" --pin-dir "$PIN" gate attach "$DEV" xdp >/dev/null 2>&1 && napi_pin
 }
@@ -151,7 +158,7 @@ NFT
 
 echo "bench: gate_flood_load = $(cut -d' ' -f1-3 /proc/loadavg) (loadavg at start)"
 for ((r = 1; r <= ROUNDS; r++)); do
-	for v in floor gate nft stack; do
+	for v in floor parse gate nft stack; do
 		setup_$v || { echo "bench: gate_flood FAILED: setup $v"; exit 1; }
 		read -r pps cap drops share < <(measure count_$v)
 		teardown_$v
@@ -170,8 +177,8 @@ function median(v, n,    i, j, t) {
 }
 { n[$1]++; p[$1, n[$1]] = $2; w[$1, n[$1]] = $3; d[$1, n[$1]] = $4; sh[$1, n[$1]] = $5 }
 END {
-	split("floor gate nft stack", names, " ")
-	for (k = 1; k <= 4; k++) {
+	split("floor parse gate nft stack", names, " ")
+	for (k = 1; k <= 5; k++) {
 		v = names[k]
 		for (i = 1; i <= n[v]; i++) { a[i] = p[v, i]; b[i] = w[v, i]; c[i] = d[v, i]; s[i] = sh[v, i] }
 		m[v] = median(a, n[v]); mw = median(b, n[v]); md = median(c, n[v]); ms = median(s, n[v])
@@ -179,6 +186,7 @@ END {
 		printf "bench: gate_flood_%s_wall = %.0f SYN/s (median; NAPI thread on CPU %.2f of the time; sender drops %.0f/s)\n", v, mw, ms, md
 	}
 	if (m["floor"] > 0) printf "bench: gate_flood_gate_vs_floor_ratio = %.2f (%.0f / %.0f SYN per CPU-s)\n", m["gate"] / m["floor"], m["gate"], m["floor"]
+	if (m["parse"] > 0) printf "bench: gate_flood_gate_vs_parse_ratio = %.2f (%.0f / %.0f SYN per CPU-s)\n", m["gate"] / m["parse"], m["gate"], m["parse"]
 	if (m["nft"] > 0) printf "bench: gate_flood_gate_vs_nft_ratio = %.2f (%.0f / %.0f SYN per CPU-s)\n", m["gate"] / m["nft"], m["gate"], m["nft"]
 	if (m["stack"] > 0) printf "bench: gate_flood_gate_vs_stack_ratio = %.2f (%.0f / %.0f SYN per CPU-s)\n", m["gate"] / m["stack"], m["gate"], m["stack"]
 }' "$TMP/results"

@@ -51,28 +51,9 @@ ok "agwctl --version and -V: agwctl $v"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$TMP/ue.key" -out "$TMP/ue.crt" -subj /CN=ue -days 2 \
 	2>/dev/null || fail "openssl req"
-cat >"$TMP/agwd.conf" <<CONF
-[agwd]
-mid = [127.0.0.1]:2944
-state_dir = $TMP/state
-control_socket = $TMP/agwd.sock
-gate_pin_dir = $PIN
-[h248]
-mgc = 127.0.0.1:2945
-transport = udp
-address = 127.0.0.1
-port = 2944
-[limits]
-contexts = 64
-terminations = 128
-[timers]
-registration_retry_ms = 200
-registration_retry_max_ms = 1000
-heartbeat_ms = 0
-[log]
-level = info
-$(lab_realms acli 32000)
-CONF
+lab_conf acli 32000 "agwd.mid=[127.0.0.1]:2944" h248.transport=udp \
+	limits.contexts=64 limits.terminations=128 timers.heartbeat_ms=0 \
+	log.level=info >"$TMP/agwd.conf"
 lab_start_agwd
 [ "$(ctl -j status | jq -r .version)" = "$v" ] || die "status: version"
 

@@ -51,24 +51,8 @@ journal() {
 }
 
 lab_setup jrnl 87
-cat >"$TMP/agwd.conf" <<CONF
-[agwd]
-state_dir = $TMP/state
-control_socket = $TMP/agwd.sock
-gate_pin_dir = $PIN
-[h248]
-mgc = 127.0.0.1:2945
-address = 127.0.0.1
-port = 2944
-[timers]
-registration_retry_ms = 200
-registration_retry_max_ms = 1000
-heartbeat_ms = 0
-[log]
-level = debug
-target = journald
-$(lab_realms jrnl 36000)
-CONF
+lab_conf jrnl 36000 timers.heartbeat_ms=0 log.level=debug \
+	log.target=journald >"$TMP/agwd.conf"
 lab_start_agwd
 printf 'send immediate_1_reserve_access.txt acc\nquit\n' |
 	in_ns "$GW" "$BUILD/helpers/mini_mgc" -t 30 -d "$AGW_SRC/tests/mgc/flows" \

@@ -52,23 +52,8 @@ die() {
 flows() { "$AGWCTL" --socket "$TMP/agwd.sock" -j flows; }
 
 start_agwd() { # PATH
-	cat >"$TMP/agwd.conf" <<CONF
-[agwd]
-state_dir = $TMP/state
-control_socket = $TMP/agwd.sock
-gate_pin_dir = $PIN
-[h248]
-mgc = 127.0.0.1:2945
-address = 127.0.0.1
-port = 2944
-[timers]
-registration_retry_ms = 200
-registration_retry_max_ms = 1000
-[relay]
-path = $1
-release_drain_ms = 3000
-$(lab_realms rel 33000)
-CONF
+	lab_conf rel 33000 "relay.path=$1" relay.release_drain_ms=3000 \
+		>"$TMP/agwd.conf"
 	lab_start_agwd
 }
 
