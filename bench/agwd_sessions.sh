@@ -28,9 +28,9 @@
 #   p50, p99, p999               message latency through agwd, us
 #   agwctl_{status,terminations,flows}_ms   how long agwctl took at N
 # N: 1,000 and the most agwd holds under the hard RLIMIT_NOFILE: agwd
-# budgets one fd per termination and one per context plus 128 for itself
-# (Documentation/robustness.md), so (hard limit - 128) / 3 sessions
-# (6,624 under 20,000), with contexts and terminations configured to
+# budgets one fd per termination plus 128 for itself
+# (Documentation/robustness.md), so (hard limit - 128) / 2 sessions
+# (9,936 under 20,000), with contexts and terminations configured to
 # exactly that; a session holds two sockets in agwd.
 # Env: AGWD_SESSIONS_N (sizes), AGWD_SESSIONS_QUICK=1 (N = 200 1000,
 # short windows), AGWD_SESSIONS_PERIOD_MS (2000), AGWD_SESSIONS_WINDOW
@@ -51,7 +51,7 @@ command -v jq >/dev/null || { echo "jq missing (deps/mgc.list)"; exit 1; }
 AGWCTL=$BUILD/agwctl
 hard=$(ulimit -Hn)
 ulimit -n "$hard" 2>/dev/null || true
-maxn=$(((hard - 128) / 3))
+maxn=$(((hard - 128) / 2))
 if [ "${AGWD_SESSIONS_QUICK:-0}" = 1 ]; then
 	sizes=${AGWD_SESSIONS_N:-200 1000}
 	warm=0.5 meas=2

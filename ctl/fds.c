@@ -20,8 +20,9 @@
 #include "ctx.h"
 
 /*
- * File descriptors agwd needs besides one per termination and one per
- * context: H.248 sockets, BPF maps, programs and links, the relay's maps,
+ * File descriptors agwd needs besides one per termination (its listener
+ * or its connection; a termination opening the connection itself holds
+ * both only until it is connected): H.248 sockets, BPF maps, programs and links, the relay's maps,
  * epoll, timer, signal and netlink fds, TLS, the control socket and its
  * clients, the reserve fd, and AGWD_FD_HEADROOM that terminations never
  * take (Documentation/robustness.md).
@@ -74,18 +75,16 @@ unsigned int agwd_fds_open(void)
 /*
  * Raises the soft RLIMIT_NOFILE to what [limits] needs, up to the hard
  * limit. Where that is not enough, the termination limit comes down to
- * what fits (worst case: every termination in a context of its own), and
- * the log says so once.
+ * what fits, and the log says so once.
  */
 void agwd_fd_budget(struct agwd *d)
 {
-	uint64_t t = d->cfg.max_terminations, c = d->cfg.max_contexts;
-	uint64_t budget, eff;
+	uint64_t t = d->cfg.max_terminations, budget, eff;
 	struct rlimit rl, want;
 
 	read_ms = 0; /* agwd's own setrlimit below */
 	d->term_limit = d->cfg.max_terminations;
-	d->nofile_need = t + c + AGWD_FD_OVERHEAD;
+	d->nofile_need = t + AGWD_FD_OVERHEAD;
 	if (getrlimit(RLIMIT_NOFILE, &rl)) {
 		agw_warn("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
 		return;
@@ -112,13 +111,11 @@ void agwd_fd_budget(struct agwd *d)
 	budget = rl.rlim_cur > AGWD_FD_OVERHEAD ?
 			 rl.rlim_cur - AGWD_FD_OVERHEAD :
 			 0;
-	eff = c >= budget / 2 ? budget / 2 : budget - c;
-	if (eff > t)
-		eff = t;
+	eff = budget < t ? budget : t;
 	d->term_limit = (uint32_t)eff;
 	agw_warn(
-		"file descriptors: [limits] terminations %llu + contexts %llu + %u for agwd need %llu, RLIMIT_NOFILE allows %llu (hard limit %llu): at most %u terminations",
-		(unsigned long long)t, (unsigned long long)c, AGWD_FD_OVERHEAD,
+		"file descriptors: [limits] terminations %llu + %u for agwd need %llu, RLIMIT_NOFILE allows %llu (hard limit %llu): at most %u terminations",
+		(unsigned long long)t, AGWD_FD_OVERHEAD,
 		(unsigned long long)d->nofile_need,
 		(unsigned long long)rl.rlim_cur,
 		(unsigned long long)rl.rlim_max, d->term_limit);

@@ -82,8 +82,23 @@ static void on_conn_data(struct agw_evfd *h, uint32_t events)
 	agwd_term_released(t->d, t);
 }
 
+/*
+ * A termination that opened the connection itself has no use for its
+ * listener once connected (one connection per termination): it goes, so
+ * that a call holds one fd per termination (ctl/fds.c's budget).
+ */
+static void close_listener(struct agwd *d, struct agwd_term *t)
+{
+	if (t->lfd < 0)
+		return;
+	t->lev.fd = t->lfd;
+	agw_evloop_close_fd(d->loop, &t->lev);
+	t->lfd = -1;
+}
+
 static void connected(struct agwd *d, struct agwd_term *t)
 {
+	close_listener(d, t);
 	t->state = AGWD_TS_CONNECTED;
 	if (t->tls && agwd_tls_connected(d, t))
 		return;
@@ -602,12 +617,8 @@ void agwd_term_close(struct agwd *d, struct agwd_term *t)
 	agwd_gate_term_del(d, t);
 	agw_timer_stop(d->loop, &t->conn_timer);
 	agw_timer_stop(d->loop, &t->hb_timer);
-	if (t->lfd >= 0) {
-		/* the listener is agwd's alone: its close leaves epoll */
-		t->lev.fd = t->lfd;
-		agw_evloop_close_fd(d->loop, &t->lev);
-		t->lfd = -1;
-	}
+	/* the listener is agwd's alone: its close leaves epoll */
+	close_listener(d, t);
 	if (t->cfd >= 0) {
 		agw_evloop_del_fd(d->loop, &t->cev);
 		close(t->cfd);

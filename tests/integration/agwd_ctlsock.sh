@@ -1,14 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 300
+# timeout: 480
 #
 # agwd's control socket at scale and under abuse, against a real agwd in
 # a namespace lab (gate in generic XDP) driven over H.248 by mini_mgc:
-# - 9,800 terminations (AGW_CTLSOCK_TERMS; each in a context of its own,
-#   so agwd's file descriptor budget of one per termination and one per
-#   context caps it at 9,936 under the hard RLIMIT_NOFILE of 20,000 that
-#   the test machines have; 15,000 and more need a hard limit of
-#   2 x N + 328): `agwctl -j terminations`, `-j contexts`,
+# - 15,000 terminations (AGW_CTLSOCK_TERMS; each in a context of its
+#   own; agwd's file descriptor budget is one per termination plus 128,
+#   so up to 19,872 under the hard RLIMIT_NOFILE of 20,000 that the test
+#   machines have): `agwctl -j terminations`, `-j contexts`,
 #   `-j status` and `-j stats` come back complete and valid JSON (the
 #   replies are megabytes; the old 64 KiB reply buffer failed at ~280);
 #   the text listing has a line per termination;
@@ -24,7 +23,7 @@ set -u
 require_root
 command -v jq >/dev/null || fail "jq missing (deps/mgc.list)"
 
-N=${AGW_CTLSOCK_TERMS:-9800}
+N=${AGW_CTLSOCK_TERMS:-15000}
 TMP=$(mktemp -d /tmp/agw-actl-XXXXXX)
 PIN=/sys/fs/bpf/agw-actl-$$
 T_CLEAN+=("rm -rf $TMP $PIN")

@@ -262,6 +262,13 @@ scenario_active() {
 	wait_sync estab
 	wait_for 30 'grep -q connected "$TMP/estab.out"' ||
 		die "active open: agwd did not connect to the remote"
+	# connected out, the termination keeps no listener (it stays while
+	# connecting, and after a failed open): one fd per termination,
+	# ctl/fds.c's budget
+	local a2port
+	a2port=$(var a2.port)
+	[ -z "$(in_ns "$GW" ss -Hltn "sport = :$a2port")" ] ||
+		die "active open: the listener on $a2port stayed open once connected"
 	go estab
 	end_mgc active
 	kill $es 2>/dev/null
