@@ -725,6 +725,9 @@ int agw_config_relay_pin_dir(const struct agw_config *cfg, char *buf,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* The bytes of the relay pin_dir comment line besides the path. */
+#define PIN_COMMENT_FIXED "; pin_dir =  (gate_pin_dir/relay)\n"
+
 static void print_relay(const struct agw_config *cfg, FILE *f)
 {
 	char pin[AGW_CFG_PATH_MAX];
@@ -736,11 +739,16 @@ static void print_relay(const struct agw_config *cfg, FILE *f)
 		cfg->relay_drain_ms, cfg->relay_release_ms,
 		cfg->relay_bpf ? "on" : "off");
 	/* The derived default stays derived (a comment) so that the
-	 * printed file still follows gate_pin_dir. */
+	 * printed file still follows gate_pin_dir; the comment names the
+	 * path only where its line fits the INI reader's (a longer line
+	 * would be read back as two, the second not a comment). */
 	if (cfg->relay_pin_dir[0])
 		fprintf(f, "pin_dir = %s\n", cfg->relay_pin_dir);
-	else if (!agw_config_relay_pin_dir(cfg, pin, sizeof(pin)))
+	else if (!agw_config_relay_pin_dir(cfg, pin, sizeof(pin)) &&
+		 strlen(pin) + sizeof(PIN_COMMENT_FIXED) <= INI_MAX_LINE)
 		fprintf(f, "; pin_dir = %s (gate_pin_dir/relay)\n", pin);
+	else
+		fputs("; pin_dir = gate_pin_dir/relay\n", f);
 }
 
 void agw_config_print(const struct agw_config *cfg, FILE *f)
