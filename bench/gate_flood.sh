@@ -5,7 +5,8 @@
 # agw's gate in native XDP, an XDP drop-everything floor, an XDP floor that
 # reads the Ethernet, IP and TCP headers before it drops (no map: what
 # touching the frame costs any filter), nftables netdev ingress with the
-# same policy as a set, and the TCP stack with no filter (SYN cookies). A veth between two namespaces; the receiving side's NAPI
+# same policy as a set, and the TCP stack with no filter (SYN cookies). A
+# veth between two namespaces; the receiving side's NAPI
 # runs threaded (GRO on) in one kernel thread pinned to RX_CPU, so all of
 # the receive work of a variant happens in that thread. bench/syn_flood
 # sends valid SYNs from TX_CPU as xdp_frames (BPF_PROG_TEST_RUN live

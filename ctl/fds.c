@@ -22,10 +22,11 @@
 /*
  * File descriptors agwd needs besides one per termination (its listener
  * or its connection; a termination opening the connection itself holds
- * both only until it is connected): H.248 sockets, BPF maps, programs and links, the relay's maps,
- * epoll, timer, signal and netlink fds, TLS, the control socket and its
- * clients, the reserve fd, and AGWD_FD_HEADROOM that terminations never
- * take (Documentation/robustness.md).
+ * both only until it is connected): H.248 sockets, BPF maps, programs
+ * and links, the relay's maps, epoll, timer, signal and netlink fds,
+ * TLS, the control socket and its clients, the reserve fd, and
+ * AGWD_FD_HEADROOM that terminations never take
+ * (Documentation/robustness.md).
  */
 #define AGWD_FD_OVERHEAD 128
 /* How long listeners rest after an accept found no fd. */

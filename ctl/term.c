@@ -315,9 +315,7 @@ static void on_accept(struct agw_evfd *h, uint32_t events)
 	t->cfd = fd;
 	t->accepted = true;
 	/* the port stays reserved; no second connection is taken */
-	agw_evloop_del_fd(d->loop, &t->lev);
-	close(t->lfd);
-	t->lfd = -1;
+	close_listener(d, t);
 	/* SYN interlinkage: this SYN triggers the other side's open */
 	for (unsigned int i = 0; i < AGWD_TERMS_PER_CTX; i++) {
 		o = t->ctx->t[i];
